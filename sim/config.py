@@ -1,0 +1,141 @@
+"""Compose a run's configuration from ``configs/`` with Hydra and validate it.
+
+``load_config(overrides)`` is the single way a run's configuration is made, for
+the API, the CLI, the experiments and the app: Hydra composes the YAML files
+with the overrides, an optional plan file is merged, and the result is built
+into frozen, range-checked dataclasses. Every failure is a ``ConfigError``
+naming the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.params import Config
+from sim.schema import ConfigError, build
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+GROUPS = ("org", "intervention", "shock", "params")
+PLAN_ITEM_KEYS = ("name", "start", "duration", "intensity")
+
+_lock = threading.Lock()
+
+
+def options(group: str) -> list[str]:
+    """Names of the presets available in a config group (``org``, ``intervention`` ...)."""
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+def load_config(overrides: Sequence[str] = ()) -> Config:
+    """Compose and validate a run configuration.
+
+    Args:
+        overrides: Hydra overrides such as ``org=enterprise``,
+            ``intervention=[platform_team,talent_program]``, ``seed=3``,
+            ``org.teams=40`` or ``plan=my_plan.yaml``.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: An override or a value is not allowed.
+    """
+    return _load(tuple(overrides))
+
+
+@functools.lru_cache(maxsize=256)
+def _load(overrides: tuple[str, ...]) -> Config:
+    data = compose_dict(overrides)
+    if data.get("plan"):
+        merge_plan(data, Path(data["plan"]))
+    return build(Config, data)
+
+
+def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
+    """Compose ``configs/`` with Hydra overrides into plain data (no validation)."""
+    _check_choices(overrides)
+    with _lock:
+        if not GlobalHydra.instance().is_initialized():
+            initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="orgstack")
+        try:
+            cfg = compose("config", overrides=list(overrides))
+        except (HydraException, OmegaConfBaseException, ValueError) as err:
+            raise ConfigError("", _explain(err)) from None
+    data = OmegaConf.to_container(cfg, resolve=True)
+    data.pop("hydra", None)
+    return data
+
+
+def _check_choices(overrides: Sequence[str]) -> None:
+    """Name the allowed presets when an override picks one that does not exist."""
+    for item in overrides:
+        key, sep, value = item.lstrip("+~").partition("=")
+        if not sep or key not in GROUPS:
+            continue
+        for choice in value.strip("[]").split(","):
+            choice = choice.strip()
+            if choice and choice not in options(key):
+                raise ConfigError(key, f"unknown preset {choice!r}; choose from {', '.join(options(key))}")
+
+
+def _explain(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0]
+    if "not in struct" in text or "Could not override" in text or "not found" in text:
+        key = text.split("'")[1] if "'" in text else ""
+        if key:
+            return f"{key}: unknown key; run 'orgstack --cfg job' to list the keys"
+    return text
+
+
+def merge_plan(data: dict[str, Any], path: Path) -> None:
+    """Merge a plan file into composed data.
+
+    A plan file lists interventions and shocks by preset name with optional
+    ``start``, ``duration`` and ``intensity``::
+
+        interventions:
+          - name: platform_team
+            start: 4
+          - {name: talent_program, intensity: 0.5}
+        shocks:
+          - {name: demand_surge, start: 30}
+
+    Raises:
+        ConfigError: The file cannot be read or its content is not allowed.
+    """
+    try:
+        plan = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ConfigError("plan", f"cannot read plan file {str(path)!r}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError("plan", f"plan file {str(path)!r} is not valid YAML: {err}") from None
+    if not isinstance(plan, dict) or set(plan) - {"interventions", "shocks"}:
+        raise ConfigError("plan", "a plan file is a mapping with keys interventions and shocks")
+    for key, group in (("interventions", "intervention"), ("shocks", "shock")):
+        items = plan.get(key) or []
+        if not isinstance(items, list):
+            raise ConfigError(f"plan.{key}", "must be a list of {name, start, duration, intensity}")
+        for i, item in enumerate(items):
+            where = f"plan.{key}[{i}]"
+            if not isinstance(item, dict) or "name" not in item:
+                raise ConfigError(where, "must be a mapping with a name and optional start, duration, intensity")
+            extra = set(item) - set(PLAN_ITEM_KEYS)
+            if extra:
+                raise ConfigError(f"{where}.{sorted(extra)[0]}", f"unknown key; allowed keys are {', '.join(PLAN_ITEM_KEYS)}")
+            name = item["name"]
+            if name not in options(group):
+                raise ConfigError(f"{where}.name", f"unknown {group} {name!r}; choose from {', '.join(options(group))}")
+            preset = yaml.safe_load((CONFIG_DIR / group / f"{name}.yaml").read_text())
+            preset.update({k: v for k, v in item.items() if k != "name"})
+            data.setdefault(group, {})[name] = preset

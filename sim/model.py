@@ -1,0 +1,574 @@
+"""The layered IT organisation as a Mesa model; one step is one week.
+
+The step is a sequence of named mechanisms, each a method below, that together
+make the feedback loops of ``docs/model.md``:
+
+* ``_capacity``     work harder, burnout (via morale), platform leverage (load)
+* ``_allocate``     capability trap (pressure crowds out improvement), firefighting
+* ``_flow``         demand, backlog, WIP, context switching, queueing
+* ``_quality``      deploys, change failures, incidents, restore; firefighting
+* ``_debt``         debt accrual and paydown
+* ``_learning``     work smarter, learning culture, enabling teams
+* ``_culture``      safety and the blame response to firefighting
+* ``_people``       morale, attrition, hiring and ramp-up (burnout and attrition)
+* ``_platform``     platform maturity, adoption, architecture standards
+* ``_business``     value, trust, shadow IT, partnership, strategy, theatre
+* ``_innovation``   experiments and innovations
+
+State of many agents lives in numpy arrays (``self.team``, ``self.bu``,
+``self.platform``, ``self.enabling``); Mesa agents are views onto them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
+from sim.levers import LEVER_INDEX, schedule
+from sim.metrics import Recorder
+from sim.params import Config
+
+
+class OrgModel(mesa.Model):
+    """An IT organisation of business units and teams, stepped week by week.
+
+    Args:
+        config: The validated run configuration (organisation, parameters,
+            interventions, shocks, seed, horizon).
+
+    Attributes:
+        week: The week last simulated (0 before the first step).
+        levers: Lever table of shape ``(weeks, n_levers)`` after interventions.
+        spend: Intervention spend per week.
+        recorder: Weekly organisation metrics and sparse per-team records.
+    """
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(rng=config.seed)
+        self.config = config
+        self.p = config.params
+        org = config.org
+        self.week = 0
+        self.n_teams = org.teams
+        self.n_bu = max(1, math.ceil(org.teams / org.teams_per_business_unit))
+        self.levers, self.spend = schedule(
+            org.levers,
+            [*config.intervention.values(), *config.shock.values()],
+            config.weeks,
+            cost_per_week_unit=org.teams,
+        )
+        self.baseline_levers = schedule(org.levers, [], 1, cost_per_week_unit=0)[0][0]
+        self._lever_row = self.baseline_levers
+        self._init_state()
+        self._business_units = [BusinessUnit(self, i) for i in range(self.n_bu)]
+        self._stream_teams = [StreamAlignedTeam(self, i) for i in range(self.n_teams)]
+        self.platform: dict[str, np.ndarray] = {"people": np.zeros(0)}
+        self.enabling: dict[str, np.ndarray] = {"people": np.zeros(0)}
+        self._staff_support()
+        self.demand_rate = self._calibrate_demand()
+        # Burn-in at the baseline levers, so week 1 starts from the organisation's
+        # working state (queues, unplanned work, morale) rather than an empty one.
+        for self.week in range(1 - self.p.warmup_weeks, 1):
+            self._advance(self.baseline_levers)
+        self.week = 0
+        self.recorder = Recorder(self, config.weeks, config.record.team_every)
+        self.running = True
+
+    # ------------------------------------------------------------------ setup
+    def _init_state(self) -> None:
+        org, p, rng = self.config.org, self.p, self.rng
+        n, layers = self.n_teams, org.layers
+
+        def around(level: float) -> np.ndarray:
+            return np.clip(level + org.spread * rng.standard_normal(n), 0.0, 1.0)
+
+        people = np.full(n, float(org.team_size))
+        self.team: dict[str, np.ndarray] = {
+            "business_unit": np.arange(n) % self.n_bu,
+            "people": people,
+            "novices": np.zeros(n),
+            "skill": around(layers.talent),
+            "practice": around(layers.execution),
+            "debt": np.clip(org.debt * (1 + org.spread * rng.standard_normal(n)), 0, None)
+            * people
+            * p.debt_scale,
+            "safety": around(layers.culture),
+            "morale": np.full(n, p.morale_base),
+            "backlog": np.zeros(n),
+            "wip": np.zeros(n),
+            "adoption": np.zeros(n),
+            "lessons": np.zeros(n),
+            "unplanned": np.zeros(n),
+            "throughput": np.zeros(n),
+        }
+        self.initial_people = people.sum()
+        self.bu: dict[str, np.ndarray] = {
+            "trust": np.full(self.n_bu, layers.partnership),
+            "shadow": np.zeros(self.n_bu),
+            "satisfaction": np.ones(self.n_bu),
+        }
+        self.partnership = layers.partnership
+        self.perceived = layers.partnership
+        self.theatre_stock = 0.0
+        self.clarity = layers.strategy
+        self.standards = layers.architecture
+        self.climate = layers.culture
+        self.platform_maturity = 0.0
+        self.capability = layers.innovation
+        self.innovation_stream = 0.0
+
+    def _calibrate_demand(self) -> np.ndarray:
+        """Start near the organisation's working state and set demand from its capacity.
+
+        WIP starts at the WIP limit (scaled by the load), morale at its target
+        without firefighting, and each team's demand is the organisation's
+        load times the feature throughput it would have in that state.
+        """
+        t, p = self.team, self.p
+        w = self._week_context()
+        w["effort"] = self._effort(w["exec"])
+        t["wip"] = self._wip_limit(w) * min(self.config.org.load, 1.0)
+        t["morale"] = self._morale_target(np.zeros(self.n_teams), np.zeros(self.n_teams))
+        self._capacity(w, noise=1.0)
+        features = w["capacity"] * (1 - self._improve_share(self._lever_row) - self._lever("transform_share"))
+        throughput = features * self._efficiency(w) / w["effort"]
+        t["throughput"] = throughput
+        return self.config.org.load * throughput
+
+    # ------------------------------------------------------------- structure
+    def _staff_support(self) -> None:
+        """Create or retire platform and enabling teams to match the levers."""
+        size = self.p.support_team_size
+        for key, cls, lever in (
+            ("platform", PlatformTeam, "platform_capacity"),
+            ("enabling", EnablingTeam, "enabling_capacity"),
+        ):
+            wanted_people = self._lever_row[LEVER_INDEX[lever]] * self.n_teams
+            count = math.ceil(wanted_people / size - 1e-9)
+            agents = self.agents_by_type[cls] if cls in self.agents_by_type else []
+            if count == len(agents):
+                continue
+            for agent in list(agents):
+                agent.remove()
+            people = np.full(count, float(size))
+            if count:
+                people[-1] = wanted_people - size * (count - 1)
+            getattr(self, key)["people"] = people
+            for i in range(count):
+                cls(self, i)
+
+    # ------------------------------------------------------------- helpers
+    def _lever(self, name: str) -> float:
+        return float(self._lever_row[LEVER_INDEX[name]])
+
+    def _productive_people(self) -> np.ndarray:
+        t, p = self.team, self.p
+        experienced = t["people"] - t["novices"]
+        return np.maximum(
+            experienced - p.mentor_cost * t["novices"] + p.novice_productivity * t["novices"],
+            0.1,
+        )
+
+    def _improve_share(self, lv: np.ndarray) -> float:
+        p = self.p
+        invest = sum(
+            lv[LEVER_INDEX[k]]
+            for k in ("architecture_investment", "practice_investment", "training", "culture_investment")
+        )
+        budgeted = lv[LEVER_INDEX["improve_share"]] * lv[LEVER_INDEX["budget"]]
+        share = min(budgeted + p.invest_time * invest, p.max_improve)
+        return share * (1 - p.pressure_crowding * lv[LEVER_INDEX["pressure"]])
+
+    def _arch_quality(self) -> np.ndarray:
+        return self.standards / (1 + self._debt_norm())
+
+    def _debt_norm(self) -> np.ndarray:
+        t = self.team
+        return t["debt"] / (t["people"] * self.p.debt_scale)
+
+    def _exec_eff(self, arch_q: np.ndarray) -> np.ndarray:
+        """Effective delivery practice: practice whose payoff the architecture caps."""
+        floor = self.p.arch_gate_floor
+        return self.team["practice"] * (floor + (1 - floor) * arch_q)
+
+    def _effort(self, exec_eff: np.ndarray) -> np.ndarray:
+        t, p = self.team, self.p
+        skill = p.skill_floor + (1 - p.skill_floor) * t["skill"]
+        return (
+            p.effort_base
+            * (1 + p.debt_drag * self._debt_norm())
+            / skill
+            / (1 + p.automation_gain * exec_eff)
+            / (1 + p.platform_speedup * t["adoption"])
+        )
+
+    def _focus(self) -> float:
+        return 1 / (1 + self.p.priority_drag * (self._lever("priorities") - 1) * (1 - self.clarity))
+
+    def _week_context(self) -> dict:
+        arch_q = self._arch_quality()
+        return {"arch_q": arch_q, "exec": self._exec_eff(arch_q), "focus": self._focus()}
+
+    def _wip_limit(self, w: dict) -> np.ndarray:
+        """WIP limit in changes: weeks of work per person, shrinking with practice, growing with pressure and lost focus."""
+        p = self.p
+        return (
+            self.team["people"]
+            / w["effort"]
+            * p.wip_min ** w["exec"]
+            * p.wip_max ** (1 - w["exec"])
+            * (1 + self._lever("wip_accept"))
+            * (1 + p.wip_fragmentation * (1 - w["focus"]))
+        )
+
+    def _efficiency(self, w: dict) -> np.ndarray:
+        """Share of feature time that is not lost to context switching and fragmented work."""
+        p = self.p
+        wip_pp = self.team["wip"] * w["effort"] / self.team["people"]
+        return 1 / (1 + p.switch_cost * np.maximum(wip_pp - 1, 0) + p.fragmentation_cost * (1 - w["focus"]))
+
+    def _morale_target(self, firefight: np.ndarray, overload: np.ndarray) -> np.ndarray:
+        p = self.p
+        return np.clip(
+            p.morale_base
+            - p.morale_pressure * self._lever("pressure")
+            - p.morale_firefight * firefight
+            - p.morale_load * overload
+            + p.morale_safety * (self.team["safety"] - 0.5)
+            - p.morale_disruption * self._lever("disruption"),
+            0,
+            1,
+        )
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> None:
+        """Advance the organisation by one week and record it."""
+        self.week += 1
+        w = self._advance(self.levers[self.week - 1])
+        self.recorder.collect(self, w)
+
+    def _advance(self, levers: np.ndarray) -> dict:
+        """Run every mechanism for one week under the given levers."""
+        self._lever_row = levers
+        self._staff_support()
+        w = self._week_context()
+        self._capacity(w, noise=np.exp(self.p.capacity_noise * self.rng.standard_normal(self.n_teams)))
+        self._allocate(w)
+        self._flow(w)
+        self._quality(w)
+        self._debt(w)
+        self._learning(w)
+        self._culture(w)
+        self._people(w)
+        self._platform(w)
+        self._business(w)
+        self._innovation(w)
+        return w
+
+    def _capacity(self, w: dict, noise: np.ndarray | float) -> None:
+        """Capacity in person-weeks: people, ramp-up, overtime, cognitive load, morale."""
+        t, p = self.team, self.p
+        dn = self._debt_norm()
+        wip_pp = t["wip"] * self._effort(w["exec"]) / t["people"]
+        load = (
+            p.load_base
+            + p.load_debt * dn
+            + p.load_wip * np.maximum(wip_pp - 1, 0)
+            + p.load_handoff * (1 - self._lever("stream_alignment"))
+            + p.load_tooling * self._lever("tooling") * (1 - t["skill"])
+        ) * (1 - p.platform_relief * t["adoption"])
+        w["overload"] = np.maximum(load - 1, 0)
+        w["load"] = load
+        w["capacity"] = (
+            self._productive_people()
+            * (1 + p.overtime_gain * self._lever("pressure"))
+            / (1 + p.overload_penalty * w["overload"])
+            * (p.morale_floor + (1 - p.morale_floor) * t["morale"])
+            * (1 - p.reorg_disruption * self._lever("disruption"))
+            * (1 - p.theatre_time * self._lever("theatre"))
+            * noise
+        )
+
+    def _allocate(self, w: dict) -> None:
+        """Split capacity: unplanned first, then improvement, experiments, features."""
+        t, p = self.team, self.p
+        cap = w["capacity"]
+        unplanned = np.minimum(t["unplanned"], p.max_unplanned * cap)
+        rest = cap - unplanned
+        w["effort"] = self._effort(w["exec"])
+        demand_effort = self.demand_rate * self._lever("demand") * w["effort"]
+        w["utilisation"] = (demand_effort + t["unplanned"]) / cap
+        slack = np.clip(1 - w["utilisation"], 0, 1)
+        w["unplanned"] = unplanned
+        w["improvement"] = rest * self._improve_share(self._lever_row)
+        transform = self._lever("transform_share") * self._lever("budget")
+        w["experiments"] = (
+            rest * transform * (p.slack_floor + (1 - p.slack_floor) * slack) * t["safety"]
+        )
+        w["features"] = np.maximum(rest - w["improvement"] - w["experiments"], 0)
+
+    def _flow(self, w: dict) -> None:
+        """Demand into backlog, backlog into WIP under a WIP limit, WIP into done."""
+        t, p = self.team, self.p
+        shadow = self.bu["shadow"][t["business_unit"]]
+        arrivals = self.rng.poisson(self.demand_rate * self._lever("demand") * (1 - shadow))
+        w["arrivals"] = arrivals
+        w["diverted"] = self.demand_rate * self._lever("demand") * shadow
+        churn = self._lever("strategy_churn")
+        abandon = churn + p.churn_base * (1 - self.partnership)
+        t["backlog"] = (t["backlog"] + arrivals) * (1 - churn)
+        t["wip"] *= 1 - min(abandon, 1.0)
+        wip_limit = self._wip_limit(w)
+        potential = w["features"] * self._efficiency(w) / w["effort"]
+        # Teams start what they can finish this week plus what tops up the WIP limit;
+        # pressure raises the limit, so more is started than finished and WIP piles up.
+        starts = np.minimum(t["backlog"], potential + np.maximum(wip_limit - t["wip"], 0))
+        t["backlog"] -= starts
+        done = np.minimum(t["wip"] + starts, potential)
+        t["wip"] += starts - done
+        # Capacity left once requested work is done goes to the team's own long tail
+        # of smaller ideas, worth less than what the business asked for.
+        w["tail"] = potential - done
+        done = done + w["tail"]
+        w["done"] = done
+        w["active"] = t["wip"] + done * w["effort"]
+        t["throughput"] += p.smoothing * (done - t["throughput"])
+
+    def _quality(self, w: dict) -> None:
+        """Deploys, change failures, incidents, restore times, rework and lead time."""
+        t, p, rng = self.team, self.p, self.rng
+        ex, aq = w["exec"], w["arch_q"]
+        batch = p.batch_max ** (1 - ex)
+        deploy_rate = w["done"] / batch
+        lessons = t["lessons"] / (1 + t["lessons"])
+        quality = p.q_practice * ex + p.q_arch * aq + p.q_skill * t["skill"] + p.q_lessons * lessons
+        risk = np.clip(
+            (1 - quality)
+            * (
+                1
+                + p.cfr_pressure * self._lever("pressure")
+                + p.cfr_load * w["overload"]
+                + p.cfr_batch * (1 - ex)
+            ),
+            0,
+            1,
+        )
+        cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
+        deploys = rng.poisson(deploy_rate)
+        failures = rng.binomial(deploys, cfr)
+        shadow = self.bu["shadow"][t["business_unit"]]
+        exposure = (self._debt_norm() + p.shadow_exposure * shadow) * (
+            1 + self._lever("security_exposure")
+        )
+        background = rng.poisson(p.background_incidents * exposure * t["people"] / self.config.org.team_size)
+        incidents = failures + background
+        restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * t["skill"] + p.r_safety * t["safety"]
+        ttr = np.exp(math.log(p.ttr_min) + (math.log(p.ttr_max) - math.log(p.ttr_min)) * (1 - restore))
+        t["unplanned"] = (
+            incidents * ttr * p.incident_staff / p.hours_per_week
+            + failures * batch * w["effort"] * p.rework_share
+        )
+        u = np.minimum(w["utilisation"], p.max_utilisation)
+        handoff = (
+            p.handoff_days
+            * (1 - p.handoff_alignment * self._lever("stream_alignment"))
+            * (1 - p.handoff_platform * t["adoption"])
+        )
+        # Little's law: changes in progress (queued in WIP or being worked) over throughput.
+        in_progress = 7 * w["active"] / np.maximum(t["throughput"], 1e-3)
+        deploy_wait = np.minimum(3.5 / np.maximum(deploy_rate, 1e-9), p.max_wait_days)
+        w.update(
+            deploy_rate=deploy_rate,
+            deploys=deploys,
+            failures=failures,
+            cfr=cfr,
+            incidents=incidents,
+            ttr=ttr,
+            lead_time=in_progress + deploy_wait + handoff * u / (1 - u),
+        )
+
+    def _debt(self, w: dict) -> None:
+        """Debt accrues with each change and with age; improvement time pays it down."""
+        t, p = self.team, self.p
+        pressure = self._lever("pressure")
+        per_change = (
+            p.debt_per_change
+            * (1 + p.debt_pressure * pressure)
+            * (1 - p.debt_standards * self.standards)
+            * (1 + p.debt_skill * (1 - t["skill"]))
+        )
+        shadow = self.bu["shadow"][t["business_unit"]]
+        split = self._improvement_split()
+        w["split"] = split
+        paydown = w["improvement"] * split[0] * (p.paydown_floor + (1 - p.paydown_floor) * self.standards)
+        t["debt"] = np.maximum(
+            t["debt"]
+            + w["done"] * per_change
+            + p.debt_entropy * t["people"]
+            + p.shadow_debt * shadow
+            - paydown,
+            0,
+        )
+
+    def _improvement_split(self) -> tuple[float, float, float]:
+        """Shares of improvement time for debt, practice and learning."""
+        p = self.p
+        weights = (
+            p.split_debt + self._lever("architecture_investment"),
+            p.split_practice + self._lever("practice_investment"),
+            p.split_learning + self._lever("training"),
+        )
+        total = sum(weights) or 1.0
+        return tuple(x / total for x in weights)
+
+    def _learning(self, w: dict) -> None:
+        """Practice and skill grow with improvement time, coaching and safety; both erode."""
+        t, p = self.team, self.p
+        split = w["split"]
+        culture = p.safety_floor + (1 - p.safety_floor) * t["safety"]
+        coached = self._coached() * p.coach_gain
+        gate = t["skill"] ** p.skill_gate
+        practice_time = w["improvement"] * split[1] / t["people"] + coached
+        t["practice"] += (
+            (p.practice_learn * practice_time * culture + p.tooling_gain * self._lever("tooling"))
+            * gate
+            * (1 - t["practice"])
+            - p.practice_decay * (1 + p.pressure_erosion * self._lever("pressure")) * t["practice"]
+        )
+        learning_time = w["improvement"] * split[2] / t["people"] + coached + p.on_job_learning
+        t["skill"] += (
+            p.skill_learn * learning_time * culture * (1 - t["skill"]) - p.skill_decay * t["skill"]
+        )
+        t["lessons"] = t["lessons"] * (1 - p.lessons_decay) + p.postmortem_gain * w["failures"] * t["safety"]
+        np.clip(t["practice"], 0, 1, out=t["practice"])
+        np.clip(t["skill"], 0, 1, out=t["skill"])
+
+    def _coached(self) -> np.ndarray:
+        """Which stream-aligned teams an enabling team coaches this week (0/1)."""
+        people = self.enabling["people"].sum()
+        covered = min(self.n_teams, int(round(people * self.p.teams_per_coach)))
+        if covered == 0:
+            return np.zeros(self.n_teams)
+        rotation = (self.week - 1) // self.p.coaching_weeks
+        first = (rotation * covered) % self.n_teams
+        return (((np.arange(self.n_teams) - first) % self.n_teams) < covered).astype(float)
+
+    def _culture(self, w: dict) -> None:
+        """Culture climate grows with investment, erodes with pressure; firefighting under blame erodes safety."""
+        t, p = self.team, self.p
+        self.climate += p.culture_rate * self._lever("culture_investment") * (
+            1 - self.climate
+        ) - p.culture_erosion * self._lever("pressure") * self.climate
+        firefight = w["unplanned"] / w["capacity"]
+        t["safety"] += p.safety_rate * (self.climate - t["safety"]) - p.blame_rate * (
+            1 - self.climate
+        ) * firefight * t["safety"]
+        np.clip(t["safety"], 0, 1, out=t["safety"])
+        w["firefight"] = firefight
+
+    def _people(self, w: dict) -> None:
+        """Morale follows pressure, firefighting, load and safety; attrition follows morale; hiring refills."""
+        t, p, rng = self.team, self.p, self.rng
+        target = self._morale_target(w["firefight"], w["overload"])
+        t["morale"] += (target - t["morale"]) / p.morale_tau
+        rate = np.minimum(
+            p.attrition_base * np.exp(p.attrition_morale * (p.morale_base - t["morale"]))
+            + self._lever("people_loss"),
+            1.0,
+        )
+        heads = np.round(t["people"]).astype(np.int64)
+        leavers = np.minimum(rng.binomial(heads, rate), heads - 1).astype(float)
+        share_left = leavers / t["people"]
+        t["skill"] *= 1 - np.minimum(p.knowledge_loss * share_left, 1)
+        t["novices"] *= 1 - share_left
+        stay = t["people"] - leavers
+        target_people = self.config.org.team_size * self._lever("headcount")
+        vacancies = np.maximum(target_people - stay, 0)
+        hires = rng.poisson(vacancies / p.time_to_hire * min(self._lever("budget"), 1.0)).astype(float)
+        hires = np.minimum(hires, vacancies.round())
+        t["skill"] = (t["skill"] * stay + p.novice_skill * hires) / (stay + hires)
+        t["people"] = stay + hires
+        t["novices"] = (t["novices"] + hires) * (1 - 1 / p.ramp_weeks)
+        w["leavers"] = leavers
+        w["hires"] = hires
+
+    def _platform(self, w: dict) -> None:
+        """Platform maturity is built by platform people; adoption needs standards; standards need investment."""
+        t, p = self.team, self.p
+        std_gate = p.standards_floor + (1 - p.standards_floor) * self.standards
+        per_person = self.platform["people"].sum() / t["people"].sum()
+        self.platform_maturity += p.platform_build * per_person * std_gate * (
+            1 - self.platform_maturity
+        ) - p.platform_decay * self.platform_maturity
+        t["adoption"] += p.adoption_rate * (self.platform_maturity * std_gate - t["adoption"])
+        erosion = p.standards_erosion * (self._lever("pressure") + self.bu["shadow"].mean())
+        self.standards += p.standards_rate * self._lever("architecture_investment") * (
+            1 - self.standards
+        ) - erosion * self.standards
+        self.standards = min(max(self.standards, 0.0), 1.0)
+
+    def _business(self, w: dict) -> None:
+        """Value of delivered work, business-unit trust and shadow IT, partnership, strategy and theatre."""
+        t, p, bu = self.team, self.p, self.bu
+        fit = p.fit_floor + (1 - p.fit_floor) * (
+            p.fit_partnership * self.partnership + (1 - p.fit_partnership) * self.clarity * w["focus"]
+        )
+        team_value = (w["done"] - (1 - p.tail_value) * w["tail"]) * p.value_per_change * fit
+        units = t["business_unit"]
+        delivered = np.bincount(units, team_value, minlength=self.n_bu)
+        requested = np.bincount(units, self.demand_rate * self._lever("demand"), minlength=self.n_bu)
+        done = np.bincount(units, w["done"] - w["tail"], minlength=self.n_bu)
+        incidents = np.bincount(units, w["incidents"], minlength=self.n_bu)
+        teams = np.bincount(units, minlength=self.n_bu)
+        served = done / np.maximum(requested * (1 - bu["shadow"]), 1e-9)
+        bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) - bu["satisfaction"])
+        target = np.clip(
+            p.trust_satisfaction * bu["satisfaction"]
+            + p.trust_partnership * self.partnership
+            - p.trust_incidents * incidents / teams,
+            0,
+            1,
+        )
+        bu["trust"] += (target - bu["trust"]) / p.trust_tau
+        gap = bu["trust"] - p.shadow_threshold
+        bu["shadow"] += p.shadow_rate * np.maximum(-gap, 0) * (1 - bu["shadow"]) - p.shadow_reabsorb * np.maximum(
+            gap, 0
+        ) * bu["shadow"]
+        np.clip(bu["shadow"], 0, 1, out=bu["shadow"])
+        shadow_value = p.shadow_value * p.value_per_change * fit * w["diverted"].sum()
+
+        self.partnership += p.partner_rate * self._lever("governance") * bu["trust"].mean() * (
+            1 - self.partnership
+        ) - p.partner_decay * self.partnership
+        self.clarity += p.clarity_rate * (
+            self._lever("strategy_work") + p.clarity_partnership * self.partnership
+        ) * (1 - self.clarity) - p.clarity_decay * self.clarity
+        self.clarity = min(max(self.clarity, 0.0), 1.0)
+        self.theatre_stock += p.theatre_rate * self._lever("theatre") * (
+            1 - self.theatre_stock
+        ) - p.theatre_decay * self.theatre_stock
+        self.perceived = self.partnership + p.theatre_gain * self.theatre_stock * (1 - self.partnership)
+        w["team_value"] = team_value
+        w["value_it"] = team_value.sum()
+        w["value_shadow"] = shadow_value
+
+    def _innovation(self, w: dict) -> None:
+        """Experiments ship as innovations only with skill, safety, architecture and execution."""
+        t, p = self.team, self.p
+        runs = w["experiments"] / p.experiment_effort
+        foundations = (t["skill"] * t["safety"] * w["arch_q"] * w["exec"]) ** p.innovation_gate
+        success = (
+            p.experiment_success
+            * foundations
+            * (p.capability_floor + (1 - p.capability_floor) * self.capability)
+        )
+        shipped = self.rng.poisson(runs * success)
+        self.innovation_stream = self.innovation_stream * (1 - p.innovation_decay) + shipped.sum() * p.innovation_value
+        self.capability += p.capability_rate * runs.sum() / t["people"].sum() * (1 - self.capability) - p.capability_decay * self.capability
+        self.capability = min(max(self.capability, 0.0), 1.0)
+        w["innovations"] = shipped
+        w["experiments_run"] = runs
+        w["value"] = w["value_it"] + w["value_shadow"] + self.innovation_stream
