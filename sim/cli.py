@@ -1,0 +1,238 @@
+"""The ``orgstack`` command: run one simulation (or a sweep) from Hydra overrides.
+
+``orgstack org=enterprise intervention=[platform_team,talent_program] seed=3``
+runs one simulation, prints a summary and writes ``metrics.parquet`` (weekly
+organisation metrics) and ``teams.parquet`` (per-team values) in Hydra's run
+directory. ``orgstack --multirun seed='range(0,5)' intervention=none,execution_push``
+runs every combination, each job writing its own files in its sweep subdirectory.
+
+Bad input never reaches Hydra: the overrides are checked first, each value of a
+sweep once against the other overrides, and anything not allowed ends the
+command with one line ``orgstack: error: <field>: <message>`` on stderr, exit
+code 2 and nothing written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pandas as pd
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, ValueType
+from hydra.errors import HydraException, OverrideParseException
+
+from sim.api import run_config
+from sim.config import CONFIG_DIR, GROUPS, load_config, options
+from sim.levers import active
+from sim.metrics import CLUSTERS, MATURITY_LEVELS, dora_cluster
+from sim.params import LAYER_NAMES, Config
+from sim.schema import ConfigError
+
+PROG = "orgstack"
+EXIT_BAD_INPUT = 2
+END_WEEKS = 12  # the DORA keys "at the end" are means over this many last weeks
+
+# Hydra flags after which the command does not run a job, so overrides need no check.
+_NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "experimental_rerun")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``orgstack`` console script.
+
+    Args:
+        argv: Command-line arguments without the program name; defaults to
+            ``sys.argv[1:]``. Hydra flags (``--multirun``, ``--cfg job``,
+            ``--help`` ...) and ``hydra.*`` overrides are passed to Hydra.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        check_args(args)
+    except ConfigError as err:
+        fail(str(err))
+    sys.argv = [PROG, *args]
+    _hydra_main()
+
+
+def fail(message: str) -> None:
+    """Print one error line on stderr and exit with the bad-input code."""
+    line = " ".join(message.split())
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def check_args(args: Sequence[str]) -> None:
+    """Validate the overrides of a command line before Hydra runs anything.
+
+    Hydra's own argument parser separates flags from overrides. Overrides of
+    Hydra itself (``hydra.*``, ``hydra/...``) are left to Hydra. The other
+    overrides are composed and validated with :func:`sim.config.load_config`;
+    with ``--multirun``, each value of a sweep is checked once against the
+    fixed overrides.
+
+    Raises:
+        ConfigError: An override cannot be parsed, names an unknown key or
+            preset, has a value of the wrong type or out of range, or is a
+            sweep without ``--multirun``.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    parsed = get_args_parser().parse_args(list(args))
+    if any(getattr(parsed, flag, None) for flag in _NO_RUN_FLAGS):
+        return
+    overrides = _parse(parsed.overrides)
+    fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
+    sweeps = [o for o in overrides if o.is_sweep_override()]
+    if sweeps and not parsed.multirun:
+        o = sweeps[0]
+        raise ConfigError(o.key_or_group, f"{o.input_line!r} is a sweep; add --multirun to run every value")
+    try:
+        load_config(fixed)
+        for o in sweeps:
+            for value in _sweep_values(o):
+                load_config([*fixed, f"{o.get_key_element()}={value}"])
+    finally:
+        # Hydra's main initialises its own global state and refuses to start if
+        # the compose API (used by load_config) has already done so.
+        GlobalHydra.instance().clear()
+
+
+def _parse(lines: Sequence[str]) -> list[Override]:
+    """Parse overrides with Hydra's grammar, dropping those of Hydra itself."""
+    parser = OverridesParser.create()
+    result = []
+    for line in lines:
+        try:
+            (override,) = parser.parse_overrides([line])
+        except OverrideParseException as err:
+            key = line.split("=", 1)[0].lstrip("+~") if "=" in line else line
+            reason = err.message.splitlines()[0]
+            raise ConfigError(key, f"cannot parse override {line!r} ({reason})") from None
+        if not override.key_or_group:
+            raise ConfigError("override", f"{line!r} has no key before '='")
+        if not override.is_hydra_override() and override.key_or_group != "hydra":
+            result.append(override)
+    return result
+
+
+def _sweep_values(override: Override) -> list[str]:
+    """The values a sweep override stands for, as override strings."""
+    key = override.key_or_group
+    if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
+        if key not in GROUPS:
+            raise ConfigError(key, f"glob() sweeps only apply to the groups {', '.join(GROUPS)}")
+        names = list(override.value().filter(options(key)))
+        if not names:
+            raise ConfigError(key, f"{override.input_line!r} matches no preset; choose from {', '.join(options(key))}")
+        return names
+    if override.is_interval_sweep():
+        raise ConfigError(key, "interval() sweeps need an optimising sweeper; sweep a list (a,b) or range() instead")
+    try:
+        return list(override.sweep_string_iterator())
+    except HydraException as err:
+        raise ConfigError(key, str(err).splitlines()[0]) from None
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+def _hydra_main(_cfg: Any) -> None:
+    """Run one Hydra job: simulate, print the summary, write the parquet files."""
+    hc = HydraConfig.get()
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra's job logging would show every step
+    try:
+        config = load_config(list(hc.overrides.task))
+    except ConfigError as err:
+        fail(str(err))
+    result = run_config(config)
+    out = Path(hc.runtime.output_dir)
+    metrics_path, teams_path = out / "metrics.parquet", out / "teams.parquet"
+    result.weekly.to_parquet(metrics_path)
+    result.teams.to_parquet(teams_path, index=False)
+    print(summary(config, result.weekly))
+    print(f"\nwrote {_show(metrics_path)} and {_show(teams_path)}", flush=True)
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _plan_items(items: dict[str, Any]) -> str:
+    names = active(items)
+    if not names:
+        return "none"
+    parts = []
+    for name in names:
+        item = items[name]
+        details = [f"from week {item.start}"]
+        if item.duration:
+            details.append(f"for {item.duration} weeks")
+        if item.intensity != 1:
+            details.append(f"intensity {item.intensity:g}")
+        parts.append(f"{name} ({', '.join(details)})")
+    return ", ".join(parts)
+
+
+def summary(config: Config, weekly: pd.DataFrame) -> str:
+    """Describe a run and its outcome in a few readable lines.
+
+    Args:
+        config: The run's configuration.
+        weekly: The run's weekly metrics (``RunResult.weekly``).
+
+    Returns:
+        The scenario (organisation, interventions, shocks, seed, horizon), the
+        outcome (value, throughput, the DORA keys and cluster over the last
+        weeks, innovations, attrition, cost, maturity) and the layer strengths
+        at the start and at the end.
+    """
+    org = config.org
+    end = weekly.tail(END_WEEKS)
+    window = f"weeks {end.index[0]}-{end.index[-1]}"
+    deploys, lead = end["deploys_per_week"].mean(), end["lead_time_days"].mean()
+    restore, cfr = end["time_to_restore_hours"].mean(), end["change_failure_rate"].mean()
+    cluster = CLUSTERS[int(dora_cluster(deploys, lead, restore, cfr))]
+    level = int(weekly["maturity"].iloc[-1])
+    rows = [
+        ("cumulative value", f"{weekly['value'].sum():,.1f}"),
+        ("throughput", f"{weekly['throughput'].mean():.1f} items/week (mean)"),
+        (f"deploys ({window})", f"{deploys:.2f} per week"),
+        (f"lead time ({window})", f"{lead:.1f} days"),
+        (f"change failure rate ({window})", f"{cfr:.0%}"),
+        (f"time to restore ({window})", f"{restore:.1f} hours"),
+        (f"DORA cluster ({window})", cluster),
+        ("innovations", f"{int(weekly['innovations'].sum())} shipped"),
+        ("attrition", f"{weekly['attrition'].sum():.0f} people left"),
+        ("cost", f"{weekly['cost'].sum():,.0f} k"),
+        ("maturity (end)", f"{MATURITY_LEVELS[level - 1]} (level {level})"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [
+        f"OrgStack: {org.name} - {org.description}",
+        f"  org            {org.name}, {org.teams} stream-aligned teams",
+        f"  interventions  {_plan_items(config.intervention)}",
+        f"  shocks         {_plan_items(config.shock)}",
+        f"  seed           {config.seed}",
+        f"  weeks          {config.weeks}",
+        "",
+        "Outcome",
+        *(f"  {label:<{width}}  {value}" for label, value in rows),
+        "",
+        f"  {'layer':<12}  {'week 1':>7}  {'week ' + str(weekly.index[-1]):>8}",
+    ]
+    first, last = weekly.iloc[0], weekly.iloc[-1]
+    for name in LAYER_NAMES:
+        col = f"layer_{name}"
+        lines.append(f"  {name:<12}  {first[col]:7.2f}  {last[col]:8.2f}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
