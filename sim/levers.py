@@ -48,7 +48,7 @@ class Levers:
     demand: float = spec(0.2, 5, default=1.0, unit="x baseline", doc="Demand multiplier on the business units' requests.")
     people_loss: float = spec(0, 0.5, default=0.0, unit="share/week", doc="Extra share of people leaving each week (key people loss).")
     security_exposure: float = spec(0, 20, default=0.0, unit="x baseline", doc="Extra rate of background (security) incidents.")
-    strategy_churn: float = spec(0, 1, default=0.0, unit="share/week", doc="Share of backlog and WIP made obsolete each week by a change of strategy.")
+    strategy_churn: float = spec(0, 1, default=0.0, unit="share/week", doc="Share of backlog, WIP and strategic clarity lost each week to a change of strategy.")
 
     def __post_init__(self) -> None:
         validate_fields(self)

@@ -521,14 +521,16 @@ class OrgModel(mesa.Model):
         delivered = np.bincount(units, team_value, minlength=self.n_bu)
         requested = np.bincount(units, self.demand_rate * self._lever("demand"), minlength=self.n_bu)
         done = np.bincount(units, w["done"] - w["tail"], minlength=self.n_bu)
-        incidents = np.bincount(units, w["incidents"], minlength=self.n_bu)
+        outage = np.bincount(units, w["incidents"] * w["ttr"], minlength=self.n_bu) / p.hours_per_week
         teams = np.bincount(units, minlength=self.n_bu)
         served = done / np.maximum(requested * (1 - bu["shadow"]), 1e-9)
-        bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) - bu["satisfaction"])
+        lead = np.bincount(units, w["lead_time"], minlength=self.n_bu) / teams
+        responsive = 1 / (1 + lead / p.patience_days)
+        bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) * responsive - bu["satisfaction"])
         target = np.clip(
             p.trust_satisfaction * bu["satisfaction"]
             + p.trust_partnership * self.partnership
-            - p.trust_incidents * incidents / teams,
+            - p.trust_incidents * outage / teams,
             0,
             1,
         )
@@ -545,7 +547,7 @@ class OrgModel(mesa.Model):
         ) - p.partner_decay * self.partnership
         self.clarity += p.clarity_rate * (
             self._lever("strategy_work") + p.clarity_partnership * self.partnership
-        ) * (1 - self.clarity) - p.clarity_decay * self.clarity
+        ) * (1 - self.clarity) - (p.clarity_decay + self._lever("strategy_churn")) * self.clarity
         self.clarity = min(max(self.clarity, 0.0), 1.0)
         self.theatre_stock += p.theatre_rate * self._lever("theatre") * (
             1 - self.theatre_stock
