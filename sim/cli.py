@@ -22,6 +22,7 @@ from typing import Any
 
 import hydra
 import pandas as pd
+from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -81,8 +82,6 @@ def check_args(args: Sequence[str]) -> None:
             preset, has a value of the wrong type or out of range, or is a
             sweep without ``--multirun``.
     """
-    from hydra._internal.utils import get_args_parser
-
     parsed = get_args_parser().parse_args(list(args))
     if any(getattr(parsed, flag, None) for flag in _NO_RUN_FLAGS):
         return
@@ -122,17 +121,21 @@ def _parse(lines: Sequence[str]) -> list[Override]:
 
 
 def _sweep_values(override: Override) -> list[str]:
-    """The values a sweep override stands for, as override strings."""
+    """List the values a sweep override stands for, as override strings."""
     key = override.key_or_group
     if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
         if key not in GROUPS:
             raise ConfigError(key, f"glob() sweeps only apply to the groups {', '.join(GROUPS)}")
         names = list(override.value().filter(options(key)))
         if not names:
-            raise ConfigError(key, f"{override.input_line!r} matches no preset; choose from {', '.join(options(key))}")
+            raise ConfigError(
+                key, f"{override.input_line!r} matches no preset; choose from {', '.join(options(key))}"
+            )
         return names
     if override.is_interval_sweep():
-        raise ConfigError(key, "interval() sweeps need an optimising sweeper; sweep a list (a,b) or range() instead")
+        raise ConfigError(
+            key, "interval() sweeps need an optimising sweeper; sweep a list (a,b) or range() instead"
+        )
     try:
         return list(override.sweep_string_iterator())
     except HydraException as err:

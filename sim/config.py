@@ -17,19 +17,26 @@ from typing import Any
 
 import yaml
 from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.levers import Levers
 from sim.params import Config
-from sim.schema import ConfigError, build
+from sim.schema import ConfigError, as_dict, build
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")
 PLAN_ITEM_KEYS = ("name", "start", "duration", "intensity")
 
 _lock = threading.Lock()
+
+# Every lever exists under org.levers before a preset is merged, so that any lever
+# can be overridden (org.levers.platform_capacity=0.5) even where a preset omits it;
+# the defaults come from the Levers dataclass, the one place they are defined.
+ConfigStore.instance().store(name="lever_defaults", node={"org": {"levers": as_dict(Levers())}})
 
 
 def options(group: str) -> list[str]:
@@ -51,15 +58,21 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     Raises:
         ConfigError: An override or a value is not allowed.
     """
-    return _load(tuple(overrides))
+    overrides = tuple(overrides)
+    # A plan file can change between calls, so only plan-free configurations are cached.
+    if any(item.partition("=")[0].lstrip("+") == "plan" for item in overrides):
+        return _build(overrides)
+    return _cached(overrides)
 
 
-@functools.lru_cache(maxsize=256)
-def _load(overrides: tuple[str, ...]) -> Config:
+def _build(overrides: tuple[str, ...]) -> Config:
     data = compose_dict(overrides)
     if data.get("plan"):
         merge_plan(data, Path(data["plan"]))
     return build(Config, data)
+
+
+_cached = functools.lru_cache(maxsize=256)(_build)
 
 
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
@@ -126,6 +139,7 @@ def merge_plan(data: dict[str, Any], path: Path) -> None:
         items = plan.get(key) or []
         if not isinstance(items, list):
             raise ConfigError(f"plan.{key}", "must be a list of {name, start, duration, intensity}")
+        seen: set[str] = set()
         for i, item in enumerate(items):
             where = f"plan.{key}[{i}]"
             if not isinstance(item, dict) or "name" not in item:
@@ -134,6 +148,9 @@ def merge_plan(data: dict[str, Any], path: Path) -> None:
             if extra:
                 raise ConfigError(f"{where}.{sorted(extra)[0]}", f"unknown key; allowed keys are {', '.join(PLAN_ITEM_KEYS)}")
             name = item["name"]
+            if name in seen:
+                raise ConfigError(f"{where}.name", f"{name!r} is listed twice; give each preset once")
+            seen.add(name)
             if name not in options(group):
                 raise ConfigError(f"{where}.name", f"unknown {group} {name!r}; choose from {', '.join(options(group))}")
             preset = yaml.safe_load((CONFIG_DIR / group / f"{name}.yaml").read_text())

@@ -31,6 +31,8 @@ from sim.levers import LEVER_INDEX, schedule
 from sim.metrics import Recorder
 from sim.params import Config
 
+DAYS_PER_WEEK = 7.0
+
 
 class OrgModel(mesa.Model):
     """An IT organisation of business units and teams, stepped week by week.
@@ -129,7 +131,6 @@ class OrgModel(mesa.Model):
         """
         t, p = self.team, self.p
         w = self._week_context()
-        w["effort"] = self._effort(w["exec"])
         t["wip"] = self._wip_limit(w) * min(self.config.org.load, 1.0)
         t["morale"] = self._morale_target(np.zeros(self.n_teams), np.zeros(self.n_teams))
         self._capacity(w, noise=1.0)
@@ -148,17 +149,16 @@ class OrgModel(mesa.Model):
         ):
             wanted_people = self._lever_row[LEVER_INDEX[lever]] * self.n_teams
             count = math.ceil(wanted_people / size - 1e-9)
-            agents = self.agents_by_type[cls] if cls in self.agents_by_type else []
-            if count == len(agents):
-                continue
-            for agent in list(agents):
-                agent.remove()
             people = np.full(count, float(size))
             if count:
                 people[-1] = wanted_people - size * (count - 1)
             getattr(self, key)["people"] = people
-            for i in range(count):
-                cls(self, i)
+            agents = self.agents_by_type[cls] if cls in self.agents_by_type else []
+            if count != len(agents):
+                for agent in list(agents):
+                    agent.remove()
+                for i in range(count):
+                    cls(self, i)
 
     # ------------------------------------------------------------- helpers
     def _lever(self, name: str) -> float:
@@ -182,9 +182,6 @@ class OrgModel(mesa.Model):
         share = min(budgeted + p.invest_time * invest, p.max_improve)
         return share * (1 - p.pressure_crowding * lv[LEVER_INDEX["pressure"]])
 
-    def _arch_quality(self) -> np.ndarray:
-        return self.standards / (1 + self._debt_norm())
-
     def _debt_norm(self) -> np.ndarray:
         t = self.team
         return t["debt"] / (t["people"] * self.p.debt_scale)
@@ -194,12 +191,13 @@ class OrgModel(mesa.Model):
         floor = self.p.arch_gate_floor
         return self.team["practice"] * (floor + (1 - floor) * arch_q)
 
-    def _effort(self, exec_eff: np.ndarray) -> np.ndarray:
+    def _effort(self, exec_eff: np.ndarray, debt_norm: np.ndarray) -> np.ndarray:
+        """Effort of a change: debt drags, skill, automation and the platform speed it up."""
         t, p = self.team, self.p
         skill = p.skill_floor + (1 - p.skill_floor) * t["skill"]
         return (
             p.effort_base
-            * (1 + p.debt_drag * self._debt_norm())
+            * (1 + p.debt_drag * debt_norm)
             / skill
             / (1 + p.automation_gain * exec_eff)
             / (1 + p.platform_speedup * t["adoption"])
@@ -209,8 +207,18 @@ class OrgModel(mesa.Model):
         return 1 / (1 + self.p.priority_drag * (self._lever("priorities") - 1) * (1 - self.clarity))
 
     def _week_context(self) -> dict:
-        arch_q = self._arch_quality()
-        return {"arch_q": arch_q, "exec": self._exec_eff(arch_q), "focus": self._focus()}
+        """Quantities every mechanism of the week reads, from the state at its start."""
+        debt_norm = self._debt_norm()
+        arch_q = self.standards / (1 + debt_norm)
+        ex = self._exec_eff(arch_q)
+        return {
+            "debt_norm": debt_norm,
+            "arch_q": arch_q,
+            "exec": ex,
+            "effort": self._effort(ex, debt_norm),
+            "focus": self._focus(),
+            "shadow": self.bu["shadow"][self.team["business_unit"]],
+        }
 
     def _wip_limit(self, w: dict) -> np.ndarray:
         """WIP limit in changes: weeks of work per person, shrinking with practice, growing with pressure and lost focus."""
@@ -271,8 +279,8 @@ class OrgModel(mesa.Model):
     def _capacity(self, w: dict, noise: np.ndarray | float) -> None:
         """Capacity in person-weeks: people, ramp-up, overtime, cognitive load, morale."""
         t, p = self.team, self.p
-        dn = self._debt_norm()
-        wip_pp = t["wip"] * self._effort(w["exec"]) / t["people"]
+        dn = w["debt_norm"]
+        wip_pp = t["wip"] * w["effort"] / t["people"]
         load = (
             p.load_base
             + p.load_debt * dn
@@ -298,7 +306,6 @@ class OrgModel(mesa.Model):
         cap = w["capacity"]
         unplanned = np.minimum(t["unplanned"], p.max_unplanned * cap)
         rest = cap - unplanned
-        w["effort"] = self._effort(w["exec"])
         demand_effort = self.demand_rate * self._lever("demand") * w["effort"]
         w["utilisation"] = (demand_effort + t["unplanned"]) / cap
         slack = np.clip(1 - w["utilisation"], 0, 1)
@@ -313,7 +320,7 @@ class OrgModel(mesa.Model):
     def _flow(self, w: dict) -> None:
         """Demand into backlog, backlog into WIP under a WIP limit, WIP into done."""
         t, p = self.team, self.p
-        shadow = self.bu["shadow"][t["business_unit"]]
+        shadow = w["shadow"]
         arrivals = self.rng.poisson(self.demand_rate * self._lever("demand") * (1 - shadow))
         w["arrivals"] = arrivals
         w["diverted"] = self.demand_rate * self._lever("demand") * shadow
@@ -359,8 +366,7 @@ class OrgModel(mesa.Model):
         cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
         deploys = rng.poisson(deploy_rate)
         failures = rng.binomial(deploys, cfr)
-        shadow = self.bu["shadow"][t["business_unit"]]
-        exposure = (self._debt_norm() + p.shadow_exposure * shadow) * (
+        exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (
             1 + self._lever("security_exposure")
         )
         background = rng.poisson(p.background_incidents * exposure * t["people"] / self.config.org.team_size)
@@ -378,8 +384,9 @@ class OrgModel(mesa.Model):
             * (1 - p.handoff_platform * t["adoption"])
         )
         # Little's law: changes in progress (queued in WIP or being worked) over throughput.
-        in_progress = 7 * w["active"] / np.maximum(t["throughput"], 1e-3)
-        deploy_wait = np.minimum(3.5 / np.maximum(deploy_rate, 1e-9), p.max_wait_days)
+        in_progress = DAYS_PER_WEEK * w["active"] / np.maximum(t["throughput"], 1e-3)
+        # A change waits on average half the interval between deploys.
+        deploy_wait = np.minimum(0.5 * DAYS_PER_WEEK / np.maximum(deploy_rate, 1e-9), p.max_wait_days)
         w.update(
             deploy_rate=deploy_rate,
             deploys=deploys,
@@ -400,7 +407,6 @@ class OrgModel(mesa.Model):
             * (1 - p.debt_standards * self.standards)
             * (1 + p.debt_skill * (1 - t["skill"]))
         )
-        shadow = self.bu["shadow"][t["business_unit"]]
         split = self._improvement_split()
         w["split"] = split
         paydown = w["improvement"] * split[0] * (p.paydown_floor + (1 - p.paydown_floor) * self.standards)
@@ -408,7 +414,7 @@ class OrgModel(mesa.Model):
             t["debt"]
             + w["done"] * per_change
             + p.debt_entropy * t["people"]
-            + p.shadow_debt * shadow
+            + p.shadow_debt * w["shadow"]
             - paydown,
             0,
         )
