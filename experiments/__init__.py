@@ -1,0 +1,1 @@
+"""Named experiments built on the OrgStack simulation."""

@@ -84,7 +84,7 @@ def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
         try:
             cfg = compose("config", overrides=list(overrides))
         except (HydraException, OmegaConfBaseException, ValueError) as err:
-            raise ConfigError("", _explain(err)) from None
+            raise _explain(err) from None
     data = OmegaConf.to_container(cfg, resolve=True)
     data.pop("hydra", None)
     return data
@@ -102,13 +102,29 @@ def _check_choices(overrides: Sequence[str]) -> None:
                 raise ConfigError(key, f"unknown preset {choice!r}; choose from {', '.join(options(key))}")
 
 
-def _explain(err: Exception) -> str:
+def _explain(err: Exception) -> ConfigError:
+    """Turn a Hydra or OmegaConf error into a ConfigError naming the key."""
     text = str(err).strip().splitlines()[0]
-    if "not in struct" in text or "Could not override" in text or "not found" in text:
-        key = text.split("'")[1] if "'" in text else ""
-        if key:
-            return f"{key}: unknown key; run 'orgstack --cfg job' to list the keys"
-    return text
+    key = getattr(err, "full_key", None) or ""
+    if not key and "'" in text:
+        key = text.split("'")[1]
+    if "not in struct" in text or "Could not override" in text or "Key '" in text:
+        unknown, allowed = _first_unknown(key)
+        if allowed:
+            return ConfigError(unknown, f"unknown key; allowed keys are {', '.join(allowed)}")
+    return ConfigError(key, text)
+
+
+def _first_unknown(key: str) -> tuple[str, list[str]]:
+    """Find the first component of a dotted key missing from the defaults, and its siblings."""
+    node: Any = compose("config")
+    path: list[str] = []
+    for part in key.split("."):
+        if not hasattr(node, "keys") or part not in node:
+            allowed = sorted(str(k) for k in node.keys() if k != "hydra") if hasattr(node, "keys") else []
+            return ".".join([*path, part]), allowed
+        node, path = node[part], [*path, part]
+    return key, []
 
 
 def merge_plan(data: dict[str, Any], path: Path) -> None:
@@ -143,16 +159,23 @@ def merge_plan(data: dict[str, Any], path: Path) -> None:
         for i, item in enumerate(items):
             where = f"plan.{key}[{i}]"
             if not isinstance(item, dict) or "name" not in item:
-                raise ConfigError(where, "must be a mapping with a name and optional start, duration, intensity")
+                raise ConfigError(
+                    where, "must be a mapping with a name and optional start, duration, intensity"
+                )
             extra = set(item) - set(PLAN_ITEM_KEYS)
             if extra:
-                raise ConfigError(f"{where}.{sorted(extra)[0]}", f"unknown key; allowed keys are {', '.join(PLAN_ITEM_KEYS)}")
+                raise ConfigError(
+                    f"{where}.{sorted(extra)[0]}",
+                    f"unknown key; allowed keys are {', '.join(PLAN_ITEM_KEYS)}",
+                )
             name = item["name"]
             if name in seen:
                 raise ConfigError(f"{where}.name", f"{name!r} is listed twice; give each preset once")
             seen.add(name)
             if name not in options(group):
-                raise ConfigError(f"{where}.name", f"unknown {group} {name!r}; choose from {', '.join(options(group))}")
+                raise ConfigError(
+                    f"{where}.name", f"unknown {group} {name!r}; choose from {', '.join(options(group))}"
+                )
             preset = yaml.safe_load((CONFIG_DIR / group / f"{name}.yaml").read_text())
             preset.update({k: v for k, v in item.items() if k != "name"})
             data.setdefault(group, {})[name] = preset

@@ -26,29 +26,109 @@ class Levers:
     shock) that a preset overrides where it differs.
     """
 
-    pressure: float = spec(0, 1, default=0.3, unit="1", doc="Delivery pressure: targets, overtime, shortcuts accepted.")
-    wip_accept: float = spec(0, 3, default=0.0, unit="1", doc="Extra work in progress accepted, as a fraction of the normal WIP limit.")
-    improve_share: float = spec(0, 0.5, default=0.1, unit="share", doc="Budgeted share of capacity for improvement (the 'improve' budget).")
-    transform_share: float = spec(0, 0.5, default=0.05, unit="share", doc="Budgeted share of capacity for experiments (the 'transform' budget).")
+    pressure: float = spec(
+        0, 1, default=0.3, unit="1", doc="Delivery pressure: targets, overtime, shortcuts accepted."
+    )
+    wip_accept: float = spec(
+        0,
+        3,
+        default=0.0,
+        unit="1",
+        doc="Extra work in progress accepted, as a fraction of the normal WIP limit.",
+    )
+    improve_share: float = spec(
+        0,
+        0.5,
+        default=0.1,
+        unit="share",
+        doc="Budgeted share of capacity for improvement (the 'improve' budget).",
+    )
+    transform_share: float = spec(
+        0,
+        0.5,
+        default=0.05,
+        unit="share",
+        doc="Budgeted share of capacity for experiments (the 'transform' budget).",
+    )
     priorities: float = spec(1, 60, default=5.0, unit="count", doc="Strategic priorities pursued at once.")
-    governance: float = spec(0, 1, default=0.3, unit="1", doc="Joint planning and portfolio reviews with the business.")
-    strategy_work: float = spec(0, 1, default=0.1, unit="1", doc="Effort to make and communicate strategic choices (strategy on a page).")
-    headcount: float = spec(0.2, 4, default=1.0, unit="x initial", doc="Headcount target relative to the starting headcount.")
-    architecture_investment: float = spec(0, 1, default=0.0, unit="1", doc="Investment in architecture standards, blueprints and remediation.")
-    culture_investment: float = spec(0, 1, default=0.0, unit="1", doc="Investment in psychological safety, blameless reviews, collaboration.")
+    governance: float = spec(
+        0, 1, default=0.3, unit="1", doc="Joint planning and portfolio reviews with the business."
+    )
+    strategy_work: float = spec(
+        0,
+        1,
+        default=0.1,
+        unit="1",
+        doc="Effort to make and communicate strategic choices (strategy on a page).",
+    )
+    headcount: float = spec(
+        0.2, 4, default=1.0, unit="x initial", doc="Headcount target relative to the starting headcount."
+    )
+    architecture_investment: float = spec(
+        0, 1, default=0.0, unit="1", doc="Investment in architecture standards, blueprints and remediation."
+    )
+    culture_investment: float = spec(
+        0,
+        1,
+        default=0.0,
+        unit="1",
+        doc="Investment in psychological safety, blameless reviews, collaboration.",
+    )
     training: float = spec(0, 1, default=0.0, unit="1", doc="Investment in training and mentoring.")
-    practice_investment: float = spec(0, 1, default=0.0, unit="1", doc="Investment in delivery practice: CI/CD, automation, SRE, with coaching.")
-    tooling: float = spec(0, 1, default=0.0, unit="1", doc="Delivery tools and frameworks bought, without skills attached.")
-    platform_capacity: float = spec(0, 3, default=0.0, unit="people/team", doc="Platform-team people per stream-aligned team.")
-    enabling_capacity: float = spec(0, 3, default=0.0, unit="people/team", doc="Enabling-team people per stream-aligned team.")
-    stream_alignment: float = spec(0, 1, default=0.5, unit="1", doc="Share of work owned end to end by stream-aligned teams (vs handed off).")
+    practice_investment: float = spec(
+        0,
+        1,
+        default=0.0,
+        unit="1",
+        doc="Investment in delivery practice: CI/CD, automation, SRE, with coaching.",
+    )
+    tooling: float = spec(
+        0, 1, default=0.0, unit="1", doc="Delivery tools and frameworks bought, without skills attached."
+    )
+    platform_capacity: float = spec(
+        0, 3, default=0.0, unit="people/team", doc="Platform-team people per stream-aligned team."
+    )
+    enabling_capacity: float = spec(
+        0, 3, default=0.0, unit="people/team", doc="Enabling-team people per stream-aligned team."
+    )
+    stream_alignment: float = spec(
+        0,
+        1,
+        default=0.5,
+        unit="1",
+        doc="Share of work owned end to end by stream-aligned teams (vs handed off).",
+    )
     disruption: float = spec(0, 1, default=0.0, unit="1", doc="Transition disruption of a re-organisation.")
-    theatre: float = spec(0, 1, default=0.0, unit="1", doc="Workshops and tools that raise reported, not real, alignment.")
-    budget: float = spec(0.2, 2, default=1.0, unit="x baseline", doc="Discretionary budget multiplier on improve, transform and hiring.")
-    demand: float = spec(0.2, 5, default=1.0, unit="x baseline", doc="Demand multiplier on the business units' requests.")
-    people_loss: float = spec(0, 0.5, default=0.0, unit="share/week", doc="Extra share of people leaving each week (key people loss).")
-    security_exposure: float = spec(0, 20, default=0.0, unit="x baseline", doc="Extra rate of background (security) incidents.")
-    strategy_churn: float = spec(0, 1, default=0.0, unit="share/week", doc="Share of backlog, WIP and strategic clarity lost each week to a change of strategy.")
+    theatre: float = spec(
+        0, 1, default=0.0, unit="1", doc="Workshops and tools that raise reported, not real, alignment."
+    )
+    budget: float = spec(
+        0.2,
+        2,
+        default=1.0,
+        unit="x baseline",
+        doc="Discretionary budget multiplier on improve, transform and hiring.",
+    )
+    demand: float = spec(
+        0.2, 5, default=1.0, unit="x baseline", doc="Demand multiplier on the business units' requests."
+    )
+    people_loss: float = spec(
+        0,
+        0.5,
+        default=0.0,
+        unit="share/week",
+        doc="Extra share of people leaving each week (key people loss).",
+    )
+    security_exposure: float = spec(
+        0, 20, default=0.0, unit="x baseline", doc="Extra rate of background (security) incidents."
+    )
+    strategy_churn: float = spec(
+        0,
+        1,
+        default=0.0,
+        unit="share/week",
+        doc="Share of backlog, WIP and strategic clarity lost each week to a change of strategy.",
+    )
 
     def __post_init__(self) -> None:
         validate_fields(self)
@@ -79,7 +159,9 @@ class Phase:
         validate_fields(self)
         for name in self.levers:
             if name not in LEVER_INDEX:
-                raise ConfigError(f"levers.{name}", f"unknown lever; allowed levers are {', '.join(LEVER_NAMES)}")
+                raise ConfigError(
+                    f"levers.{name}", f"unknown lever; allowed levers are {', '.join(LEVER_NAMES)}"
+                )
 
 
 @dataclass(frozen=True)

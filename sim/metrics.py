@@ -87,9 +87,7 @@ TEAM_COLUMNS: tuple[str, ...] = (
 )
 
 
-def dora_levels(
-    deploys: Any, lead_time: Any, restore: Any, cfr: Any
-) -> np.ndarray:
+def dora_levels(deploys: Any, lead_time: Any, restore: Any, cfr: Any) -> np.ndarray:
     """Level of each DORA key, 0 (low) to 3 (elite); arrays broadcast.
 
     Returns:
@@ -250,7 +248,10 @@ class Recorder:
         n = self.weeks_done
         df = pd.DataFrame(self.data[:n], columns=RECORDED, index=pd.RangeIndex(1, n + 1, name="week"))
         cluster = dora_cluster(
-            df["deploys_per_week"], df["lead_time_days"], df["time_to_restore_hours"], df["change_failure_rate"]
+            df["deploys_per_week"],
+            df["lead_time_days"],
+            df["time_to_restore_hours"],
+            df["change_failure_rate"],
         )
         df["dora_cluster"] = pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True)
         df["maturity"] = maturity(df[[f"layer_{name}" for name in LAYER_NAMES]].to_numpy()).astype(int)

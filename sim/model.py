@@ -73,7 +73,8 @@ class OrgModel(mesa.Model):
         self.demand_rate = self._calibrate_demand()
         # Burn-in at the baseline levers, so week 1 starts from the organisation's
         # working state (queues, unplanned work, morale) rather than an empty one.
-        for self.week in range(1 - self.p.warmup_weeks, 1):
+        for week in range(1 - self.p.warmup_weeks, 1):
+            self.week = week
             self._advance(self.baseline_levers)
         self.week = 0
         self.recorder = Recorder(self, config.weeks, config.record.team_every)
@@ -129,7 +130,7 @@ class OrgModel(mesa.Model):
         without firefighting, and each team's demand is the organisation's
         load times the feature throughput it would have in that state.
         """
-        t, p = self.team, self.p
+        t = self.team
         w = self._week_context()
         t["wip"] = self._wip_limit(w) * min(self.config.org.load, 1.0)
         t["morale"] = self._morale_target(np.zeros(self.n_teams), np.zeros(self.n_teams))
@@ -312,9 +313,7 @@ class OrgModel(mesa.Model):
         w["unplanned"] = unplanned
         w["improvement"] = rest * self._improve_share(self._lever_row)
         transform = self._lever("transform_share") * self._lever("budget")
-        w["experiments"] = (
-            rest * transform * (p.slack_floor + (1 - p.slack_floor) * slack) * t["safety"]
-        )
+        w["experiments"] = rest * transform * (p.slack_floor + (1 - p.slack_floor) * slack) * t["safety"]
         w["features"] = np.maximum(rest - w["improvement"] - w["experiments"], 0)
 
     def _flow(self, w: dict) -> None:
@@ -366,9 +365,7 @@ class OrgModel(mesa.Model):
         cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
         deploys = rng.poisson(deploy_rate)
         failures = rng.binomial(deploys, cfr)
-        exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (
-            1 + self._lever("security_exposure")
-        )
+        exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (1 + self._lever("security_exposure"))
         background = rng.poisson(p.background_incidents * exposure * t["people"] / self.config.org.team_size)
         incidents = failures + background
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * t["skill"] + p.r_safety * t["safety"]
@@ -439,15 +436,12 @@ class OrgModel(mesa.Model):
         gate = t["skill"] ** p.skill_gate
         practice_time = w["improvement"] * split[1] / t["people"] + coached
         t["practice"] += (
-            (p.practice_learn * practice_time * culture + p.tooling_gain * self._lever("tooling"))
-            * gate
-            * (1 - t["practice"])
-            - p.practice_decay * (1 + p.pressure_erosion * self._lever("pressure")) * t["practice"]
-        )
+            p.practice_learn * practice_time * culture + p.tooling_gain * self._lever("tooling")
+        ) * gate * (1 - t["practice"]) - p.practice_decay * (
+            1 + p.pressure_erosion * self._lever("pressure")
+        ) * t["practice"]
         learning_time = w["improvement"] * split[2] / t["people"] + coached + p.on_job_learning
-        t["skill"] += (
-            p.skill_learn * learning_time * culture * (1 - t["skill"]) - p.skill_decay * t["skill"]
-        )
+        t["skill"] += p.skill_learn * learning_time * culture * (1 - t["skill"]) - p.skill_decay * t["skill"]
         t["lessons"] = t["lessons"] * (1 - p.lessons_decay) + p.postmortem_gain * w["failures"] * t["safety"]
         np.clip(t["practice"], 0, 1, out=t["practice"])
         np.clip(t["skill"], 0, 1, out=t["skill"])
@@ -465,13 +459,15 @@ class OrgModel(mesa.Model):
     def _culture(self, w: dict) -> None:
         """Culture climate grows with investment, erodes with pressure; firefighting under blame erodes safety."""
         t, p = self.team, self.p
-        self.climate += p.culture_rate * self._lever("culture_investment") * (
-            1 - self.climate
-        ) - p.culture_erosion * self._lever("pressure") * self.climate
+        self.climate += (
+            p.culture_rate * self._lever("culture_investment") * (1 - self.climate)
+            - p.culture_erosion * self._lever("pressure") * self.climate
+        )
         firefight = w["unplanned"] / w["capacity"]
-        t["safety"] += p.safety_rate * (self.climate - t["safety"]) - p.blame_rate * (
-            1 - self.climate
-        ) * firefight * t["safety"]
+        t["safety"] += (
+            p.safety_rate * (self.climate - t["safety"])
+            - p.blame_rate * (1 - self.climate) * firefight * t["safety"]
+        )
         np.clip(t["safety"], 0, 1, out=t["safety"])
         w["firefight"] = firefight
 
@@ -506,14 +502,16 @@ class OrgModel(mesa.Model):
         t, p = self.team, self.p
         std_gate = p.standards_floor + (1 - p.standards_floor) * self.standards
         per_person = self.platform["people"].sum() / t["people"].sum()
-        self.platform_maturity += p.platform_build * per_person * std_gate * (
-            1 - self.platform_maturity
-        ) - p.platform_decay * self.platform_maturity
+        self.platform_maturity += (
+            p.platform_build * per_person * std_gate * (1 - self.platform_maturity)
+            - p.platform_decay * self.platform_maturity
+        )
         t["adoption"] += p.adoption_rate * (self.platform_maturity * std_gate - t["adoption"])
         erosion = p.standards_erosion * (self._lever("pressure") + self.bu["shadow"].mean())
-        self.standards += p.standards_rate * self._lever("architecture_investment") * (
-            1 - self.standards
-        ) - erosion * self.standards
+        self.standards += (
+            p.standards_rate * self._lever("architecture_investment") * (1 - self.standards)
+            - erosion * self.standards
+        )
         self.standards = min(max(self.standards, 0.0), 1.0)
 
     def _business(self, w: dict) -> None:
@@ -524,7 +522,6 @@ class OrgModel(mesa.Model):
         )
         team_value = (w["done"] - (1 - p.tail_value) * w["tail"]) * p.value_per_change * fit
         units = t["business_unit"]
-        delivered = np.bincount(units, team_value, minlength=self.n_bu)
         requested = np.bincount(units, self.demand_rate * self._lever("demand"), minlength=self.n_bu)
         done = np.bincount(units, w["done"] - w["tail"], minlength=self.n_bu)
         outage = np.bincount(units, w["incidents"] * w["ttr"], minlength=self.n_bu) / p.hours_per_week
@@ -542,22 +539,28 @@ class OrgModel(mesa.Model):
         )
         bu["trust"] += (target - bu["trust"]) / p.trust_tau
         gap = bu["trust"] - p.shadow_threshold
-        bu["shadow"] += p.shadow_rate * np.maximum(-gap, 0) * (1 - bu["shadow"]) - p.shadow_reabsorb * np.maximum(
-            gap, 0
-        ) * bu["shadow"]
+        bu["shadow"] += (
+            p.shadow_rate * np.maximum(-gap, 0) * (1 - bu["shadow"])
+            - p.shadow_reabsorb * np.maximum(gap, 0) * bu["shadow"]
+        )
         np.clip(bu["shadow"], 0, 1, out=bu["shadow"])
         shadow_value = p.shadow_value * p.value_per_change * fit * w["diverted"].sum()
 
-        self.partnership += p.partner_rate * self._lever("governance") * bu["trust"].mean() * (
-            1 - self.partnership
-        ) - p.partner_decay * self.partnership
-        self.clarity += p.clarity_rate * (
-            self._lever("strategy_work") + p.clarity_partnership * self.partnership
-        ) * (1 - self.clarity) - (p.clarity_decay + self._lever("strategy_churn")) * self.clarity
+        self.partnership += (
+            p.partner_rate * self._lever("governance") * bu["trust"].mean() * (1 - self.partnership)
+            - p.partner_decay * self.partnership
+        )
+        self.clarity += (
+            p.clarity_rate
+            * (self._lever("strategy_work") + p.clarity_partnership * self.partnership)
+            * (1 - self.clarity)
+            - (p.clarity_decay + self._lever("strategy_churn")) * self.clarity
+        )
         self.clarity = min(max(self.clarity, 0.0), 1.0)
-        self.theatre_stock += p.theatre_rate * self._lever("theatre") * (
-            1 - self.theatre_stock
-        ) - p.theatre_decay * self.theatre_stock
+        self.theatre_stock += (
+            p.theatre_rate * self._lever("theatre") * (1 - self.theatre_stock)
+            - p.theatre_decay * self.theatre_stock
+        )
         self.perceived = self.partnership + p.theatre_gain * self.theatre_stock * (1 - self.partnership)
         w["team_value"] = team_value
         w["value_it"] = team_value.sum()
@@ -574,8 +577,13 @@ class OrgModel(mesa.Model):
             * (p.capability_floor + (1 - p.capability_floor) * self.capability)
         )
         shipped = self.rng.poisson(runs * success)
-        self.innovation_stream = self.innovation_stream * (1 - p.innovation_decay) + shipped.sum() * p.innovation_value
-        self.capability += p.capability_rate * runs.sum() / t["people"].sum() * (1 - self.capability) - p.capability_decay * self.capability
+        self.innovation_stream = (
+            self.innovation_stream * (1 - p.innovation_decay) + shipped.sum() * p.innovation_value
+        )
+        self.capability += (
+            p.capability_rate * runs.sum() / t["people"].sum() * (1 - self.capability)
+            - p.capability_decay * self.capability
+        )
         self.capability = min(max(self.capability, 0.0), 1.0)
         w["innovations"] = shipped
         w["experiments_run"] = runs

@@ -14,9 +14,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -118,8 +116,7 @@ def _convert(tp: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
             raise ConfigError(path, f"must be a mapping of names to values, got {value!r}")
         key_tp, val_tp = args or (str, Any)
         return {
-            str(k): _convert(val_tp, v, f"{path}.{k}" if path else str(k), meta)
-            for k, v in value.items()
+            str(k): _convert(val_tp, v, f"{path}.{k}" if path else str(k), meta) for k, v in value.items()
         }
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
@@ -154,7 +151,7 @@ def _convert(tp: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
     raise ConfigError(path, f"must be {_type_name(tp)}, got {value!r}")
 
 
-def build(cls: type[T], data: Any, path: str = "") -> T:
+def build[T](cls: type[T], data: Any, path: str = "") -> T:
     """Build a frozen dataclass from plain data, checking keys, types and ranges.
 
     Args:

@@ -87,7 +87,9 @@ def test_short_horizon_favours_the_push(runs):
 
 def test_the_right_move_depends_on_the_diagnosis(runs):
     """(d) Delivery excellence wins on strong foundations, loses to foundations first on weak ones."""
-    solid = {iv: mean(runs, "solid_but_slow", iv, "value", ALL, "sum") for iv in ("none", "foundations_first")}
+    solid = {
+        iv: mean(runs, "solid_but_slow", iv, "value", ALL, "sum") for iv in ("none", "foundations_first")
+    }
     assert mean(runs, "solid_but_slow", "delivery_excellence", "value", ALL, "sum") > max(solid.values())
     assert mean(runs, "struggling", "delivery_excellence", "value", ALL, "sum") < mean(
         runs, "struggling", "foundations_first", "value", ALL, "sum"

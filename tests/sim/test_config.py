@@ -1,0 +1,206 @@
+"""Tests of sim.config.load_config: composition, presets, plan files and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.config import CONFIG_DIR, load_config, options
+from sim.params import Config
+from sim.schema import ConfigError
+
+
+def config_error(*overrides: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(list(overrides))
+    return info.value
+
+
+def test_default_config():
+    config = load_config()
+    assert isinstance(config, Config)
+    assert config.org.name == "struggling"
+    assert config.weeks == 156 and config.seed == 0
+    assert list(config.intervention) == ["none"] and list(config.shock) == ["none"]
+
+
+def test_overrides_reach_the_config():
+    config = load_config(["org=enterprise", "org.teams=40", "seed=7", "weeks=30", "org.layers.culture=0.9"])
+    assert config.org.name == "enterprise" and config.org.teams == 40
+    assert config.seed == 7 and config.weeks == 30
+    assert config.org.layers.culture == 0.9
+
+
+def test_load_config_accepts_a_tuple_and_a_list_alike():
+    assert load_config(("seed=3",)) == load_config(["seed=3"])
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "allowed"),
+    [
+        ("seed=abc", "seed", "integer"),
+        ("seed=1.5", "seed", "integer"),
+        ("weeks=true", "weeks", "integer"),
+        ("weeks=-3", "weeks", "from 1 to 520"),
+        ("weeks=521", "weeks", "from 1 to 520"),
+        ("org.layers.culture=1.7", "org.layers.culture", "from 0 to 1"),
+        ("org.teams=0", "org.teams", "from 1 to 100000"),
+        ("org.teams=many", "org.teams", "integer"),
+        ("org.levers.pressure=2", "org.levers.pressure", "from 0 to 1"),
+        ("params.hours_per_week=0", "params.hours_per_week", "from 1 to 80"),
+        ("record.team_every=-1", "record.team_every", "from 0 to 520"),
+        ("org=nope", "org", "struggling"),
+        ("intervention=nope", "intervention", "foundations_first"),
+        ("intervention=[platform_team,nope]", "intervention", "foundations_first"),
+        ("shock=nope", "shock", "demand_surge"),
+        ("params=nope", "params", "default"),
+        ("+foo=1", "foo", "allowed keys are seed, weeks"),
+    ],
+)
+def test_bad_value_names_the_field_and_what_is_allowed(override, field, allowed):
+    err = config_error(override)
+    assert err.field == field
+    assert str(err).startswith(f"{field}: ")
+    assert allowed in err.message
+
+
+@pytest.mark.parametrize(
+    ("override", "key"), [("sede=1", "sede"), ("org.layers.cultur=0.5", "org.layers.cultur")]
+)
+def test_unknown_key_is_named(override, key):
+    err = config_error(override)
+    assert str(err).startswith(f"{key}: ")
+    assert "unknown key" in str(err)
+
+
+def test_unknown_preset_lists_every_preset():
+    err = config_error("intervention=nope")
+    for name in options("intervention"):
+        assert name in err.message
+
+
+def test_bad_override_syntax_is_a_config_error():
+    err = config_error("seed=[1")
+    assert str(err)
+
+
+def test_several_interventions_from_the_command_line():
+    config = load_config(["intervention=[platform_team,talent_program]"])
+    assert set(config.intervention) == {"platform_team", "talent_program"}
+    assert config.intervention["platform_team"].phases[0].levers["platform_capacity"] > 0
+    assert config.intervention["talent_program"].phases[0].levers["training"] > 0
+
+
+def test_intervention_parameters_are_overridable():
+    config = load_config(
+        ["intervention=[platform_team,talent_program]", "intervention.platform_team.start=10"]
+    )
+    assert config.intervention["platform_team"].start == 10
+    assert config.intervention["talent_program"].start == 1
+
+
+@pytest.mark.parametrize("group", ["org", "intervention", "shock", "params"])
+def test_every_preset_loads(group):
+    names = options(group)
+    assert names == sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+    assert names
+    for name in names:
+        config = load_config([f"{group}={name}"])
+        if group == "org":
+            assert config.org.name == name
+            assert config.org.description
+        elif group in ("intervention", "shock"):
+            assert list(getattr(config, group)) == [name]
+            assert getattr(config, group)[name].description
+
+
+def test_required_presets_exist():
+    assert {"struggling", "solid_but_slow", "startup", "enterprise", "elite"} <= set(options("org"))
+    assert {
+        "none", "execution_push", "delivery_tooling", "delivery_excellence", "architecture_standards",
+        "culture_program", "talent_program", "enabling_team", "platform_team", "strategy_focus",
+        "partnership_governance", "foundations_first", "reorg", "alignment_theatre", "innovation_lab",
+        "hire_more", "cio_90_day_plan",
+    } <= set(options("intervention"))  # fmt: skip
+    assert {
+        "none", "demand_surge", "budget_cut", "key_people_loss", "security_incident", "strategy_change"
+    } <= set(options("shock"))  # fmt: skip
+
+
+# ---- plan files ---------------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+VALID_PLAN = """
+interventions:
+  - name: platform_team
+    start: 4
+  - {name: talent_program, intensity: 0.5, duration: 20}
+shocks:
+  - {name: demand_surge, start: 30}
+"""
+
+
+def test_plan_file_combines_interventions_with_their_settings(tmp_path):
+    plan = write(tmp_path, VALID_PLAN)
+    config = load_config([f"plan={plan}"])
+    assert config.plan == str(plan)
+    assert {"platform_team", "talent_program"} <= set(config.intervention)
+    platform, talent = config.intervention["platform_team"], config.intervention["talent_program"]
+    assert (platform.start, platform.intensity) == (4, 1.0)
+    assert (talent.start, talent.intensity, talent.duration) == (1, 0.5, 20)
+    # The preset's content is kept; only the plan's settings change.
+    assert talent.phases == load_config(["intervention=talent_program"]).intervention["talent_program"].phases
+    assert config.shock["demand_surge"].start == 30
+
+
+def test_example_plan_in_the_repository_is_valid():
+    plan = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
+    config = load_config([f"plan={plan}"])
+    assert config.intervention["platform_team"].start == 4
+    assert config.intervention["talent_program"].intensity == 0.5
+    assert config.shock["demand_surge"].start == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "fragment"),
+    [
+        ("interventions:\n  - {name: platform_team, begin: 4}\n", "plan.interventions[0].begin", "start"),
+        ("interventions:\n  - {name: nope}\n", "plan.interventions[0].name", "platform_team"),
+        ("shocks:\n  - {name: nope}\n", "plan.shocks[0].name", "demand_surge"),
+        ("interventions:\n  - {start: 4}\n", "plan.interventions[0]", "name"),
+        ("interventions: platform_team\n", "plan.interventions", "list"),
+        ("scenario: []\n", "plan", "interventions and shocks"),
+        ("- platform_team\n", "plan", "interventions and shocks"),
+        (
+            "interventions:\n  - {name: platform_team, start: 0}\n",
+            "intervention.platform_team.start",
+            "from 1",
+        ),
+        (
+            "interventions:\n  - {name: platform_team, intensity: big}\n",
+            "intervention.platform_team.intensity",
+            "number",
+        ),
+    ],
+)
+def test_bad_plan_file(tmp_path, text, field, fragment):
+    err = config_error(f"plan={write(tmp_path, text)}")
+    assert err.field == field
+    assert fragment in err.message
+
+
+def test_missing_plan_file(tmp_path):
+    err = config_error(f"plan={tmp_path / 'absent.yaml'}")
+    assert err.field == "plan" and "absent.yaml" in err.message
+
+
+def test_invalid_yaml_plan_file(tmp_path):
+    err = config_error(f"plan={write(tmp_path, 'interventions: [unclosed\n')}")
+    assert err.field == "plan" and "not valid YAML" in err.message
