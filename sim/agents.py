@@ -49,7 +49,7 @@ class BusinessUnit(ArrayAgent):
 
     trust = StateView("bu", "Trust in IT, 0-1.")
     shadow = StateView("bu", "Share of the unit's demand served by shadow IT, 0-1.")
-    satisfaction = StateView("bu", "Smoothed delivered value over requested value.")
+    satisfaction = StateView("bu", "Smoothed share of requested changes delivered, times responsiveness.")
 
 
 class StreamAlignedTeam(ArrayAgent):

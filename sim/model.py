@@ -27,11 +27,16 @@ import mesa
 import numpy as np
 
 from sim.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
-from sim.levers import LEVER_INDEX, schedule
+from sim.levers import LEVER_NAMES, schedule
 from sim.metrics import Recorder
 from sim.params import Config
 
 DAYS_PER_WEEK = 7.0
+
+
+def clip01(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Clip to [0, 1]; two ufunc calls cost a third of ``np.clip`` on small arrays."""
+    return np.minimum(np.maximum(x, 0.0, out=out), 1.0, out=out)
 
 
 class OrgModel(mesa.Model):
@@ -63,12 +68,13 @@ class OrgModel(mesa.Model):
             cost_per_week_unit=org.teams,
         )
         self.baseline_levers = schedule(org.levers, [], 1, cost_per_week_unit=0)[0][0]
-        self._lever_row = self.baseline_levers
         self._init_state()
+        self._set_levers(self.baseline_levers)
         self._business_units = [BusinessUnit(self, i) for i in range(self.n_bu)]
         self._stream_teams = [StreamAlignedTeam(self, i) for i in range(self.n_teams)]
         self.platform: dict[str, np.ndarray] = {"people": np.zeros(0)}
         self.enabling: dict[str, np.ndarray] = {"people": np.zeros(0)}
+        self._staffed: dict[str, float] = {}
         self._staff_support()
         self.demand_rate = self._calibrate_demand()
         # Burn-in at the baseline levers, so week 1 starts from the organisation's
@@ -135,7 +141,7 @@ class OrgModel(mesa.Model):
         t["wip"] = self._wip_limit(w) * min(self.config.org.load, 1.0)
         t["morale"] = self._morale_target(np.zeros(self.n_teams), np.zeros(self.n_teams))
         self._capacity(w, noise=1.0)
-        features = w["capacity"] * (1 - self._improve_share(self._lever_row) - self._lever("transform_share"))
+        features = w["capacity"] * (1 - self._improve_share() - self.lv["transform_share"])
         throughput = features * self._efficiency(w) / w["effort"]
         t["throughput"] = throughput
         return self.config.org.load * throughput
@@ -148,7 +154,10 @@ class OrgModel(mesa.Model):
             ("platform", PlatformTeam, "platform_capacity"),
             ("enabling", EnablingTeam, "enabling_capacity"),
         ):
-            wanted_people = self._lever_row[LEVER_INDEX[lever]] * self.n_teams
+            wanted_people = self.lv[lever] * self.n_teams
+            if self._staffed.get(key) == wanted_people:
+                continue
+            self._staffed[key] = wanted_people
             count = math.ceil(wanted_people / size - 1e-9)
             people = np.full(count, float(size))
             if count:
@@ -162,9 +171,6 @@ class OrgModel(mesa.Model):
                     cls(self, i)
 
     # ------------------------------------------------------------- helpers
-    def _lever(self, name: str) -> float:
-        return float(self._lever_row[LEVER_INDEX[name]])
-
     def _productive_people(self) -> np.ndarray:
         t, p = self.team, self.p
         experienced = t["people"] - t["novices"]
@@ -173,15 +179,17 @@ class OrgModel(mesa.Model):
             0.1,
         )
 
-    def _improve_share(self, lv: np.ndarray) -> float:
-        p = self.p
-        invest = sum(
-            lv[LEVER_INDEX[k]]
-            for k in ("architecture_investment", "practice_investment", "training", "culture_investment")
+    def _improve_share(self) -> float:
+        """Share of capacity for improvement: budget plus programmes, crowded out by pressure."""
+        p, lv = self.p, self.lv
+        invest = (
+            lv["architecture_investment"]
+            + lv["practice_investment"]
+            + lv["training"]
+            + lv["culture_investment"]
         )
-        budgeted = lv[LEVER_INDEX["improve_share"]] * lv[LEVER_INDEX["budget"]]
-        share = min(budgeted + p.invest_time * invest, p.max_improve)
-        return share * (1 - p.pressure_crowding * lv[LEVER_INDEX["pressure"]])
+        share = min(lv["improve_share"] * lv["budget"] + p.invest_time * invest, p.max_improve)
+        return share * (1 - p.pressure_crowding * self.pressure)
 
     def _debt_norm(self) -> np.ndarray:
         t = self.team
@@ -205,7 +213,7 @@ class OrgModel(mesa.Model):
         )
 
     def _focus(self) -> float:
-        return 1 / (1 + self.p.priority_drag * (self._lever("priorities") - 1) * (1 - self.clarity))
+        return 1 / (1 + self.p.priority_drag * (self.lv["priorities"] - 1) * (1 - self.clarity))
 
     def _week_context(self) -> dict:
         """Quantities every mechanism of the week reads, from the state at its start."""
@@ -229,7 +237,7 @@ class OrgModel(mesa.Model):
             / w["effort"]
             * p.wip_min ** w["exec"]
             * p.wip_max ** (1 - w["exec"])
-            * (1 + self._lever("wip_accept"))
+            * (1 + self.lv["wip_accept"])
             * (1 + p.wip_fragmentation * (1 - w["focus"]))
         )
 
@@ -241,15 +249,13 @@ class OrgModel(mesa.Model):
 
     def _morale_target(self, firefight: np.ndarray, overload: np.ndarray) -> np.ndarray:
         p = self.p
-        return np.clip(
+        return clip01(
             p.morale_base
-            - p.morale_pressure * self._lever("pressure")
+            - p.morale_pressure * self.pressure
             - p.morale_firefight * firefight
             - p.morale_load * overload
             + p.morale_safety * (self.team["safety"] - 0.5)
-            - p.morale_disruption * self._lever("disruption"),
-            0,
-            1,
+            - p.morale_disruption * self.lv["disruption"]
         )
 
     # ------------------------------------------------------------------ step
@@ -259,9 +265,16 @@ class OrgModel(mesa.Model):
         w = self._advance(self.levers[self.week - 1])
         self.recorder.collect(self, w)
 
+    def _set_levers(self, row: np.ndarray) -> None:
+        # A dict of Python floats: read dozens of times a week, far cheaper than array indexing.
+        self.lv: dict[str, float] = dict(zip(LEVER_NAMES, row.tolist(), strict=True))
+        # Leadership answers a delivery gap with pressure: the capability trap's closing link.
+        gap = 1 - float(self.bu["satisfaction"].sum()) / self.n_bu
+        self.pressure = min(max(self.lv["pressure"] + self.p.gap_pressure * gap, 0.0), 1.0)
+
     def _advance(self, levers: np.ndarray) -> dict:
         """Run every mechanism for one week under the given levers."""
-        self._lever_row = levers
+        self._set_levers(levers)
         self._staff_support()
         w = self._week_context()
         self._capacity(w, noise=np.exp(self.p.capacity_noise * self.rng.standard_normal(self.n_teams)))
@@ -286,18 +299,18 @@ class OrgModel(mesa.Model):
             p.load_base
             + p.load_debt * dn
             + p.load_wip * np.maximum(wip_pp - 1, 0)
-            + p.load_handoff * (1 - self._lever("stream_alignment"))
-            + p.load_tooling * self._lever("tooling") * (1 - t["skill"])
+            + p.load_handoff * (1 - self.lv["stream_alignment"])
+            + p.load_tooling * self.lv["tooling"] * (1 - t["skill"])
         ) * (1 - p.platform_relief * t["adoption"])
         w["overload"] = np.maximum(load - 1, 0)
         w["load"] = load
         w["capacity"] = (
             self._productive_people()
-            * (1 + p.overtime_gain * self._lever("pressure"))
+            * (1 + p.overtime_gain * self.pressure)
             / (1 + p.overload_penalty * w["overload"])
             * (p.morale_floor + (1 - p.morale_floor) * t["morale"])
-            * (1 - p.reorg_disruption * self._lever("disruption"))
-            * (1 - p.theatre_time * self._lever("theatre"))
+            * (1 - p.reorg_disruption * self.lv["disruption"])
+            * (1 - p.theatre_time * self.lv["theatre"])
             * noise
         )
 
@@ -307,12 +320,12 @@ class OrgModel(mesa.Model):
         cap = w["capacity"]
         unplanned = np.minimum(t["unplanned"], p.max_unplanned * cap)
         rest = cap - unplanned
-        demand_effort = self.demand_rate * self._lever("demand") * w["effort"]
+        demand_effort = self.demand_rate * self.lv["demand"] * w["effort"]
         w["utilisation"] = (demand_effort + t["unplanned"]) / cap
-        slack = np.clip(1 - w["utilisation"], 0, 1)
+        slack = clip01(1 - w["utilisation"])
         w["unplanned"] = unplanned
-        w["improvement"] = rest * self._improve_share(self._lever_row)
-        transform = self._lever("transform_share") * self._lever("budget")
+        w["improvement"] = rest * self._improve_share()
+        transform = self.lv["transform_share"] * self.lv["budget"]
         w["experiments"] = rest * transform * (p.slack_floor + (1 - p.slack_floor) * slack) * t["safety"]
         w["features"] = np.maximum(rest - w["improvement"] - w["experiments"], 0)
 
@@ -320,10 +333,10 @@ class OrgModel(mesa.Model):
         """Demand into backlog, backlog into WIP under a WIP limit, WIP into done."""
         t, p = self.team, self.p
         shadow = w["shadow"]
-        arrivals = self.rng.poisson(self.demand_rate * self._lever("demand") * (1 - shadow))
+        arrivals = self.rng.poisson(self.demand_rate * self.lv["demand"] * (1 - shadow))
         w["arrivals"] = arrivals
-        w["diverted"] = self.demand_rate * self._lever("demand") * shadow
-        churn = self._lever("strategy_churn")
+        w["diverted"] = self.demand_rate * self.lv["demand"] * shadow
+        churn = self.lv["strategy_churn"]
         abandon = churn + p.churn_base * (1 - self.partnership)
         t["backlog"] = (t["backlog"] + arrivals) * (1 - churn)
         t["wip"] *= 1 - min(abandon, 1.0)
@@ -351,23 +364,20 @@ class OrgModel(mesa.Model):
         deploy_rate = w["done"] / batch
         lessons = t["lessons"] / (1 + t["lessons"])
         quality = p.q_practice * ex + p.q_arch * aq + p.q_skill * t["skill"] + p.q_lessons * lessons
-        risk = np.clip(
+        risk = clip01(
             (1 - quality)
-            * (
-                1
-                + p.cfr_pressure * self._lever("pressure")
-                + p.cfr_load * w["overload"]
-                + p.cfr_batch * (1 - ex)
-            ),
-            0,
-            1,
+            * (1 + p.cfr_pressure * self.pressure + p.cfr_load * w["overload"] + p.cfr_batch * (1 - ex))
         )
         cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
-        deploys = rng.poisson(deploy_rate)
-        failures = rng.binomial(deploys, cfr)
-        exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (1 + self._lever("security_exposure"))
-        background = rng.poisson(p.background_incidents * exposure * t["people"] / self.config.org.team_size)
-        incidents = failures + background
+        exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (1 + self.lv["security_exposure"])
+        background = p.background_incidents * exposure * t["people"] / self.config.org.team_size
+        # Deploys are Poisson, each failing with probability cfr: by thinning, failed and
+        # good deploys are independent Poisson counts, drawn in one call with the background incidents.
+        n = self.n_teams
+        counts = rng.poisson(np.concatenate((deploy_rate * cfr, deploy_rate * (1 - cfr), background)))
+        failures = counts[:n]
+        deploys = failures + counts[n : 2 * n]
+        incidents = failures + counts[2 * n :]
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * t["skill"] + p.r_safety * t["safety"]
         ttr = np.exp(math.log(p.ttr_min) + (math.log(p.ttr_max) - math.log(p.ttr_min)) * (1 - restore))
         t["unplanned"] = (
@@ -377,7 +387,7 @@ class OrgModel(mesa.Model):
         u = np.minimum(w["utilisation"], p.max_utilisation)
         handoff = (
             p.handoff_days
-            * (1 - p.handoff_alignment * self._lever("stream_alignment"))
+            * (1 - p.handoff_alignment * self.lv["stream_alignment"])
             * (1 - p.handoff_platform * t["adoption"])
         )
         # Little's law: changes in progress (queued in WIP or being worked) over throughput.
@@ -397,10 +407,10 @@ class OrgModel(mesa.Model):
     def _debt(self, w: dict) -> None:
         """Debt accrues with each change and with age; improvement time pays it down."""
         t, p = self.team, self.p
-        pressure = self._lever("pressure")
+        firefight = w["unplanned"] / w["capacity"]
         per_change = (
             p.debt_per_change
-            * (1 + p.debt_pressure * pressure)
+            * (1 + p.debt_pressure * self.pressure + p.debt_firefight * firefight)
             * (1 - p.debt_standards * self.standards)
             * (1 + p.debt_skill * (1 - t["skill"]))
         )
@@ -416,13 +426,18 @@ class OrgModel(mesa.Model):
             0,
         )
 
-    def _improvement_split(self) -> tuple[float, float, float]:
-        """Shares of improvement time for debt, practice and learning."""
+    def _improvement_split(self) -> tuple[float, ...]:
+        """Shares of improvement time for debt, practice, learning and culture work.
+
+        Culture work (retrospectives, blameless reviews) takes its share of the
+        time; its effect is on the climate (``_culture``), not on the other stocks.
+        """
         p = self.p
         weights = (
-            p.split_debt + self._lever("architecture_investment"),
-            p.split_practice + self._lever("practice_investment"),
-            p.split_learning + self._lever("training"),
+            p.split_debt + self.lv["architecture_investment"],
+            p.split_practice + self.lv["practice_investment"],
+            p.split_learning + self.lv["training"],
+            self.lv["culture_investment"],
         )
         total = sum(weights) or 1.0
         return tuple(x / total for x in weights)
@@ -432,19 +447,20 @@ class OrgModel(mesa.Model):
         t, p = self.team, self.p
         split = w["split"]
         culture = p.safety_floor + (1 - p.safety_floor) * t["safety"]
-        coached = self._coached() * p.coach_gain
+        w["coached"] = self._coached()
+        coached = w["coached"] * p.coach_gain
         gate = t["skill"] ** p.skill_gate
         practice_time = w["improvement"] * split[1] / t["people"] + coached
         t["practice"] += (
-            p.practice_learn * practice_time * culture + p.tooling_gain * self._lever("tooling")
-        ) * gate * (1 - t["practice"]) - p.practice_decay * (
-            1 + p.pressure_erosion * self._lever("pressure")
-        ) * t["practice"]
+            p.practice_learn * practice_time * culture + p.tooling_gain * self.lv["tooling"]
+        ) * gate * (1 - t["practice"]) - p.practice_decay * (1 + p.pressure_erosion * self.pressure) * t[
+            "practice"
+        ]
         learning_time = w["improvement"] * split[2] / t["people"] + coached + p.on_job_learning
         t["skill"] += p.skill_learn * learning_time * culture * (1 - t["skill"]) - p.skill_decay * t["skill"]
         t["lessons"] = t["lessons"] * (1 - p.lessons_decay) + p.postmortem_gain * w["failures"] * t["safety"]
-        np.clip(t["practice"], 0, 1, out=t["practice"])
-        np.clip(t["skill"], 0, 1, out=t["skill"])
+        clip01(t["practice"], out=t["practice"])
+        clip01(t["skill"], out=t["skill"])
 
     def _coached(self) -> np.ndarray:
         """Which stream-aligned teams an enabling team coaches this week (0/1)."""
@@ -460,15 +476,15 @@ class OrgModel(mesa.Model):
         """Culture climate grows with investment, erodes with pressure; firefighting under blame erodes safety."""
         t, p = self.team, self.p
         self.climate += (
-            p.culture_rate * self._lever("culture_investment") * (1 - self.climate)
-            - p.culture_erosion * self._lever("pressure") * self.climate
+            p.culture_rate * self.lv["culture_investment"] * (1 - self.climate)
+            - p.culture_erosion * self.pressure * self.climate
         )
         firefight = w["unplanned"] / w["capacity"]
         t["safety"] += (
             p.safety_rate * (self.climate - t["safety"])
             - p.blame_rate * (1 - self.climate) * firefight * t["safety"]
         )
-        np.clip(t["safety"], 0, 1, out=t["safety"])
+        clip01(t["safety"], out=t["safety"])
         w["firefight"] = firefight
 
     def _people(self, w: dict) -> None:
@@ -478,7 +494,7 @@ class OrgModel(mesa.Model):
         t["morale"] += (target - t["morale"]) / p.morale_tau
         rate = np.minimum(
             p.attrition_base * np.exp(p.attrition_morale * (p.morale_base - t["morale"]))
-            + self._lever("people_loss"),
+            + self.lv["people_loss"],
             1.0,
         )
         heads = np.round(t["people"]).astype(np.int64)
@@ -487,9 +503,9 @@ class OrgModel(mesa.Model):
         t["skill"] *= 1 - np.minimum(p.knowledge_loss * share_left, 1)
         t["novices"] *= 1 - share_left
         stay = t["people"] - leavers
-        target_people = self.config.org.team_size * self._lever("headcount")
+        target_people = self.config.org.team_size * self.lv["headcount"]
         vacancies = np.maximum(target_people - stay, 0)
-        hires = rng.poisson(vacancies / p.time_to_hire * min(self._lever("budget"), 1.0)).astype(float)
+        hires = rng.poisson(vacancies / p.time_to_hire * min(self.lv["budget"], 1.0)).astype(float)
         hires = np.minimum(hires, vacancies.round())
         t["skill"] = (t["skill"] * stay + p.novice_skill * hires) / (stay + hires)
         t["people"] = stay + hires
@@ -507,9 +523,9 @@ class OrgModel(mesa.Model):
             - p.platform_decay * self.platform_maturity
         )
         t["adoption"] += p.adoption_rate * (self.platform_maturity * std_gate - t["adoption"])
-        erosion = p.standards_erosion * (self._lever("pressure") + self.bu["shadow"].mean())
+        erosion = p.standards_erosion * (self.pressure + self.bu["shadow"].sum() / self.n_bu)
         self.standards += (
-            p.standards_rate * self._lever("architecture_investment") * (1 - self.standards)
+            p.standards_rate * self.lv["architecture_investment"] * (1 - self.standards)
             - erosion * self.standards
         )
         self.standards = min(max(self.standards, 0.0), 1.0)
@@ -522,7 +538,7 @@ class OrgModel(mesa.Model):
         )
         team_value = (w["done"] - (1 - p.tail_value) * w["tail"]) * p.value_per_change * fit
         units = t["business_unit"]
-        requested = np.bincount(units, self.demand_rate * self._lever("demand"), minlength=self.n_bu)
+        requested = np.bincount(units, self.demand_rate * self.lv["demand"], minlength=self.n_bu)
         done = np.bincount(units, w["done"] - w["tail"], minlength=self.n_bu)
         outage = np.bincount(units, w["incidents"] * w["ttr"], minlength=self.n_bu) / p.hours_per_week
         teams = np.bincount(units, minlength=self.n_bu)
@@ -530,12 +546,10 @@ class OrgModel(mesa.Model):
         lead = np.bincount(units, w["lead_time"], minlength=self.n_bu) / teams
         responsive = 1 / (1 + lead / p.patience_days)
         bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) * responsive - bu["satisfaction"])
-        target = np.clip(
+        target = clip01(
             p.trust_satisfaction * bu["satisfaction"]
             + p.trust_partnership * self.partnership
-            - p.trust_incidents * outage / teams,
-            0,
-            1,
+            - p.trust_incidents * outage / teams
         )
         bu["trust"] += (target - bu["trust"]) / p.trust_tau
         gap = bu["trust"] - p.shadow_threshold
@@ -543,22 +557,25 @@ class OrgModel(mesa.Model):
             p.shadow_rate * np.maximum(-gap, 0) * (1 - bu["shadow"])
             - p.shadow_reabsorb * np.maximum(gap, 0) * bu["shadow"]
         )
-        np.clip(bu["shadow"], 0, 1, out=bu["shadow"])
+        clip01(bu["shadow"], out=bu["shadow"])
         shadow_value = p.shadow_value * p.value_per_change * fit * w["diverted"].sum()
 
+        # Reported alignment above the real thing makes leaders ease off real joint planning.
+        complacency = 1 - p.theatre_complacency * (self.perceived - self.partnership)
+        trust = float(bu["trust"].sum()) / self.n_bu
         self.partnership += (
-            p.partner_rate * self._lever("governance") * bu["trust"].mean() * (1 - self.partnership)
+            p.partner_rate * self.lv["governance"] * complacency * trust * (1 - self.partnership)
             - p.partner_decay * self.partnership
         )
         self.clarity += (
             p.clarity_rate
-            * (self._lever("strategy_work") + p.clarity_partnership * self.partnership)
+            * (self.lv["strategy_work"] + p.clarity_partnership * self.partnership)
             * (1 - self.clarity)
-            - (p.clarity_decay + self._lever("strategy_churn")) * self.clarity
+            - (p.clarity_decay + self.lv["strategy_churn"]) * self.clarity
         )
         self.clarity = min(max(self.clarity, 0.0), 1.0)
         self.theatre_stock += (
-            p.theatre_rate * self._lever("theatre") * (1 - self.theatre_stock)
+            p.theatre_rate * self.lv["theatre"] * (1 - self.theatre_stock)
             - p.theatre_decay * self.theatre_stock
         )
         self.perceived = self.partnership + p.theatre_gain * self.theatre_stock * (1 - self.partnership)

@@ -30,7 +30,8 @@ class Layers:
     They set the initial stocks: real partnership, strategic clarity,
     architecture standards, the culture climate, skill, delivery practice and
     innovation capability. The reported layer strengths then move with the
-    dynamics and are capped by the layers beneath (see ``docs/model.md``).
+    dynamics; the layers beneath gate how fast each can grow and how much of it
+    pays off (see ``docs/model.md``, design concepts).
     """
 
     partnership: float = spec(0, 1, doc="Joint planning and trust between business and IT.")
@@ -135,6 +136,9 @@ class Params:
         doc="Capacity share taken by a programme (architecture, practice, training, culture) at intensity 1.",
     )
     max_improve: float = spec(0, 1, unit="share", doc="Largest share of capacity that can go to improvement.")
+    gap_pressure: float = spec(
+        0, 1, unit="1", doc="Pressure leadership adds per unit of delivery gap (1 - business satisfaction)."
+    )
     pressure_crowding: float = spec(
         0, 1, unit="1", doc="Share of improvement time lost at full pressure (capability trap)."
     )
@@ -269,6 +273,9 @@ class Params:
         doc="Debt added by a change with no standards, no pressure, full skill.",
     )
     debt_pressure: float = spec(0, 5, unit="1", doc="Extra debt per change at full pressure (shortcuts).")
+    debt_firefight: float = spec(
+        0, 5, unit="1", doc="Extra debt per change per share of time spent firefighting (quick fixes)."
+    )
     debt_standards: float = spec(0, 1, unit="1", doc="Share of debt per change avoided with full standards.")
     debt_skill: float = spec(0, 5, unit="1", doc="Extra debt per change at zero skill.")
     debt_entropy: float = spec(
@@ -425,6 +432,9 @@ class Params:
         0, 1, unit="1/week", doc="Growth of the theatre stock per week at full theatre."
     )
     theatre_decay: float = spec(0, 1, unit="1/week", doc="Weekly decay of the theatre stock.")
+    theatre_complacency: float = spec(
+        0, 2, unit="1", doc="Loss of real governance effort per unit of reported-minus-real alignment."
+    )
     theatre_gain: float = spec(
         0, 1, unit="1", doc="Share of the alignment gap that full theatre hides in reports."
     )

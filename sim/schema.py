@@ -30,6 +30,10 @@ class ConfigError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
 
+    def __reduce__(self) -> tuple:
+        # Rebuild from both parts, so that the error survives a process pool.
+        return (ConfigError, (self.field, self.message))
+
 
 def spec(
     lo: float | None = None,
