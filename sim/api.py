@@ -31,8 +31,7 @@ class RunResult:
 def run_config(config: Config) -> RunResult:
     """Run the model for a validated configuration."""
     model = OrgModel(config)
-    for _ in range(config.weeks):
-        model.step()
+    model.run_for(config.weeks)
     return RunResult(config, model.recorder.frame(), model.recorder.team_frame())
 
 

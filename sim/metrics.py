@@ -161,9 +161,7 @@ class Recorder:
         self.team_every = team_every
         n_records = weeks // team_every if team_every else 0
         self.team_weeks = np.zeros(n_records, dtype=np.int32)
-        self.team_data = {
-            name: np.zeros((n_records, model.n_teams), dtype=np.float32) for name in TEAM_COLUMNS
-        }
+        self.team_data = np.zeros((n_records, len(TEAM_COLUMNS), model.n_teams), dtype=np.float32)
         self._team_row = 0
 
     def collect(self, model: OrgModel, w: dict[str, Any]) -> None:
@@ -216,28 +214,27 @@ class Recorder:
 
     def _collect_teams(self, model: OrgModel, w: dict[str, Any], debt_ratio: np.ndarray) -> None:
         t, row = model.team, self._team_row
-        values = {
-            "business_unit": t["business_unit"],
-            "people": t["people"],
-            "skill": t["skill"],
-            "practice": t["practice"],
-            "execution": w["exec"],
-            "debt_ratio": debt_ratio,
-            "safety": t["safety"],
-            "morale": t["morale"],
-            "adoption": t["adoption"],
-            "cognitive_load": w["load"],
-            "throughput": w["done"],
-            "value": w["team_value"],
-            "deploys_per_week": w["deploy_rate"],
-            "lead_time_days": w["lead_time"],
-            "change_failure_rate": w["cfr"],
-            "time_to_restore_hours": w["ttr"],
-            "incidents": w["incidents"],
-            "coached": w["coached"],
-        }
-        for name in TEAM_COLUMNS:
-            self.team_data[name][row] = values[name]
+        # One assignment of all columns, in TEAM_COLUMNS order.
+        self.team_data[row] = (
+            t["business_unit"],
+            t["people"],
+            t["skill"],
+            t["practice"],
+            w["exec"],
+            debt_ratio,
+            t["safety"],
+            t["morale"],
+            t["adoption"],
+            w["load"],
+            w["done"],
+            w["team_value"],
+            w["deploy_rate"],
+            w["lead_time"],
+            w["cfr"],
+            w["ttr"],
+            w["incidents"],
+            w["coached"],
+        )
         self.team_weeks[row] = model.week
         self._team_row += 1
 
@@ -258,10 +255,10 @@ class Recorder:
 
     def team_frame(self) -> pd.DataFrame:
         """Per-team values in long form: one row per recorded week and team."""
-        rows, n = self._team_row, next(iter(self.team_data.values())).shape[1]
+        rows, n = self._team_row, self.team_data.shape[2]
         data = {"week": np.repeat(self.team_weeks[:rows], n), "team": np.tile(np.arange(n), rows)}
-        for name in TEAM_COLUMNS:
-            data[name] = self.team_data[name][:rows].ravel()
+        for i, name in enumerate(TEAM_COLUMNS):
+            data[name] = self.team_data[:rows, i].ravel()
         df = pd.DataFrame(data)
         df["business_unit"] = df["business_unit"].astype(np.int32)
         return df

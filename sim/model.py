@@ -77,6 +77,9 @@ class OrgModel(mesa.Model):
         self._staffed: dict[str, float] = {}
         self._staff_support()
         self.demand_rate = self._calibrate_demand()
+        units = self.team["business_unit"]
+        self.teams_per_bu = np.bincount(units, minlength=self.n_bu)
+        self.requested_per_bu = np.bincount(units, self.demand_rate, minlength=self.n_bu)
         # Burn-in at the baseline levers, so week 1 starts from the organisation's
         # working state (queues, unplanned work, morale) rather than an empty one.
         for week in range(1 - self.p.warmup_weeks, 1):
@@ -232,14 +235,11 @@ class OrgModel(mesa.Model):
     def _wip_limit(self, w: dict) -> np.ndarray:
         """WIP limit in changes: weeks of work per person, shrinking with practice, growing with pressure and lost focus."""
         p = self.p
-        return (
-            self.team["people"]
-            / w["effort"]
-            * p.wip_min ** w["exec"]
-            * p.wip_max ** (1 - w["exec"])
-            * (1 + self.lv["wip_accept"])
-            * (1 + p.wip_fragmentation * (1 - w["focus"]))
+        # Geometric interpolation: wip_max with no practice, wip_min with full practice.
+        weeks_per_person = (p.wip_min / p.wip_max) ** w["exec"] * (
+            p.wip_max * (1 + self.lv["wip_accept"]) * (1 + p.wip_fragmentation * (1 - w["focus"]))
         )
+        return self.team["people"] / w["effort"] * weeks_per_person
 
     def _efficiency(self, w: dict) -> np.ndarray:
         """Share of feature time that is not lost to context switching and fragmented work."""
@@ -249,13 +249,17 @@ class OrgModel(mesa.Model):
 
     def _morale_target(self, firefight: np.ndarray, overload: np.ndarray) -> np.ndarray:
         p = self.p
-        return clip01(
+        base = (
             p.morale_base
             - p.morale_pressure * self.pressure
+            - p.morale_disruption * self.lv["disruption"]
+            - 0.5 * p.morale_safety
+        )
+        return clip01(
+            base
+            + p.morale_safety * self.team["safety"]
             - p.morale_firefight * firefight
             - p.morale_load * overload
-            + p.morale_safety * (self.team["safety"] - 0.5)
-            - p.morale_disruption * self.lv["disruption"]
         )
 
     # ------------------------------------------------------------------ step
@@ -277,6 +281,7 @@ class OrgModel(mesa.Model):
         self._set_levers(levers)
         self._staff_support()
         w = self._week_context()
+        self._draw_arrivals_and_people(w)
         self._capacity(w, noise=np.exp(self.p.capacity_noise * self.rng.standard_normal(self.n_teams)))
         self._allocate(w)
         self._flow(w)
@@ -289,6 +294,29 @@ class OrgModel(mesa.Model):
         self._business(w)
         self._innovation(w)
         return w
+
+    def _draw_arrivals_and_people(self, w: dict) -> None:
+        """Draw the week's requests, leavers and hires, whose rates the state at its start sets.
+
+        One Poisson call for all three (numpy's per-call overhead dominates at
+        small sizes). Leavers follow last week's morale; hires fill the
+        vacancies open at the start of the week, so leavers are replaced with
+        a lag, as in life.
+        """
+        t, p, n = self.team, self.p, self.n_teams
+        requested = self.demand_rate * self.lv["demand"]
+        rate = np.minimum(
+            p.attrition_base * np.exp(p.attrition_morale * (p.morale_base - t["morale"]))
+            + self.lv["people_loss"],
+            1.0,
+        )
+        vacancies = np.maximum(self.config.org.team_size * self.lv["headcount"] - t["people"], 0.0)
+        hiring = vacancies / p.time_to_hire * min(self.lv["budget"], 1.0)
+        counts = self.rng.poisson(np.concatenate((requested * (1 - w["shadow"]), t["people"] * rate, hiring)))
+        w["arrivals"] = counts[:n]
+        w["diverted"] = requested * w["shadow"]
+        w["leavers"] = np.minimum(counts[n : 2 * n], t["people"] - 1.0)
+        w["hires"] = np.minimum(counts[2 * n :], np.round(vacancies))
 
     def _capacity(self, w: dict, noise: np.ndarray | float) -> None:
         """Capacity in person-weeks: people, ramp-up, overtime, cognitive load, morale."""
@@ -304,14 +332,17 @@ class OrgModel(mesa.Model):
         ) * (1 - p.platform_relief * t["adoption"])
         w["overload"] = np.maximum(load - 1, 0)
         w["load"] = load
-        w["capacity"] = (
-            self._productive_people()
-            * (1 + p.overtime_gain * self.pressure)
-            / (1 + p.overload_penalty * w["overload"])
-            * (p.morale_floor + (1 - p.morale_floor) * t["morale"])
+        hours = (
+            (1 + p.overtime_gain * self.pressure)
             * (1 - p.reorg_disruption * self.lv["disruption"])
             * (1 - p.theatre_time * self.lv["theatre"])
+        )
+        w["capacity"] = (
+            self._productive_people()
+            * (p.morale_floor + (1 - p.morale_floor) * t["morale"])
             * noise
+            * hours
+            / (1 + p.overload_penalty * w["overload"])
         )
 
     def _allocate(self, w: dict) -> None:
@@ -332,10 +363,7 @@ class OrgModel(mesa.Model):
     def _flow(self, w: dict) -> None:
         """Demand into backlog, backlog into WIP under a WIP limit, WIP into done."""
         t, p = self.team, self.p
-        shadow = w["shadow"]
-        arrivals = self.rng.poisson(self.demand_rate * self.lv["demand"] * (1 - shadow))
-        w["arrivals"] = arrivals
-        w["diverted"] = self.demand_rate * self.lv["demand"] * shadow
+        arrivals = w["arrivals"]
         churn = self.lv["strategy_churn"]
         abandon = churn + p.churn_base * (1 - self.partnership)
         t["backlog"] = (t["backlog"] + arrivals) * (1 - churn)
@@ -372,17 +400,23 @@ class OrgModel(mesa.Model):
         exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (1 + self.lv["security_exposure"])
         background = p.background_incidents * exposure * t["people"] / self.config.org.team_size
         # Deploys are Poisson, each failing with probability cfr: by thinning, failed and
-        # good deploys are independent Poisson counts, drawn in one call with the background incidents.
+        # good deploys are independent Poisson counts, drawn in one call with the background
+        # incidents and the experiments that ship.
         n = self.n_teams
-        counts = rng.poisson(np.concatenate((deploy_rate * cfr, deploy_rate * (1 - cfr), background)))
+        w["experiments_run"] = w["experiments"] / p.experiment_effort
+        shipping = w["experiments_run"] * self._experiment_success(w)
+        counts = rng.poisson(
+            np.concatenate((deploy_rate * cfr, deploy_rate * (1 - cfr), background, shipping))
+        )
         failures = counts[:n]
         deploys = failures + counts[n : 2 * n]
-        incidents = failures + counts[2 * n :]
+        incidents = failures + counts[2 * n : 3 * n]
+        w["innovations"] = counts[3 * n :]
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * t["skill"] + p.r_safety * t["safety"]
-        ttr = np.exp(math.log(p.ttr_min) + (math.log(p.ttr_max) - math.log(p.ttr_min)) * (1 - restore))
-        t["unplanned"] = (
-            incidents * ttr * p.incident_staff / p.hours_per_week
-            + failures * batch * w["effort"] * p.rework_share
+        # Log-linear between ttr_max (no restore capability) and ttr_min (full).
+        ttr = np.exp(math.log(p.ttr_max) - math.log(p.ttr_max / p.ttr_min) * restore)
+        t["unplanned"] = incidents * ttr * (p.incident_staff / p.hours_per_week) + failures * batch * (
+            w["effort"] * p.rework_share
         )
         u = np.minimum(w["utilisation"], p.max_utilisation)
         handoff = (
@@ -488,30 +522,18 @@ class OrgModel(mesa.Model):
         w["firefight"] = firefight
 
     def _people(self, w: dict) -> None:
-        """Morale follows pressure, firefighting, load and safety; attrition follows morale; hiring refills."""
-        t, p, rng = self.team, self.p, self.rng
+        """Morale follows pressure, firefighting, load and safety; leavers take knowledge, hires ramp up."""
+        t, p = self.team, self.p
         target = self._morale_target(w["firefight"], w["overload"])
         t["morale"] += (target - t["morale"]) / p.morale_tau
-        rate = np.minimum(
-            p.attrition_base * np.exp(p.attrition_morale * (p.morale_base - t["morale"]))
-            + self.lv["people_loss"],
-            1.0,
-        )
-        heads = np.round(t["people"]).astype(np.int64)
-        leavers = np.minimum(rng.binomial(heads, rate), heads - 1).astype(float)
+        leavers, hires = w["leavers"], w["hires"]
         share_left = leavers / t["people"]
         t["skill"] *= 1 - np.minimum(p.knowledge_loss * share_left, 1)
         t["novices"] *= 1 - share_left
         stay = t["people"] - leavers
-        target_people = self.config.org.team_size * self.lv["headcount"]
-        vacancies = np.maximum(target_people - stay, 0)
-        hires = rng.poisson(vacancies / p.time_to_hire * min(self.lv["budget"], 1.0)).astype(float)
-        hires = np.minimum(hires, vacancies.round())
         t["skill"] = (t["skill"] * stay + p.novice_skill * hires) / (stay + hires)
         t["people"] = stay + hires
         t["novices"] = (t["novices"] + hires) * (1 - 1 / p.ramp_weeks)
-        w["leavers"] = leavers
-        w["hires"] = hires
 
     def _platform(self, w: dict) -> None:
         """Platform maturity is built by platform people; adoption needs standards; standards need investment."""
@@ -538,10 +560,10 @@ class OrgModel(mesa.Model):
         )
         team_value = (w["done"] - (1 - p.tail_value) * w["tail"]) * p.value_per_change * fit
         units = t["business_unit"]
-        requested = np.bincount(units, self.demand_rate * self.lv["demand"], minlength=self.n_bu)
+        requested = self.requested_per_bu * self.lv["demand"]
         done = np.bincount(units, w["done"] - w["tail"], minlength=self.n_bu)
         outage = np.bincount(units, w["incidents"] * w["ttr"], minlength=self.n_bu) / p.hours_per_week
-        teams = np.bincount(units, minlength=self.n_bu)
+        teams = self.teams_per_bu
         served = done / np.maximum(requested * (1 - bu["shadow"]), 1e-9)
         lead = np.bincount(units, w["lead_time"], minlength=self.n_bu) / teams
         responsive = 1 / (1 + lead / p.patience_days)
@@ -583,25 +605,25 @@ class OrgModel(mesa.Model):
         w["value_it"] = team_value.sum()
         w["value_shadow"] = shadow_value
 
-    def _innovation(self, w: dict) -> None:
-        """Experiments ship as innovations only with skill, safety, architecture and execution."""
+    def _experiment_success(self, w: dict) -> np.ndarray:
+        """Chance that an experiment ships: it needs skill, safety, architecture and execution."""
         t, p = self.team, self.p
-        runs = w["experiments"] / p.experiment_effort
         foundations = (t["skill"] * t["safety"] * w["arch_q"] * w["exec"]) ** p.innovation_gate
-        success = (
+        return (
             p.experiment_success
             * foundations
             * (p.capability_floor + (1 - p.capability_floor) * self.capability)
         )
-        shipped = self.rng.poisson(runs * success)
+
+    def _innovation(self, w: dict) -> None:
+        """Shipped innovations add a lasting value stream; experimenting builds the capability."""
+        t, p = self.team, self.p
         self.innovation_stream = (
-            self.innovation_stream * (1 - p.innovation_decay) + shipped.sum() * p.innovation_value
+            self.innovation_stream * (1 - p.innovation_decay) + w["innovations"].sum() * p.innovation_value
         )
         self.capability += (
-            p.capability_rate * runs.sum() / t["people"].sum() * (1 - self.capability)
+            p.capability_rate * w["experiments_run"].sum() / t["people"].sum() * (1 - self.capability)
             - p.capability_decay * self.capability
         )
         self.capability = min(max(self.capability, 0.0), 1.0)
-        w["innovations"] = shipped
-        w["experiments_run"] = runs
         w["value"] = w["value_it"] + w["value_shadow"] + self.innovation_stream
