@@ -3,6 +3,7 @@
 The step is a sequence of named mechanisms, each a method below, that together
 make the feedback loops of ``docs/model.md``:
 
+* ``_draw_arrivals_and_people``  demand arrivals; burnout and attrition (leavers, hiring)
 * ``_capacity``     work harder, burnout (via morale), platform leverage (load)
 * ``_allocate``     capability trap (pressure crowds out improvement), firefighting
 * ``_flow``         demand, backlog, WIP, context switching, queueing

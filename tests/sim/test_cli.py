@@ -15,31 +15,12 @@ from sim.cli import check_args, main
 from sim.metrics import MATURITY_LEVELS
 from sim.params import LAYER_NAMES
 from sim.schema import ConfigError
+from tests.spec import REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "examples" / "plan.yaml"
 SCRIPT = Path(sys.executable).parent / "orgstack"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim.cli"]
-
-REQUIRED_COLUMNS = [
-    *(f"layer_{name}" for name in LAYER_NAMES),
-    "throughput",
-    "value",
-    "deploys_per_week",
-    "lead_time_days",
-    "time_to_restore_hours",
-    "change_failure_rate",
-    "dora_cluster",
-    "innovations",
-    "tech_debt",
-    "incidents",
-    "headcount",
-    "attrition",
-    "bu_trust",
-    "shadow_it_share",
-    "cost",
-    "maturity",
-]
 
 
 def orgstack(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

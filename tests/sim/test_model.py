@@ -28,27 +28,9 @@ from sim.metrics import CLUSTERS
 from sim.model import OrgModel
 from sim.params import LAYER_NAMES, Config, Record
 from sim.schema import build
+from tests.spec import REQUIRED_COLUMNS
 
 LAYER_COLUMNS = tuple(f"layer_{name}" for name in LAYER_NAMES)
-REQUIRED = (
-    *LAYER_COLUMNS,
-    "throughput",
-    "value",
-    "deploys_per_week",
-    "lead_time_days",
-    "time_to_restore_hours",
-    "change_failure_rate",
-    "dora_cluster",
-    "innovations",
-    "tech_debt",
-    "incidents",
-    "headcount",
-    "attrition",
-    "bu_trust",
-    "shadow_it_share",
-    "cost",
-    "maturity",
-)
 SHARES = (*LAYER_COLUMNS, "change_failure_rate", "bu_trust", "shadow_it_share", "perceived_alignment")
 NON_NEGATIVE = (
     "throughput",
@@ -70,7 +52,7 @@ def check_frame(df: pd.DataFrame, weeks: int) -> None:
     """The output contract of ``simulate`` and the invariants every run must keep."""
     assert df.index.name == "week"
     assert df.index.tolist() == list(range(1, weeks + 1))
-    missing = [c for c in REQUIRED if c not in df.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     assert not missing, f"missing columns {missing}"
     numeric = df.select_dtypes("number")
     finite = np.isfinite(numeric.to_numpy(dtype=float))

@@ -1,0 +1,24 @@
+"""What the issues require of the public API, stated once for all tests."""
+
+from sim.params import LAYER_NAMES
+
+# The weekly columns that issue 2 requires of ``simulate``.
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    *(f"layer_{name}" for name in LAYER_NAMES),
+    "throughput",
+    "value",
+    "deploys_per_week",
+    "lead_time_days",
+    "time_to_restore_hours",
+    "change_failure_rate",
+    "dora_cluster",
+    "innovations",
+    "tech_debt",
+    "incidents",
+    "headcount",
+    "attrition",
+    "bu_trust",
+    "shadow_it_share",
+    "cost",
+    "maturity",
+)
