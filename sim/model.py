@@ -387,56 +387,57 @@ class OrgModel(mesa.Model):
 
     def _quality(self, w: dict) -> None:
         """Deploys, change failures, incidents, restore times, rework and lead time."""
-        t, p, rng = self.team, self.p, self.rng
-        ex, aq = w["exec"], w["arch_q"]
+        t, p, n = self.team, self.p, self.n_teams
+        ex, aq, skill = w["exec"], w["arch_q"], t["skill"]
         batch = p.batch_max ** (1 - ex)
         deploy_rate = w["done"] / batch
         lessons = t["lessons"] / (1 + t["lessons"])
-        quality = p.q_practice * ex + p.q_arch * aq + p.q_skill * t["skill"] + p.q_lessons * lessons
-        risk = clip01(
-            (1 - quality)
-            * (1 + p.cfr_pressure * self.pressure + p.cfr_load * w["overload"] + p.cfr_batch * (1 - ex))
+        quality = p.q_practice * ex + p.q_arch * aq + p.q_skill * skill + p.q_lessons * lessons
+        # (1 - quality) scaled up by pressure, overload and large batches (1 - exec).
+        amplifier = (
+            (1 + p.cfr_pressure * self.pressure + p.cfr_batch) + p.cfr_load * w["overload"] - p.cfr_batch * ex
         )
+        risk = clip01((1 - quality) * amplifier)
         cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
-        exposure = (w["debt_norm"] + p.shadow_exposure * w["shadow"]) * (1 + self.lv["security_exposure"])
-        background = p.background_incidents * exposure * t["people"] / self.config.org.team_size
-        # Deploys are Poisson, each failing with probability cfr: by thinning, failed and
-        # good deploys are independent Poisson counts, drawn in one call with the background
-        # incidents and the experiments that ship.
-        n = self.n_teams
+        exposure = w["debt_norm"] + p.shadow_exposure * w["shadow"]
+        background = (
+            exposure
+            * t["people"]
+            * (p.background_incidents * (1 + self.lv["security_exposure"]) / self.config.org.team_size)
+        )
         w["experiments_run"] = w["experiments"] / p.experiment_effort
-        shipping = w["experiments_run"] * self._experiment_success(w)
-        counts = rng.poisson(
-            np.concatenate((deploy_rate * cfr, deploy_rate * (1 - cfr), background, shipping))
+        # Deploys are Poisson and each fails with probability cfr, so by thinning failed deploys
+        # are Poisson(deploy_rate * cfr); one call draws them with the background incidents
+        # and the experiments that ship.
+        counts = self.rng.poisson(
+            np.concatenate(
+                (deploy_rate * cfr, background, w["experiments_run"] * self._experiment_success(w))
+            )
         )
         failures = counts[:n]
-        deploys = failures + counts[n : 2 * n]
-        incidents = failures + counts[2 * n : 3 * n]
-        w["innovations"] = counts[3 * n :]
-        restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * t["skill"] + p.r_safety * t["safety"]
+        incidents = failures + counts[n : 2 * n]
+        w["innovations"] = counts[2 * n :]
+        restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * skill + p.r_safety * t["safety"]
         # Log-linear between ttr_max (no restore capability) and ttr_min (full).
         ttr = np.exp(math.log(p.ttr_max) - math.log(p.ttr_max / p.ttr_min) * restore)
         t["unplanned"] = incidents * ttr * (p.incident_staff / p.hours_per_week) + failures * batch * (
             w["effort"] * p.rework_share
         )
         u = np.minimum(w["utilisation"], p.max_utilisation)
-        handoff = (
-            p.handoff_days
-            * (1 - p.handoff_alignment * self.lv["stream_alignment"])
-            * (1 - p.handoff_platform * t["adoption"])
-        )
-        # Little's law: changes in progress (queued in WIP or being worked) over throughput.
-        in_progress = DAYS_PER_WEEK * w["active"] / np.maximum(t["throughput"], 1e-3)
-        # A change waits on average half the interval between deploys.
-        deploy_wait = np.minimum(0.5 * DAYS_PER_WEEK / np.maximum(deploy_rate, 1e-9), p.max_wait_days)
+        handoff = p.handoff_days * (1 - p.handoff_alignment * self.lv["stream_alignment"])
+        # Little's law: changes in progress (queued in WIP or being worked) over throughput;
+        # a change then waits on average half the interval between deploys, and queues at
+        # handoffs as u / (1 - u) (Kingman).
+        in_progress = w["active"] / np.maximum(t["throughput"], 1e-3)
+        deploy_wait = np.minimum(0.5 / np.maximum(deploy_rate, 1e-9), p.max_wait_days / DAYS_PER_WEEK)
+        queue = handoff * (1 - p.handoff_platform * t["adoption"]) * u / (1 - u)
         w.update(
             deploy_rate=deploy_rate,
-            deploys=deploys,
             failures=failures,
             cfr=cfr,
             incidents=incidents,
             ttr=ttr,
-            lead_time=in_progress + deploy_wait + handoff * u / (1 - u),
+            lead_time=(in_progress + deploy_wait) * DAYS_PER_WEEK + queue,
         )
 
     def _debt(self, w: dict) -> None:
@@ -610,10 +611,8 @@ class OrgModel(mesa.Model):
         """Chance that an experiment ships: it needs skill, safety, architecture and execution."""
         t, p = self.team, self.p
         foundations = (t["skill"] * t["safety"] * w["arch_q"] * w["exec"]) ** p.innovation_gate
-        return (
-            p.experiment_success
-            * foundations
-            * (p.capability_floor + (1 - p.capability_floor) * self.capability)
+        return foundations * (
+            p.experiment_success * (p.capability_floor + (1 - p.capability_floor) * self.capability)
         )
 
     def _innovation(self, w: dict) -> None:
