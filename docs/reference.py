@@ -231,19 +231,21 @@ def used_in(labels: list[str] | None) -> str:
     return ", ".join(code(x) for x in labels) if labels else "**not read by the model**"
 
 
+def _self_calls(fn: ast.FunctionDef) -> list[tuple[int, int, str]]:
+    """Return ``(line, column, name)`` of every ``self.<name>(...)`` call in a function."""
+    return [
+        (node.lineno, node.col_offset, node.func.attr)
+        for node in ast.walk(fn)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "self"
+    ]
+
+
 def mechanism_order() -> list[str]:
     """Return the names of the methods called on ``self`` in ``OrgModel._advance``, in order."""
-    fn = _functions(MODEL_SRC)["OrgModel._advance"]
-    calls = []
-    for node in ast.walk(fn):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "self"
-        ):
-            calls.append((node.lineno, node.col_offset, node.func.attr))
-    return [name for _, _, name in sorted(calls)]
+    return [name for _, _, name in sorted(_self_calls(_functions(MODEL_SRC)["OrgModel._advance"]))]
 
 
 def docstring_summary(name: str) -> str:
@@ -509,18 +511,10 @@ def helpers_called(method: str) -> list[str]:
         fn = methods.get(todo.pop(0))
         if fn is None:
             continue
-        for node in ast.walk(fn):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "self"
-                and node.func.attr in methods
-                and node.func.attr not in seen
-                and node.func.attr != method
-            ):
-                seen.append(node.func.attr)
-                todo.append(node.func.attr)
+        for _, _, name in _self_calls(fn):
+            if name in methods and name not in seen and name != method:
+                seen.append(name)
+                todo.append(name)
     return seen
 
 

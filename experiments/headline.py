@@ -30,7 +30,7 @@ import os
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -695,24 +695,19 @@ def write_outputs(result: HeadlineResult, out_dir: str | Path) -> dict[str, Path
 # ----------------------------------------------------------------------------- command line
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _int_at_least(lowest: int) -> Callable[[str], int]:
+    """Return an argparse type that accepts whole numbers of at least ``lowest``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be at least {lowest}, got {value}")
+        return value
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+    return parse
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -730,8 +725,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m experiments.headline",
         description="Compare none, execution_push and foundations_first over many seeds.",
     )
-    parser.add_argument("--seeds", type=_positive_int, default=20, help="seeds per intervention (default 20)")
-    parser.add_argument("--first-seed", type=_non_negative_int, default=0, help="first seed (default 0)")
+    parser.add_argument(
+        "--seeds", type=_int_at_least(1), default=20, help="seeds per intervention (default 20)"
+    )
+    parser.add_argument("--first-seed", type=_int_at_least(0), default=0, help="first seed (default 0)")
     parser.add_argument("--weeks", type=int, default=156, help="horizon in weeks (default 156)")
     parser.add_argument("--org", default="struggling", help="organisation preset (default struggling)")
     parser.add_argument(
@@ -744,7 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="results/headline", help="output directory (default results/headline)"
     )
     parser.add_argument(
-        "--workers", type=_positive_int, default=None, help="parallel processes (default: number of CPUs)"
+        "--workers", type=_int_at_least(1), default=None, help="parallel processes (default: number of CPUs)"
     )
     return parser
 
