@@ -11,7 +11,7 @@ CANDIDATES := $(PYTHON) python3.12 $(wildcard /root/.pyenv/versions/3.12*/bin/py
 SOURCES := sim experiments benchmarks tests
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean experiment
 
 setup: $(STAMP)
 
@@ -28,13 +28,20 @@ $(PY):
 	exit 1
 
 # Install the project and its dev tools; again only when pyproject.toml changes.
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml Makefile | $(PY)
 	@$(PY) -c '$(IS_312)' || { echo "error: $(VENV) uses Python < 3.12; run 'make clean' first" >&2; exit 1; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray]"
 	@touch $@
 
 run: $(STAMP)
 	$(PY) -m experiments.headline
+
+# A named experiment (configs/experiment/$(NAME).yaml) as one sweep, e.g.
+#   make experiment NAME=horizon
+#   make experiment NAME=horizon ARGS="hydra.launcher.n_jobs=2"
+experiment: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make experiment NAME=<name>  (one of: $(basename $(notdir $(wildcard configs/experiment/*.yaml))))" >&2; exit 2; }
+	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest

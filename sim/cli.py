@@ -4,33 +4,49 @@
 runs one simulation, prints a summary and writes ``metrics.parquet`` (weekly
 organisation metrics) and ``teams.parquet`` (per-team values) in Hydra's run
 directory. ``orgstack --multirun seed='range(0,5)' intervention=none,execution_push``
-runs every combination, each job writing its own files in its sweep subdirectory.
+runs every combination in parallel (joblib), each run in its own job directory
+named from its overrides, with a progress bar; a run that raises is recorded as
+failed and the others go on; at the end the runs are collected into
+``results.parquet`` (see :mod:`sim.sweep` and :mod:`sim.callbacks`).
+``orgstack --multirun +experiment=NAME`` runs a named experiment
+(``configs/experiment/NAME.yaml``) and its analysis.
 
 Bad input never reaches Hydra: the overrides are checked first, each value of a
-sweep once against the other overrides, and anything not allowed ends the
-command with one line ``orgstack: error: <field>: <message>`` on stderr, exit
-code 2 and nothing written.
+sweep once against the other overrides (including the sweep an experiment's
+``hydra.sweeper.params`` sets), and anything not allowed ends the command with
+one line ``orgstack: error: <field>: <message>`` on stderr, exit code 2 and
+nothing written.
+
+Exit codes: 0; 2 for bad input; 1 when a single run fails, when no run of a sweep
+finished, or when an experiment's analysis fails; 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import hydra
 import pandas as pd
+from hydra import initialize_config_dir
 from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import HydraException, OverrideParseException
+from hydra.types import RunMode
+from omegaconf import OmegaConf
 
-from sim.api import run_config
-from sim.config import CONFIG_DIR, GROUPS, load_config, options
+from sim import sweep
+from sim.api import RunResult, run_config
+from sim.callbacks import stop_progress
+from sim.config import CONFIG_DIR, GROUPS, config_from_composed, load_config, options
 from sim.levers import active
 from sim.metrics import CLUSTERS, MATURITY_LEVELS, dora_cluster
 from sim.params import LAYER_NAMES, Config
@@ -38,6 +54,8 @@ from sim.schema import ConfigError
 
 PROG = "orgstack"
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXPERIMENT = "experiment"  # the config group of named experiments (configs/experiment/)
 END_WEEKS = 12  # the DORA keys "at the end" are means over this many last weeks
 
 # Hydra flags after which the command does not run a job, so overrides need no check.
@@ -58,7 +76,40 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ConfigError as err:
         fail(str(err))
     sys.argv = [PROG, *args]
-    _hydra_main()
+    sweep.current = None
+    try:
+        _hydra_main()
+    except KeyboardInterrupt:
+        stop_progress(sweep.current)
+        _stopped("interrupted")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except SystemExit as stop:
+        stop_progress(sweep.current)
+        if stop.code not in (None, 0):
+            _stopped("stopped")
+        raise
+    state = sweep.current
+    if state is not None and state.exit_code:
+        raise SystemExit(state.exit_code)
+
+
+def _stopped(how: str) -> None:
+    """Tell how to resume a sweep that ended before its end (Ctrl-C, a killed worker)."""
+    state = sweep.current
+    if state is None or state.ended:
+        return
+    where = sweep.show(state.sweep_dir)
+    runs = sweep.scan(state.sweep_dir) if state.sweep_dir.is_dir() else []
+    if not runs:  # nothing started (Hydra has said why)
+        return
+    done = sum(r.status == sweep.OK for r in runs)
+    print(
+        f"{PROG}: sweep {how}; its {done} finished runs are kept in {where}. Re-run the same command with "
+        f"hydra.sweep.dir={where} to finish it (finished runs are skipped), or collect what is there "
+        f"with: orgstack-collect {where}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def fail(message: str) -> None:
@@ -75,7 +126,9 @@ def check_args(args: Sequence[str]) -> None:
     Hydra itself (``hydra.*``, ``hydra/...``) are left to Hydra. The other
     overrides are composed and validated with :func:`sim.config.load_config`;
     with ``--multirun``, each value of a sweep is checked once against the
-    fixed overrides.
+    fixed overrides. The sweep is that of the command line merged with
+    ``hydra.sweeper.params`` of the composed configuration (a named experiment
+    sets it), the command line winning for a key both set, as Hydra's sweeper does.
 
     Raises:
         ConfigError: An override cannot be parsed, names an unknown key or
@@ -86,6 +139,12 @@ def check_args(args: Sequence[str]) -> None:
     if any(getattr(parsed, flag, None) for flag in _NO_RUN_FLAGS):
         return
     overrides = _parse(parsed.overrides)
+    _check_experiment(overrides, multirun=parsed.multirun, show_only=bool(parsed.cfg))
+    try:
+        if parsed.multirun:
+            overrides = _with_sweeper_params(parsed.overrides, overrides)
+    finally:
+        GlobalHydra.instance().clear()
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
     sweeps = [o for o in overrides if o.is_sweep_override()]
     if sweeps and not parsed.multirun:
@@ -120,6 +179,53 @@ def _parse(lines: Sequence[str]) -> list[Override]:
     return result
 
 
+def _check_experiment(overrides: Sequence[Override], multirun: bool, show_only: bool) -> None:
+    """Check that a named experiment exists, is only one, and runs as a sweep."""
+    for o in overrides:
+        if o.key_or_group != EXPERIMENT:
+            continue
+        names = options(EXPERIMENT)
+        allowed = (
+            f"choose from {', '.join(names)}" if names else f"there is none in {CONFIG_DIR / EXPERIMENT}"
+        )
+        if o.is_sweep_override():
+            raise ConfigError(EXPERIMENT, f"run one named experiment at a time; {allowed}")
+        value = o.value()
+        if not isinstance(value, str) or value not in names:
+            raise ConfigError(EXPERIMENT, f"unknown experiment {sweep.value_text(value)!r}; {allowed}")
+        if not multirun and not show_only:
+            raise ConfigError(EXPERIMENT, f"{o.input_line!r} is a sweep; add --multirun to run it")
+
+
+def _with_sweeper_params(lines: Sequence[str], overrides: list[Override]) -> list[Override]:
+    """Merge the composed ``hydra.sweeper.params`` before the command line's overrides."""
+    params = _sweeper_params(lines)
+    if not params:
+        return overrides
+    merged: dict[str, Override] = {}
+    for o in [*_parse([f"{key}={value}" for key, value in params.items()]), *overrides]:
+        merged[o.get_key_element()] = o
+    return list(merged.values())
+
+
+def _sweeper_params(lines: Sequence[str]) -> dict[str, object]:
+    """``hydra.sweeper.params`` of the configuration a multirun command line composes.
+
+    A configuration Hydra cannot compose is left to Hydra to report: no params.
+    """
+    try:
+        if not GlobalHydra.instance().is_initialized():
+            initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name=PROG)
+        cfg = GlobalHydra.instance().hydra.compose_config(
+            "config", list(lines), run_mode=RunMode.MULTIRUN, with_log_configuration=False
+        )
+        params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
+        data = OmegaConf.to_container(params, resolve=False) if params is not None else {}
+    except Exception:  # noqa: BLE001 - Hydra reports a configuration it cannot compose
+        return {}
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 def _sweep_values(override: Override) -> list[str]:
     """List the values a sweep override stands for, as override strings."""
     key = override.key_or_group
@@ -143,21 +249,68 @@ def _sweep_values(override: Override) -> list[str]:
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def _hydra_main(_cfg: Any) -> None:
-    """Run one Hydra job: simulate, print the summary, write the parquet files."""
+def _hydra_main(cfg: Any) -> None:
+    """Run one Hydra job: simulate, write the parquet files and the summary, record the run."""
     hc = HydraConfig.get()
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra's job logging would show every step
+    out = Path(hc.runtime.output_dir)
+    overrides = [str(o) for o in hc.overrides.task]
+    if hc.mode == RunMode.MULTIRUN:
+        _sweep_job(out, overrides, cfg)
+        return
+    start = time.perf_counter()
     try:
-        config = load_config(list(hc.overrides.task))
+        config = config_from_composed(cfg)
     except ConfigError as err:
         fail(str(err))
-    result = run_config(config)
-    out = Path(hc.runtime.output_dir)
-    metrics_path, teams_path = out / "metrics.parquet", out / "teams.parquet"
-    result.weekly.to_parquet(metrics_path)
-    result.teams.to_parquet(teams_path, index=False)
+    try:
+        result = run_config(config)
+        metrics_path, teams_path = _write_outputs(out, config, result)
+    except Exception as err:
+        sweep.write_run(
+            out,
+            status=sweep.FAILED,
+            error=sweep.one_line(err),
+            overrides=overrides,
+            seconds=time.perf_counter() - start,
+        )
+        raise
+    sweep.write_run(
+        out, status=sweep.OK, error=None, overrides=overrides, seconds=time.perf_counter() - start
+    )
     print(summary(config, result.weekly))
     print(f"\nwrote {_show(metrics_path)} and {_show(teams_path)}", flush=True)
+
+
+def _write_outputs(out: Path, config: Config, result: RunResult) -> tuple[Path, Path]:
+    metrics_path, teams_path = out / sweep.METRICS_FILE, out / sweep.TEAMS_FILE
+    result.weekly.to_parquet(metrics_path)
+    result.teams.to_parquet(teams_path, index=False)
+    (out / sweep.SUMMARY_FILE).write_text(summary(config, result.weekly) + "\n", encoding="utf-8")
+    return metrics_path, teams_path
+
+
+def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
+    """Run one job of a sweep; any exception is recorded in run.json, not raised.
+
+    The job prints nothing: the sweep's progress bar and report speak for it, and
+    its summary is in ``summary.txt``. A job that already finished (``run.json``
+    says ``ok`` for the same overrides) is skipped.
+    """
+    if sweep.is_finished(out, overrides):
+        return
+    for stale in (sweep.RUN_FILE, sweep.TRACEBACK_FILE):
+        (out / stale).unlink(missing_ok=True)
+    start = time.perf_counter()
+    try:
+        config = config_from_composed(cfg)
+        _write_outputs(out, config, run_config(config))
+    except Exception as err:
+        (out / sweep.TRACEBACK_FILE).write_text(traceback.format_exc(), encoding="utf-8")
+        status, error = sweep.FAILED, sweep.one_line(err)
+    else:
+        status, error = sweep.OK, None
+    sweep.write_run(out, status=status, error=error, overrides=overrides, seconds=time.perf_counter() - start)
 
 
 def _show(path: Path) -> str:

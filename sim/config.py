@@ -66,10 +66,35 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
 
 
 def _build(overrides: tuple[str, ...]) -> Config:
-    data = compose_dict(overrides)
+    return config_from_dict(compose_dict(overrides))
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """Validate composed plain data into a Config, merging its plan file if it names one.
+
+    Raises:
+        ConfigError: A value is not allowed.
+    """
     if data.get("plan"):
         merge_plan(data, Path(data["plan"]))
     return build(Config, data)
+
+
+def config_from_composed(cfg: Any) -> Config:
+    """Validate a configuration Hydra has already composed (a job's ``cfg``), without composing again.
+
+    Raises:
+        ConfigError: A value is not allowed.
+    """
+    return config_from_dict(_plain(cfg))
+
+
+def _plain(cfg: Any) -> dict[str, Any]:
+    data = OmegaConf.to_container(cfg, resolve=True)
+    data.pop("hydra", None)
+    # A named experiment's settings describe the sweep and its analysis, not a run.
+    data.pop("experiment", None)
+    return data
 
 
 _cached = functools.lru_cache(maxsize=256)(_build)
@@ -85,9 +110,7 @@ def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
             cfg = compose("config", overrides=list(overrides))
         except (HydraException, OmegaConfBaseException, ValueError) as err:
             raise _explain(err) from None
-    data = OmegaConf.to_container(cfg, resolve=True)
-    data.pop("hydra", None)
-    return data
+    return _plain(cfg)
 
 
 def _check_choices(overrides: Sequence[str]) -> None:

@@ -58,11 +58,19 @@ def test_run_prints_a_summary_and_writes_parquet(tmp_path):
 def test_multirun_writes_one_set_of_files_per_job(tmp_path):
     proc = orgstack(tmp_path, "--multirun", "seed=0,1", "weeks=8", "hydra.sweep.dir=sweep")
     assert proc.returncode == 0, proc.stderr
-    frames = [pd.read_parquet(tmp_path / "sweep" / str(job) / "metrics.parquet") for job in (0, 1)]
-    assert all((tmp_path / "sweep" / str(job) / "teams.parquet").exists() for job in (0, 1))
+    # One directory per job, named from its overrides (sim.sweep.job_dir_name).
+    jobs = [tmp_path / "sweep" / f"seed-{seed},weeks-8" for seed in (0, 1)]
+    frames = [pd.read_parquet(job / "metrics.parquet") for job in jobs]
+    assert all((job / "teams.parquet").exists() for job in jobs)
     assert all(len(frame) == 8 for frame in frames)
     assert not frames[0].equals(frames[1])  # different seeds differ
-    assert proc.stdout.count("cumulative value") == 2
+    pd.testing.assert_frame_equal(frames[1], simulate(["seed=1", "weeks=8"]))
+    # Each job's summary goes to its summary.txt; the sweep prints its own report.
+    assert all("cumulative value" in (job / "summary.txt").read_text() for job in jobs)
+    assert "cumulative value" not in proc.stdout
+    assert "sweep: 2 runs in sweep: 2 ok, 0 failed" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "results: sweep/results.parquet"
+    assert len(pd.read_parquet(tmp_path / "sweep" / "results.parquet")) == 16
 
 
 @pytest.mark.parametrize(
@@ -106,6 +114,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, fiel
         (["-m", "weeks=interval(1,3)"], "weeks", "range()"),
         (["--cfg", "job", "weeks=0"], "weeks", "from 1 to 520"),
         (["=3"], "override", "no key"),
+        (["-m", "+experiment=nope"], "experiment", "unknown experiment"),
+        (["-m", "+experiment=a,b"], "experiment", "one named experiment at a time"),
     ],
 )
 def test_bad_input_in_process(tmp_path, monkeypatch, capsys, args, field, allowed):

@@ -1,0 +1,272 @@
+"""The shared pieces of the named experiments: results schema, sweeps, statistics, rendering."""
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments import report as rp
+from experiments.headline import overtake_week
+from experiments.stats import t_interval
+from sim import simulate
+from sim.config import load_config, options
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ----------------------------------------------------------------------------- results schema
+
+
+def test_results_frame_has_the_schema_of_results_parquet():
+    a = simulate(["weeks=5", "seed=1", "record.team_every=0"])
+    b = simulate(["weeks=5", "seed=2", "record.team_every=0", "intervention=[platform_team,talent_program]"])
+    frame = rp.results_frame(
+        [
+            ({"seed": 1, "intervention": "none"}, a),
+            ({"seed": 2, "intervention": ["platform_team", "talent_program"]}, b),
+        ]
+    )
+    assert list(frame.columns[:4]) == ["run", "intervention", "seed", "week"]
+    assert list(frame.columns[4:]) == list(a.columns)
+    assert frame["intervention"].tolist() == ["none"] * 5 + ["platform_team+talent_program"] * 5
+    assert frame["seed"].dtype.kind == "i" and frame["week"].tolist() == [1, 2, 3, 4, 5] * 2
+    assert frame["run"].nunique() == 2
+    back = frame[frame["seed"] == 1].set_index("week")[a.columns]
+    pd.testing.assert_frame_equal(back, a)
+
+
+def test_results_frame_matches_what_the_sweep_machinery_collects(tmp_path):
+    sweep = pytest.importorskip("sim.sweep")
+    runs = []
+    for seed, intervention in ((0, "none"), (1, "execution_push")):
+        overrides = [f"intervention={intervention}", f"seed={seed}", "weeks=4"]
+        weekly = simulate([*overrides, "record.team_every=0"])
+        job = tmp_path / sweep.job_dir_name(overrides)
+        job.mkdir()
+        weekly.to_parquet(job / "metrics.parquet")
+        sweep.write_run(job, status="ok", error=None, overrides=overrides, seconds=0.1)
+        runs.append(({"intervention": intervention, "seed": seed, "weeks": 4}, weekly))
+    collected = pd.read_parquet(sweep.collect(tmp_path)).sort_values(["run", "week"], ignore_index=True)
+    ours = rp.results_frame(runs).sort_values(["run", "week"], ignore_index=True)
+    assert list(ours.columns) == list(collected.columns)
+    assert ours["run"].tolist() == collected["run"].tolist()
+    for column in ("intervention", "seed", "weeks", "week", "value", "cost"):
+        np.testing.assert_array_equal(ours[column].to_numpy(), collected[column].to_numpy())
+
+
+def test_run_sweep_is_the_cartesian_product_and_equals_simulate():
+    frame = rp.run_sweep(
+        {"intervention": ["none", "execution_push"], "seed": [3, 4]}, ["+experiment=horizon", "weeks=6"]
+    )
+    combos = frame.groupby(["intervention", "seed"]).size()
+    assert combos.to_dict() == {
+        ("execution_push", 3): 6,
+        ("execution_push", 4): 6,
+        ("none", 3): 6,
+        ("none", 4): 6,
+    }
+    assert set(frame["experiment"]) == {"horizon"} and set(frame["weeks"]) == {6}
+    direct = simulate(["intervention=execution_push", "seed=4", "weeks=6", "record.team_every=0"])
+    mine = frame[(frame["intervention"] == "execution_push") & (frame["seed"] == 4)].set_index("week")
+    pd.testing.assert_frame_equal(mine[direct.columns], direct)
+
+
+def test_swept_columns_are_the_non_metric_columns():
+    frame = rp.run_sweep({"seed": [0]}, ["weeks=2"])
+    assert rp.swept_columns(frame) == ["seed", "weeks"]
+
+
+# ----------------------------------------------------------------------------- the experiment YAMLs
+
+
+@pytest.mark.parametrize("name", rp.EXPERIMENT_NAMES)
+def test_every_experiment_yaml_follows_the_contract(name):
+    path = ROOT / "configs" / "experiment" / f"{name}.yaml"
+    text = path.read_text()
+    assert text.splitlines()[0] == "# @package _global_"
+    data = yaml.safe_load(text)
+    assert data["experiment"]["name"] == name
+    assert data["hydra"]["sweep"]["dir"] == f"results/experiments/{name}"
+    assert rp.sweep_dir(name) == f"results/experiments/{name}"
+    params = rp.sweep_params(name)
+    assert params["seed"] == list(range(30)), "30 seeds, as issue 3 asks"
+    assert set(params["org"]) == {"struggling", "solid_but_slow", "enterprise"}
+    for group in ("intervention", "shock", "org"):
+        for value in params.get(group, []):
+            assert value in options(group), f"{name}: {group}={value} is not a preset"
+    config = load_config([f"+experiment={name}"])
+    assert config.record.team_every == 0 and config.weeks == 156
+    assert callable(importlib.import_module(f"experiments.{name}").analyse)
+
+
+def test_foundations_vs_execution_sweeps_every_intervention_of_the_brief():
+    params = rp.sweep_params("foundations_vs_execution")
+    variants = ("seq_", "people_")
+    brief = [n for n in options("intervention") if not n.startswith(variants)]
+    assert sorted(params["intervention"]) == sorted(brief)
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+def test_overtake_weeks_is_the_row_wise_headline_overtake_week():
+    rng = np.random.default_rng(1)
+    weeks = np.arange(1, 41)
+    ahead = np.cumsum(rng.normal(1.0, 1.0, (50, 40)), axis=1)
+    behind = np.cumsum(rng.normal(1.0, 1.0, (50, 40)), axis=1)
+    got = rp.overtake_weeks(ahead, behind, weeks)
+    for i in range(50):
+        expected = overtake_week(ahead[i], behind[i], weeks)
+        assert got[i] == (np.inf if expected is None else expected)
+
+
+def test_rolling_mean_is_a_trailing_mean():
+    x = np.random.default_rng(2).normal(size=(3, 20))
+    expected = pd.DataFrame(x.T).rolling(4, min_periods=1).mean().to_numpy().T
+    np.testing.assert_allclose(rp.rolling_mean(x, 4), expected)
+
+
+def test_dip_finds_the_trough_and_its_interval_contains_it():
+    weeks = np.arange(1, 21)
+    base = np.full((5, 20), 100.0)
+    treat = base.copy()
+    treat[:, 9] = [60, 70, 80, 90, 100]  # mean loss 20% in week 10
+    depth, trough = rp.dip(treat, base, weeks)
+    assert trough == 10
+    assert depth.mean == pytest.approx(0.2)
+    assert depth.low < 0.2 < depth.high
+    none, week = rp.dip(base + 1, base, weeks)
+    assert none.mean == 0 and np.isnan(week)
+
+
+def test_bootstrap_is_deterministic_and_brackets_the_statistic():
+    rng = np.random.default_rng(3)
+    a = rng.normal(10, 1, (30, 5))
+
+    def mean_of_first(x):
+        return x[:, 0]
+
+    first, values = rp.bootstrap(mean_of_first, a)
+    second, _ = rp.bootstrap(mean_of_first, a)
+    assert first == second
+    assert first.mean == pytest.approx(a[:, 0].mean())
+    assert first.low < first.mean < first.high
+    t = t_interval(a[:, 0])
+    assert abs(first.low - t.low) < 0.25 and abs(first.high - t.high) < 0.25
+    assert len(values) == rp.BOOTSTRAP_SAMPLES
+
+
+def test_bootstrap_keeps_never_as_inf():
+    def never(x):
+        return np.full(x.shape[0], np.inf)
+
+    iv, _ = rp.bootstrap(never, np.ones((4, 3)))
+    assert np.isinf(iv.mean) and np.isinf(iv.low) and np.isinf(iv.high)
+    assert rp.fmt_week_interval(iv) == "never [never, never]"
+
+
+def test_per_run_totals_and_final_year_means():
+    frame = rp.run_sweep({"seed": [0, 1]}, ["weeks=60"])
+    runs = rp.per_run(frame, [])
+    one = frame[frame["seed"] == 1]
+    row = runs[runs["seed"] == 1].iloc[0]
+    assert row["cumulative_value"] == pytest.approx(one["value"].sum())
+    assert row["lead_time_days"] == pytest.approx(one[one["week"] >= 9]["lead_time_days"].mean())
+    summary = rp.summarise(runs.assign(all="x"), ["all"], ["cumulative_value"]).iloc[0]
+    assert (
+        summary["cumulative_value_ci_low"]
+        <= summary["cumulative_value_mean"]
+        <= summary["cumulative_value_ci_high"]
+    )
+
+
+# ----------------------------------------------------------------------------- settings and order
+
+
+def test_settings_and_order_come_from_multirun_yaml(tmp_path):
+    assert rp.load_settings(tmp_path, {"a": 1}) == {"a": 1}
+    assert rp.sweep_order(tmp_path, "org") == []
+    (tmp_path / "multirun.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "hydra": {
+                    "sweeper": {"params": {"org": "struggling,elite", "seed": "range(0,3)"}},
+                    "overrides": {"task": ["+experiment=x", "intervention=b,a"]},
+                },
+                "experiment": {"name": "x", "a": 2, "b": [1, 2]},
+            }
+        )
+    )
+    assert rp.load_settings(tmp_path, {"a": 1, "c": 3}) == {"a": 2, "b": [1, 2], "c": 3}
+    assert rp.sweep_order(tmp_path, "org") == ["struggling", "elite"]
+    assert rp.sweep_order(tmp_path, "intervention") == ["b", "a"]  # the command line wins
+    frame = pd.DataFrame(
+        {"org": ["elite", "elite", "struggling"], "intervention": ["a", "b", "a"], "seed": 0, "week": 1}
+    )
+    arranged = rp.arrange(frame, tmp_path)
+    assert arranged[["org", "intervention"]].values.tolist() == [
+        ["struggling", "a"],
+        ["elite", "b"],
+        ["elite", "a"],
+    ]
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def test_report_writes_markdown_and_self_contained_html(tmp_path):
+    doc = rp.Report("Title & <things>")
+    doc.heading("Section")
+    doc.text("A `code` span, **bold**, and 1 < 2 & 3.")
+    doc.bullets(["one", "two"])
+    doc.table(rp.Table(["name", "value"], [["a|b", "1"], ["c", "2"]], caption="Caption"))
+    fig = rp.new_figure(3, 2)
+    fig.subplots().plot([1, 2], [3, 4])
+    doc.figure(fig, "plot.png", "A figure")
+    paths = doc.write(tmp_path)
+    md, page = paths["md"].read_text(), paths["html"].read_text()
+    assert md.startswith("# Title & <things>")
+    assert "| a\\|b | 1 |" in md and "![A figure](plot.png)" in md
+    assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Title &amp; &lt;things&gt;" in page
+    assert "<code>code</code>" in page and "<strong>bold</strong>" in page and "1 &lt; 2 &amp; 3" in page
+    # Self-contained: the figure is embedded, nothing is loaded from elsewhere.
+    assert "data:image/png;base64," in page
+    assert not re.search(r"src=['\"](?!data:)", page) and "<link" not in page
+    assert "<td class='l'>a|b</td>" in page
+
+
+def test_formatting_helpers():
+    assert rp.fmt_interval(t_interval([1.0, 2.0, 3.0])) == "2.00 [-0.484, 4.48]"
+    assert rp.fmt_signed(-1234.0) == "-1,234" and rp.fmt_signed(5.0) == "+5.00"
+    assert rp.fmt_week(np.inf) == "never" and rp.fmt_week(12.0) == "12"
+    assert rp.join(["a"]) == "a" and rp.join(["a", "b", "c"]) == "a, b and c"
+    assert rp.seed_range([0, 1, 2]) == "0-2" and rp.seed_range([0, 2]) == "0, 2"
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def test_report_command_line(tmp_path):
+    assert rp.main([]) == 2
+    assert rp.main(["nope", str(tmp_path)]) == 2
+    assert rp.main(["horizon", str(tmp_path)]) == 1
+    frame = rp.reduced_sweep("horizon", seeds=2, weeks=8, only={"org": ["struggling"]})
+    frame.to_parquet(tmp_path / "results.parquet")
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments.report", "horizon", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "horizon:" in done.stdout and (tmp_path / "summary.html").is_file()
+    assert json.loads(json.dumps(rp.sweep_params("horizon")))["seed"][:2] == [0, 1]
