@@ -284,11 +284,7 @@ def plot_gains(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Rank every intervention per organisation and write the tables, figures and summaries."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = rp.load_settings(out_dir, DEFAULTS)
-    results = rp.arrange(results, out_dir)
-    result = compute(results, settings)
+    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
     baseline, weeks, seeds = settings["baseline"], result["weeks"], result["seeds"]
 
     result["ranking"].to_csv(out_dir / "ranking.csv", index=False)

@@ -286,11 +286,7 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Find the crossover week per organisation and write the tables, figure and summaries."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = rp.load_settings(out_dir, DEFAULTS)
-    results = rp.arrange(results, out_dir)
-    result = compute(results, settings)
+    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
     ahead, behind = settings["ahead"], settings["behind"]
     result["summary"].to_csv(out_dir / "horizon.csv", index=False)
     result["checkpoints"].to_csv(out_dir / "checkpoints.csv", index=False)
@@ -386,7 +382,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         )
     )
     doc.figure(
-        plot(result, results, settings),
+        plot(result, rp.arrange(results, out_dir), settings),
         "horizon.png",
         f"Cumulative value of {ahead} minus {behind}: per seed (grey), mean with 95% band (blue); "
         "crossover week (dashed) with its bootstrap interval (shaded)",

@@ -580,11 +580,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the same-money options per organisation and write the tables, figure and summaries."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = rp.load_settings(out_dir, DEFAULTS)
-    results = rp.arrange(results, out_dir)
-    result = compute(results, settings)
+    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
     result["table"].to_csv(out_dir / "people.csv", index=False)
     result["money"].to_csv(out_dir / "money.csv", index=False)

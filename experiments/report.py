@@ -321,6 +321,24 @@ def sweep_order(out_dir: Path | str, key: str) -> list[str]:
     return [str(label(v)) for v in values]
 
 
+def prepare(
+    results: pd.DataFrame,
+    out_dir: Path | str,
+    defaults: Mapping[str, Any],
+    compute: Callable[[pd.DataFrame, dict[str, Any]], dict[str, Any]],
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """Do what every analysis does first: create ``out_dir``, read the settings, order and compute.
+
+    Returns:
+        ``(out_dir, settings, result)`` where ``result`` is ``compute(results, settings)``
+        on the results in the sweep's order.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(out_dir, defaults)
+    return out_dir, settings, compute(arrange(results, out_dir), settings)
+
+
 def arrange(
     results: pd.DataFrame, out_dir: Path | str, keys: Sequence[str] = ("org", "intervention", "shock")
 ) -> pd.DataFrame:

@@ -54,17 +54,10 @@ import pandas as pd
 
 from experiments import report as rp
 from experiments.stats import Interval, t_interval
+from sim.params import LAYER_NAMES
 
 NAME = "sequencing"
-LAYERS: tuple[str, ...] = (
-    "partnership",
-    "strategy",
-    "architecture",
-    "culture",
-    "talent",
-    "execution",
-    "innovation",
-)
+LAYERS: tuple[str, ...] = LAYER_NAMES  # the brief's order, bottom-up
 PROGRAMME_WEEKS = 52  # each layer's programme runs for a year
 STAGGER_WEEKS = 13  # a new programme starts every quarter in a sequence
 RANDOM_ORDERS = 4
@@ -561,11 +554,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the schedules per organisation and write the tables, figure and summaries."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = rp.load_settings(out_dir, DEFAULTS)
-    results = rp.arrange(results, out_dir)
-    result = compute(results, settings)
+    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
     result["table"].to_csv(out_dir / "sequencing.csv", index=False)
     result["curves"].to_csv(out_dir / "curves.csv", index=False)

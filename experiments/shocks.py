@@ -418,11 +418,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Measure every organisation's resilience to every shock and write the tables, figure and summaries."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = rp.load_settings(out_dir, DEFAULTS)
-    results = rp.arrange(results, out_dir)
-    result = compute(results, settings)
+    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
     result["table"].to_csv(out_dir / "shocks.csv", index=False)
     result["curves"].to_csv(out_dir / "curves.csv", index=False)
     seeds, weeks = result["seeds"], result["weeks"]

@@ -1,14 +1,12 @@
 """foundations_vs_execution on a reduced size: its own sweep, fewer interventions, seeds and weeks."""
 
-import contextlib
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from experiments import foundations_vs_execution as fve
 from experiments import report as rp
+from tests.experiments.analysed import analysed
 
 INTERVENTIONS = ["none", "execution_push", "foundations_first", "delivery_excellence", "hire_more"]
 SEEDS, WEEKS = 3, 40
@@ -24,12 +22,7 @@ def done(tmp_path_factory):
         only={"intervention": INTERVENTIONS},
         teams={"enterprise": 20},
     )
-    frame.to_parquet(out / "results.parquet")
-    results = pd.read_parquet(out / "results.parquet")  # as the sweep machinery hands it over
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        fve.analyse(results, out)
-    return out, results, printed.getvalue()
+    return analysed(fve, out, frame)
 
 
 def test_writes_its_files(done):

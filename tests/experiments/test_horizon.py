@@ -1,8 +1,5 @@
 """horizon on a reduced size, and the crossover on curves whose answer is known."""
 
-import contextlib
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +7,7 @@ import pytest
 from experiments import horizon
 from experiments import report as rp
 from experiments.headline import overtake_week
+from tests.experiments.analysed import analysed
 
 SEEDS, WEEKS = 4, 70  # foundations_first overtakes by about week 30-60 on the three organisations
 
@@ -18,12 +16,7 @@ SEEDS, WEEKS = 4, 70  # foundations_first overtakes by about week 30-60 on the t
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("horizon")
     frame = rp.reduced_sweep("horizon", SEEDS, WEEKS, teams={"enterprise": 20})
-    frame.to_parquet(out / "results.parquet")
-    results = pd.read_parquet(out / "results.parquet")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        horizon.analyse(results, out)
-    return out, results, printed.getvalue()
+    return analysed(horizon, out, frame)
 
 
 def test_writes_its_files(done):

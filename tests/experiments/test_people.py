@@ -1,8 +1,6 @@
 """people: the same-money options as data, their calibration, and the experiment on a reduced size."""
 
-import contextlib
 import dataclasses
-import io
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import yaml
 from experiments import people
 from experiments import report as rp
 from sim.config import load_config
+from tests.experiments.analysed import analysed
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS, WEEKS = 3, 60
@@ -95,12 +94,7 @@ def test_secant_search_finds_a_root():
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("people")
     frame = rp.reduced_sweep("people", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
-    frame.to_parquet(out / "results.parquet")
-    results = pd.read_parquet(out / "results.parquet")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        people.analyse(results, out)
-    return out, results, printed.getvalue()
+    return analysed(people, out, frame)
 
 
 def test_writes_its_files(done):

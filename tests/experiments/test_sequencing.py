@@ -1,7 +1,5 @@
 """sequencing: the schedules as data with the same budget, and the experiment on a reduced size."""
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ from experiments import report as rp
 from experiments import sequencing as sq
 from sim.config import load_config, options
 from sim.levers import LEVER_NAMES
+from tests.experiments.analysed import analysed
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 3
@@ -89,12 +88,7 @@ def test_schedules_start_when_they_say():
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("sequencing")
     frame = rp.reduced_sweep("sequencing", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
-    frame.to_parquet(out / "results.parquet")
-    results = pd.read_parquet(out / "results.parquet")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        sq.analyse(results, out)
-    return out, results, printed.getvalue()
+    return analysed(sq, out, frame)
 
 
 def test_writes_its_files(done):

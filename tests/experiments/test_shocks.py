@@ -1,14 +1,12 @@
 """shocks on a reduced size, and the recovery measure on curves whose answer is known."""
 
-import contextlib
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from experiments import report as rp
 from experiments import shocks
+from tests.experiments.analysed import analysed
 
 SEEDS, WEEKS = 3, 60  # every shock preset starts in week 26
 SHOCKS = ["demand_surge", "budget_cut", "key_people_loss", "security_incident", "strategy_change"]
@@ -20,12 +18,7 @@ def done(tmp_path_factory):
     frame = rp.reduced_sweep(
         "shocks", SEEDS, WEEKS, only={"org": ["struggling", "enterprise"]}, teams={"enterprise": 20}
     )
-    frame.to_parquet(out / "results.parquet")
-    results = pd.read_parquet(out / "results.parquet")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        shocks.analyse(results, out)
-    return out, results, printed.getvalue()
+    return analysed(shocks, out, frame)
 
 
 def test_writes_its_files(done):
