@@ -49,7 +49,9 @@ import yaml
 
 from experiments.headline import METRICS, Metric, final_window, fmt, window_label
 from experiments.stats import Interval, t_band, t_interval
+from sim.config import compose_config
 from sim.metrics import COLUMNS as METRIC_COLUMNS
+from sim.sweep import job_dir_name, split_override, value_text
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SAMPLES = 2000
@@ -87,18 +89,7 @@ __all__ = [
 
 def label(value: Any) -> Any:
     """Return a swept value as results.parquet holds it: a list ``[a, b]`` becomes ``"a+b"``."""
-    if isinstance(value, list | tuple):
-        return "+".join(str(v) for v in value)
-    return value
-
-
-def _run_name(swept: Mapping[str, Any], index: int) -> str:
-    """Return the job directory name the sweep machinery gives a run with these overrides."""
-    try:
-        from sim.sweep import job_dir_name
-    except ImportError:  # the sweep machinery is not there: a plain number
-        return str(index)
-    return job_dir_name([_override(k, v) for k, v in swept.items()])
+    return value_text(value) if isinstance(value, list | tuple) else value
 
 
 def results_frame(runs: Iterable[tuple[Mapping[str, Any], pd.DataFrame]]) -> pd.DataFrame:
@@ -116,9 +107,9 @@ def results_frame(runs: Iterable[tuple[Mapping[str, Any], pd.DataFrame]]) -> pd.
         joined with ``+``), ``week`` and every weekly metric.
     """
     parts = []
-    for i, (swept, weekly) in enumerate(runs):
+    for swept, weekly in runs:
         part = weekly.reset_index()
-        front = {"run": _run_name(swept, i)}
+        front = {"run": job_dir_name([_override(k, v) for k, v in swept.items()])}
         front.update({key: label(swept[key]) for key in sorted(swept)})
         for position, (key, value) in enumerate(front.items()):
             part.insert(position, key, value)
@@ -139,14 +130,9 @@ def sweep_params(name: str) -> dict[str, list[Any]]:
 
     ``range(0,30)`` becomes the integers 0-29, ``a,b`` the two strings.
     """
-    from hydra import compose
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    from sim.config import _lock, compose_dict
-
-    compose_dict([])  # initialises Hydra's global state once, under the same lock
-    with _lock:
-        cfg = compose("config", overrides=[f"+experiment={name}"], return_hydra_config=True)
+    cfg = compose_config([f"+experiment={name}"], with_hydra=True)
     parser = OverridesParser.create()
     params: dict[str, list[Any]] = {}
     for key, text in cfg.hydra.sweeper.params.items():
@@ -159,14 +145,7 @@ def sweep_params(name: str) -> dict[str, list[Any]]:
 
 def sweep_dir(name: str) -> str:
     """Return the ``hydra.sweep.dir`` of an experiment's YAML."""
-    from hydra import compose
-
-    from sim.config import _lock, compose_dict
-
-    compose_dict([])
-    with _lock:
-        cfg = compose("config", overrides=[f"+experiment={name}"], return_hydra_config=True)
-    return str(cfg.hydra.sweep.dir)
+    return str(compose_config([f"+experiment={name}"], with_hydra=True).hydra.sweep.dir)
 
 
 def _override(key: str, value: Any) -> str:
@@ -199,11 +178,7 @@ def run_sweep(
     from sim.config import load_config
 
     keys = list(params)
-    constant = {}
-    for line in overrides:
-        key, sep, value = line.lstrip("+~").partition("=")
-        if sep:
-            constant[key] = _typed(value)
+    constant = dict(split_override(line) for line in overrides if "=" in line)
     runs = []
     for combo in itertools.product(*(params[k] for k in keys)):
         point = dict(zip(keys, combo, strict=True))
@@ -218,16 +193,6 @@ def run_sweep(
             weekly = weekly.loc[:, list(columns)]
         runs.append(({**constant, **point}, weekly))
     return results_frame(runs)
-
-
-def _typed(text: str) -> Any:
-    """Return an override value as Hydra types it (``3`` an int, ``0.5`` a float, else the text)."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def reduced_sweep(

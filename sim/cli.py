@@ -33,7 +33,6 @@ from typing import Any
 
 import hydra
 import pandas as pd
-from hydra import initialize_config_dir
 from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -46,7 +45,7 @@ from omegaconf import OmegaConf
 from sim import sweep
 from sim.api import RunResult, run_config
 from sim.callbacks import stop_progress
-from sim.config import CONFIG_DIR, GROUPS, config_from_composed, load_config, options
+from sim.config import CONFIG_DIR, GROUPS, compose_config, config_from_composed, load_config, options
 from sim.levers import active
 from sim.metrics import CLUSTERS, MATURITY_LEVELS, dora_cluster
 from sim.params import LAYER_NAMES, Config
@@ -214,11 +213,7 @@ def _sweeper_params(lines: Sequence[str]) -> dict[str, object]:
     A configuration Hydra cannot compose is left to Hydra to report: no params.
     """
     try:
-        if not GlobalHydra.instance().is_initialized():
-            initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name=PROG)
-        cfg = GlobalHydra.instance().hydra.compose_config(
-            "config", list(lines), run_mode=RunMode.MULTIRUN, with_log_configuration=False
-        )
+        cfg = compose_config(lines, with_hydra=True)
         params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
         data = OmegaConf.to_container(params, resolve=False) if params is not None else {}
     except Exception:  # noqa: BLE001 - Hydra reports a configuration it cannot compose

@@ -103,14 +103,29 @@ _cached = functools.lru_cache(maxsize=256)(_build)
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
     """Compose ``configs/`` with Hydra overrides into plain data (no validation)."""
     _check_choices(overrides)
+    return _plain(compose_config(overrides))
+
+
+def compose_config(overrides: Sequence[str], with_hydra: bool = False) -> Any:
+    """Compose ``configs/`` with Hydra's compose API, safely from several threads.
+
+    Args:
+        overrides: Hydra overrides.
+        with_hydra: Keep the ``hydra`` node (sweep settings, ``hydra.sweeper.params``).
+
+    Returns:
+        The composed ``DictConfig``.
+
+    Raises:
+        ConfigError: Hydra cannot compose the overrides.
+    """
     with _lock:
         if not GlobalHydra.instance().is_initialized():
             initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="orgstack")
         try:
-            cfg = compose("config", overrides=list(overrides))
+            return compose("config", overrides=list(overrides), return_hydra_config=with_hydra)
         except (HydraException, OmegaConfBaseException, ValueError) as err:
             raise _explain(err) from None
-    return _plain(cfg)
 
 
 def _check_choices(overrides: Sequence[str]) -> None:

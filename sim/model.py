@@ -117,7 +117,6 @@ class OrgModel(mesa.Model):
             "unplanned": np.zeros(n),
             "throughput": np.zeros(n),
         }
-        self.initial_people = people.sum()
         self.bu: dict[str, np.ndarray] = {
             "trust": np.full(self.n_bu, layers.partnership),
             "shadow": np.zeros(self.n_bu),
