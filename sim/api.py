@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -72,3 +72,31 @@ def simulate(overrides: Sequence[str] = ()) -> pd.DataFrame:
         >>> df["value"].sum()  # doctest: +SKIP
     """
     return run(overrides).weekly
+
+
+def simulate_many(
+    runs: Sequence[Sequence[str]], *, progress: Callable[[float], None] | None = None
+) -> pd.DataFrame:
+    """Simulate several runs and return their weekly metrics in one frame.
+
+    Args:
+        runs: One list of Hydra overrides per run, as for :func:`simulate`
+            (typically the same organisation and plan with ``seed=0`` ...
+            ``seed=19``).
+        progress: Called with the share of the work done, from 0 to 1.
+
+    Returns:
+        The runs' weekly frames stacked, indexed by ``run`` (the position in
+        ``runs``) and ``week``.
+
+    Raises:
+        sim.schema.ConfigError: An override or value of any run is not allowed;
+            nothing is simulated then.
+    """
+    configs = [load_config(overrides) for overrides in runs]
+    frames = []
+    for i, config in enumerate(configs):
+        frames.append(run_config(config).weekly)
+        if progress is not None:
+            progress((i + 1) / len(configs))
+    return pd.concat(frames, keys=range(len(frames)), names=["run", "week"])
