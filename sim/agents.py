@@ -3,8 +3,9 @@
 Each agent is a Mesa agent and the model's unit of meaning, but its numeric
 state lives in numpy arrays on the model (one element per agent of the type),
 so that a week of a 10,000-team organisation is a few dozen vector operations
-rather than 10,000 Python calls. An agent reads and writes its own element
-through the attributes declared below.
+rather than 10,000 Python calls. Arrays are indexed ``[world, index]``: a model
+may hold a batch of independent worlds, and each agent belongs to one. An agent
+reads and writes its own element through the attributes declared below.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class StateView:
-    """Attribute of an agent backed by element ``agent.index`` of a model array."""
+    """Attribute of an agent backed by element ``[agent.world, agent.index]`` of a model array."""
 
     def __init__(self, group: str, doc: str = "") -> None:
         self.group = group
@@ -30,18 +31,25 @@ class StateView:
     def __get__(self, agent: Any, owner: type | None = None) -> Any:
         if agent is None:
             return self
-        return getattr(agent.model, self.group)[self.name][agent.index].item()
+        return getattr(agent.model, self.group)[self.name][agent.world, agent.index].item()
 
     def __set__(self, agent: Any, value: float) -> None:
-        getattr(agent.model, self.group)[self.name][agent.index] = value
+        getattr(agent.model, self.group)[self.name][agent.world, agent.index] = value
 
 
 class ArrayAgent(mesa.Agent):
-    """An agent whose numeric state is element ``index`` of its type's arrays."""
+    """An agent whose numeric state is element ``index`` of its type's arrays in one world.
 
-    def __init__(self, model: OrgModel, index: int) -> None:
+    Args:
+        model: The model holding the arrays.
+        index: Position among the agents of its type in its world.
+        world: The world of the batch the agent belongs to.
+    """
+
+    def __init__(self, model: OrgModel, index: int, world: int = 0) -> None:
         super().__init__(model)
         self.index = index
+        self.world = world
 
 
 class BusinessUnit(ArrayAgent):

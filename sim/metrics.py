@@ -1,9 +1,8 @@
 """Weekly outputs: the DORA keys and cluster, layer strengths, maturity and more.
 
-The organisation-level metrics are gathered every week by Mesa's
-``DataCollector``; per-team values go into preallocated numpy arrays every
-``team_every`` weeks, because collecting agent data every step is what makes
-Mesa runs big and slow.
+The organisation-level metrics go into a preallocated numpy array every week,
+and per-team values every ``team_every`` weeks, because collecting agent data
+every step is what makes Mesa runs big and slow.
 """
 
 from __future__ import annotations
@@ -144,16 +143,18 @@ class Recorder:
     """
 
     def __init__(self, model: OrgModel, weeks: int, team_every: int) -> None:
-        self.data = np.full((weeks, len(RECORDED)), np.nan)
+        self.data = np.full((model.n_worlds, weeks, len(RECORDED)), np.nan)
         self.weeks_done = 0
         self.team_every = team_every
         n_records = weeks // team_every if team_every else 0
         self.team_weeks = np.zeros(n_records, dtype=np.int32)
-        self.team_data = np.zeros((n_records, len(TEAM_COLUMNS), model.n_teams), dtype=np.float32)
+        self.team_data = np.zeros(
+            (n_records, len(TEAM_COLUMNS), model.n_worlds, model.n_teams), dtype=np.float32
+        )
         self._team_row = 0
 
     def collect(self, model: OrgModel, w: dict[str, Any]) -> None:
-        """Record the week just simulated."""
+        """Record the week just simulated, in every world of the model."""
         t, p, n = model.team, model.p, model.n_teams
         people = t["people"]
         debt_ratio = model._debt_norm()
@@ -196,46 +197,56 @@ class Recorder:
                 w["deploy_rate"] * w["cfr"],
                 w["cfr"],
             )
-        ).sum(axis=1)
-        total_people = people.sum()
-        safety, skill, morale = np.array((t["safety"], t["skill"], t["morale"])) @ people / total_people
+        ).sum(axis=2)
+        total_people = people.sum(axis=1)
+        weighted = np.matmul(
+            np.array((t["safety"], t["skill"], t["morale"])).transpose(1, 0, 2), people[:, :, None]
+        )
+        safety, skill, morale = weighted[:, :, 0].T / total_people
         lo, hi = (n - 1) // 2, n // 2
-        ordered = np.sort(np.array((w["deploy_rate"], w["lead_time"], w["ttr"])), axis=1)
-        medians = 0.5 * (ordered[:, lo] + ordered[:, hi])
-        headcount = total_people + model.platform["people"].sum() + model.enabling["people"].sum()
-        self.data[self.weeks_done] = (
-            model.partnership,
-            model.clarity * w["focus"],
-            arch_q / n,
-            safety,
-            skill,
-            ex / n,
-            model.capability,
-            done,
-            w["value"],
-            model.innovation_stream,
-            w["value_shadow"],
-            medians[0],
-            medians[1],
-            medians[2],
-            failing / rate if rate > 0 else cfr / n,
-            innovations,
-            experiments,
-            debt,
-            ratio / n,
-            incidents,
-            headcount,
-            leavers,
-            hires,
-            morale,
-            utilisation / n,
-            unplanned / capacity,
-            load / n,
-            model.platform_maturity,
-            model.bu["trust"].sum() / model.n_bu,
-            model.bu["shadow"].sum() / model.n_bu,
-            model.perceived,
-            headcount * p.cost_per_person + model.spend[model.week - 1] + incidents * p.cost_per_incident,
+        ordered = np.sort(np.array((w["deploy_rate"], w["lead_time"], w["ttr"])), axis=2)
+        medians = 0.5 * (ordered[:, :, lo] + ordered[:, :, hi])
+        headcount = (
+            total_people + model.support_people["platform"][:, 0] + model.support_people["enabling"][:, 0]
+        )
+        deploying = rate > 0
+        self.data[:, self.weeks_done] = np.column_stack(
+            (
+                model.partnership[:, 0],
+                (model.clarity * w["focus"])[:, 0],
+                arch_q / n,
+                safety,
+                skill,
+                ex / n,
+                model.capability[:, 0],
+                done,
+                w["value"][:, 0],
+                model.innovation_stream[:, 0],
+                w["value_shadow"][:, 0],
+                medians[0],
+                medians[1],
+                medians[2],
+                np.where(deploying, failing / np.where(deploying, rate, 1.0), cfr / n),
+                innovations,
+                experiments,
+                debt,
+                ratio / n,
+                incidents,
+                headcount,
+                leavers,
+                hires,
+                morale,
+                utilisation / n,
+                unplanned / capacity,
+                load / n,
+                model.platform_maturity[:, 0],
+                model.bu["trust"].sum(axis=1) / model.n_bu,
+                model.bu["shadow"].sum(axis=1) / model.n_bu,
+                model.perceived[:, 0],
+                headcount * p.cost_per_person
+                + model.spend[:, model.week - 1]
+                + incidents * p.cost_per_incident,
+            )
         )
         self.weeks_done += 1
         if self.team_every and model.week % self.team_every == 0 and self._team_row < len(self.team_weeks):
@@ -267,10 +278,10 @@ class Recorder:
         self.team_weeks[row] = model.week
         self._team_row += 1
 
-    def frame(self) -> pd.DataFrame:
-        """Weekly organisation metrics, one row per week, indexed by ``week`` from 1."""
+    def frame(self, world: int = 0) -> pd.DataFrame:
+        """Weekly organisation metrics of one world, one row per week, indexed by ``week`` from 1."""
         n = self.weeks_done
-        df = pd.DataFrame(self.data[:n], columns=RECORDED, index=pd.RangeIndex(1, n + 1, name="week"))
+        df = pd.DataFrame(self.data[world, :n], columns=RECORDED, index=pd.RangeIndex(1, n + 1, name="week"))
         cluster = dora_cluster(
             df["deploys_per_week"],
             df["lead_time_days"],
@@ -282,12 +293,12 @@ class Recorder:
         df["innovations"] = df["innovations"].astype(int)
         return df[list(COLUMNS)]
 
-    def team_frame(self) -> pd.DataFrame:
-        """Per-team values in long form: one row per recorded week and team."""
-        rows, n = self._team_row, self.team_data.shape[2]
+    def team_frame(self, world: int = 0) -> pd.DataFrame:
+        """Per-team values of one world in long form: one row per recorded week and team."""
+        rows, n = self._team_row, self.team_data.shape[3]
         data = {"week": np.repeat(self.team_weeks[:rows], n), "team": np.tile(np.arange(n), rows)}
         for i, name in enumerate(TEAM_COLUMNS):
-            data[name] = self.team_data[:rows, i].ravel()
+            data[name] = self.team_data[:rows, i, world].ravel()
         df = pd.DataFrame(data)
         df["business_unit"] = df["business_unit"].astype(np.int32)
         return df

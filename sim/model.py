@@ -18,11 +18,21 @@ make the feedback loops of ``docs/model.md``:
 
 State of many agents lives in numpy arrays (``self.team``, ``self.bu``,
 ``self.platform``, ``self.enabling``); Mesa agents are views onto them.
+
+One model can hold a batch of independent *worlds*: runs of the same
+organisation, parameters and horizon that differ in seed, interventions and
+shocks. Every array has the world as its first axis (team state ``(worlds,
+teams)``, organisation state ``(worlds, 1)``), so a week of forty runs costs
+about as many numpy calls as a week of one. Each world draws from its own
+generator seeded by its own configuration, in the same order as a run on its
+own, so a run's numbers do not depend on the batch it is in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Sequence
 
 import mesa
 import numpy as np
@@ -40,97 +50,147 @@ def clip01(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.minimum(np.maximum(x, 0.0, out=out), 1.0, out=out)
 
 
+def batch_shape(config: Config) -> Config:
+    """Return what runs in one batch must share: everything but seed, interventions and shocks."""
+    return dataclasses.replace(config, seed=0, intervention={}, shock={}, plan=None)
+
+
 class OrgModel(mesa.Model):
     """An IT organisation of business units and teams, stepped week by week.
 
     Args:
         config: The validated run configuration (organisation, parameters,
-            interventions, shocks, seed, horizon).
+            interventions, shocks, seed, horizon), or several that differ only
+            in seed, interventions and shocks, to run as a batch of worlds.
 
     Attributes:
         week: The week last simulated (0 before the first step).
-        levers: Lever table of shape ``(weeks, n_levers)`` after interventions.
-        spend: Intervention spend per week.
+        configs: One configuration per world.
+        levers: Lever table of shape ``(worlds, weeks, n_levers)`` after
+            interventions.
+        spend: Intervention spend, shape ``(worlds, weeks)``.
         recorder: Weekly organisation metrics and sparse per-team records.
+
+    Raises:
+        ValueError: The configurations differ in more than seed, interventions
+            and shocks.
     """
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(rng=config.seed)
-        self.config = config
-        self.p = config.params
-        org = config.org
+    def __init__(self, config: Config | Sequence[Config]) -> None:
+        configs = (config,) if isinstance(config, Config) else tuple(config)
+        if not configs or any(batch_shape(c) != batch_shape(configs[0]) for c in configs[1:]):
+            raise ValueError(
+                "a batch needs one or more configurations that differ only in seed, intervention and shock"
+            )
+        super().__init__(rng=configs[0].seed)
+        self.configs = configs
+        self.config = configs[0]
+        self.rngs = [self.rng, *(np.random.default_rng(c.seed) for c in configs[1:])]
+        self.p = self.config.params
+        org = self.config.org
         self.week = 0
+        self.n_worlds = len(configs)
         self.n_teams = org.teams
         self.n_bu = max(1, math.ceil(org.teams / org.teams_per_business_unit))
-        self.levers, self.spend = schedule(
-            org.levers,
-            [*config.intervention.values(), *config.shock.values()],
-            config.weeks,
-            cost_per_week_unit=org.teams,
-        )
-        self.baseline_levers = schedule(org.levers, [], 1, cost_per_week_unit=0)[0][0]
+        tables = [
+            schedule(
+                org.levers,
+                [*c.intervention.values(), *c.shock.values()],
+                c.weeks,
+                cost_per_week_unit=org.teams,
+            )
+            for c in configs
+        ]
+        self.levers = np.stack([levers for levers, _ in tables])
+        self.spend = np.stack([spend for _, spend in tables])
+        baseline = schedule(org.levers, [], 1, cost_per_week_unit=0)[0]
+        self.baseline_levers = np.repeat(baseline, self.n_worlds, axis=0)
         self._init_state()
         self._set_levers(self.baseline_levers)
-        self._business_units = [BusinessUnit(self, i) for i in range(self.n_bu)]
-        self._stream_teams = [StreamAlignedTeam(self, i) for i in range(self.n_teams)]
-        self.platform: dict[str, np.ndarray] = {"people": np.zeros(0)}
-        self.enabling: dict[str, np.ndarray] = {"people": np.zeros(0)}
-        self._staffed: dict[str, float] = {}
+        for world in range(self.n_worlds):
+            for i in range(self.n_bu):
+                BusinessUnit(self, i, world)
+            for i in range(self.n_teams):
+                StreamAlignedTeam(self, i, world)
+        self.platform: dict[str, np.ndarray] = {"people": np.zeros((self.n_worlds, 0))}
+        self.enabling: dict[str, np.ndarray] = {"people": np.zeros((self.n_worlds, 0))}
+        self.support_people = {key: np.zeros((self.n_worlds, 1)) for key in ("platform", "enabling")}
+        self._staffed = {key: np.full(self.n_worlds, np.nan) for key in ("platform", "enabling")}
+        self._support_agents: dict[str, list[list[mesa.Agent]]] = {
+            key: [[] for _ in range(self.n_worlds)] for key in ("platform", "enabling")
+        }
         self._staff_support()
         self.demand_rate = self._calibrate_demand()
-        units = self.team["business_unit"]
-        self.teams_per_bu = np.bincount(units, minlength=self.n_bu)
-        self.requested_per_bu = np.bincount(units, self.demand_rate, minlength=self.n_bu)
+        self.teams_per_bu = np.bincount(self.units, minlength=self.n_bu)
+        self.requested_per_bu = self._by_unit(self.demand_rate)
         # Burn-in at the baseline levers, so week 1 starts from the organisation's
         # working state (queues, unplanned work, morale) rather than an empty one.
         for week in range(1 - self.p.warmup_weeks, 1):
             self.week = week
             self._advance(self.baseline_levers)
         self.week = 0
-        self.recorder = Recorder(self, config.weeks, config.record.team_every)
+        self.recorder = Recorder(self, self.config.weeks, self.config.record.team_every)
         self.running = True
 
     # ------------------------------------------------------------------ setup
+    def _normal(self) -> np.ndarray:
+        """One standard normal per team in each world, from that world's generator."""
+        return np.stack([rng.standard_normal(self.n_teams) for rng in self.rngs])
+
+    def _poisson(self, lam: np.ndarray) -> np.ndarray:
+        """Poisson counts row by row, each world from its own generator."""
+        return np.stack([rng.poisson(row) for rng, row in zip(self.rngs, lam, strict=True)])
+
+    def _by_unit(self, x: np.ndarray) -> np.ndarray:
+        """Sum a ``(worlds, teams)`` array over the teams of each business unit."""
+        return np.bincount(self._unit_index, x.ravel(), minlength=self.n_worlds * self.n_bu).reshape(
+            self.n_worlds, self.n_bu
+        )
+
     def _init_state(self) -> None:
-        org, p, rng = self.config.org, self.p, self.rng
-        n, layers = self.n_teams, org.layers
+        org, p = self.config.org, self.p
+        n, layers, shape = self.n_teams, org.layers, (self.n_worlds, 1)
 
         def around(level: float) -> np.ndarray:
-            return np.clip(level + org.spread * rng.standard_normal(n), 0.0, 1.0)
+            return np.clip(level + org.spread * self._normal(), 0.0, 1.0)
 
-        people = np.full(n, float(org.team_size))
+        def full(value: float) -> np.ndarray:
+            return np.full(shape, value)
+
+        self.units = np.arange(n) % self.n_bu
+        self._unit_index = (self.units + self.n_bu * np.arange(self.n_worlds)[:, None]).ravel()
+        people = np.full((self.n_worlds, n), float(org.team_size))
+        zeros = np.zeros_like(people)
         self.team: dict[str, np.ndarray] = {
-            "business_unit": np.arange(n) % self.n_bu,
+            "business_unit": np.broadcast_to(self.units, people.shape),
             "people": people,
-            "novices": np.zeros(n),
+            "novices": zeros.copy(),
             "skill": around(layers.talent),
             "practice": around(layers.execution),
-            "debt": np.clip(org.debt * (1 + org.spread * rng.standard_normal(n)), 0, None)
-            * people
-            * p.debt_scale,
+            "debt": np.clip(org.debt * (1 + org.spread * self._normal()), 0, None) * people * p.debt_scale,
             "safety": around(layers.culture),
-            "morale": np.full(n, p.morale_base),
-            "backlog": np.zeros(n),
-            "wip": np.zeros(n),
-            "adoption": np.zeros(n),
-            "lessons": np.zeros(n),
-            "unplanned": np.zeros(n),
-            "throughput": np.zeros(n),
+            "morale": np.full_like(people, p.morale_base),
+            "backlog": zeros.copy(),
+            "wip": zeros.copy(),
+            "adoption": zeros.copy(),
+            "lessons": zeros.copy(),
+            "unplanned": zeros.copy(),
+            "throughput": zeros.copy(),
         }
         self.bu: dict[str, np.ndarray] = {
-            "trust": np.full(self.n_bu, layers.partnership),
-            "shadow": np.zeros(self.n_bu),
-            "satisfaction": np.ones(self.n_bu),
+            "trust": np.full((self.n_worlds, self.n_bu), layers.partnership),
+            "shadow": np.zeros((self.n_worlds, self.n_bu)),
+            "satisfaction": np.ones((self.n_worlds, self.n_bu)),
         }
-        self.partnership = layers.partnership
-        self.perceived = layers.partnership
-        self.theatre_stock = 0.0
-        self.clarity = layers.strategy
-        self.standards = layers.architecture
-        self.climate = layers.culture
-        self.platform_maturity = 0.0
-        self.capability = layers.innovation
-        self.innovation_stream = 0.0
+        self.partnership = full(layers.partnership)
+        self.perceived = full(layers.partnership)
+        self.theatre_stock = full(0.0)
+        self.clarity = full(layers.strategy)
+        self.standards = full(layers.architecture)
+        self.climate = full(layers.culture)
+        self.platform_maturity = full(0.0)
+        self.capability = full(layers.innovation)
+        self.innovation_stream = full(0.0)
 
     def _calibrate_demand(self) -> np.ndarray:
         """Start near the organisation's working state and set demand from its capacity.
@@ -142,7 +202,7 @@ class OrgModel(mesa.Model):
         t = self.team
         w = self._week_context()
         t["wip"] = self._wip_limit(w) * min(self.config.org.load, 1.0)
-        t["morale"] = self._morale_target(np.zeros(self.n_teams), np.zeros(self.n_teams))
+        t["morale"] = self._morale_target(np.zeros_like(t["wip"]), np.zeros_like(t["wip"]))
         self._capacity(w, noise=1.0)
         features = w["capacity"] * (1 - self._improve_share() - self.lv["transform_share"])
         throughput = features * self._efficiency(w) / w["effort"]
@@ -151,27 +211,34 @@ class OrgModel(mesa.Model):
 
     # ------------------------------------------------------------- structure
     def _staff_support(self) -> None:
-        """Create or retire platform and enabling teams to match the levers."""
+        """Create or retire platform and enabling teams to match the levers, world by world."""
         size = self.p.support_team_size
         for key, cls, lever in (
             ("platform", PlatformTeam, "platform_capacity"),
             ("enabling", EnablingTeam, "enabling_capacity"),
         ):
-            wanted_people = self.lv[lever] * self.n_teams
-            if self._staffed.get(key) == wanted_people:
+            wanted = self.lv[lever][:, 0] * self.n_teams
+            changed = np.flatnonzero(wanted != self._staffed[key])
+            if not changed.size:
                 continue
-            self._staffed[key] = wanted_people
-            count = math.ceil(wanted_people / size - 1e-9)
-            people = np.full(count, float(size))
-            if count:
-                people[-1] = wanted_people - size * (count - 1)
-            getattr(self, key)["people"] = people
-            agents = self.agents_by_type[cls] if cls in self.agents_by_type else []
-            if count != len(agents):
-                for agent in list(agents):
-                    agent.remove()
-                for i in range(count):
-                    cls(self, i)
+            self._staffed[key][changed] = wanted[changed]
+            rows = []
+            for world in range(self.n_worlds):
+                count = math.ceil(wanted[world] / size - 1e-9)
+                people = np.full(count, float(size))
+                if count:
+                    people[-1] = wanted[world] - size * (count - 1)
+                rows.append(people)
+                self.support_people[key][world] = people.sum()
+                agents = self._support_agents[key][world]
+                if count != len(agents):
+                    for agent in agents:
+                        agent.remove()
+                    agents[:] = [cls(self, i, world) for i in range(count)]
+            table = np.zeros((self.n_worlds, max(len(r) for r in rows)))
+            for world, people in enumerate(rows):
+                table[world, : len(people)] = people
+            getattr(self, key)["people"] = table
 
     # ------------------------------------------------------------- helpers
     def _productive_people(self) -> np.ndarray:
@@ -182,7 +249,7 @@ class OrgModel(mesa.Model):
             0.1,
         )
 
-    def _improve_share(self) -> float:
+    def _improve_share(self) -> np.ndarray:
         """Share of capacity for improvement: budget plus programmes, crowded out by pressure."""
         p, lv = self.p, self.lv
         invest = (
@@ -191,7 +258,7 @@ class OrgModel(mesa.Model):
             + lv["training"]
             + lv["culture_investment"]
         )
-        share = min(lv["improve_share"] * lv["budget"] + p.invest_time * invest, p.max_improve)
+        share = np.minimum(lv["improve_share"] * lv["budget"] + p.invest_time * invest, p.max_improve)
         return share * (1 - p.pressure_crowding * self.pressure)
 
     def _debt_norm(self) -> np.ndarray:
@@ -215,7 +282,7 @@ class OrgModel(mesa.Model):
             / (1 + p.platform_speedup * t["adoption"])
         )
 
-    def _focus(self) -> float:
+    def _focus(self) -> np.ndarray:
         return 1 / (1 + self.p.priority_drag * (self.lv["priorities"] - 1) * (1 - self.clarity))
 
     def _week_context(self) -> dict:
@@ -229,7 +296,7 @@ class OrgModel(mesa.Model):
             "exec": ex,
             "effort": self._effort(ex, debt_norm),
             "focus": self._focus(),
-            "shadow": self.bu["shadow"][self.team["business_unit"]],
+            "shadow": self.bu["shadow"][:, self.units],
         }
 
     def _wip_limit(self, w: dict) -> np.ndarray:
@@ -266,15 +333,17 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         """Advance the organisation by one week and record it."""
         self.week += 1
-        w = self._advance(self.levers[self.week - 1])
+        w = self._advance(self.levers[:, self.week - 1])
         self.recorder.collect(self, w)
 
-    def _set_levers(self, row: np.ndarray) -> None:
-        # A dict of Python floats: read dozens of times a week, far cheaper than array indexing.
-        self.lv: dict[str, float] = dict(zip(LEVER_NAMES, row.tolist(), strict=True))
+    def _set_levers(self, rows: np.ndarray) -> None:
+        # One (worlds, 1) column per lever, so that levers broadcast against team arrays.
+        self.lv: dict[str, np.ndarray] = dict(
+            zip(LEVER_NAMES, np.ascontiguousarray(rows.T)[:, :, None], strict=True)
+        )
         # Leadership answers a delivery gap with pressure: the capability trap's closing link.
-        gap = 1 - float(self.bu["satisfaction"].sum()) / self.n_bu
-        self.pressure = min(max(self.lv["pressure"] + self.p.gap_pressure * gap, 0.0), 1.0)
+        gap = 1 - self.bu["satisfaction"].sum(axis=1, keepdims=True) / self.n_bu
+        self.pressure = clip01(self.lv["pressure"] + self.p.gap_pressure * gap)
 
     def _advance(self, levers: np.ndarray) -> dict:
         """Run every mechanism for one week under the given levers."""
@@ -282,7 +351,7 @@ class OrgModel(mesa.Model):
         self._staff_support()
         w = self._week_context()
         self._draw_arrivals_and_people(w)
-        self._capacity(w, noise=np.exp(self.p.capacity_noise * self.rng.standard_normal(self.n_teams)))
+        self._capacity(w)
         self._allocate(w)
         self._flow(w)
         self._quality(w)
@@ -311,16 +380,24 @@ class OrgModel(mesa.Model):
             1.0,
         )
         vacancies = np.maximum(self.config.org.team_size * self.lv["headcount"] - t["people"], 0.0)
-        hiring = vacancies / p.time_to_hire * min(self.lv["budget"], 1.0)
-        counts = self.rng.poisson(np.concatenate((requested * (1 - w["shadow"]), t["people"] * rate, hiring)))
-        w["arrivals"] = counts[:n]
+        hiring = vacancies / p.time_to_hire * np.minimum(self.lv["budget"], 1.0)
+        counts = self._poisson(
+            np.concatenate((requested * (1 - w["shadow"]), t["people"] * rate, hiring), axis=1)
+        )
+        w["arrivals"] = counts[:, :n]
         w["diverted"] = requested * w["shadow"]
-        w["leavers"] = np.minimum(counts[n : 2 * n], t["people"] - 1.0)
-        w["hires"] = np.minimum(counts[2 * n :], np.round(vacancies))
+        w["leavers"] = np.minimum(counts[:, n : 2 * n], t["people"] - 1.0)
+        w["hires"] = np.minimum(counts[:, 2 * n :], np.round(vacancies))
 
-    def _capacity(self, w: dict, noise: np.ndarray | float) -> None:
-        """Capacity in person-weeks: people, ramp-up, overtime, cognitive load, morale."""
+    def _capacity(self, w: dict, noise: float | None = None) -> None:
+        """Capacity in person-weeks: people, ramp-up, overtime, cognitive load, morale.
+
+        Capacity varies from week to week by a lognormal factor per team, drawn
+        here unless ``noise`` fixes it (1.0 while calibrating demand).
+        """
         t, p = self.team, self.p
+        if noise is None:
+            noise = np.exp(p.capacity_noise * self._normal())
         dn = w["debt_norm"]
         wip_pp = t["wip"] * w["effort"] / t["people"]
         load = (
@@ -367,7 +444,7 @@ class OrgModel(mesa.Model):
         churn = self.lv["strategy_churn"]
         abandon = churn + p.churn_base * (1 - self.partnership)
         t["backlog"] = (t["backlog"] + arrivals) * (1 - churn)
-        t["wip"] *= 1 - min(abandon, 1.0)
+        t["wip"] *= 1 - np.minimum(abandon, 1.0)
         wip_limit = self._wip_limit(w)
         potential = w["features"] * self._efficiency(w) / w["effort"]
         # Teams start what they can finish this week plus what tops up the WIP limit;
@@ -408,14 +485,14 @@ class OrgModel(mesa.Model):
         # Deploys are Poisson and each fails with probability cfr, so by thinning failed deploys
         # are Poisson(deploy_rate * cfr); one call draws them with the background incidents
         # and the experiments that ship.
-        counts = self.rng.poisson(
+        counts = self._poisson(
             np.concatenate(
-                (deploy_rate * cfr, background, w["experiments_run"] * self._experiment_success(w))
+                (deploy_rate * cfr, background, w["experiments_run"] * self._experiment_success(w)), axis=1
             )
         )
-        failures = counts[:n]
-        incidents = failures + counts[n : 2 * n]
-        w["innovations"] = counts[2 * n :]
+        failures = counts[:, :n]
+        incidents = failures + counts[:, n : 2 * n]
+        w["innovations"] = counts[:, 2 * n :]
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * skill + p.r_safety * t["safety"]
         # Log-linear between ttr_max (no restore capability) and ttr_min (full).
         ttr = np.exp(math.log(p.ttr_max) - math.log(p.ttr_max / p.ttr_min) * restore)
@@ -461,7 +538,7 @@ class OrgModel(mesa.Model):
             0,
         )
 
-    def _improvement_split(self) -> tuple[float, ...]:
+    def _improvement_split(self) -> tuple[np.ndarray, ...]:
         """Shares of improvement time for debt, practice, learning and culture work.
 
         Culture work (retrospectives, blameless reviews) takes its share of the
@@ -474,7 +551,8 @@ class OrgModel(mesa.Model):
             p.split_learning + self.lv["training"],
             self.lv["culture_investment"],
         )
-        total = sum(weights) or 1.0
+        total = sum(weights)
+        total = np.where(total > 0, total, 1.0)
         return tuple(x / total for x in weights)
 
     def _learning(self, w: dict) -> None:
@@ -499,13 +577,11 @@ class OrgModel(mesa.Model):
 
     def _coached(self) -> np.ndarray:
         """Which stream-aligned teams an enabling team coaches this week (0/1)."""
-        people = self.enabling["people"].sum()
-        covered = min(self.n_teams, int(round(people * self.p.teams_per_coach)))
-        if covered == 0:
-            return np.zeros(self.n_teams)
+        n = self.n_teams
+        covered = np.minimum(n, np.round(self.support_people["enabling"] * self.p.teams_per_coach))
         rotation = (self.week - 1) // self.p.coaching_weeks
-        first = (rotation * covered) % self.n_teams
-        return (((np.arange(self.n_teams) - first) % self.n_teams) < covered).astype(float)
+        first = (rotation * covered) % n
+        return (((np.arange(n) - first) % n) < covered).astype(float)
 
     def _culture(self, w: dict) -> None:
         """Culture climate grows with investment, erodes with pressure; firefighting under blame erodes safety."""
@@ -540,33 +616,34 @@ class OrgModel(mesa.Model):
         """Platform maturity is built by platform people; adoption needs standards; standards need investment."""
         t, p = self.team, self.p
         std_gate = p.standards_floor + (1 - p.standards_floor) * self.standards
-        per_person = self.platform["people"].sum() / t["people"].sum()
+        per_person = self.support_people["platform"] / t["people"].sum(axis=1, keepdims=True)
         self.platform_maturity += (
             p.platform_build * per_person * std_gate * (1 - self.platform_maturity)
             - p.platform_decay * self.platform_maturity
         )
         t["adoption"] += p.adoption_rate * (self.platform_maturity * std_gate - t["adoption"])
-        erosion = p.standards_erosion * (self.pressure + self.bu["shadow"].sum() / self.n_bu)
+        erosion = p.standards_erosion * (
+            self.pressure + self.bu["shadow"].sum(axis=1, keepdims=True) / self.n_bu
+        )
         self.standards += (
             p.standards_rate * self.lv["architecture_investment"] * (1 - self.standards)
             - erosion * self.standards
         )
-        self.standards = min(max(self.standards, 0.0), 1.0)
+        clip01(self.standards, out=self.standards)
 
     def _business(self, w: dict) -> None:
         """Value of delivered work, business-unit trust and shadow IT, partnership, strategy and theatre."""
-        t, p, bu = self.team, self.p, self.bu
+        p, bu = self.p, self.bu
         fit = p.fit_floor + (1 - p.fit_floor) * (
             p.fit_partnership * self.partnership + (1 - p.fit_partnership) * self.clarity * w["focus"]
         )
         team_value = (w["done"] - (1 - p.tail_value) * w["tail"]) * p.value_per_change * fit
-        units = t["business_unit"]
         requested = self.requested_per_bu * self.lv["demand"]
-        done = np.bincount(units, w["done"] - w["tail"], minlength=self.n_bu)
-        outage = np.bincount(units, w["incidents"] * w["ttr"], minlength=self.n_bu) / p.hours_per_week
+        done = self._by_unit(w["done"] - w["tail"])
+        outage = self._by_unit(w["incidents"] * w["ttr"]) / p.hours_per_week
         teams = self.teams_per_bu
         served = done / np.maximum(requested * (1 - bu["shadow"]), 1e-9)
-        lead = np.bincount(units, w["lead_time"], minlength=self.n_bu) / teams
+        lead = self._by_unit(w["lead_time"]) / teams
         responsive = 1 / (1 + lead / p.patience_days)
         bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) * responsive - bu["satisfaction"])
         target = clip01(
@@ -581,11 +658,11 @@ class OrgModel(mesa.Model):
             - p.shadow_reabsorb * np.maximum(gap, 0) * bu["shadow"]
         )
         clip01(bu["shadow"], out=bu["shadow"])
-        shadow_value = p.shadow_value * p.value_per_change * fit * w["diverted"].sum()
+        shadow_value = p.shadow_value * p.value_per_change * fit * w["diverted"].sum(axis=1, keepdims=True)
 
         # Reported alignment above the real thing makes leaders ease off real joint planning.
         complacency = 1 - p.theatre_complacency * (self.perceived - self.partnership)
-        trust = float(bu["trust"].sum()) / self.n_bu
+        trust = bu["trust"].sum(axis=1, keepdims=True) / self.n_bu
         self.partnership += (
             p.partner_rate * self.lv["governance"] * complacency * trust * (1 - self.partnership)
             - p.partner_decay * self.partnership
@@ -596,14 +673,14 @@ class OrgModel(mesa.Model):
             * (1 - self.clarity)
             - (p.clarity_decay + self.lv["strategy_churn"]) * self.clarity
         )
-        self.clarity = min(max(self.clarity, 0.0), 1.0)
+        clip01(self.clarity, out=self.clarity)
         self.theatre_stock += (
             p.theatre_rate * self.lv["theatre"] * (1 - self.theatre_stock)
             - p.theatre_decay * self.theatre_stock
         )
         self.perceived = self.partnership + p.theatre_gain * self.theatre_stock * (1 - self.partnership)
         w["team_value"] = team_value
-        w["value_it"] = team_value.sum()
+        w["value_it"] = team_value.sum(axis=1, keepdims=True)
         w["value_shadow"] = shadow_value
 
     def _experiment_success(self, w: dict) -> np.ndarray:
@@ -618,11 +695,15 @@ class OrgModel(mesa.Model):
         """Shipped innovations add a lasting value stream; experimenting builds the capability."""
         t, p = self.team, self.p
         self.innovation_stream = (
-            self.innovation_stream * (1 - p.innovation_decay) + w["innovations"].sum() * p.innovation_value
+            self.innovation_stream * (1 - p.innovation_decay)
+            + w["innovations"].sum(axis=1, keepdims=True) * p.innovation_value
         )
         self.capability += (
-            p.capability_rate * w["experiments_run"].sum() / t["people"].sum() * (1 - self.capability)
+            p.capability_rate
+            * w["experiments_run"].sum(axis=1, keepdims=True)
+            / t["people"].sum(axis=1, keepdims=True)
+            * (1 - self.capability)
             - p.capability_decay * self.capability
         )
-        self.capability = min(max(self.capability, 0.0), 1.0)
+        clip01(self.capability, out=self.capability)
         w["value"] = w["value_it"] + w["value_shadow"] + self.innovation_stream

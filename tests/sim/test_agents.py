@@ -59,7 +59,7 @@ def test_every_view_names_an_array_of_its_group(cls):
     for name, view in views.items():
         arrays = getattr(model, view.group)
         assert name in arrays, f"{cls.__name__}.{name} has no array {view.group}[{name!r}]"
-        assert len(arrays[name]) == len(_agents(model, cls))
+        assert arrays[name].shape == (1, len(_agents(model, cls)))
 
 
 @pytest.mark.parametrize("cls", AGENT_TYPES)
@@ -72,7 +72,7 @@ def test_views_read_the_agents_own_element(cls):
         for agent in agents:
             value = getattr(agent, name)
             assert isinstance(value, (int, float)), "views give plain Python numbers"
-            assert value == array[agent.index]
+            assert value == array[agent.world, agent.index]
 
 
 def test_setting_a_team_attribute_writes_the_model_array():
@@ -81,30 +81,30 @@ def test_setting_a_team_attribute_writes_the_model_array():
     team = teams[3]
     before = model.team["skill"].copy()
     team.skill = 0.987
-    assert model.team["skill"][team.index] == 0.987
-    others = np.arange(len(before)) != team.index
-    np.testing.assert_array_equal(model.team["skill"][others], before[others])
+    assert model.team["skill"][0, team.index] == 0.987
+    others = np.arange(before.shape[1]) != team.index
+    np.testing.assert_array_equal(model.team["skill"][0, others], before[0, others])
     team.debt = 42.0
-    assert model.team["debt"][team.index] == 42.0
+    assert model.team["debt"][0, team.index] == 42.0
 
 
 def test_writing_the_model_array_shows_through_the_view():
     model = _model()
     bu = _agents(model, BusinessUnit)[1]
-    model.bu["trust"][bu.index] = 0.123
+    model.bu["trust"][0, bu.index] = 0.123
     assert bu.trust == 0.123
     bu.shadow = 0.4
-    assert model.bu["shadow"][bu.index] == 0.4
+    assert model.bu["shadow"][0, bu.index] == 0.4
 
 
 def test_support_team_views_write_their_arrays():
     model = _with_support()
     platform = _agents(model, PlatformTeam)[0]
     platform.people = 5.5
-    assert model.platform["people"][platform.index] == 5.5
+    assert model.platform["people"][0, platform.index] == 5.5
     enabling = _agents(model, EnablingTeam)[0]
     enabling.people = 3.0
-    assert model.enabling["people"][enabling.index] == 3.0
+    assert model.enabling["people"][0, enabling.index] == 3.0
 
 
 def test_views_stay_attached_while_the_model_steps():
@@ -112,8 +112,8 @@ def test_views_stay_attached_while_the_model_steps():
     team = _agents(model, StreamAlignedTeam)[0]
     for _ in range(3):
         model.step()
-        assert team.people == model.team["people"][team.index]
-        assert team.practice == model.team["practice"][team.index]
+        assert team.people == model.team["people"][0, team.index]
+        assert team.practice == model.team["practice"][0, team.index]
 
 
 def test_a_change_written_through_views_reaches_the_dynamics():
@@ -151,8 +151,8 @@ def test_business_units_are_teams_over_teams_per_unit_rounded_up(teams, per_bu):
     n_bu = math.ceil(teams / per_bu)
     assert len(_agents(model, StreamAlignedTeam)) == teams
     assert len(_agents(model, BusinessUnit)) == n_bu
-    assert model.team["people"].shape == (teams,)
-    assert model.bu["trust"].shape == (n_bu,)
+    assert model.team["people"].shape == (1, teams)
+    assert model.bu["trust"].shape == (1, n_bu)
     # Every unit is served by at least one team, and every team serves an existing unit.
     served = sorted({team.business_unit for team in _agents(model, StreamAlignedTeam)})
     assert served == list(range(n_bu))
@@ -185,7 +185,7 @@ def test_support_teams_appear_and_go_with_their_levers():
     assert counts[0] == (0, 0) and counts[1] == (0, 0)  # weeks 1-2: nothing yet
     assert all(p > 0 and e > 0 for p, e in counts[2:6])  # weeks 3-6
     assert all(c == (0, 0) for c in counts[6:])  # gone again after the phase
-    assert len(model.platform["people"]) == 0
+    assert model.platform["people"].size == 0
 
 
 @pytest.mark.parametrize("teams", [5, 12, 30])
@@ -215,3 +215,19 @@ def test_support_people_follow_the_lever_when_the_team_count_is_unchanged():
     for _ in range(6):
         model.step()
     np.testing.assert_allclose(model.platform["people"].sum(), 0.8 * 12)
+
+
+# --------------------------------------------------------------- batches
+def test_each_world_of_a_batch_has_its_own_agents_viewing_its_own_row():
+    support = Intervention(phases=(Phase(levers={"platform_capacity": 1.5}),))
+    base = dataclasses.replace(load_config(["org.teams=5"]), weeks=4)
+    configs = [base, dataclasses.replace(base, seed=7, intervention={"support": support})]
+    model = OrgModel(configs)
+    model.step()
+    for world in (0, 1):
+        teams = [a for a in _agents(model, StreamAlignedTeam) if a.world == world]
+        assert sorted(a.index for a in teams) == list(range(5))
+        assert [a.skill for a in sorted(teams, key=lambda a: a.index)] == model.team["skill"][world].tolist()
+    platform = [[a for a in _agents(model, PlatformTeam) if a.world == world] for world in (0, 1)]
+    assert len(platform[1]) > len(platform[0])
+    assert sum(a.people for a in platform[1]) == pytest.approx(model.support_people["platform"][1, 0])

@@ -365,9 +365,9 @@ def test_plan_file_sets_start_and_intensity(tmp_path):
     assert (push.start, push.intensity, surge.start, surge.duration) == (8, 0.5, 12, 3)
     model = OrgModel(cfg)
     base = OrgModel(config(seed=2, weeks=20))
-    changed = np.flatnonzero((model.levers != base.levers).any(axis=1)) + 1
+    changed = np.flatnonzero((model.levers[0] != base.levers[0]).any(axis=1)) + 1
     assert changed[0] == 8
-    demand = model.levers[:, LEVER_INDEX["demand"]] != base.levers[:, LEVER_INDEX["demand"]]
+    demand = model.levers[0, :, LEVER_INDEX["demand"]] != base.levers[0, :, LEVER_INDEX["demand"]]
     assert (np.flatnonzero(demand) + 1).tolist() == [12, 13, 14]
     df = simulate(overrides)
     check_frame(df, 20)
@@ -399,7 +399,7 @@ def test_combined_interventions_on_a_shared_lever_add_up_in_the_model():
     expected = base + (models["a"].levers - base) + (models["b"].levers - base)
     np.testing.assert_allclose(models["ab"].levers, expected, atol=1e-12)
     np.testing.assert_allclose(models["ab"].spend, models["a"].spend + models["b"].spend)
-    pressure = models["ab"].levers[:, LEVER_INDEX["pressure"]] - base[:, LEVER_INDEX["pressure"]]
+    pressure = models["ab"].levers[0, :, LEVER_INDEX["pressure"]] - base[0, :, LEVER_INDEX["pressure"]]
     np.testing.assert_allclose(pressure[5:15], -0.1)
 
 
