@@ -294,18 +294,49 @@ def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
     """
     if sweep.is_finished(out, overrides):
         return
-    for stale in (sweep.RUN_FILE, sweep.TRACEBACK_FILE):
-        (out / stale).unlink(missing_ok=True)
     start = time.perf_counter()
     try:
         config = config_from_composed(cfg)
-        _write_outputs(out, config, run_config(config))
+        result = run_config(config)
     except Exception as err:
-        (out / sweep.TRACEBACK_FILE).write_text(traceback.format_exc(), encoding="utf-8")
-        status, error = sweep.FAILED, sweep.one_line(err)
+        record_job(out, overrides, seconds=time.perf_counter() - start, error=err)
     else:
-        status, error = sweep.OK, None
-    sweep.write_run(out, status=status, error=error, overrides=overrides, seconds=time.perf_counter() - start)
+        record_job(out, overrides, seconds=time.perf_counter() - start, config=config, result=result)
+
+
+def record_job(
+    out: Path,
+    overrides: Sequence[str],
+    *,
+    seconds: float,
+    config: Config | None = None,
+    result: RunResult | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """Write a sweep job's files: its outputs and ``run.json``, or its traceback and a failed ``run.json``.
+
+    Args:
+        out: The job directory.
+        overrides: The job's task overrides.
+        seconds: How long the job took.
+        config: The job's configuration, when it ran.
+        result: The job's result, when it ran.
+        error: Why the job failed, when it did.
+    """
+    for stale in (sweep.RUN_FILE, sweep.TRACEBACK_FILE):
+        (out / stale).unlink(missing_ok=True)
+    if error is None:
+        try:
+            _write_outputs(out, config, result)
+        except Exception as err:  # noqa: BLE001 - a job that cannot write its outputs has failed
+            error = err
+    if error is None:
+        sweep.write_run(out, status=sweep.OK, error=None, overrides=overrides, seconds=seconds)
+        return
+    (out / sweep.TRACEBACK_FILE).write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+    sweep.write_run(
+        out, status=sweep.FAILED, error=sweep.one_line(error), overrides=overrides, seconds=seconds
+    )
 
 
 def _show(path: Path) -> str:

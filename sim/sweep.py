@@ -653,7 +653,11 @@ class SweepState:
 
 current: SweepState | None = None  # the sweep of this process while ``orgstack --multirun`` runs
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+# Sweepers that expand a sweep the way Hydra's basic sweeper does.
+BASIC_SWEEPERS = (
+    "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+    "hydra_plugins.orgstack_plugins.OrgStackSweeper",
+)
 
 
 def uses_job_dir_names(config: DictConfig) -> bool:
@@ -673,7 +677,7 @@ def planned_jobs(config: DictConfig, loader: Any) -> list[list[str]] | None:
         config: The sweep's composed configuration (as given to ``on_multirun_start``).
         loader: Hydra's config loader (to expand ``glob()`` choices of config groups).
     """
-    if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
+    if OmegaConf.select(config, "hydra.sweeper._target_") not in BASIC_SWEEPERS:
         return None
     params = OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}
     lines = [f"{k}={v}" for k, v in params.items()]

@@ -154,7 +154,6 @@ def test_sweep_writes_each_run_and_a_tidy_results_file(sweeps):
             "metrics.parquet",
             "teams.parquet",
             "summary.txt",
-            ".hydra/config.yaml",
             ".hydra/overrides.yaml",
         ):
             assert (job / file).exists(), f"{name}/{file}"

@@ -1,0 +1,109 @@
+"""Run the jobs of a sweep in batches of worlds: the work of ``orgstack``'s Hydra launcher.
+
+Hydra's usual launchers run a sweep job by job: each job composes its
+configuration again (~50 ms), sets up logging and writes its ``.hydra/`` files,
+several times the cost of the simulation itself. This launcher composes each
+distinct configuration once in the parent (runs that differ only in ``seed=``
+share one composition), orders the runs so that those that can share a model
+are neighbours, and hands joblib's workers chunks of runs that
+:func:`sim.api.run_configs` simulates as batches of worlds. Each run still gets
+its own job directory with ``metrics.parquet``, ``teams.parquet``,
+``summary.txt``, ``run.json`` and ``.hydra/overrides.yaml``, as a job of the
+per-job launchers writes them (without Hydra's copies of the composed
+configuration, ``.hydra/config.yaml`` and ``hydra.yaml``: ``multirun.yaml`` and
+the overrides reproduce it), so resuming, the progress bar and
+``results.parquet`` work the same. The numbers do not depend on the chunking or the number of workers: a
+run gives the same numbers alone or in any batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+from joblib import Parallel, cpu_count, delayed
+
+from sim import sweep
+from sim.api import run_configs
+from sim.cli import record_job
+from sim.config import load_config
+from sim.model import batch_shape
+from sim.params import Config
+from sim.schema import ConfigError
+
+# Chunks per worker: enough for the workers to finish together and for the
+# progress bar to move, few enough that each chunk is a sizeable batch.
+CHUNKS_PER_WORKER = 4
+MAX_CHUNK_RUNS = 64
+
+Job = tuple[Path, list[str], Config]
+
+
+def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: int = -1) -> None:
+    """Run the sweep's jobs that have not finished yet, writing each one's files.
+
+    Args:
+        sweep_dir: The sweep directory.
+        jobs: Each job's directory name and task overrides.
+        n_jobs: Worker processes, as joblib counts them (-1: every core; 1: this process).
+    """
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra's logging would show every step
+    pending: list[Job] = []
+    for name, overrides in jobs:
+        out = Path(sweep_dir) / name
+        if sweep.is_finished(out, overrides):
+            continue
+        # Hydra's record of a job's overrides, which also marks the directory as a run
+        # until its run.json is written (an interrupted run shows as incomplete).
+        (out / ".hydra").mkdir(parents=True, exist_ok=True)
+        (out / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)), encoding="utf-8")
+        try:
+            config = load_config(overrides)
+        except ConfigError as err:
+            record_job(out, overrides, seconds=0.0, error=err)
+            continue
+        pending.append((out, list(overrides), config))
+    if not pending:
+        return
+    chunks = plan_chunks(pending, workers=cpu_count() if n_jobs < 0 else n_jobs)
+    Parallel(n_jobs=n_jobs)(delayed(run_chunk)(chunk) for chunk in chunks)
+
+
+def plan_chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
+    """Order jobs so that those that can share a model are neighbours, and cut them into chunks."""
+    shapes: list[Config] = []
+    keyed = []
+    for i, job in enumerate(jobs):
+        shape = batch_shape(job[2])
+        if shape not in shapes:
+            shapes.append(shape)
+        keyed.append((shapes.index(shape), i, job))
+    ordered = [job for *_, job in sorted(keyed, key=lambda k: k[:2])]
+    size = max(1, min(math.ceil(len(ordered) / (CHUNKS_PER_WORKER * max(workers, 1))), MAX_CHUNK_RUNS))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def run_chunk(chunk: Sequence[Job]) -> None:
+    """Simulate a chunk of jobs together and write each one's files.
+
+    When the batch raises, its runs are simulated one by one, so that only the
+    run at fault is recorded as failed.
+    """
+    start = time.perf_counter()
+    try:
+        results = run_configs([config for _, _, config in chunk])
+    except Exception as err:  # noqa: BLE001 - a run that raises is recorded, not raised
+        if len(chunk) > 1:
+            for job in chunk:
+                run_chunk([job])
+            return
+        out, overrides, _ = chunk[0]
+        record_job(out, overrides, seconds=time.perf_counter() - start, error=err)
+        return
+    seconds = (time.perf_counter() - start) / len(chunk)
+    for (out, overrides, config), result in zip(chunk, results, strict=True):
+        record_job(out, overrides, seconds=seconds, config=config, result=result)

@@ -1,0 +1,59 @@
+"""The batch launcher's work: chunking, failure isolation, skipping finished runs."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from sim import launcher, sweep
+from sim.api import run_config
+from sim.config import load_config
+
+
+def _jobs(tmp_path, runs):
+    return [(tmp_path / f"job{i}", list(r), load_config(r)) for i, r in enumerate(runs)]
+
+
+def test_chunks_cover_every_job_once_with_batchable_jobs_next_to_each_other(tmp_path):
+    runs = [[f"org={org}", f"seed={s}", "weeks=5"] for s in range(6) for org in ("elite", "startup", "elite")]
+    jobs = _jobs(tmp_path, runs)
+    chunks = launcher.plan_chunks(jobs, workers=2)
+    flat = [job for chunk in chunks for job in chunk]
+    assert sorted(str(out) for out, _, _ in flat) == sorted(str(out) for out, _, _ in jobs)
+    orgs = [config.org.name for _, _, config in flat]
+    assert orgs == sorted(orgs, key=orgs.index)  # each organisation in one contiguous block
+    # 18 jobs for 2 workers: chunks of ceil(18 / (CHUNKS_PER_WORKER * 2)) = 3.
+    assert [len(c) for c in chunks] == [3] * 6
+
+
+def test_a_failing_run_is_recorded_and_the_rest_of_its_chunk_still_runs(tmp_path, monkeypatch):
+    real = launcher.run_configs
+
+    def flaky(configs):
+        if any(c.seed == 13 for c in configs):
+            raise FloatingPointError("boom")
+        return real(configs)
+
+    monkeypatch.setattr(launcher, "run_configs", flaky)
+    jobs = _jobs(tmp_path, [["seed=12", "weeks=6"], ["seed=13", "weeks=6"], ["seed=14", "weeks=6"]])
+    for out, _, _ in jobs:
+        out.mkdir()
+    launcher.run_chunk(jobs)
+    records = [json.loads((out / sweep.RUN_FILE).read_text()) for out, _, _ in jobs]
+    assert [r["status"] for r in records] == ["ok", "failed", "ok"]
+    assert records[1]["error"] == "FloatingPointError: boom"
+    assert "FloatingPointError" in (jobs[1][0] / sweep.TRACEBACK_FILE).read_text()
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(jobs[2][0] / sweep.METRICS_FILE), run_config(jobs[2][2]).weekly, check_freq=False
+    )
+
+
+def test_launch_records_bad_input_and_skips_finished_runs(tmp_path):
+    launcher.launch(tmp_path, [("good", ["seed=1", "weeks=4"]), ("bad", ["weeks=0"])], n_jobs=1)
+    assert sweep.read_run(tmp_path / "good")["status"] == "ok"
+    bad = sweep.read_run(tmp_path / "bad")
+    assert bad["status"] == "failed" and "weeks" in bad["error"]
+    before = (tmp_path / "good" / sweep.METRICS_FILE).stat().st_mtime_ns
+    launcher.launch(tmp_path, [("good", ["seed=1", "weeks=4"])], n_jobs=1)
+    assert (tmp_path / "good" / sweep.METRICS_FILE).stat().st_mtime_ns == before
