@@ -1,22 +1,33 @@
-"""Speed and memory of OrgStack against the budget of issue 2 (item 11).
+"""Speed and memory of OrgStack against its budgets (issue 2, item 11; issue 5).
 
-Times, each case in a fresh Python process so that peak memory is the honest
-peak resident set size (``ru_maxrss``) of that process alone:
+Each case runs in a fresh Python process, so that peak memory is that of the
+case alone (``ru_maxrss``; for sweeps, the peak of the summed resident memory
+of the whole process tree, sampled every 50 ms from ``/proc``):
 
-* ``default``: one default run (``org=struggling``, 156 weeks). The model alone
-  (``sim.api.run_config`` on a pre-loaded configuration, best of N) and
-  ``sim.simulate()`` including Hydra composition (the first call in a process,
-  which also initialises Hydra, and the best of N later calls with fresh
-  overrides, so that the composition cache does not help);
-* ``teams_1000`` and ``teams_10000``: one run with ``org.teams=1000`` / ``10000``,
-  156 weeks.
+* ``default``: one default run (``org=struggling``, 12 teams, 156 weeks): the
+  model alone (``sim.api.run_config`` on a loaded configuration, best of N) and
+  ``simulate()`` with Hydra composition;
+* ``teams_50``, ``teams_1000``, ``teams_10000``: one run of that many
+  stream-aligned teams, 156 weeks, weekly organisation metrics and per-team
+  records every week (``record.team_every=1``), for the cost per team-week;
+* ``boltzmann``: Mesa's own Boltzmann wealth example (shipped in
+  ``mesa.examples``) with 1,000 agents on a 32 x 32 grid, 100 steps, for its
+  cost per agent-step on the same machine in the same benchmark;
+* ``whatif``: the UI's default what-if, execution_push against
+  foundations_first over 20 seeds each (40 runs of 156 weeks) through
+  ``sim.simulate_many`` in one process, as the app calls it after a slider
+  moved (so Hydra composes the two plans again), best of N;
+* ``sweep_1`` / ``sweep_2``: ``orgstack --multirun`` of 200 runs (100 seeds x
+  none, foundations_first) with 1 and 2 workers, and the same command with one
+  run, whose time is the fixed cost (start-up, collection). Marginal throughput
+  is ``199 / (t_200 - t_1)`` runs per second;
+* ``sweep_2000``: a 2,000-run sweep on 2 workers, for its peak memory.
 
-Budget: default run <= 50 ms; 10,000 teams x 156 weeks <= 20 s and <= 2 GB
-(2,000 MB of peak RSS). Prints a table with PASS/FAIL against each budget and
-writes JSON (``--json``, default ``results/bench.json``)::
+Prints two tables (measurements, budgets with PASS/FAIL) and writes JSON
+(``--json``, default ``results/bench.json``)::
 
-    python benchmarks/bench.py            # all cases
-    python benchmarks/bench.py --quick    # skip the 10,000-team case
+    python benchmarks/bench.py            # every case (~2 min on 2 cores)
+    python benchmarks/bench.py --quick    # skip teams_10000 and sweep_2000
 
 A script, not a test: timings depend on the machine and its load. ``--strict``
 makes a FAIL exit with status 1.
@@ -32,15 +43,33 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
-DEFAULT_MS_BUDGET = 50.0
-LARGE_S_BUDGET = 20.0
-LARGE_MB_BUDGET = 2000.0
 WEEKS = 156
-CASES = ("default", "teams_1000", "teams_10000")
-TEAMS = {"teams_1000": 1000, "teams_10000": 10000}
+TEAMS = {"teams_50": 50, "teams_1000": 1000, "teams_10000": 10_000}
+BOLTZMANN_AGENTS, BOLTZMANN_SIDE, BOLTZMANN_STEPS = 1000, 32, 100
+WHATIF_PLANS, WHATIF_SEEDS = ("execution_push", "foundations_first"), 20
+SWEEP_RUNS = {"sweep_1": 200, "sweep_2": 200, "sweep_2000": 2000}
+SWEEP_WORKERS = {"sweep_1": 1, "sweep_2": 2, "sweep_2000": 2}
+CHILD_CASES = ("default", *TEAMS, "boltzmann", "whatif")
+CASES = (*CHILD_CASES, *SWEEP_RUNS)
+QUICK_SKIPS = ("teams_10000", "sweep_2000")
+ORGSTACK = Path(sys.executable).parent / "orgstack"
+
+# Budgets: (name, case, key, limit, unit, scale to the unit).
+BUDGETS = (
+    ("default run, model only (issue 2)", "default", "run_best_s", 50.0, "ms", 1000.0),
+    ("team-week at 1,000 teams / Boltzmann agent-step", "ratio", "ratio", 1.0, "x", 1.0),
+    ("default what-if, 40 runs, one core", "whatif", "warm_best_s", 1.0, "s", 1.0),
+    ("10,000 teams x 156 weeks, time", "teams_10000", "run_s", 10.0, "s", 1.0),
+    ("10,000 teams x 156 weeks, peak RSS", "teams_10000", "peak_rss_mb", 1000.0, "MB", 1.0),
+    ("2-worker / 1-worker sweep throughput", "speedup", "marginal", 1.7, "x", 1.0),
+    ("2,000-run sweep, peak RSS of all processes", "sweep_2000", "peak_rss_mb", 2000.0, "MB", 1.0),
+)
+AT_LEAST = {"2-worker / 1-worker sweep throughput"}
 
 
 # ----------------------------------------------------------------------------- child side
@@ -64,66 +93,186 @@ def _best(fn, repeat: int) -> tuple[float, list[float]]:
     return min(times), times
 
 
+def _whatif_runs(extra: list[str]) -> list[list[str]]:
+    return [
+        [*extra, f"intervention={plan}", f"seed={seed}"]
+        for plan in WHATIF_PLANS
+        for seed in range(WHATIF_SEEDS)
+    ]
+
+
 def child(case: str, repeat: int, extra: list[str]) -> dict:
     """Measure one case inside this (fresh) process and return the numbers."""
+    if case == "boltzmann":
+        return _boltzmann()
     start = time.perf_counter()
     import sim  # noqa: F401  (import time is part of what a user waits for)
-    from sim.api import run_config, simulate
+    from sim.api import run_config, run_configs, simulate, simulate_many
     from sim.config import load_config
 
     out: dict = {"case": case, "import_s": time.perf_counter() - start, "extra_overrides": extra}
+    base = [f"weeks={WEEKS}", *extra]
     if case == "default":
-        base = [f"weeks={WEEKS}", *extra]
         start = time.perf_counter()
-        frame = simulate(base)
+        simulate(base)
         out["simulate_cold_s"] = time.perf_counter() - start
-        assert len(frame) == WEEKS
         config = load_config(base)
-        out["teams"] = config.org.teams
-        out["weeks"] = config.weeks
-        out["rss_before_run_mb"] = _peak_rss_mb()
+        out.update(teams=config.org.teams, weeks=config.weeks)
         out["run_best_s"], out["run_times_s"] = _best(lambda i: run_config(config), repeat)
-        quiet = load_config([*base, "record.team_every=0"])
-        out["run_no_team_record_best_s"], _ = _best(lambda i: run_config(quiet), repeat)
-        out["compose_best_s"], _ = _best(lambda i: load_config([*base, f"seed={10_000 + i}"]), repeat)
-        out["simulate_warm_best_s"], out["simulate_warm_times_s"] = _best(
-            lambda i: simulate([*base, f"seed={20_000 + i}"]), repeat
+        out["simulate_warm_best_s"], _ = _best(lambda i: simulate([*base, f"seed={20_000 + i}"]), repeat)
+    elif case == "whatif":
+        runs = _whatif_runs(base)
+        start = time.perf_counter()
+        frame = simulate_many(runs)
+        out["cold_s"] = time.perf_counter() - start
+        assert len(frame) == len(runs) * WEEKS
+        configs = [load_config(r) for r in runs]
+        out.update(teams=configs[0].org.teams, weeks=WEEKS, runs=len(runs))
+        out["model_best_s"], _ = _best(lambda i: run_configs(configs), repeat)
+        # A moved slider: new overrides, so the plans are composed again.
+        out["warm_best_s"], out["warm_times_s"] = _best(
+            lambda i: simulate_many(_whatif_runs([*base, f"org.layers.culture={0.3 + 0.01 * i:.2f}"])), repeat
         )
     else:
-        config = load_config([f"org.teams={TEAMS[case]}", f"weeks={WEEKS}", *extra])
-        out["teams"] = config.org.teams
-        out["weeks"] = config.weeks
-        out["record_team_every"] = config.record.team_every
-        out["rss_before_run_mb"] = _peak_rss_mb()
+        config = load_config([f"org.teams={TEAMS[case]}", *base])
+        out.update(teams=config.org.teams, weeks=config.weeks, record_team_every=config.record.team_every)
         start = time.perf_counter()
         result = run_config(config)
         out["run_s"] = time.perf_counter() - start
-        out["team_rows"] = len(result.teams)
-        assert len(result.weekly) == WEEKS
+        assert len(result.weekly) == WEEKS and len(result.teams) == config.org.teams * WEEKS
     out["peak_rss_mb"] = _peak_rss_mb()
     return out
+
+
+def _boltzmann() -> dict:
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
+
+    start = time.perf_counter()
+    model = BoltzmannWealth(
+        BoltzmannScenario(n=BOLTZMANN_AGENTS, width=BOLTZMANN_SIDE, height=BOLTZMANN_SIDE, rng=42)
+    )
+    for _ in range(BOLTZMANN_STEPS):
+        model.step()
+    seconds = time.perf_counter() - start
+    return {
+        "case": "boltzmann",
+        "agents": BOLTZMANN_AGENTS,
+        "steps": BOLTZMANN_STEPS,
+        "run_s": seconds,
+        "us_per_agent_step": seconds / (BOLTZMANN_AGENTS * BOLTZMANN_STEPS) * 1e6,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 # ----------------------------------------------------------------------------- parent side
 
 
 def run_case(case: str, repeat: int, extra: list[str], timeout: float) -> dict:
-    """Run one case in a fresh interpreter and return its numbers (or an ``error``)."""
+    """Run one child case in a fresh interpreter and return its numbers (or an ``error``)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", case, "--repeat", str(repeat)]
     for item in extra:
         cmd += ["--override", item]
-    start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"case": case, "error": f"timed out after {timeout:g} s"}
-    wall = time.perf_counter() - start
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         return {"case": case, "error": lines[-1] if lines else f"exit status {proc.returncode}"}
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    data["process_wall_s"] = wall
-    return data
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (Linux ``/proc``)."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            for task in os.listdir(f"/proc/{p}/task"):
+                stack += [int(c) for c in Path(f"/proc/{p}/task/{task}/children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+        rss = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), "0")
+        total += int(rss) * 1024
+    return total / 1e6
+
+
+def timed_sweep(args: list[str], workdir: Path, timeout: float) -> dict:
+    """Run ``orgstack --multirun ARGS`` and return its wall time and the peak memory of its process tree."""
+    cmd = [str(ORGSTACK), "--multirun", *args]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.05):
+            peak = max(peak, tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return {"error": f"timed out after {timeout:g} s"}
+    finally:
+        done.set()
+        sampler.join()
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        lines = (stderr or stdout).strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit status {proc.returncode}"}
+    return {"seconds": seconds, "peak_rss_mb": peak}
+
+
+def sweep_case(case: str, extra: list[str], timeout: float) -> dict:
+    """Time a sweep of SWEEP_RUNS[case] runs and a one-run sweep with the same workers."""
+    runs, workers = SWEEP_RUNS[case], SWEEP_WORKERS[case]
+    common = [f"weeks={WEEKS}", f"hydra.launcher.n_jobs={workers}", *extra]
+    out: dict = {"case": case, "runs": runs, "workers": workers, "teams": 12, "weeks": WEEKS}
+    with tempfile.TemporaryDirectory(prefix="orgstack-bench-") as tmp:
+        big = timed_sweep(
+            [
+                f"seed=range(0,{runs // 2})",
+                "intervention=none,foundations_first",
+                "hydra.sweep.dir=big",
+                *common,
+            ],
+            Path(tmp),
+            timeout,
+        )
+        one = timed_sweep(["seed=0", "intervention=none", "hydra.sweep.dir=one", *common], Path(tmp), timeout)
+    for part in (big, one):
+        if "error" in part:
+            return {**out, "error": part["error"]}
+    out.update(
+        seconds=big["seconds"],
+        peak_rss_mb=big["peak_rss_mb"],
+        fixed_s=one["seconds"],
+        runs_per_s=runs / big["seconds"],
+        marginal_runs_per_s=(runs - 1) / max(big["seconds"] - one["seconds"], 1e-9),
+    )
+    return out
+
+
+def derived(cases: dict[str, dict]) -> dict[str, dict]:
+    """Ratios between cases: team-week against Boltzmann agent-step, 2 against 1 worker."""
+    out: dict[str, dict] = {}
+    ours, theirs = cases.get("teams_1000", {}), cases.get("boltzmann", {})
+    if "run_s" in ours and "us_per_agent_step" in theirs:
+        per_team_week = ours["run_s"] / (ours["teams"] * ours["weeks"]) * 1e6
+        out["ratio"] = {"ratio": per_team_week / theirs["us_per_agent_step"]}
+    one, two = cases.get("sweep_1", {}), cases.get("sweep_2", {})
+    if "seconds" in one and "seconds" in two:
+        out["speedup"] = {
+            "marginal": two["marginal_runs_per_s"] / one["marginal_runs_per_s"],
+            "end_to_end": two["runs_per_s"] / one["runs_per_s"],
+        }
+    return out
 
 
 def us_per_team_week(seconds: float, teams: int, weeks: int) -> float:
@@ -134,78 +283,81 @@ def us_per_team_week(seconds: float, teams: int, weeks: int) -> float:
 def measurements(cases: dict[str, dict]) -> list[dict]:
     """Rows of the measurement table."""
     rows = []
-    d = cases.get("default")
-    if d and "error" not in d:
+
+    def row(label: str, case: dict, seconds: float, runs: int = 1, **more: object) -> None:
+        rows.append(
+            {
+                "case": label,
+                "teams": case.get("teams"),
+                "runs": runs,
+                "seconds": seconds,
+                "us_per_team_week": us_per_team_week(seconds, case["teams"], WEEKS * runs)
+                if case.get("teams")
+                else None,
+                **more,
+            }
+        )
+
+    d = cases.get("default", {})
+    if "run_best_s" in d:
         n = len(d["run_times_s"])
-        for label, key in (
-            (f"default run, model only (run_config, best of {n})", "run_best_s"),
-            (f"default run, model only, no per-team recording (best of {n})", "run_no_team_record_best_s"),
-            (f"default run, simulate() incl. Hydra compose (best of {n})", "simulate_warm_best_s"),
-            ("default run, simulate() first call (Hydra init + compose)", "simulate_cold_s"),
-            (f"Hydra compose + validate alone (best of {n})", "compose_best_s"),
-        ):
-            row = {"case": label, "teams": d["teams"], "weeks": d["weeks"], "seconds": d[key]}
-            if key != "compose_best_s":
-                row["us_per_team_week"] = us_per_team_week(d[key], d["teams"], d["weeks"])
-            rows.append(row)
-        rows[0]["peak_rss_mb"] = d["peak_rss_mb"]
-    for case in ("teams_1000", "teams_10000"):
-        c = cases.get(case)
-        if c and "error" not in c:
-            rows.append(
-                {
-                    "case": f"{c['teams']:,} teams, one run (record.team_every={c['record_team_every']})",
-                    "teams": c["teams"],
-                    "weeks": c["weeks"],
-                    "seconds": c["run_s"],
-                    "us_per_team_week": us_per_team_week(c["run_s"], c["teams"], c["weeks"]),
-                    "peak_rss_mb": c["peak_rss_mb"],
-                }
+        row(f"default run, model only (best of {n})", d, d["run_best_s"], peak_rss_mb=d["peak_rss_mb"])
+        row(f"default run, simulate() with Hydra compose (best of {n})", d, d["simulate_warm_best_s"])
+    for case in TEAMS:
+        c = cases.get(case, {})
+        if "run_s" in c:
+            row(f"{c['teams']:,} teams, one run", c, c["run_s"], peak_rss_mb=c["peak_rss_mb"])
+    b = cases.get("boltzmann", {})
+    if "run_s" in b:
+        rows.append(
+            {
+                "case": f"Mesa Boltzmann wealth, {b['agents']:,} agents x {b['steps']} steps",
+                "runs": 1,
+                "seconds": b["run_s"],
+                "us_per_agent_step": b["us_per_agent_step"],
+                "peak_rss_mb": b["peak_rss_mb"],
+            }
+        )
+    w = cases.get("whatif", {})
+    if "warm_best_s" in w:
+        row(
+            "what-if 2 x 20 runs, simulate_many, sliders moved",
+            w,
+            w["warm_best_s"],
+            w["runs"],
+            peak_rss_mb=w["peak_rss_mb"],
+        )
+        row("what-if 2 x 20 runs, model only", w, w["model_best_s"], w["runs"])
+        row("what-if 2 x 20 runs, first call (Hydra start-up)", w, w["cold_s"], w["runs"])
+    for case in SWEEP_RUNS:
+        s = cases.get(case, {})
+        if "seconds" in s:
+            row(
+                f"sweep of {s['runs']:,} runs, {s['workers']} worker(s) (fixed cost {s['fixed_s']:.1f} s, "
+                f"{s['marginal_runs_per_s']:.0f} runs/s marginal)",
+                s,
+                s["seconds"],
+                s["runs"],
+                peak_rss_mb=s["peak_rss_mb"],
             )
     return rows
 
 
-def checks(cases: dict[str, dict], quick: bool) -> list[dict]:
-    """Each budget of the issue with the measured value and PASS / FAIL / SKIPPED."""
-
-    def check(name: str, case: str, key: str, limit: float, unit: str, scale: float = 1.0) -> dict:
+def checks(cases: dict[str, dict], skipped: set[str]) -> list[dict]:
+    """Each budget with the measured value and PASS / FAIL / SKIPPED."""
+    out = []
+    for name, case, key, limit, unit, scale in BUDGETS:
+        entry = {"budget": name, "limit": limit, "unit": unit, "measured": None}
         data = cases.get(case)
-        if data is None:
-            return {"budget": name, "limit": limit, "unit": unit, "measured": None, "result": "SKIPPED"}
-        if "error" in data:
-            return {
-                "budget": name,
-                "limit": limit,
-                "unit": unit,
-                "measured": None,
-                "result": "FAIL",
-                "note": data["error"],
-            }
-        value = data[key] * scale
-        return {
-            "budget": name,
-            "limit": limit,
-            "unit": unit,
-            "measured": value,
-            "result": "PASS" if value <= limit else "FAIL",
-        }
-
-    out = [
-        check("default run, model only", "default", "run_best_s", DEFAULT_MS_BUDGET, "ms", 1000.0),
-        check(
-            "default run, simulate() incl. Hydra",
-            "default",
-            "simulate_warm_best_s",
-            DEFAULT_MS_BUDGET,
-            "ms",
-            1000.0,
-        ),
-        check("10,000 teams x 156 weeks, time", "teams_10000", "run_s", LARGE_S_BUDGET, "s"),
-        check("10,000 teams x 156 weeks, peak RSS", "teams_10000", "peak_rss_mb", LARGE_MB_BUDGET, "MB"),
-    ]
-    if quick:
-        for item in out[2:]:
-            item.update(result="SKIPPED", measured=None, note="--quick")
+        if case in skipped or data is None:
+            entry["result"] = "SKIPPED"
+        elif "error" in data or key not in data:
+            entry.update(result="FAIL", note=data.get("error", "not measured"))
+        else:
+            value = data[key] * scale
+            ok = value >= limit if name in AT_LEAST else value <= limit
+            entry.update(measured=value, result="PASS" if ok else "FAIL")
+        out.append(entry)
     return out
 
 
@@ -215,14 +367,16 @@ def _fmt_seconds(s: float) -> str:
 
 def render(rows: list[dict], budget: list[dict], cases: dict[str, dict]) -> str:
     """Both tables as text."""
-    head = ["case", "teams", "weeks", "time", "us/team-week", "peak RSS"]
+    head = ["case", "teams", "runs", "time", "us/team-week", "peak RSS"]
     body = [
         [
             r["case"],
-            f"{r['teams']:,}",
-            str(r["weeks"]),
+            f"{r['teams']:,}" if r.get("teams") else "",
+            f"{r['runs']:,}",
             _fmt_seconds(r["seconds"]),
-            f"{r['us_per_team_week']:.2f}" if "us_per_team_week" in r else "",
+            f"{r['us_per_team_week']:.2f}"
+            if r.get("us_per_team_week") is not None
+            else (f"{r['us_per_agent_step']:.2f} /agent-step" if "us_per_agent_step" in r else ""),
             f"{r['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in r else "",
         ]
         for r in rows
@@ -234,8 +388,8 @@ def render(rows: list[dict], budget: list[dict], cases: dict[str, dict]) -> str:
     body = [
         [
             b["budget"],
-            f"<= {b['limit']:g} {b['unit']}",
-            f"{b['measured']:.1f} {b['unit']}" if b["measured"] is not None else "-",
+            f"{'>=' if b['budget'] in AT_LEAST else '<='} {b['limit']:g} {b['unit']}",
+            f"{b['measured']:.2f} {b['unit']}" if b["measured"] is not None else "-",
             b["result"] + (f" ({b['note']})" if b.get("note") else ""),
         ]
         for b in budget
@@ -260,29 +414,41 @@ def environment() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
+        "processor": _cpu_model(),
         "cpus": os.cpu_count(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-        info.update({name: version(name) for name in ("mesa", "numpy", "pandas", "hydra-core")})
-    except Exception:  # noqa: BLE001  (versions are informative only)
-        pass
+    for name in ("mesa", "numpy", "pandas", "hydra-core", "joblib"):
+        try:
+            info[name] = version(name)
+        except PackageNotFoundError:
+            info[name] = None
     return info
+
+
+def _cpu_model() -> str:
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor()
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark from the command line; return the exit status."""
     parser = argparse.ArgumentParser(prog="python benchmarks/bench.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="skip the 10,000-team case")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the 10,000-team run and the 2,000-run sweep"
+    )
     parser.add_argument(
         "--json", default="results/bench.json", help="where to write the results (default results/bench.json)"
     )
     parser.add_argument(
-        "--repeat", type=int, default=5, help="repetitions of the default run; the best counts (default 5)"
+        "--repeat", type=int, default=5, help="repetitions of timed cases; the best counts (default 5)"
     )
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per case (default 600)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per case (default 900)")
     parser.add_argument(
         "--override",
         action="append",
@@ -290,8 +456,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="extra Hydra override for every case (repeatable)",
     )
+    parser.add_argument("--only", action="append", choices=CASES, help="run only this case (repeatable)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 if a budget fails")
-    parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=CHILD_CASES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -300,19 +467,26 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.repeat, args.override)))
         return 0
 
-    wanted = [c for c in CASES if not (args.quick and c == "teams_10000")]
-    cases = {}
+    skipped = set(QUICK_SKIPS) if args.quick else set()
+    wanted = [c for c in (args.only or CASES) if c not in skipped]
+    skipped |= set(CASES) - set(wanted)
+    cases: dict[str, dict] = {}
     for case in wanted:
         print(f"running {case} ...", file=sys.stderr, flush=True)
-        cases[case] = run_case(case, args.repeat, args.override, args.timeout)
+        if case in SWEEP_RUNS:
+            cases[case] = sweep_case(case, args.override, args.timeout)
+        else:
+            cases[case] = run_case(case, args.repeat, args.override, args.timeout)
+    ratios = derived(cases)
     rows = measurements(cases)
-    budget = checks(cases, args.quick)
+    budget = checks({**cases, **ratios}, skipped)
     print(render(rows, budget, cases))
     report = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": environment(),
         "overrides": args.override,
         "cases": cases,
+        "derived": ratios,
         "measurements": rows,
         "budget": budget,
         "all_pass": all(b["result"] == "PASS" for b in budget),

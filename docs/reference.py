@@ -497,6 +497,11 @@ def block_delays() -> str:
     return table(["delay", "expression", "weeks at the defaults"], rows, ["---", "---", "--:"])
 
 
+# Helpers that carry no part of the model (random draws, sums, caching): not named
+# among the helpers a mechanism reads through.
+PLUMBING = frozenset({"_memo", "_normal", "_poisson", "_by_unit"})
+
+
 def _model_methods() -> dict[str, ast.FunctionDef]:
     """Return the methods of ``OrgModel`` by name."""
     return {q.split(".", 1)[1]: fn for q, fn in _functions(MODEL_SRC).items() if q.startswith("OrgModel.")}
@@ -530,7 +535,7 @@ def block_uses(method: str) -> str:
     """Render the parameters and levers a mechanism reads, directly or through the helpers it calls."""
     if method not in _model_methods():
         return f"**`{method}` no longer exists in `sim/model.py`.**\n"
-    called = [m for m in helpers_called(method) if m != "_lever"]
+    called = [m for m in helpers_called(method) if m not in PLUMBING]
     params, levers = _reads([method, *called])
     via = f" (directly or through {', '.join(code(m) for m in called)})" if called else ""
     return (
@@ -541,7 +546,7 @@ def block_uses(method: str) -> str:
 
 def block_helpers() -> str:
     """Render the helper methods of ``OrgModel`` (not mechanisms) with what each reads."""
-    skip = {"__init__", "step", "_advance", "_lever", *module_loops()}
+    skip = {"__init__", "step", "_advance", *module_loops()}
     rows = []
     for name, fn in _model_methods().items():
         if name in skip:

@@ -26,13 +26,20 @@ teams)``, organisation state ``(worlds, 1)``), so a week of forty runs costs
 about as many numpy calls as a week of one. Each world draws from its own
 generator seeded by its own configuration, in the same order as a run on its
 own, so a run's numbers do not depend on the batch it is in.
+
+At a dozen teams a week costs a few hundred numpy calls of about a microsecond
+each, so the code avoids calls rather than elements: constants in array
+expressions are written as floats (``1.0 - x``; NumPy takes a slower path for a
+Python int operand), and what follows from the levers alone is worked out once
+per distinct set of levers (``_memo``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import mesa
 import numpy as np
@@ -105,6 +112,7 @@ class OrgModel(mesa.Model):
         self.spend = np.stack([spend for _, spend in tables])
         baseline = schedule(org.levers, [], 1, cost_per_week_unit=0)[0]
         self.baseline_levers = np.repeat(baseline, self.n_worlds, axis=0)
+        self._cache: dict = {}  # see _memo and _coached
         self._init_state()
         self._set_levers(self.baseline_levers)
         for world in range(self.n_worlds):
@@ -114,7 +122,6 @@ class OrgModel(mesa.Model):
                 StreamAlignedTeam(self, i, world)
         self.platform: dict[str, np.ndarray] = {"people": np.zeros((self.n_worlds, 0))}
         self.enabling: dict[str, np.ndarray] = {"people": np.zeros((self.n_worlds, 0))}
-        self.support_people = {key: np.zeros((self.n_worlds, 1)) for key in ("platform", "enabling")}
         self._staffed = {key: np.full(self.n_worlds, np.nan) for key in ("platform", "enabling")}
         self._support_agents: dict[str, list[list[mesa.Agent]]] = {
             key: [[] for _ in range(self.n_worlds)] for key in ("platform", "enabling")
@@ -135,11 +142,19 @@ class OrgModel(mesa.Model):
     # ------------------------------------------------------------------ setup
     def _normal(self) -> np.ndarray:
         """One standard normal per team in each world, from that world's generator."""
-        return np.stack([rng.standard_normal(self.n_teams) for rng in self.rngs])
+        out = np.empty((self.n_worlds, self.n_teams))
+        for rng, row in zip(self.rngs, out, strict=True):
+            rng.standard_normal(out=row)
+        return out
 
     def _poisson(self, lam: np.ndarray) -> np.ndarray:
         """Poisson counts row by row, each world from its own generator."""
-        return np.stack([rng.poisson(row) for rng, row in zip(self.rngs, lam, strict=True)])
+        if self.n_worlds == 1:  # the same draws; skips a copy that costs as much as the call
+            return self.rng.poisson(lam)
+        out = np.empty(lam.shape, dtype=np.int64)
+        for rng, row, counts in zip(self.rngs, lam, out, strict=True):
+            counts[:] = rng.poisson(row)
+        return out
 
     def _by_unit(self, x: np.ndarray) -> np.ndarray:
         """Sum a ``(worlds, teams)`` array over the teams of each business unit."""
@@ -167,7 +182,7 @@ class OrgModel(mesa.Model):
             "novices": zeros.copy(),
             "skill": around(layers.talent),
             "practice": around(layers.execution),
-            "debt": np.clip(org.debt * (1 + org.spread * self._normal()), 0, None) * people * p.debt_scale,
+            "debt": np.clip(org.debt * (1.0 + org.spread * self._normal()), 0, None) * people * p.debt_scale,
             "safety": around(layers.culture),
             "morale": np.full_like(people, p.morale_base),
             "backlog": zeros.copy(),
@@ -204,7 +219,7 @@ class OrgModel(mesa.Model):
         t["wip"] = self._wip_limit(w) * min(self.config.org.load, 1.0)
         t["morale"] = self._morale_target(np.zeros_like(t["wip"]), np.zeros_like(t["wip"]))
         self._capacity(w, noise=1.0)
-        features = w["capacity"] * (1 - self._improve_share() - self.lv["transform_share"])
+        features = w["capacity"] * (1.0 - self._improve_share() - self.lv["transform_share"])
         throughput = features * self._efficiency(w) / w["effort"]
         t["throughput"] = throughput
         return self.config.org.load * throughput
@@ -229,7 +244,6 @@ class OrgModel(mesa.Model):
                 if count:
                     people[-1] = wanted[world] - size * (count - 1)
                 rows.append(people)
-                self.support_people[key][world] = people.sum()
                 agents = self._support_agents[key][world]
                 if count != len(agents):
                     for agent in agents:
@@ -252,14 +266,21 @@ class OrgModel(mesa.Model):
     def _improve_share(self) -> np.ndarray:
         """Share of capacity for improvement: budget plus programmes, crowded out by pressure."""
         p, lv = self.p, self.lv
-        invest = (
-            lv["architecture_investment"]
-            + lv["practice_investment"]
-            + lv["training"]
-            + lv["culture_investment"]
+        share = self._memo(
+            "improve_share",
+            lambda: np.minimum(
+                lv["improve_share"] * lv["budget"]
+                + p.invest_time
+                * (
+                    lv["architecture_investment"]
+                    + lv["practice_investment"]
+                    + lv["training"]
+                    + lv["culture_investment"]
+                ),
+                p.max_improve,
+            ),
         )
-        share = np.minimum(lv["improve_share"] * lv["budget"] + p.invest_time * invest, p.max_improve)
-        return share * (1 - p.pressure_crowding * self.pressure)
+        return share * (1.0 - p.pressure_crowding * self.pressure)
 
     def _debt_norm(self) -> np.ndarray:
         t = self.team
@@ -268,27 +289,28 @@ class OrgModel(mesa.Model):
     def _exec_eff(self, arch_q: np.ndarray) -> np.ndarray:
         """Effective delivery practice: practice whose payoff the architecture caps."""
         floor = self.p.arch_gate_floor
-        return self.team["practice"] * (floor + (1 - floor) * arch_q)
+        return self.team["practice"] * (floor + (1.0 - floor) * arch_q)
 
     def _effort(self, exec_eff: np.ndarray, debt_norm: np.ndarray) -> np.ndarray:
         """Effort of a change: debt drags, skill, automation and the platform speed it up."""
         t, p = self.team, self.p
-        skill = p.skill_floor + (1 - p.skill_floor) * t["skill"]
+        skill = p.skill_floor + (1.0 - p.skill_floor) * t["skill"]
         return (
             p.effort_base
-            * (1 + p.debt_drag * debt_norm)
+            * (1.0 + p.debt_drag * debt_norm)
             / skill
-            / (1 + p.automation_gain * exec_eff)
-            / (1 + p.platform_speedup * t["adoption"])
+            / (1.0 + p.automation_gain * exec_eff)
+            / (1.0 + p.platform_speedup * t["adoption"])
         )
 
     def _focus(self) -> np.ndarray:
-        return 1 / (1 + self.p.priority_drag * (self.lv["priorities"] - 1) * (1 - self.clarity))
+        drag = self._memo("focus", lambda: self.p.priority_drag * (self.lv["priorities"] - 1.0))
+        return 1.0 / (1.0 + drag * (1.0 - self.clarity))
 
     def _week_context(self) -> dict:
         """Quantities every mechanism of the week reads, from the state at its start."""
         debt_norm = self._debt_norm()
-        arch_q = self.standards / (1 + debt_norm)
+        arch_q = self.standards / (1.0 + debt_norm)
         ex = self._exec_eff(arch_q)
         return {
             "debt_norm": debt_norm,
@@ -303,8 +325,9 @@ class OrgModel(mesa.Model):
         """WIP limit in changes: weeks of work per person, shrinking with practice, growing with pressure and lost focus."""
         p = self.p
         # Geometric interpolation: wip_max with no practice, wip_min with full practice.
+        accepted = self._memo("wip_accept", lambda: p.wip_max * (1.0 + self.lv["wip_accept"]))
         weeks_per_person = (p.wip_min / p.wip_max) ** w["exec"] * (
-            p.wip_max * (1 + self.lv["wip_accept"]) * (1 + p.wip_fragmentation * (1 - w["focus"]))
+            accepted * (1.0 + p.wip_fragmentation * (1.0 - w["focus"]))
         )
         return self.team["people"] / w["effort"] * weeks_per_person
 
@@ -312,7 +335,9 @@ class OrgModel(mesa.Model):
         """Share of feature time that is not lost to context switching and fragmented work."""
         p = self.p
         wip_pp = self.team["wip"] * w["effort"] / self.team["people"]
-        return 1 / (1 + p.switch_cost * np.maximum(wip_pp - 1, 0) + p.fragmentation_cost * (1 - w["focus"]))
+        return 1.0 / (
+            1.0 + p.switch_cost * np.maximum(wip_pp - 1.0, 0.0) + p.fragmentation_cost * (1.0 - w["focus"])
+        )
 
     def _morale_target(self, firefight: np.ndarray, overload: np.ndarray) -> np.ndarray:
         p = self.p
@@ -338,12 +363,22 @@ class OrgModel(mesa.Model):
 
     def _set_levers(self, rows: np.ndarray) -> None:
         # One (worlds, 1) column per lever, so that levers broadcast against team arrays.
-        self.lv: dict[str, np.ndarray] = dict(
-            zip(LEVER_NAMES, np.ascontiguousarray(rows.T)[:, :, None], strict=True)
+        # Levers stay put between an intervention's phases, so what follows from them
+        # alone is worked out once per distinct set of levers (see _memo).
+        self._lever_key = rows.tobytes()
+        self.lv: dict[str, np.ndarray] = self._memo(
+            "levers", lambda: dict(zip(LEVER_NAMES, np.ascontiguousarray(rows.T)[:, :, None], strict=True))
         )
         # Leadership answers a delivery gap with pressure: the capability trap's closing link.
-        gap = 1 - self.bu["satisfaction"].sum(axis=1, keepdims=True) / self.n_bu
+        gap = 1.0 - self.bu["satisfaction"].sum(axis=1, keepdims=True) / self.n_bu
         self.pressure = clip01(self.lv["pressure"] + self.p.gap_pressure * gap)
+
+    def _memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per distinct set of levers: for what follows from the levers alone."""
+        key = (name, self._lever_key)
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def _advance(self, levers: np.ndarray) -> dict:
         """Run every mechanism for one week under the given levers."""
@@ -382,7 +417,7 @@ class OrgModel(mesa.Model):
         vacancies = np.maximum(self.config.org.team_size * self.lv["headcount"] - t["people"], 0.0)
         hiring = vacancies / p.time_to_hire * np.minimum(self.lv["budget"], 1.0)
         counts = self._poisson(
-            np.concatenate((requested * (1 - w["shadow"]), t["people"] * rate, hiring), axis=1)
+            np.concatenate((requested * (1.0 - w["shadow"]), t["people"] * rate, hiring), axis=1)
         )
         w["arrivals"] = counts[:, :n]
         w["diverted"] = requested * w["shadow"]
@@ -398,28 +433,33 @@ class OrgModel(mesa.Model):
         t, p = self.team, self.p
         if noise is None:
             noise = np.exp(p.capacity_noise * self._normal())
+        handoffs, tooling, reorg, theatre = self._memo(
+            "capacity",
+            lambda: (
+                p.load_handoff * (1.0 - self.lv["stream_alignment"]),
+                p.load_tooling * self.lv["tooling"],
+                1.0 - p.reorg_disruption * self.lv["disruption"],
+                1.0 - p.theatre_time * self.lv["theatre"],
+            ),
+        )
         dn = w["debt_norm"]
         wip_pp = t["wip"] * w["effort"] / t["people"]
         load = (
             p.load_base
             + p.load_debt * dn
-            + p.load_wip * np.maximum(wip_pp - 1, 0)
-            + p.load_handoff * (1 - self.lv["stream_alignment"])
-            + p.load_tooling * self.lv["tooling"] * (1 - t["skill"])
-        ) * (1 - p.platform_relief * t["adoption"])
-        w["overload"] = np.maximum(load - 1, 0)
+            + p.load_wip * np.maximum(wip_pp - 1.0, 0.0)
+            + handoffs
+            + tooling * (1.0 - t["skill"])
+        ) * (1.0 - p.platform_relief * t["adoption"])
+        w["overload"] = np.maximum(load - 1.0, 0.0)
         w["load"] = load
-        hours = (
-            (1 + p.overtime_gain * self.pressure)
-            * (1 - p.reorg_disruption * self.lv["disruption"])
-            * (1 - p.theatre_time * self.lv["theatre"])
-        )
+        hours = (1.0 + p.overtime_gain * self.pressure) * reorg * theatre
         w["capacity"] = (
             self._productive_people()
-            * (p.morale_floor + (1 - p.morale_floor) * t["morale"])
+            * (p.morale_floor + (1.0 - p.morale_floor) * t["morale"])
             * noise
             * hours
-            / (1 + p.overload_penalty * w["overload"])
+            / (1.0 + p.overload_penalty * w["overload"])
         )
 
     def _allocate(self, w: dict) -> None:
@@ -430,26 +470,26 @@ class OrgModel(mesa.Model):
         rest = cap - unplanned
         demand_effort = self.demand_rate * self.lv["demand"] * w["effort"]
         w["utilisation"] = (demand_effort + t["unplanned"]) / cap
-        slack = clip01(1 - w["utilisation"])
+        slack = clip01(1.0 - w["utilisation"])
         w["unplanned"] = unplanned
         w["improvement"] = rest * self._improve_share()
         transform = self.lv["transform_share"] * self.lv["budget"]
-        w["experiments"] = rest * transform * (p.slack_floor + (1 - p.slack_floor) * slack) * t["safety"]
-        w["features"] = np.maximum(rest - w["improvement"] - w["experiments"], 0)
+        w["experiments"] = rest * transform * (p.slack_floor + (1.0 - p.slack_floor) * slack) * t["safety"]
+        w["features"] = np.maximum(rest - w["improvement"] - w["experiments"], 0.0)
 
     def _flow(self, w: dict) -> None:
         """Demand into backlog, backlog into WIP under a WIP limit, WIP into done."""
         t, p = self.team, self.p
         arrivals = w["arrivals"]
         churn = self.lv["strategy_churn"]
-        abandon = churn + p.churn_base * (1 - self.partnership)
-        t["backlog"] = (t["backlog"] + arrivals) * (1 - churn)
-        t["wip"] *= 1 - np.minimum(abandon, 1.0)
+        abandon = churn + p.churn_base * (1.0 - self.partnership)
+        t["backlog"] = (t["backlog"] + arrivals) * (1.0 - churn)
+        t["wip"] *= 1.0 - np.minimum(abandon, 1.0)
         wip_limit = self._wip_limit(w)
         potential = w["features"] * self._efficiency(w) / w["effort"]
         # Teams start what they can finish this week plus what tops up the WIP limit;
         # pressure raises the limit, so more is started than finished and WIP piles up.
-        starts = np.minimum(t["backlog"], potential + np.maximum(wip_limit - t["wip"], 0))
+        starts = np.minimum(t["backlog"], potential + np.maximum(wip_limit - t["wip"], 0.0))
         t["backlog"] -= starts
         done = np.minimum(t["wip"] + starts, potential)
         t["wip"] += starts - done
@@ -465,22 +505,27 @@ class OrgModel(mesa.Model):
         """Deploys, change failures, incidents, restore times, rework and lead time."""
         t, p, n = self.team, self.p, self.n_teams
         ex, aq, skill = w["exec"], w["arch_q"], t["skill"]
-        batch = p.batch_max ** (1 - ex)
+        batch = p.batch_max ** (1.0 - ex)
         deploy_rate = w["done"] / batch
-        lessons = t["lessons"] / (1 + t["lessons"])
+        lessons = t["lessons"] / (1.0 + t["lessons"])
         quality = p.q_practice * ex + p.q_arch * aq + p.q_skill * skill + p.q_lessons * lessons
         # (1 - quality) scaled up by pressure, overload and large batches (1 - exec).
         amplifier = (
-            (1 + p.cfr_pressure * self.pressure + p.cfr_batch) + p.cfr_load * w["overload"] - p.cfr_batch * ex
+            (1.0 + p.cfr_pressure * self.pressure + p.cfr_batch)
+            + p.cfr_load * w["overload"]
+            - p.cfr_batch * ex
         )
-        risk = clip01((1 - quality) * amplifier)
+        risk = clip01((1.0 - quality) * amplifier)
         cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
         exposure = w["debt_norm"] + p.shadow_exposure * w["shadow"]
-        background = (
-            exposure
-            * t["people"]
-            * (p.background_incidents * (1 + self.lv["security_exposure"]) / self.config.org.team_size)
+        background_rate, handoff = self._memo(
+            "quality",
+            lambda: (
+                p.background_incidents * (1.0 + self.lv["security_exposure"]) / self.config.org.team_size,
+                p.handoff_days * (1.0 - p.handoff_alignment * self.lv["stream_alignment"]),
+            ),
         )
+        background = exposure * t["people"] * background_rate
         w["experiments_run"] = w["experiments"] / p.experiment_effort
         # Deploys are Poisson and each fails with probability cfr, so by thinning failed deploys
         # are Poisson(deploy_rate * cfr); one call draws them with the background incidents
@@ -500,13 +545,12 @@ class OrgModel(mesa.Model):
             w["effort"] * p.rework_share
         )
         u = np.minimum(w["utilisation"], p.max_utilisation)
-        handoff = p.handoff_days * (1 - p.handoff_alignment * self.lv["stream_alignment"])
         # Little's law: changes in progress (queued in WIP or being worked) over throughput;
         # a change then waits on average half the interval between deploys, and queues at
         # handoffs as u / (1 - u) (Kingman).
         in_progress = w["active"] / np.maximum(t["throughput"], 1e-3)
         deploy_wait = np.minimum(0.5 / np.maximum(deploy_rate, 1e-9), p.max_wait_days / DAYS_PER_WEEK)
-        queue = handoff * (1 - p.handoff_platform * t["adoption"]) * u / (1 - u)
+        queue = handoff * (1.0 - p.handoff_platform * t["adoption"]) * u / (1.0 - u)
         w.update(
             deploy_rate=deploy_rate,
             failures=failures,
@@ -522,13 +566,13 @@ class OrgModel(mesa.Model):
         firefight = w["unplanned"] / w["capacity"]
         per_change = (
             p.debt_per_change
-            * (1 + p.debt_pressure * self.pressure + p.debt_firefight * firefight)
-            * (1 - p.debt_standards * self.standards)
-            * (1 + p.debt_skill * (1 - t["skill"]))
+            * (1.0 + p.debt_pressure * self.pressure + p.debt_firefight * firefight)
+            * (1.0 - p.debt_standards * self.standards)
+            * (1.0 + p.debt_skill * (1.0 - t["skill"]))
         )
-        split = self._improvement_split()
+        split = self._memo("split", lambda: self._improvement_split())
         w["split"] = split
-        paydown = w["improvement"] * split[0] * (p.paydown_floor + (1 - p.paydown_floor) * self.standards)
+        paydown = w["improvement"] * split[0] * (p.paydown_floor + (1.0 - p.paydown_floor) * self.standards)
         t["debt"] = np.maximum(
             t["debt"]
             + w["done"] * per_change
@@ -559,41 +603,49 @@ class OrgModel(mesa.Model):
         """Practice and skill grow with improvement time, coaching and safety; both erode."""
         t, p = self.team, self.p
         split = w["split"]
-        culture = p.safety_floor + (1 - p.safety_floor) * t["safety"]
+        culture = p.safety_floor + (1.0 - p.safety_floor) * t["safety"]
         w["coached"] = self._coached()
         coached = w["coached"] * p.coach_gain
         gate = t["skill"] ** p.skill_gate
         practice_time = w["improvement"] * split[1] / t["people"] + coached
         t["practice"] += (
             p.practice_learn * practice_time * culture + p.tooling_gain * self.lv["tooling"]
-        ) * gate * (1 - t["practice"]) - p.practice_decay * (1 + p.pressure_erosion * self.pressure) * t[
+        ) * gate * (1.0 - t["practice"]) - p.practice_decay * (1.0 + p.pressure_erosion * self.pressure) * t[
             "practice"
         ]
         learning_time = w["improvement"] * split[2] / t["people"] + coached + p.on_job_learning
-        t["skill"] += p.skill_learn * learning_time * culture * (1 - t["skill"]) - p.skill_decay * t["skill"]
-        t["lessons"] = t["lessons"] * (1 - p.lessons_decay) + p.postmortem_gain * w["failures"] * t["safety"]
+        t["skill"] += (
+            p.skill_learn * learning_time * culture * (1.0 - t["skill"]) - p.skill_decay * t["skill"]
+        )
+        t["lessons"] = (
+            t["lessons"] * (1.0 - p.lessons_decay) + p.postmortem_gain * w["failures"] * t["safety"]
+        )
         clip01(t["practice"], out=t["practice"])
         clip01(t["skill"], out=t["skill"])
 
     def _coached(self) -> np.ndarray:
         """Which stream-aligned teams an enabling team coaches this week (0/1)."""
         n = self.n_teams
-        covered = np.minimum(n, np.round(self.support_people["enabling"] * self.p.teams_per_coach))
+        people = self.enabling["people"].sum(axis=1, keepdims=True)
+        covered = np.minimum(n, np.round(people * self.p.teams_per_coach))
         rotation = (self.week - 1) // self.p.coaching_weeks
-        first = (rotation * covered) % n
-        return (((np.arange(n) - first) % n) < covered).astype(float)
+        key = ("coached", rotation, covered.tobytes())
+        if key not in self._cache:
+            first = (rotation * covered) % n
+            self._cache[key] = (((np.arange(n) - first) % n) < covered).astype(float)
+        return self._cache[key]
 
     def _culture(self, w: dict) -> None:
         """Culture climate grows with investment, erodes with pressure; firefighting under blame erodes safety."""
         t, p = self.team, self.p
         self.climate += (
-            p.culture_rate * self.lv["culture_investment"] * (1 - self.climate)
+            p.culture_rate * self.lv["culture_investment"] * (1.0 - self.climate)
             - p.culture_erosion * self.pressure * self.climate
         )
         firefight = w["unplanned"] / w["capacity"]
         t["safety"] += (
             p.safety_rate * (self.climate - t["safety"])
-            - p.blame_rate * (1 - self.climate) * firefight * t["safety"]
+            - p.blame_rate * (1.0 - self.climate) * firefight * t["safety"]
         )
         clip01(t["safety"], out=t["safety"])
         w["firefight"] = firefight
@@ -605,20 +657,22 @@ class OrgModel(mesa.Model):
         t["morale"] += (target - t["morale"]) / p.morale_tau
         leavers, hires = w["leavers"], w["hires"]
         share_left = leavers / t["people"]
-        t["skill"] *= 1 - np.minimum(p.knowledge_loss * share_left, 1)
-        t["novices"] *= 1 - share_left
+        t["skill"] *= 1.0 - np.minimum(p.knowledge_loss * share_left, 1.0)
+        t["novices"] *= 1.0 - share_left
         stay = t["people"] - leavers
         t["skill"] = (t["skill"] * stay + p.novice_skill * hires) / (stay + hires)
         t["people"] = stay + hires
-        t["novices"] = (t["novices"] + hires) * (1 - 1 / p.ramp_weeks)
+        t["novices"] = (t["novices"] + hires) * (1.0 - 1.0 / p.ramp_weeks)
 
     def _platform(self, w: dict) -> None:
         """Platform maturity is built by platform people; adoption needs standards; standards need investment."""
         t, p = self.team, self.p
-        std_gate = p.standards_floor + (1 - p.standards_floor) * self.standards
-        per_person = self.support_people["platform"] / t["people"].sum(axis=1, keepdims=True)
+        std_gate = p.standards_floor + (1.0 - p.standards_floor) * self.standards
+        per_person = self.platform["people"].sum(axis=1, keepdims=True) / t["people"].sum(
+            axis=1, keepdims=True
+        )
         self.platform_maturity += (
-            p.platform_build * per_person * std_gate * (1 - self.platform_maturity)
+            p.platform_build * per_person * std_gate * (1.0 - self.platform_maturity)
             - p.platform_decay * self.platform_maturity
         )
         t["adoption"] += p.adoption_rate * (self.platform_maturity * std_gate - t["adoption"])
@@ -626,7 +680,7 @@ class OrgModel(mesa.Model):
             self.pressure + self.bu["shadow"].sum(axis=1, keepdims=True) / self.n_bu
         )
         self.standards += (
-            p.standards_rate * self.lv["architecture_investment"] * (1 - self.standards)
+            p.standards_rate * self.lv["architecture_investment"] * (1.0 - self.standards)
             - erosion * self.standards
         )
         clip01(self.standards, out=self.standards)
@@ -634,17 +688,17 @@ class OrgModel(mesa.Model):
     def _business(self, w: dict) -> None:
         """Value of delivered work, business-unit trust and shadow IT, partnership, strategy and theatre."""
         p, bu = self.p, self.bu
-        fit = p.fit_floor + (1 - p.fit_floor) * (
-            p.fit_partnership * self.partnership + (1 - p.fit_partnership) * self.clarity * w["focus"]
+        fit = p.fit_floor + (1.0 - p.fit_floor) * (
+            p.fit_partnership * self.partnership + (1.0 - p.fit_partnership) * self.clarity * w["focus"]
         )
-        team_value = (w["done"] - (1 - p.tail_value) * w["tail"]) * p.value_per_change * fit
+        team_value = (w["done"] - (1.0 - p.tail_value) * w["tail"]) * p.value_per_change * fit
         requested = self.requested_per_bu * self.lv["demand"]
         done = self._by_unit(w["done"] - w["tail"])
         outage = self._by_unit(w["incidents"] * w["ttr"]) / p.hours_per_week
         teams = self.teams_per_bu
-        served = done / np.maximum(requested * (1 - bu["shadow"]), 1e-9)
+        served = done / np.maximum(requested * (1.0 - bu["shadow"]), 1e-9)
         lead = self._by_unit(w["lead_time"]) / teams
-        responsive = 1 / (1 + lead / p.patience_days)
+        responsive = 1.0 / (1.0 + lead / p.patience_days)
         bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) * responsive - bu["satisfaction"])
         target = clip01(
             p.trust_satisfaction * bu["satisfaction"]
@@ -654,31 +708,31 @@ class OrgModel(mesa.Model):
         bu["trust"] += (target - bu["trust"]) / p.trust_tau
         gap = bu["trust"] - p.shadow_threshold
         bu["shadow"] += (
-            p.shadow_rate * np.maximum(-gap, 0) * (1 - bu["shadow"])
-            - p.shadow_reabsorb * np.maximum(gap, 0) * bu["shadow"]
+            p.shadow_rate * np.maximum(-gap, 0.0) * (1.0 - bu["shadow"])
+            - p.shadow_reabsorb * np.maximum(gap, 0.0) * bu["shadow"]
         )
         clip01(bu["shadow"], out=bu["shadow"])
         shadow_value = p.shadow_value * p.value_per_change * fit * w["diverted"].sum(axis=1, keepdims=True)
 
         # Reported alignment above the real thing makes leaders ease off real joint planning.
-        complacency = 1 - p.theatre_complacency * (self.perceived - self.partnership)
+        complacency = 1.0 - p.theatre_complacency * (self.perceived - self.partnership)
         trust = bu["trust"].sum(axis=1, keepdims=True) / self.n_bu
         self.partnership += (
-            p.partner_rate * self.lv["governance"] * complacency * trust * (1 - self.partnership)
+            p.partner_rate * self.lv["governance"] * complacency * trust * (1.0 - self.partnership)
             - p.partner_decay * self.partnership
         )
         self.clarity += (
             p.clarity_rate
             * (self.lv["strategy_work"] + p.clarity_partnership * self.partnership)
-            * (1 - self.clarity)
+            * (1.0 - self.clarity)
             - (p.clarity_decay + self.lv["strategy_churn"]) * self.clarity
         )
         clip01(self.clarity, out=self.clarity)
         self.theatre_stock += (
-            p.theatre_rate * self.lv["theatre"] * (1 - self.theatre_stock)
+            p.theatre_rate * self.lv["theatre"] * (1.0 - self.theatre_stock)
             - p.theatre_decay * self.theatre_stock
         )
-        self.perceived = self.partnership + p.theatre_gain * self.theatre_stock * (1 - self.partnership)
+        self.perceived = self.partnership + p.theatre_gain * self.theatre_stock * (1.0 - self.partnership)
         w["team_value"] = team_value
         w["value_it"] = team_value.sum(axis=1, keepdims=True)
         w["value_shadow"] = shadow_value
@@ -688,21 +742,21 @@ class OrgModel(mesa.Model):
         t, p = self.team, self.p
         foundations = (t["skill"] * t["safety"] * w["arch_q"] * w["exec"]) ** p.innovation_gate
         return foundations * (
-            p.experiment_success * (p.capability_floor + (1 - p.capability_floor) * self.capability)
+            p.experiment_success * (p.capability_floor + (1.0 - p.capability_floor) * self.capability)
         )
 
     def _innovation(self, w: dict) -> None:
         """Shipped innovations add a lasting value stream; experimenting builds the capability."""
         t, p = self.team, self.p
         self.innovation_stream = (
-            self.innovation_stream * (1 - p.innovation_decay)
+            self.innovation_stream * (1.0 - p.innovation_decay)
             + w["innovations"].sum(axis=1, keepdims=True) * p.innovation_value
         )
         self.capability += (
             p.capability_rate
             * w["experiments_run"].sum(axis=1, keepdims=True)
             / t["people"].sum(axis=1, keepdims=True)
-            * (1 - self.capability)
+            * (1.0 - self.capability)
             - p.capability_decay * self.capability
         )
         clip01(self.capability, out=self.capability)

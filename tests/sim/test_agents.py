@@ -230,4 +230,4 @@ def test_each_world_of_a_batch_has_its_own_agents_viewing_its_own_row():
         assert [a.skill for a in sorted(teams, key=lambda a: a.index)] == model.team["skill"][world].tolist()
     platform = [[a for a in _agents(model, PlatformTeam) if a.world == world] for world in (0, 1)]
     assert len(platform[1]) > len(platform[0])
-    assert sum(a.people for a in platform[1]) == pytest.approx(model.support_people["platform"][1, 0])
+    assert sum(a.people for a in platform[1]) == pytest.approx(model.platform["people"][1].sum())
