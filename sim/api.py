@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from joblib import Parallel, cpu_count, delayed
 
 from sim.config import load_config
 from sim.model import OrgModel, batch_shape
@@ -14,6 +16,10 @@ from sim.params import Config
 # Stream-aligned teams simulated together in one batch: large enough that numpy's
 # per-call overhead is spread over many runs, small enough to stay in cache.
 MAX_BATCH_TEAMS = 2_000
+# Chunks of runs handed to workers: several per worker, so that they finish
+# together (and a progress bar moves), few enough that each is a sizeable batch.
+CHUNKS_PER_WORKER = 4
+MAX_CHUNK_RUNS = 64
 
 
 @dataclass(frozen=True)
@@ -38,23 +44,62 @@ def run_config(config: Config) -> RunResult:
 
 
 def run_configs(
-    configs: Sequence[Config], *, progress: Callable[[float], None] | None = None
+    configs: Sequence[Config], *, progress: Callable[[float], None] | None = None, n_jobs: int = 1
 ) -> list[RunResult]:
     """Run several validated configurations, batching those that can share a model.
 
     Runs that differ only in seed, interventions and shocks are simulated
     together as the worlds of one model (see ``sim.model``), at most
     ``MAX_BATCH_TEAMS`` stream-aligned teams at a time; each run's numbers are
-    the same as on its own.
+    the same as on its own, whatever the batching and the number of workers.
 
     Args:
         configs: The configurations, in the order the results are wanted.
-        progress: Called after every simulated week with the share of all
-            team-weeks done so far, from 0 to 1.
+        progress: Called as the work advances with the share done, from 0 to 1
+            (after every simulated week in this process; after every chunk of
+            runs with workers).
+        n_jobs: Worker processes (joblib's loky; -1: one per core). Starting
+            them takes a second or two, so they pay off from a few hundred runs.
 
     Returns:
         One result per configuration, in the same order.
     """
+    if n_jobs == 1 or len(configs) < 2:
+        return _simulate(configs, progress)
+    parts = chunks(configs, workers=cpu_count() if n_jobs < 0 else n_jobs)
+    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_simulate)([configs[i] for i in part], None) for part in parts
+    )
+    results: list[RunResult | None] = [None] * len(configs)
+    done = 0
+    for part, out in zip(parts, outputs, strict=True):
+        for i, result in zip(part, out, strict=True):
+            results[i] = result
+        done += len(part)
+        if progress is not None:
+            progress(done / len(configs))
+    return results
+
+
+def chunks(configs: Sequence[Config], workers: int) -> list[list[int]]:
+    """Cut configurations into chunks for workers, those that can share a model next to each other.
+
+    Args:
+        configs: The configurations.
+        workers: How many workers will share the chunks.
+
+    Returns:
+        Positions in ``configs``, chunk by chunk: about ``CHUNKS_PER_WORKER``
+        chunks per worker, so that workers finish together, and at most
+        ``MAX_CHUNK_RUNS`` runs each.
+    """
+    order = [i for group in _by_shape(configs) for i in group]
+    size = max(1, min(math.ceil(len(order) / (CHUNKS_PER_WORKER * max(workers, 1))), MAX_CHUNK_RUNS))
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+def _by_shape(configs: Sequence[Config]) -> list[list[int]]:
+    """Positions of the configurations grouped by what a batch must share, in order of appearance."""
     groups: list[tuple[Config, list[int]]] = []
     for i, config in enumerate(configs):
         shape = batch_shape(config)
@@ -63,9 +108,14 @@ def run_configs(
             groups.append((shape, [i]))
         else:
             group.append(i)
+    return [members for _, members in groups]
+
+
+def _simulate(configs: Sequence[Config], progress: Callable[[float], None] | None) -> list[RunResult]:
+    """Run configurations in this process, in batches of worlds."""
     batches = []
-    for shape, members in groups:
-        size = max(1, MAX_BATCH_TEAMS // shape.org.teams)
+    for members in _by_shape(configs):
+        size = max(1, MAX_BATCH_TEAMS // configs[members[0]].org.teams)
         batches += [members[i : i + size] for i in range(0, len(members), size)]
     total = sum(len(b) * configs[b[0]].org.teams * configs[b[0]].weeks for b in batches)
     done = 0

@@ -19,7 +19,6 @@ run gives the same numbers alone or in any batch.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,17 +27,11 @@ import yaml
 from joblib import Parallel, cpu_count, delayed
 
 from sim import sweep
-from sim.api import run_configs
+from sim.api import chunks, run_configs
 from sim.cli import record_job
 from sim.config import load_config
-from sim.model import batch_shape
 from sim.params import Config
 from sim.schema import ConfigError
-
-# Chunks per worker: enough for the workers to finish together and for the
-# progress bar to move, few enough that each chunk is a sizeable batch.
-CHUNKS_PER_WORKER = 4
-MAX_CHUNK_RUNS = 64
 
 Job = tuple[Path, list[str], Config]
 
@@ -69,22 +62,8 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         pending.append((out, list(overrides), config))
     if not pending:
         return
-    chunks = plan_chunks(pending, workers=cpu_count() if n_jobs < 0 else n_jobs)
-    Parallel(n_jobs=n_jobs)(delayed(run_chunk)(chunk) for chunk in chunks)
-
-
-def plan_chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    """Order jobs so that those that can share a model are neighbours, and cut them into chunks."""
-    shapes: list[Config] = []
-    keyed = []
-    for i, job in enumerate(jobs):
-        shape = batch_shape(job[2])
-        if shape not in shapes:
-            shapes.append(shape)
-        keyed.append((shapes.index(shape), i, job))
-    ordered = [job for *_, job in sorted(keyed, key=lambda k: k[:2])]
-    size = max(1, min(math.ceil(len(ordered) / (CHUNKS_PER_WORKER * max(workers, 1))), MAX_CHUNK_RUNS))
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    parts = chunks([config for _, _, config in pending], workers=cpu_count() if n_jobs < 0 else n_jobs)
+    Parallel(n_jobs=n_jobs)(delayed(run_chunk)([pending[i] for i in part]) for part in parts)
 
 
 def run_chunk(chunk: Sequence[Job]) -> None:

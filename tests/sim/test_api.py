@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sim import ConfigError, OrgModel, load_config, simulate, simulate_many
-from sim.api import run_config, run_configs
+from sim.api import chunks, run_config, run_configs
 
 
 def test_simulate_many_stacks_the_frames_of_single_runs_in_order():
@@ -71,3 +71,27 @@ def test_a_plain_seed_override_shares_the_composition_but_still_checks_the_seed(
     assert load_config(["seed=12", "org=elite"]) == dataclasses.replace(load_config(["org=elite"]), seed=12)
     with pytest.raises(ConfigError, match="seed"):
         load_config([f"seed={2**40}"])
+
+
+def test_chunks_cover_every_run_once_with_batchable_runs_next_to_each_other():
+    runs = [[f"org={org}", f"seed={s}", "weeks=5"] for s in range(6) for org in ("elite", "startup", "elite")]
+    configs = [load_config(r) for r in runs]
+    parts = chunks(configs, workers=2)
+    flat = [i for part in parts for i in part]
+    assert sorted(flat) == list(range(len(configs)))
+    orgs = [configs[i].org.name for i in flat]
+    assert orgs == sorted(orgs, key=orgs.index)  # each organisation in one contiguous block
+    # 18 runs for 2 workers: chunks of ceil(18 / (CHUNKS_PER_WORKER * 2)) = 3.
+    assert [len(p) for p in parts] == [3] * 6
+
+
+def test_workers_give_the_same_results_in_the_same_order():
+    configs = [
+        load_config([f"org={org}", f"seed={s}", "weeks=9"]) for s in range(3) for org in ("elite", "startup")
+    ]
+    seen: list[float] = []
+    parallel = run_configs(configs, n_jobs=2, progress=seen.append)
+    for config, alone, result in zip(configs, run_configs(configs), parallel, strict=True):
+        assert result.config == config
+        pd.testing.assert_frame_equal(result.weekly, alone.weekly, check_exact=True)
+    assert seen[-1] == 1.0

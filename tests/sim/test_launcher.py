@@ -1,4 +1,4 @@
-"""The batch launcher's work: chunking, failure isolation, skipping finished runs."""
+"""The batch launcher's work: failure isolation, bad input, skipping finished runs."""
 
 from __future__ import annotations
 
@@ -13,18 +13,6 @@ from sim.config import load_config
 
 def _jobs(tmp_path, runs):
     return [(tmp_path / f"job{i}", list(r), load_config(r)) for i, r in enumerate(runs)]
-
-
-def test_chunks_cover_every_job_once_with_batchable_jobs_next_to_each_other(tmp_path):
-    runs = [[f"org={org}", f"seed={s}", "weeks=5"] for s in range(6) for org in ("elite", "startup", "elite")]
-    jobs = _jobs(tmp_path, runs)
-    chunks = launcher.plan_chunks(jobs, workers=2)
-    flat = [job for chunk in chunks for job in chunk]
-    assert sorted(str(out) for out, _, _ in flat) == sorted(str(out) for out, _, _ in jobs)
-    orgs = [config.org.name for _, _, config in flat]
-    assert orgs == sorted(orgs, key=orgs.index)  # each organisation in one contiguous block
-    # 18 jobs for 2 workers: chunks of ceil(18 / (CHUNKS_PER_WORKER * 2)) = 3.
-    assert [len(c) for c in chunks] == [3] * 6
 
 
 def test_a_failing_run_is_recorded_and_the_rest_of_its_chunk_still_runs(tmp_path, monkeypatch):
