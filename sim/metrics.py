@@ -32,7 +32,7 @@ CFR_BOUNDS = (0.30, 0.20, 0.10)  # share, lower is better
 # Stack score at which each maturity level (seed 001) begins after Reactive.
 MATURITY_BOUNDS = (0.35, 0.5, 0.65, 0.8)
 
-# Weekly values recorded as numbers, in the order Recorder.collect writes them.
+# Weekly metrics computed from what Recorder.collect records, in output order.
 RECORDED: tuple[str, ...] = (
     *(f"layer_{name}" for name in LAYER_NAMES),
     "throughput",
@@ -127,14 +127,62 @@ def maturity(layers: Any) -> Any:
     return int(level) if np.ndim(level) == 0 else level
 
 
+# Sums over teams recorded every week (one stacked sum), in this order.
+_TEAM_SUMS: tuple[str, ...] = (
+    "arch_q",
+    "exec",
+    "done",
+    "innovations",
+    "experiments_run",
+    "debt",
+    "debt_ratio",
+    "incidents",
+    "leavers",
+    "hires",
+    "utilisation",
+    "unplanned",
+    "capacity",
+    "load",
+    "deploy_rate",
+    "failing",
+    "cfr",
+    "safety_people",
+    "skill_people",
+    "morale_people",
+    "people",
+)
+# Raw values recorded every week: the team sums, the median team's DORA keys,
+# organisation-level values, business-unit and support-team sums.
+_RAW: tuple[str, ...] = (
+    *_TEAM_SUMS,
+    "median_deploys",
+    "median_lead_time",
+    "median_restore",
+    "partnership",
+    "strategy",
+    "capability",
+    "value",
+    "innovation_stream",
+    "value_shadow",
+    "platform_maturity",
+    "perceived",
+    "trust_sum",
+    "shadow_sum",
+    "platform_people",
+    "enabling_people",
+)
+_AT = {name: i for i, name in enumerate(_RAW)}
+
+
 class Recorder:
     """Collects the weekly organisation metrics and sparse per-team values.
 
-    Weekly values go into one preallocated array (a row per week); the DORA
-    cluster and the maturity level are derived from it for all weeks at once
-    when the frame is built. Mesa's ``DataCollector`` was measured at about
-    90 microseconds per week for these 35 reporters, more than the rest of a
-    12-team week, so it is not used here.
+    Every week a few stacked numpy calls put raw sums into one preallocated
+    array (a row per world and week); the metrics, the DORA cluster and the
+    maturity level are derived from them for all weeks at once when the frame
+    is built. Mesa's ``DataCollector`` was measured at about 90 microseconds per
+    week for these 35 reporters, more than the rest of a 12-team week, so it is
+    not used here.
 
     Args:
         model: The model being recorded.
@@ -143,8 +191,11 @@ class Recorder:
     """
 
     def __init__(self, model: OrgModel, weeks: int, team_every: int) -> None:
-        self.data = np.full((model.n_worlds, weeks, len(RECORDED)), np.nan)
+        self.raw = np.full((model.n_worlds, weeks, len(_RAW)), np.nan)
         self.weeks_done = 0
+        self.n_teams, self.n_bu, self.n_worlds = model.n_teams, model.n_bu, model.n_worlds
+        self.spend = model.spend
+        self.cost_per_person, self.cost_per_incident = model.p.cost_per_person, model.p.cost_per_incident
         self.team_every = team_every
         n_records = weeks // team_every if team_every else 0
         self.team_weeks = np.zeros(n_records, dtype=np.int32)
@@ -155,29 +206,11 @@ class Recorder:
 
     def collect(self, model: OrgModel, w: dict[str, Any]) -> None:
         """Record the week just simulated, in every world of the model."""
-        t, p, n = model.team, model.p, model.n_teams
+        t, n = model.team, model.n_teams
         people = t["people"]
         debt_ratio = model._debt_norm()
         # Few large numpy calls rather than many small ones: sums by row of a stacked block.
-        (
-            arch_q,
-            ex,
-            done,
-            innovations,
-            experiments,
-            debt,
-            ratio,
-            incidents,
-            leavers,
-            hires,
-            utilisation,
-            unplanned,
-            capacity,
-            load,
-            rate,
-            failing,
-            cfr,
-        ) = np.array(
+        team_sums = np.array(
             (
                 w["arch_q"],
                 w["exec"],
@@ -196,55 +229,36 @@ class Recorder:
                 w["deploy_rate"],
                 w["deploy_rate"] * w["cfr"],
                 w["cfr"],
+                t["safety"] * people,
+                t["skill"] * people,
+                t["morale"] * people,
+                people,
             )
         ).sum(axis=2)
-        total_people = people.sum(axis=1)
-        weighted = np.matmul(
-            np.array((t["safety"], t["skill"], t["morale"])).transpose(1, 0, 2), people[:, :, None]
-        )
-        safety, skill, morale = weighted[:, :, 0].T / total_people
         lo, hi = (n - 1) // 2, n // 2
         ordered = np.sort(np.array((w["deploy_rate"], w["lead_time"], w["ttr"])), axis=2)
-        medians = 0.5 * (ordered[:, :, lo] + ordered[:, :, hi])
-        headcount = total_people + model.platform["people"].sum(axis=1) + model.enabling["people"].sum(axis=1)
-        deploying = rate > 0
-        # One (values, worlds) block, every item of shape (worlds,); np.column_stack costs 3x more.
-        self.data[:, self.weeks_done] = np.array(
+        # Organisation-level values: floats in a single run, (worlds, 1) columns in a batch.
+        org = np.array(
             (
-                model.partnership[:, 0],
-                (model.clarity * w["focus"])[:, 0],
-                arch_q / n,
-                safety,
-                skill,
-                ex / n,
-                model.capability[:, 0],
-                done,
-                w["value"][:, 0],
-                model.innovation_stream[:, 0],
-                w["value_shadow"][:, 0],
-                medians[0],
-                medians[1],
-                medians[2],
-                np.where(deploying, failing / np.where(deploying, rate, 1.0), cfr / n),
-                innovations,
-                experiments,
-                debt,
-                ratio / n,
-                incidents,
-                headcount,
-                leavers,
-                hires,
-                morale,
-                utilisation / n,
-                unplanned / capacity,
-                load / n,
-                model.platform_maturity[:, 0],
-                model.bu["trust"].sum(axis=1) / model.n_bu,
-                model.bu["shadow"].sum(axis=1) / model.n_bu,
-                model.perceived[:, 0],
-                headcount * p.cost_per_person
-                + model.spend[:, model.week - 1]
-                + incidents * p.cost_per_incident,
+                model.partnership,
+                model.clarity * w["focus"],
+                model.capability,
+                w["value"],
+                model.innovation_stream,
+                w["value_shadow"],
+                model.platform_maturity,
+                model.perceived,
+            ),
+            dtype=float,
+        ).reshape(8, self.n_worlds)
+        self.raw[:, self.weeks_done] = np.concatenate(
+            (
+                team_sums,
+                0.5 * (ordered[:, :, lo] + ordered[:, :, hi]),
+                org,
+                np.array((model.bu["trust"], model.bu["shadow"])).sum(axis=2),
+                model.platform["people"].sum(axis=1)[None],
+                model.enabling["people"].sum(axis=1)[None],
             )
         ).T
         self.weeks_done += 1
@@ -279,8 +293,50 @@ class Recorder:
 
     def frame(self, world: int = 0) -> pd.DataFrame:
         """Weekly organisation metrics of one world, one row per week, indexed by ``week`` from 1."""
-        n = self.weeks_done
-        df = pd.DataFrame(self.data[world, :n], columns=RECORDED, index=pd.RangeIndex(1, n + 1, name="week"))
+        weeks = self.weeks_done
+        raw = dict(zip(_RAW, self.raw[world, :weeks].T, strict=True))
+        n, people = self.n_teams, raw["people"]
+        headcount = people + raw["platform_people"] + raw["enabling_people"]
+        deploying = raw["deploy_rate"] > 0
+        values = {
+            "layer_partnership": raw["partnership"],
+            "layer_strategy": raw["strategy"],
+            "layer_architecture": raw["arch_q"] / n,
+            "layer_culture": raw["safety_people"] / people,
+            "layer_talent": raw["skill_people"] / people,
+            "layer_execution": raw["exec"] / n,
+            "layer_innovation": raw["capability"],
+            "throughput": raw["done"],
+            "value": raw["value"],
+            "value_innovation": raw["innovation_stream"],
+            "value_shadow_it": raw["value_shadow"],
+            "deploys_per_week": raw["median_deploys"],
+            "lead_time_days": raw["median_lead_time"],
+            "time_to_restore_hours": raw["median_restore"],
+            "change_failure_rate": np.where(
+                deploying, raw["failing"] / np.where(deploying, raw["deploy_rate"], 1.0), raw["cfr"] / n
+            ),
+            "innovations": raw["innovations"],
+            "experiments": raw["experiments_run"],
+            "tech_debt": raw["debt"],
+            "debt_ratio": raw["debt_ratio"] / n,
+            "incidents": raw["incidents"],
+            "headcount": headcount,
+            "attrition": raw["leavers"],
+            "hires": raw["hires"],
+            "morale": raw["morale_people"] / people,
+            "utilisation": raw["utilisation"] / n,
+            "unplanned_share": raw["unplanned"] / raw["capacity"],
+            "cognitive_load": raw["load"] / n,
+            "platform_maturity": raw["platform_maturity"],
+            "bu_trust": raw["trust_sum"] / self.n_bu,
+            "shadow_it_share": raw["shadow_sum"] / self.n_bu,
+            "perceived_alignment": raw["perceived"],
+            "cost": headcount * self.cost_per_person
+            + self.spend[world, :weeks]
+            + raw["incidents"] * self.cost_per_incident,
+        }
+        df = pd.DataFrame(values, index=pd.RangeIndex(1, weeks + 1, name="week"))
         cluster = dora_cluster(
             df["deploys_per_week"],
             df["lead_time_days"],
