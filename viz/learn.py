@@ -8,7 +8,7 @@ from solara.lab import use_task
 from viz.charts import metrics_figure
 from viz.lessons import LESSONS, Lesson
 from viz.scenario import Outcome, crossover_week, run_what_if
-from viz.status import show_status
+from viz.widgets import Markdown, show_status
 
 
 @solara.component
@@ -26,12 +26,12 @@ def LessonView(lesson: Lesson) -> None:
 
     task = use_task(compute, dependencies=None, raise_error=False)
     labels = {"A": lesson.plan_a.label(), "B": lesson.plan_b.label()}
-    solara.Markdown(
+    Markdown(
         f"### {lesson.title}\n{lesson.narrative}\n\n"
         f"Plan A: **{labels['A']}**; plan B: **{labels['B']}**, on the `{lesson.scenario.org}` organisation "
         f"over {lesson.scenario.weeks} weeks and {lesson.scenario.seeds} seeds."
     )
-    solara.Markdown(f"**Question.** {lesson.question}")
+    Markdown(f"**Question.** {lesson.question}")
     # Buttons rather than a toggle group: Vuetify's toggle would preselect an answer.
     with solara.Row():
         for choice in lesson.choices:
@@ -59,7 +59,7 @@ def Learn() -> None:
     """Choose a lesson and work through it."""
     index, set_index = solara.use_state(0)
     solara.Title("OrgStack - Learn")
-    solara.Markdown("## Learn\nGuided lessons on the layered model. Guess first, then run the simulation.")
+    Markdown("## Learn\nGuided lessons on the layered model. Guess first, then run the simulation.")
     solara.ToggleButtonsSingle(
         value=LESSONS[index].title,
         values=[lesson.title for lesson in LESSONS],

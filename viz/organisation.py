@@ -7,7 +7,7 @@ from solara.lab import use_task
 
 from viz.network import TEAM_METRICS, OrgRun, network_figure, simulate_org, team_history_figure
 from viz.scenario import interventions, presets
-from viz.status import show_status
+from viz.widgets import Markdown, show_status
 
 # A run keeps every team's values every week; beyond this size the page would hold too much.
 MAX_TEAMS = 2000
@@ -26,9 +26,9 @@ def OrgView(run: OrgRun) -> None:
     with solara.Columns([1, 1, 1]):
         solara.Select("Colour by", values=list(TEAM_METRICS), value=metric, on_value=set_metric)
         solara.SliderInt(f"Week {week}", value=week, min=1, max=run.weeks, on_value=set_week)
-        solara.InputInt("Team", value=team, on_value=set_team, continuous_update=False)
+        solara.InputInt("Team", value=team, on_value=set_team, continuous_update=True)
     solara.FigureMatplotlib(network, dependencies=[run, metric, week, team], format="png", dpi=80)
-    solara.Markdown(
+    Markdown(
         f"**Team {team}** serves business unit {int(at_week['business_unit'])}; at week {week} its "
         f"{metric} is **{at_week[metric]:.3g}** ({at_week['people']:.0f} people)."
     )
@@ -59,7 +59,7 @@ def Organisation() -> None:
     problem = None if 1 <= teams.value <= MAX_TEAMS else f"Teams: choose from 1 to {MAX_TEAMS:,}."
 
     solara.Title("OrgStack - Organisation")
-    solara.Markdown(
+    Markdown(
         "## The organisation\n"
         "Business units, the stream-aligned teams that serve them, and the platform and enabling "
         "teams that serve those, in one run. Colour the teams by a metric, scrub the weeks, pick a team."
@@ -67,10 +67,10 @@ def Organisation() -> None:
     with solara.Columns([1, 1, 1]):
         with solara.Column():
             solara.Select("Preset", values=presets(), value=org)
-            solara.InputInt("Teams", value=teams, continuous_update=False)
+            solara.InputInt("Teams", value=teams, continuous_update=True)
         with solara.Column():
             solara.SliderInt(f"Horizon: {weeks.value} weeks", value=weeks, min=1, max=520)
-            solara.InputInt("Seed", value=seed, continuous_update=False)
+            solara.InputInt("Seed", value=seed, continuous_update=True)
         with solara.Column():
             solara.Select("Intervention", values=["none", *interventions()], value=intervention)
             solara.Button("Run", on_click=task, color="primary", disabled=task.pending or problem is not None)

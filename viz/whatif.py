@@ -28,7 +28,7 @@ from viz.scenario import (
     run_what_if,
     shocks,
 )
-from viz.status import show_status
+from viz.widgets import Markdown, show_status
 
 DEFAULT_A = Plan((Step("execution_push"),))
 DEFAULT_B = Plan((Step("foundations_first"),))
@@ -174,7 +174,7 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
                 w.Play(value=week, min=1, max=outcome.weeks, step=1, interval=150, on_value=set_week)
                 solara.SliderInt(f"Week {week}", value=week, min=1, max=outcome.weeks, on_value=set_week)
         with solara.Column():
-            solara.Markdown(f"**At the horizon (week {outcome.weeks})**\n\n" + table)
+            Markdown(f"**At the horizon (week {outcome.weeks})**\n\n" + table)
             solara.Text(
                 "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "
                 "last 12 weeks; means over seeds."
@@ -247,7 +247,7 @@ def WhatIf() -> None:
         problem = f"Teams: choose from 1 to {MAX_TEAMS:,} (use the command line for larger organisations)."
 
     solara.Title("OrgStack - What-if")
-    solara.Markdown(
+    Markdown(
         "## What if...\n"
         "Set the organisation's starting layers and two plans, then **Run**: each plan is simulated "
         f"over {seeds.value} seeds and the futures are shown side by side."
@@ -256,7 +256,8 @@ def WhatIf() -> None:
         with solara.Columns([1, 1, 1]):
             with solara.Column():
                 solara.Select("Preset", values=presets(), value=org.value, on_value=pick_org)
-                solara.InputInt("Teams", value=teams, continuous_update=False)
+                # Keyed by preset: solara's InputInt would write its old text back over the preset's size.
+                solara.InputInt("Teams", value=teams, continuous_update=True).key(f"teams-{org.value}")
             with solara.Column():
                 solara.SliderInt(f"Horizon: {weeks.value} weeks", value=weeks, min=1, max=520)
                 solara.SliderInt(f"Seeds per plan: {seeds.value}", value=seeds, min=1, max=MAX_SEEDS)

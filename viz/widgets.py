@@ -1,11 +1,25 @@
-"""How a page shows a background computation: progress while it runs, a readable error if it fails."""
+"""Small pieces the pages share: Markdown text and the state of a background computation."""
 
 from __future__ import annotations
 
 import solara
+from markdown_it import MarkdownIt
 from solara.lab import Task
 
 from sim import ConfigError
+
+# CommonMark with tables. solara.Markdown would also load KaTeX and Mermaid from the asset
+# CDN in the browser, which solara-assets does not ship (KaTeX) and the text never needs.
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+def Markdown(text: str) -> solara.Element:
+    """Render trusted Markdown (the app's own text) as HTML, with no browser-side extras."""
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=_MARKDOWN.render(text),
+        classes=["solara-markdown", "rendered_html", "jp-RenderedHTMLCommon"],
+    )
 
 
 def show_status(task: Task, idle: str) -> bool:
