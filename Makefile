@@ -44,9 +44,11 @@ experiment: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make experiment NAME=<name>  (one of: $(basename $(notdir $(wildcard configs/experiment/*.yaml))))" >&2; exit 2; }
 	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
 
-# The what-if studio on http://127.0.0.1:$(PORT) (make ui PORT=9000); needs no network.
+# The what-if studio on http://127.0.0.1:$(PORT) (make ui PORT=9000). It needs no network: the
+# front-end assets come from solara-assets, and Solara's version check and telemetry are off.
 ui: $(STAMP)
-	$(VENV)/bin/solara run viz.app --host 127.0.0.1 --port $(PORT) --production
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run viz.app \
+	  --host 127.0.0.1 --port $(PORT) --production --no-check-version
 
 # Debian's Chromium for the browser tests (tests/viz); Playwright cannot download its own here.
 # As root this installs it with apt (CI); otherwise it says what to run.
