@@ -8,10 +8,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CANDIDATES := $(PYTHON) python3.12 $(wildcard /root/.pyenv/versions/3.12*/bin/python3) python3
-SOURCES := sim experiments benchmarks tests
+SOURCES := sim experiments benchmarks tests viz
+PORT ?= 8765
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: setup run test lint bench clean experiment
+.PHONY: setup run test lint bench clean experiment ui chromium
 
 setup: $(STAMP)
 
@@ -30,7 +31,7 @@ $(PY):
 # Install the project and its dev tools; again only when pyproject.toml changes.
 $(STAMP): pyproject.toml Makefile | $(PY)
 	@$(PY) -c '$(IS_312)' || { echo "error: $(VENV) uses Python < 3.12; run 'make clean' first" >&2; exit 1; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray,ui]"
 	@touch $@
 
 run: $(STAMP)
@@ -42,6 +43,22 @@ run: $(STAMP)
 experiment: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make experiment NAME=<name>  (one of: $(basename $(notdir $(wildcard configs/experiment/*.yaml))))" >&2; exit 2; }
 	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
+
+# The what-if studio on http://127.0.0.1:$(PORT) (make ui PORT=9000). It needs no network: the
+# front-end assets come from solara-assets, and Solara's version check and telemetry are off.
+ui: $(STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run viz.app \
+	  --host 127.0.0.1 --port $(PORT) --production --no-check-version
+
+# Debian's Chromium for the browser tests (tests/viz); Playwright cannot download its own here.
+# As root this installs it with apt (CI); otherwise it says what to run.
+chromium:
+	@command -v $${CHROMIUM_PATH:-/usr/bin/chromium} >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  else \
+	    echo "Chromium not found: run 'sudo apt-get install chromium' (or set CHROMIUM_PATH)" >&2; exit 1; \
+	  fi; }
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,0 +1,102 @@
+"""The app in a real browser (Chromium via Playwright): each page loads, takes input and answers.
+
+Screenshots go to results/screenshots/. The time from pressing Run to the
+default what-if's results is written to results/screenshots/timings.json
+(measured, not asserted: it depends on the machine's load).
+"""
+
+import json
+import time
+
+import pytest
+
+pytest.importorskip("playwright")
+
+WAIT_MS = 120_000
+
+
+def numbers(page, metric: str) -> tuple[float, float]:
+    """Plans A and B's values of a metric, read from the table of differences."""
+    cells = page.locator("tr", has_text=metric).first.locator("td").all_inner_texts()
+    return float(cells[1].replace(",", "")), float(cells[2].replace(",", ""))
+
+
+def press(page, slider_label: str, key: str) -> None:
+    slider = page.locator(".v-input__slider", has_text=slider_label).get_by_role("slider")
+    slider.focus()
+    slider.press(key)
+
+
+def run_and_wait(page, marker: str) -> float:
+    page.get_by_role("button", name="Run", exact=True).click()
+    started = time.perf_counter()
+    page.get_by_text(marker).first.wait_for(timeout=WAIT_MS)
+    return time.perf_counter() - started
+
+
+def assert_offline(page) -> None:
+    assert page.outside == [], "the page asked for something off this machine"
+    assert page.failed == [], "an asset failed to load"
+
+
+def test_what_if_page_compares_plans_and_follows_the_layers(
+    solara_app, solara_server, offline_page, screenshots
+):
+    page = offline_page
+    with solara_app("viz.app"):
+        page.goto(solara_server.base_url + "/")
+        page.get_by_text("Press Run to simulate both plans").wait_for(timeout=WAIT_MS)
+        seconds = run_and_wait(page, "After 156 weeks")
+        page.locator("img").last.wait_for()
+        a, b = numbers(page, "Cumulative value")
+        assert b > a, "foundations_first should beat execution_push at 156 weeks on the default org"
+        assert page.get_by_text("Plan B has been ahead since week").is_visible()
+        page.screenshot(path=screenshots / "what-if.png", full_page=True)
+        (screenshots / "timings.json").write_text(
+            json.dumps({"default_what_if_run_to_results_s": round(seconds, 2)})
+        )
+
+        press(page, "Seeds per plan", "Home")
+        page.get_by_text("Seeds per plan: 1").wait_for()
+        run_and_wait(page, "ahead in 1 of 1 seeds")
+        before = numbers(page, "Cumulative value")
+        for layer in ("3 architecture", "4 culture", "5 talent"):
+            press(page, layer, "End")
+            page.get_by_text(f"{layer}: 1.00").wait_for()
+        page.get_by_text("Simulated 2 runs").wait_for()
+        run_and_wait(page, "Simulating...")
+        page.get_by_text("Simulated 2 runs").wait_for(timeout=WAIT_MS)
+        after = numbers(page, "Cumulative value")
+        assert after[0] > before[0] and after[1] > before[1]
+        assert_offline(page)
+
+
+def test_organisation_page_shows_the_network_and_a_team(solara_app, solara_server, offline_page, screenshots):
+    page = offline_page
+    with solara_app("viz.app"):
+        page.goto(solara_server.base_url + "/organisation")
+        page.get_by_text("Press Run to simulate the organisation").wait_for(timeout=WAIT_MS)
+        run_and_wait(page, "serves business unit")
+        assert page.get_by_text("Team 0 serves business unit 0").is_visible()
+        team = page.get_by_label("Team", exact=True)
+        team.fill("5")
+        page.get_by_text("Team 5 serves business unit 1").wait_for()
+        page.screenshot(path=screenshots / "organisation.png", full_page=True)
+        assert_offline(page)
+
+
+def test_learn_page_reveals_the_answer_after_the_run(solara_app, solara_server, offline_page, screenshots):
+    page = offline_page
+    with solara_app("viz.app"):
+        page.goto(solara_server.base_url + "/learn")
+        page.get_by_text("Question.").wait_for(timeout=WAIT_MS)
+        assert page.get_by_text("Answer:").count() == 0
+        page.get_by_role("button", name="Doing nothing").click()
+        run_and_wait(page, "Answer:")
+        answer = page.get_by_text("Answer:").inner_text()
+        assert (
+            answer.startswith("Answer: Doing nothing. You were right.")
+            or "You answered: Doing nothing" in answer
+        )
+        page.screenshot(path=screenshots / "learn.png", full_page=True)
+        assert_offline(page)

@@ -1,0 +1,43 @@
+import numpy as np
+
+from viz.network import coaching_edges, network_figure, shown_part, simulate_org, team_history_figure
+
+
+def test_graph_links_teams_to_their_business_units_and_platform_teams():
+    run = simulate_org(["org.teams=9", "weeks=30", "intervention=[platform_team]"])
+    kinds = dict(run.graph.nodes(data="kind"))
+    teams = [n for n, k in kinds.items() if k == "team"]
+    assert len(teams) == 9 and sum(k == "business_unit" for k in kinds.values()) == 3
+    for team in teams:
+        served = {kinds[s] for s in run.graph.successors(team)}
+        assert served == {"business_unit"}
+        assert any(kinds[p] == "platform" for p in run.graph.predecessors(team))
+    assert set(run.teams["week"]) == set(range(1, 31))
+
+
+def test_coached_teams_are_dealt_out_to_enabling_teams():
+    run = simulate_org(["org.teams=6", "weeks=2"])
+    run.graph.add_node(("enabling", 0), kind="enabling")
+    run.graph.add_node(("enabling", 1), kind="enabling")
+    edges = coaching_edges(run.graph, np.array([0, 1, 1, 0, 1, 0]))
+    assert edges == [
+        (("enabling", 0), ("team", 1)),
+        (("enabling", 1), ("team", 2)),
+        (("enabling", 0), ("team", 4)),
+    ]
+
+
+def test_large_organisations_show_their_first_units_only():
+    run = simulate_org(["org.teams=300", "weeks=1"])
+    part = shown_part(run.graph, 30)
+    assert sum(k == "team" for _, k in part.nodes(data="kind")) <= 30
+    fig = network_figure(run, "skill", week=1, max_teams=30)
+    assert any("30 of 300" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_team_history_plots_the_chosen_team():
+    run = simulate_org(["org.teams=4", "weeks=10"])
+    fig = team_history_figure(run, team=2, metric="morale", week=5)
+    own = [line for line in fig.axes[0].lines if line.get_label() == "team 2"][0]
+    expected = run.teams[run.teams["team"] == 2]["morale"].to_numpy()
+    assert np.allclose(own.get_ydata(), expected)
