@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CANDIDATES := $(PYTHON) python3.12 $(wildcard /root/.pyenv/versions/3.12*/bin/python3) python3
-SOURCES := sim experiments benchmarks tests viz
+SOURCES := sim experiments benchmarks tests viz hydra_plugins docs
 PORT ?= 8765
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
@@ -60,7 +60,8 @@ chromium:
 	    echo "Chromium not found: run 'sudo apt-get install chromium' (or set CHROMIUM_PATH)" >&2; exit 1; \
 	  fi; }
 
-test: $(STAMP)
+# The whole suite, browser tests included (so Chromium first).
+test: $(STAMP) chromium
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -1,6 +1,7 @@
 """Component tests: the pages rendered with solara.render and driven through their widgets."""
 
 import re
+import time
 
 import ipyvuetify as v
 import ipywidgets
@@ -40,10 +41,16 @@ def images(rc) -> set[bytes]:
 
 
 def run(rc, outcome: str = "success") -> str:
-    """Press Run and return the text of the alert that ends the run."""
+    """Press Run and return the text of the alert that ends this run (not one left from the last)."""
+    before = {w.model_id for w in rc.find(v.Alert).widgets}
     rc.find(v.Btn, children=["Run"]).widget.click()
-    rc.find(v.Alert, type=outcome).wait_for(timeout=TIMEOUT)
-    return rc.find(v.Alert, type=outcome).widget.children[0]
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        fresh = [w for w in rc.find(v.Alert, type=outcome).widgets if w.model_id not in before]
+        if fresh:
+            return fresh[0].children[0]
+        time.sleep(0.02)
+    raise AssertionError(f"no new {outcome} alert within {TIMEOUT} s")
 
 
 def html(rc) -> str:
