@@ -149,7 +149,7 @@ class OrgModel(mesa.Model):
         self._staff_support()
         self.demand_rate = self._calibrate_demand()
         self.teams_per_bu = np.bincount(self.units, minlength=self.n_bu)
-        self.requested_per_bu = self._by_unit(self.demand_rate)
+        (self.requested_per_bu,) = self._by_unit(self.demand_rate)
         # Burn-in at the baseline levers, so week 1 starts from the organisation's
         # working state (queues, unplanned work, morale) rather than an empty one.
         for week in range(1 - self.p.warmup_weeks, 1):
@@ -178,11 +178,17 @@ class OrgModel(mesa.Model):
             counts[:] = rng.poisson(row)
         return out
 
-    def _by_unit(self, x: np.ndarray) -> np.ndarray:
-        """Sum a ``(worlds, teams)`` array over the teams of each business unit."""
-        return np.bincount(self._unit_index, x.ravel(), minlength=self.n_worlds * self.n_bu).reshape(
-            self.n_worlds, self.n_bu
-        )
+    def _by_unit(self, *xs: np.ndarray) -> np.ndarray:
+        """Sum ``(worlds, teams)`` arrays over the teams of each business unit, in one call.
+
+        Returns:
+            Shape ``(len(xs), worlds, units)``.
+        """
+        size, key = self.n_worlds * self.n_bu, ("units", len(xs))
+        if key not in self._cache:
+            self._cache[key] = (self._unit_index + size * np.arange(len(xs))[:, None]).ravel()
+        sums = np.bincount(self._cache[key], np.ravel(xs), minlength=len(xs) * size)
+        return sums.reshape(len(xs), self.n_worlds, self.n_bu)
 
     def _init_state(self) -> None:
         org, p = self.config.org, self.p
@@ -452,7 +458,7 @@ class OrgModel(mesa.Model):
         w["arrivals"] = counts[:, :n]
         w["diverted"] = requested * w["shadow"]
         w["leavers"] = np.minimum(counts[:, n : 2 * n], t["people"] - 1.0)
-        w["hires"] = np.minimum(counts[:, 2 * n :], np.round(vacancies))
+        w["hires"] = np.minimum(counts[:, 2 * n :], np.rint(vacancies))
 
     def _capacity(self, w: dict, noise: float | None = None) -> None:
         """Capacity in person-weeks: people, ramp-up, overtime, cognitive load, morale.
@@ -657,7 +663,7 @@ class OrgModel(mesa.Model):
         """Which stream-aligned teams an enabling team coaches this week (0/1)."""
         n = self.n_teams
         people = self._sum(self.enabling["people"])
-        covered = self._min(n, np.round(people * self.p.teams_per_coach))
+        covered = self._min(n, np.rint(people * self.p.teams_per_coach))
         rotation = (self.week - 1) // self.p.coaching_weeks
         key = ("coached", rotation, np.asarray(covered).tobytes())
         if key not in self._cache:
@@ -719,11 +725,11 @@ class OrgModel(mesa.Model):
         )
         team_value = (w["done"] - (1.0 - p.tail_value) * w["tail"]) * p.value_per_change * fit
         requested = self.requested_per_bu * self.lv["demand"]
-        done = self._by_unit(w["done"] - w["tail"])
-        outage = self._by_unit(w["incidents"] * w["ttr"]) / p.hours_per_week
+        done, outage, lead = self._by_unit(w["done"] - w["tail"], w["incidents"] * w["ttr"], w["lead_time"])
+        outage = outage / p.hours_per_week
         teams = self.teams_per_bu
         served = done / np.maximum(requested * (1.0 - bu["shadow"]), 1e-9)
-        lead = self._by_unit(w["lead_time"]) / teams
+        lead = lead / teams
         responsive = 1.0 / (1.0 + lead / p.patience_days)
         bu["satisfaction"] += p.smoothing * (np.minimum(served, 1.0) * responsive - bu["satisfaction"])
         target = clip01(
