@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -191,5 +192,8 @@ def simulate_many(
         sim.schema.ConfigError: An override or value of any run is not allowed;
             nothing is simulated then.
     """
-    results = run_configs([load_config(overrides) for overrides in runs], progress=progress)
+    configs = [load_config(overrides) for overrides in runs]
+    # Only the weekly frames are returned: per-team records would be built and dropped.
+    quiet = [dataclasses.replace(c, record=dataclasses.replace(c.record, team_every=0)) for c in configs]
+    results = run_configs(quiet, progress=progress)
     return pd.concat([r.weekly for r in results], keys=range(len(results)), names=["run", "week"])
