@@ -162,13 +162,15 @@ def _temp_path(path: Path) -> Path:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see either the old file or the whole new one."""
+    """Write a text file so that readers see either the old file or the whole new one.
+
+    Atomic for other processes (a sweep's progress bar reads ``run.json`` while jobs
+    write it), not durable against a power cut: there is no fsync, which would cost
+    more than writing a run's other files, and those are not synced either.
+    """
     tmp = _temp_path(path)
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        tmp.write_text(text, encoding="utf-8", newline="")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
