@@ -11,7 +11,7 @@ CANDIDATES := $(PYTHON) python3.12 $(wildcard /root/.pyenv/versions/3.12*/bin/py
 SOURCES := sim experiments benchmarks tests
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: setup run test lint bench clean experiment
+.PHONY: setup run test lint bench clean experiment validate calibrate
 
 setup: $(STAMP)
 
@@ -42,6 +42,16 @@ run: $(STAMP)
 experiment: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make experiment NAME=<name>  (one of: $(basename $(notdir $(wildcard configs/experiment/*.yaml))))" >&2; exit 2; }
 	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
+
+# Calibration check, sensitivity analysis and robustness: docs/validation.md and docs/validation.json
+# (~15 minutes on 2 cores; ARGS="--quick" for the reduced run of the tests, ARGS="--workers N").
+validate: $(STAMP)
+	$(PY) -m experiments.validate $(ARGS)
+
+# Re-fit the calibrated parameters to the DORA envelopes and write them to configs/params/default.yaml,
+# keeping the first candidate for which the emergence tests pass (configs/validation/calibration.yaml).
+calibrate: $(STAMP)
+	$(PY) -m experiments.calibration --apply $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest
