@@ -326,7 +326,8 @@ def build_report(
         "each with its own noise; sizes independent) runs 156 weeks at baseline. An organisation's DORA keys are "
         "its means over the final year; its cluster is the model's own rule (`sim.metrics.dora_cluster`, the "
         "cut points of `docs/model.md` 4.11). The calibration fitted "
-        f"{fitted} to the envelopes marked *fitted* on a population of its own (`python -m experiments.calibration`); "
+        f"{fitted} and the shape of the population's maturity distribution to the envelopes marked *fitted* "
+        "on a population of its own (`make calibrate`, `python -m experiments.calibration`); "
         "this population has another seed, so every row is a check."
     )
     rows = []
@@ -481,8 +482,16 @@ def build_report(
             )
         )
     else:
+        others = rob.values.drop(columns=robustness.HERO).max(axis=1)
+        lead = rob.values[robustness.HERO] / others - 1
         rep.text(
-            "**Where the slogan fails.** No box of the tree has foundations_first winning in fewer than half its worlds."
+            "**Where the slogan fails.** Nowhere in these worlds: no box of the tree has foundations_first "
+            f"winning in fewer than half its worlds, and its smallest lead over the better of the other two is "
+            f"{lead.min():+.0%} of that one's 3-year value (median {lead.median():+.0%}). Over these inputs, "
+            "doing nothing or pushing execution is never the better course for this organisation. "
+            "Where the slogan does fail is against another move on another diagnosis: on an organisation "
+            "whose foundations are already strong and whose delivery practice is weak (`solid_but_slow`), "
+            "`delivery_excellence` beats foundations_first (emergence test d, `tests/sim/test_emergence.py`)."
         )
     return rep
 
