@@ -12,7 +12,7 @@ SOURCES := sim experiments benchmarks tests viz hydra_plugins docs
 PORT ?= 8765
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: setup run test lint bench clean experiment ui chromium
+.PHONY: setup run test lint bench clean experiment ui chromium validate calibrate
 
 setup: $(STAMP)
 
@@ -43,6 +43,16 @@ run: $(STAMP)
 experiment: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make experiment NAME=<name>  (one of: $(basename $(notdir $(wildcard configs/experiment/*.yaml))))" >&2; exit 2; }
 	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
+
+# Calibration check, sensitivity analysis and robustness: docs/validation.md and docs/validation.json
+# (~15 minutes on 2 cores; ARGS="--quick" for the reduced run of the tests, ARGS="--workers N").
+validate: $(STAMP)
+	$(PY) -m experiments.validate $(ARGS)
+
+# Re-fit the calibrated parameters to the DORA envelopes and write them to configs/params/default.yaml,
+# keeping the first candidate for which the emergence tests pass (configs/validation/calibration.yaml).
+calibrate: $(STAMP)
+	$(PY) -m experiments.calibration --apply $(ARGS)
 
 # The what-if studio on http://127.0.0.1:$(PORT) (make ui PORT=9000). It needs no network: the
 # front-end assets come from solara-assets, and Solara's version check and telemetry are off.

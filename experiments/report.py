@@ -782,18 +782,24 @@ class Report:
             f"<body>{''.join(body)}</body></html>\n"
         )
 
-    def write(self, out_dir: Path | str) -> dict[str, Path]:
-        """Write ``summary.md``, ``summary.html`` and each figure's PNG into ``out_dir``."""
+    def write(self, out_dir: Path | str, name: str = "summary", html: bool = True) -> dict[str, Path]:
+        """Write ``<name>.md``, ``<name>.html`` (unless ``html`` is false) and each figure's PNG into ``out_dir``.
+
+        A figure's file name may include subdirectories of ``out_dir`` (e.g. ``images/a.png``).
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"md": out / "summary.md", "html": out / "summary.html"}
+        paths = {"md": out / f"{name}.md"}
         for kind, item in self.blocks:
             if kind == "figure":
                 path = out / item.filename
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(item.png)
                 paths[item.filename] = path
         paths["md"].write_text(self.markdown())
-        paths["html"].write_text(self.html())
+        if html:
+            paths["html"] = out / f"{name}.html"
+            paths["html"].write_text(self.html())
         return paths
 
 

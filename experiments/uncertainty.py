@@ -1,0 +1,169 @@
+"""The uncertain inputs of the sensitivity and robustness analyses, and worlds built from them.
+
+``configs/validation/uncertainty.yaml`` says which parameters are uncertain and
+over which range (:class:`UncertaintySpec`). Every float parameter of
+:class:`sim.params.Params` is uncertain unless the file excludes it with a
+reason; each is uniform on ``default · [1 − width, 1 + width]`` clipped to its
+allowed range (``[0, zero_default · largest allowed]`` for a default of 0), with
+narrower widths where data pin the value down. The starting layer strengths of
+the organisation analysed are uncertain too, uniform within ``layer_width`` of
+the preset's values. A *world* is one point of that space: a validated
+:class:`sim.params.Config` with those parameter and layer values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.config import CONFIG_DIR, load_config
+from sim.params import LAYER_NAMES, Config, Params
+from sim.schema import ConfigError, build, spec
+
+SPEC_PATH = CONFIG_DIR / "validation" / "uncertainty.yaml"
+LAYER_PREFIX = "layer_"
+
+
+@dataclass(frozen=True)
+class SensitivitySpec:
+    """Design of the Morris screening and the Sobol analysis."""
+
+    intervention: str = spec(doc="Intervention under which the outcomes are measured.")
+    morris_trajectories: int = spec(2, 1000, doc="Morris trajectories (r).")
+    morris_levels: int = spec(2, 20, doc="Levels of the Morris grid.")
+    sobol_base_samples: int = spec(8, 65536, doc="Saltelli base samples N (a power of 2).")
+    sobol_top: int = spec(2, 100, doc="Factors, ranked by Morris, that the Sobol analysis takes.")
+    seed: int = spec(0, 2**32 - 1, doc="Seed of the designs and of the bootstrap intervals.")
+
+    def __post_init__(self) -> None:
+        n = self.sobol_base_samples
+        if n & (n - 1):
+            raise ConfigError("sobol_base_samples", f"must be a power of 2, got {n}")
+
+
+@dataclass(frozen=True)
+class RobustnessSpec:
+    """Design of the robustness analysis."""
+
+    worlds: int = spec(2, 100_000, doc="Sampled worlds.")
+    interventions: tuple[str, ...] = spec(doc="Interventions run in every world.")
+    layer_width: float = spec(0, 1, doc="Half-width of a starting layer strength's range in these worlds.")
+    seed: int = spec(0, 2**32 - 1, doc="Seed of the design and of the worlds' runs.")
+    tree_depth: int = spec(1, 6, doc="Depth of the scenario-discovery tree.")
+    tree_min_leaf: int = spec(1, 10_000, doc="Fewest worlds in a leaf of the tree.")
+
+
+@dataclass(frozen=True)
+class UncertaintySpec:
+    """Which inputs are uncertain and how the analyses sample them."""
+
+    width: float = spec(0, 1, doc="Relative half-width of a parameter's range.")
+    zero_default: float = spec(
+        0, 1, doc="Range of a zero-default parameter, as a share of its largest value."
+    )
+    layer_width: float = spec(0, 1, doc="Half-width of a starting layer strength's range.")
+    org: str = spec(doc="Organisation preset analysed.")
+    seed: int = spec(0, 2**32 - 1, doc="Run seed of the sensitivity analysis.")
+    sensitivity: SensitivitySpec = spec(doc="Morris and Sobol designs.")
+    robustness: RobustnessSpec = spec(doc="Robustness design.")
+    narrow: dict[str, float] = spec(default={}, doc="Parameters with their own relative half-width.")
+    excluded: dict[str, str] = spec(default={}, doc="Parameters that are not uncertain, with the reason.")
+
+    def __post_init__(self) -> None:
+        names = {f.name for f in dataclasses.fields(Params)}
+        for group in ("narrow", "excluded"):
+            for name in getattr(self, group):
+                if name not in names:
+                    raise ConfigError(f"{group}.{name}", "not a parameter of sim.params.Params")
+        for name, width in self.narrow.items():
+            if not 0 <= width <= 1:
+                raise ConfigError(f"narrow.{name}", f"must be a number from 0 to 1, got {width}")
+        ints = [f.name for f in dataclasses.fields(Params) if f.type in (int, "int")]
+        missing = [name for name in ints if name not in self.excluded]
+        if missing:
+            raise ConfigError(f"excluded.{missing[0]}", "integer parameters must be excluded, with a reason")
+
+
+def load_spec(path: Path | str = SPEC_PATH) -> UncertaintySpec:
+    """Read and validate the uncertainty spec.
+
+    Raises:
+        ConfigError: A key, type or value is not allowed.
+    """
+    return build(UncertaintySpec, yaml.safe_load(Path(path).read_text()))
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain input: a parameter or (prefixed ``layer_``) a starting layer strength.
+
+    Attributes:
+        name: Parameter name, or ``layer_<layer>``.
+        low: Smallest value sampled.
+        high: Largest value sampled.
+        default: Value in the calibrated model.
+    """
+
+    name: str
+    low: float
+    high: float
+    default: float
+
+
+def factors(spec_: UncertaintySpec, base: Config) -> list[Factor]:
+    """Every uncertain input with its range, parameters first (in ``Params`` order), then layers."""
+    out = []
+    for f in dataclasses.fields(Params):
+        if f.name in spec_.excluded:
+            continue
+        default = float(getattr(base.params, f.name))
+        lo, hi = f.metadata["lo"], f.metadata["hi"]
+        if default == 0:
+            low, high = 0.0, spec_.zero_default * hi
+        else:
+            width = spec_.narrow.get(f.name, spec_.width)
+            low, high = max(default * (1 - width), lo), min(default * (1 + width), hi)
+        out.append(Factor(f.name, low, high, default))
+    for layer in LAYER_NAMES:
+        default = float(getattr(base.org.layers, layer))
+        low = max(default - spec_.layer_width, 0.0)
+        high = min(default + spec_.layer_width, 1.0)
+        out.append(Factor(LAYER_PREFIX + layer, low, high, default))
+    return out
+
+
+def problem(chosen: list[Factor]) -> dict:
+    """Return the SALib problem of the factors."""
+    return {
+        "num_vars": len(chosen),
+        "names": [f.name for f in chosen],
+        "bounds": [[f.low, f.high] for f in chosen],
+    }
+
+
+def base_config(spec_: UncertaintySpec, intervention: str = "none") -> Config:
+    """Return the analysed organisation's configuration for an intervention, without per-team records."""
+    return load_config([f"org={spec_.org}", f"intervention={intervention}", "record.team_every=0"])
+
+
+def world(base: Config, chosen: list[Factor], values: np.ndarray, seed: int) -> Config:
+    """Return a world: ``base`` with the factors set to ``values`` and its own seed.
+
+    Values are clipped to each factor's range first, because floating-point
+    arithmetic in samplers can land a hair outside it.
+    """
+    params, layers = {}, {}
+    for f, v in zip(chosen, values, strict=True):
+        v = float(min(max(v, f.low), f.high))
+        if f.name.startswith(LAYER_PREFIX):
+            layers[f.name.removeprefix(LAYER_PREFIX)] = v
+        else:
+            params[f.name] = v
+    org = dataclasses.replace(base.org, layers=dataclasses.replace(base.org.layers, **layers))
+    return dataclasses.replace(
+        base, params=dataclasses.replace(base.params, **params), org=org, seed=int(seed)
+    )

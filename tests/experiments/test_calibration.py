@@ -1,0 +1,113 @@
+"""Measuring a population against the DORA envelopes, and the machinery of the fit."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments import calibration, population
+from sim.config import load_config
+from sim.schema import ConfigError, build
+
+# One organisation per cluster, each key at a level of its cluster (sim.metrics cut points).
+KEYS = pd.DataFrame(
+    {
+        "deploys_per_week": [0.1, 0.5, 2.0, 20.0],
+        "lead_time_days": [60.0, 14.0, 3.0, 0.5],
+        "time_to_restore_hours": [300.0, 50.0, 5.0, 0.5],
+        "change_failure_rate": [0.5, 0.25, 0.15, 0.05],
+    }
+)
+
+
+def test_measures_of_a_known_population():
+    m = calibration.measure(KEYS)
+    assert [m[f"share_{c}"] for c in ("low", "medium", "high", "elite")] == [0.25] * 4
+    assert m["ratio_deploys"] == pytest.approx(200)
+    assert m["ratio_lead_time"] == pytest.approx(120)
+    assert m["ratio_restore"] == pytest.approx(600)
+    assert m["ratio_change_failure"] == pytest.approx(10)
+    assert m["change_failure_elite"] == 0.05 and m["change_failure_low"] == 0.5
+    assert m["speed_stability_rho"] == pytest.approx(1.0)
+
+
+def test_an_empty_cluster_gives_no_ratio():
+    m = calibration.measure(KEYS.iloc[1:])
+    assert m["share_low"] == 0 and math.isnan(m["ratio_deploys"]) and math.isnan(m["change_failure_low"])
+    assert calibration.distance(m["ratio_deploys"], (50, 1000)) == math.inf
+
+
+def test_ward_clusters_find_and_rank_separated_groups():
+    rng = np.random.default_rng(0)
+    frame = pd.concat([KEYS * np.exp(rng.normal(0, 0.05, KEYS.shape)) for _ in range(10)], ignore_index=True)
+    frame["change_failure_rate"] = frame["change_failure_rate"].clip(upper=0.9)
+    assert (calibration.ward_clusters(frame) == np.tile([0, 1, 2, 3], 10)).all()
+
+
+def test_distance_misses_score_and_margin():
+    assert calibration.distance(5, (1, 10)) == 0
+    assert calibration.distance(20, (1, 10)) == pytest.approx(math.log(2))
+    assert calibration.distance(0.5, (1, 10)) == pytest.approx(math.log(2))
+    targets = {"share_low": (0.07, 0.25), "ratio_deploys": (50, 1000)}
+    central = {"share_low": 0.13, "ratio_deploys": 220}
+    edge = {"share_low": 0.24, "ratio_deploys": 60}
+    outside = {"share_low": 0.4, "ratio_deploys": 200}
+    assert calibration.misses(central, targets) == []
+    assert calibration.misses(outside, targets) == ["share_low = 0.4 (envelope 0.07-0.25)"]
+    assert calibration.score(central, targets) == calibration.score(edge, targets) == 0
+    assert calibration.score(outside, targets) == pytest.approx(math.log(0.4 / 0.25) ** 2)
+    assert calibration.margin(central, targets) < calibration.margin(edge, targets)
+
+
+def test_candidates_start_from_the_current_values_and_stay_in_their_box():
+    spec = calibration.load_spec()
+    current = load_config(["intervention=none"]).params
+    pop = population.load_spec()
+    now = {n: float(getattr(current, n)) for n in spec.fit.parameters} | {
+        n: float(getattr(pop, n)) for n in spec.fit.population_parameters
+    }
+    bounds = {**spec.fit.parameters, **spec.fit.population_parameters}
+    for stage in spec.fit.stages:
+        table = calibration.candidates(spec.fit, stage, current, pop)
+        assert len(table) == stage.candidates + 1
+        assert table.iloc[0].to_dict() == now
+        varied = list(stage.parameters) or spec.fit.names
+        for name, (lo, hi) in bounds.items():
+            values = table[name].iloc[1:]
+            if name not in varied:
+                assert (values == now[name]).all(), name
+                continue
+            half = stage.width * (hi - lo)
+            low, high = max(lo, now[name] - half), min(hi, now[name] + half)
+            slack = 0.05 * abs(high)  # rounding to significant digits
+            assert values.between(low - slack, high + slack).all(), name
+            assert values.nunique() > 1, name
+
+
+def test_an_unknown_stage_is_named():
+    with pytest.raises(ConfigError, match="unknown stage 'nope'"):
+        calibration.load_spec().fit.stage("nope")
+
+
+def test_write_params_keeps_comments_and_order(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("# head\ncfr_min: 0.04\n# quality\ncfr_max: 0.62\nother: 1\n")
+    calibration.write_params({"cfr_max": 0.5, "cfr_min": 0.06}, path)
+    assert path.read_text() == "# head\ncfr_min: 0.06\n# quality\ncfr_max: 0.5\nother: 1\n"
+    with pytest.raises(ValueError, match="nope"):
+        calibration.write_params({"nope": 1.0}, path)
+
+
+def test_the_spec_refuses_unknown_measures_and_parameters():
+    data = yaml.safe_load(calibration.SPEC_PATH.read_text())
+    with pytest.raises(ConfigError, match="unknown measure"):
+        build(calibration.CalibrationSpec, {**data, "targets": {"share_best": [0, 1]}})
+    bad_fit = {**data["fit"], "parameters": {"no_such": [0, 1]}}
+    with pytest.raises(ConfigError) as err:
+        build(calibration.CalibrationSpec, {**data, "fit": bad_fit})
+    assert err.value.field == "fit.parameters.no_such"
+    reversed_fit = {**data["fit"], "parameters": {"cfr_min": [0.08, 0.03]}}
+    with pytest.raises(ConfigError, match="low <= high"):
+        build(calibration.CalibrationSpec, {**data, "fit": reversed_fit})
