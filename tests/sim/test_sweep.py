@@ -305,12 +305,14 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(hook, tmp_path):
 
 
 def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path):
-    args = ("--multirun", "seed=0,1,2,3", f"weeks={WEEKS}", "hydra.sweep.dir=s", "hydra.launcher.n_jobs=2")
+    # Eight runs of 1.5 s on 2 workers, one run per chunk: when the first finishes, at
+    # least 4.5 s of work is left for the interrupt to cut short, however fast the machine.
+    args = ("--multirun", "seed=range(0,8)", f"weeks={WEEKS}", "hydra.sweep.dir=s", "hydra.launcher.n_jobs=2")
     sweep_dir = tmp_path / "s"
     proc = subprocess.Popen(
         [*ORGSTACK, *args],
         cwd=tmp_path,
-        env=_env(hook, ORGSTACK_TEST_SLEEP="0.6"),
+        env=_env(hook, ORGSTACK_TEST_SLEEP="1.5"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -329,7 +331,7 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path
     assert proc.returncode == 130, err
     assert "sweep interrupted" in err and "hydra.sweep.dir=s" in err
     finished = {p.parent.name: p.stat().st_mtime_ns for p in sweep_dir.glob("*/run.json")}
-    assert 1 <= len(finished) < 4, finished
+    assert 1 <= len(finished) < 8, finished
     assert not (sweep_dir / "results.parquet").exists()
 
     # What is there can be collected: the finished runs only.
@@ -338,12 +340,12 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path
 
     again = orgstack(tmp_path, *args[:-1], "hydra.launcher.n_jobs=1")  # workers do not name runs
     assert again.returncode == 0, again.stderr
-    assert f"sweep: 4 runs into s; {len(finished)} skipped, already finished" in again.stderr
-    assert "4 ok, 0 failed" in again.stdout
+    assert f"sweep: 8 runs into s; {len(finished)} skipped, already finished" in again.stderr
+    assert "8 ok, 0 failed" in again.stdout
     for name, mtime in finished.items():  # not run again
         assert (sweep_dir / name / "run.json").stat().st_mtime_ns == mtime
     results = read(sweep_dir / "results.parquet")
-    assert sorted(results["seed"].unique()) == [0, 1, 2, 3] and len(results) == 4 * WEEKS
+    assert sorted(results["seed"].unique()) == list(range(8)) and len(results) == 8 * WEEKS
 
 
 # --- in process -----------------------------------------------------------------------
