@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from joblib import cpu_count
 
 from experiments import calibration, population, robustness, sensitivity, uncertainty
-from experiments.headline import default_workers
 from experiments.report import Report, Table, colours, fmt, new_figure
 from experiments.worlds import DORA_KEYS, run_all
 from sim.config import CONFIG_DIR
@@ -545,7 +545,7 @@ def validate(sizes: Sizes = Sizes(), workers: int | None = None, out: Path = ROO
     meta = {
         "runs": 2 * pop.size + sens.runs + len(rob.winner) * len(unc.robustness.interventions),
         "seconds": round(time.monotonic() - start, 1),
-        "workers": workers or default_workers(),
+        "workers": workers or cpu_count(),
         "sizes": dataclasses.asdict(sizes),
     }
     report = build_report(pop_result, cal, unc, sens, rob, published, meta)

@@ -16,10 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, cpu_count, delayed
 from tqdm import tqdm
 
-from experiments.headline import default_workers
 from sim.api import run_config
 from sim.params import Config, Record
 
@@ -101,7 +100,7 @@ def run_all(
     Raises:
         ValueError: ``workers`` is less than 1.
     """
-    workers = default_workers() if workers is None else workers
+    workers = cpu_count() if workers is None else workers
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     tty = sys.stderr.isatty()
