@@ -365,15 +365,16 @@ def _template(first: pa.Table | None, columns: list[_Column], metrics: list[str]
 def _run_table(weekly: pa.Table, run: Run, columns: list[_Column], schema: pa.Schema) -> pa.Table:
     n = weekly.num_rows
     constants = {"run": run.name, **{col.name: col.values.get(run.name) for col in columns}}
+    present = dict(zip(weekly.column_names, weekly.columns, strict=True))
     arrays = []
     for field in schema:
         if field.name in constants:
             arrays.append(pa.repeat(pa.scalar(constants[field.name], type=field.type), n))
             continue
-        if field.name not in weekly.column_names:
+        if field.name not in present:
             arrays.append(pa.nulls(n, field.type))
             continue
-        array = weekly.column(field.name)
+        array = present[field.name]
         arrays.append(array if array.type == field.type else array.cast(field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
