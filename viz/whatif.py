@@ -230,7 +230,7 @@ def WhatIf() -> None:
             if not task.is_current():
                 raise solara.util.CancelledError()
             # Each update re-renders the progress bar; a few steps are enough to show it moving.
-            if share == 1 or 100 * share >= (task.progress or 0) + 5:
+            if share == 1 or 100 * share >= (task.progress or 0) + 20:
                 task.progress = 100 * share
 
         outcome = run_what_if(scenario, plan_a.value, plan_b.value, progress)
