@@ -2,8 +2,8 @@
 
 The validation (population, sensitivity, robustness) runs thousands of worlds:
 each is a validated :class:`sim.params.Config` with its own seed, built in the
-parent and run in a joblib worker through :func:`sim.api.run_config`. A worker
-returns a small :class:`Outcome` rather than the weekly frame, so that moving
+parent and run in joblib workers in batches (:func:`sim.api.run_configs`). A worker
+returns small :class:`Outcome` objects rather than the weekly frames, so that moving
 results between processes costs little. Seeds belong to the configurations, never
 to the workers, and joblib returns results in task order, so the results are
 identical whatever the number of workers.
@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 from joblib import Parallel, cpu_count, delayed
 from tqdm import tqdm
 
-from sim.api import run_config
+from sim.api import chunks, run_configs
 from sim.params import Config, Record
 
 
@@ -61,17 +62,17 @@ def lean(config: Config) -> Config:
     return replace(config, record=Record(team_every=0))
 
 
-def run_outcome(config: Config, window: int = 52) -> Outcome:
-    """Run one configuration and summarise it.
+def outcome(config: Config, weekly: pd.DataFrame, window: int = 52) -> Outcome:
+    """Summarise one run's weekly frame.
 
     Args:
         config: The run's configuration (seed included).
+        weekly: The run's weekly metrics.
         window: Weeks at the end of the horizon over which the DORA keys are averaged.
 
     Returns:
         The run's outcome.
     """
-    weekly = run_config(config).weekly
     final = weekly.iloc[-window:]
     start_people = config.org.teams * config.org.team_size
     return Outcome(
@@ -83,16 +84,25 @@ def run_outcome(config: Config, window: int = 52) -> Outcome:
     )
 
 
+def _outcomes(configs: Sequence[Config], window: int) -> list[Outcome]:
+    """Run configurations in batches (in a worker) and return only their outcomes."""
+    return [outcome(c, r.weekly, window) for c, r in zip(configs, run_configs(configs), strict=True)]
+
+
 def run_all(
     configs: Sequence[Config], label: str, workers: int | None = None, window: int = 52
 ) -> list[Outcome]:
     """Run every configuration, in parallel, with a progress bar on stderr.
 
+    The runs are cut into chunks as :func:`sim.api.chunks` does for
+    :func:`sim.api.run_configs` (those that can share a model side by side), and
+    each worker returns only the chunk's outcomes.
+
     Args:
         configs: The runs, each with its own seed.
         label: Name shown on the progress bar.
         workers: Parallel processes; ``None`` means one per CPU, 1 runs in this process.
-        window: Weeks over which the DORA keys are averaged (see :func:`run_outcome`).
+        window: Weeks over which the DORA keys are averaged (see :func:`outcome`).
 
     Returns:
         One outcome per configuration, in the order given; identical whatever ``workers`` is.
@@ -106,10 +116,12 @@ def run_all(
     tty = sys.stderr.isatty()
     # Away from a terminal (make in a log, CI) one line every 10 s instead of a redrawn bar.
     bar = tqdm(total=len(configs), desc=label, unit="run", mininterval=0.5 if tty else 10.0, ascii=not tty)
-    jobs = (delayed(run_outcome)(lean(config), window) for config in configs)
-    outcomes = []
-    with bar, Parallel(n_jobs=min(workers, max(len(configs), 1)), return_as="generator") as parallel:
-        for outcome in parallel(jobs):
-            outcomes.append(outcome)
-            bar.update()
+    parts = chunks(configs, workers)
+    jobs = (delayed(_outcomes)([lean(configs[i]) for i in part], window) for part in parts)
+    outcomes: list[Outcome | None] = [None] * len(configs)
+    with bar, Parallel(n_jobs=min(workers, max(len(parts), 1)), return_as="generator") as parallel:
+        for part, done in zip(parts, parallel(jobs), strict=True):
+            for i, result in zip(part, done, strict=True):
+                outcomes[i] = result
+            bar.update(len(part))
     return outcomes

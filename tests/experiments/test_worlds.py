@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 
 from experiments import population
-from experiments.worlds import run_all, run_outcome
+from experiments.worlds import outcome, run_all
 from sim.api import run_config
 
 
@@ -17,8 +17,9 @@ def _configs(n: int = 4, weeks: int = 30):
 def test_an_outcome_summarises_its_run():
     config = _configs(1)[0]
     weekly = run_config(config).weekly
-    out = run_outcome(config, window=10)
+    out = outcome(config, weekly, window=10)
     assert out.value == weekly["value"].sum()
+    assert run_all([config], "test", workers=1, window=10)[0].value == out.value
     assert out.deploys_per_week == weekly["deploys_per_week"].iloc[-10:].mean()
     assert out.attrition == weekly["attrition"].sum() / (config.org.teams * config.org.team_size)
     assert np.allclose(out.cumulative_value[-1], out.value, rtol=1e-5)
