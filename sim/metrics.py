@@ -171,7 +171,6 @@ _RAW: tuple[str, ...] = (
     "platform_people",
     "enabling_people",
 )
-_AT = {name: i for i, name in enumerate(_RAW)}
 
 
 class Recorder:
