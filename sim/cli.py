@@ -312,7 +312,7 @@ def record_job(
     config: Config | None = None,
     result: RunResult | None = None,
     error: BaseException | None = None,
-) -> None:
+) -> bool:
     """Write a sweep job's files: its outputs and ``run.json``, or its traceback and a failed ``run.json``.
 
     Args:
@@ -322,6 +322,9 @@ def record_job(
         config: The job's configuration, when it ran.
         result: The job's result, when it ran.
         error: Why the job failed, when it did.
+
+    Returns:
+        Whether the job finished ``ok``.
     """
     for stale in (sweep.RUN_FILE, sweep.TRACEBACK_FILE):
         (out / stale).unlink(missing_ok=True)
@@ -332,11 +335,12 @@ def record_job(
             error = err
     if error is None:
         sweep.write_run(out, status=sweep.OK, error=None, overrides=overrides, seconds=seconds)
-        return
+        return True
     (out / sweep.TRACEBACK_FILE).write_text("".join(traceback.format_exception(error)), encoding="utf-8")
     sweep.write_run(
         out, status=sweep.FAILED, error=sweep.one_line(error), overrides=overrides, seconds=seconds
     )
+    return False
 
 
 def _show(path: Path) -> str:

@@ -9,6 +9,7 @@ naming the field and what is allowed.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import threading
@@ -20,6 +21,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import OverrideType
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -106,10 +109,80 @@ def _plain(cfg: Any) -> dict[str, Any]:
 _cached = functools.lru_cache(maxsize=256)(_build)
 
 
+@functools.cache
+def override_parser() -> OverridesParser:
+    """Hydra's parser of override lines (building it takes a few milliseconds)."""
+    return OverridesParser.create()
+
+
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
-    """Compose ``configs/`` with Hydra overrides into plain data (no validation)."""
+    """Compose ``configs/`` with Hydra overrides into plain data (no validation).
+
+    Hydra composes the presets the overrides choose, then sets the plain values
+    (``org.layers.culture=0.4``, ``weeks=52``). The first part is cached, so
+    configurations that differ only in such values (the app's sliders, a sweep
+    over a parameter) compose in about a millisecond instead of Hydra's 50-150 ms.
+    Whatever the shortcut does not cover (a key it cannot find, a list or
+    mapping value, an interpolation, an error) goes through Hydra in full.
+    """
     _check_choices(overrides)
+    split = _split_values(overrides)
+    if split is not None:
+        choices, values = split
+        try:
+            data = copy.deepcopy(_composed_choices(choices))
+        except ConfigError:
+            data = None
+        if data is not None and all(_set_existing(data, key, value) for key, value in values):
+            return data
     return _plain(compose_config(overrides))
+
+
+def _split_values(overrides: Sequence[str]) -> tuple[tuple[str, ...], list[tuple[str, Any]]] | None:
+    """Split overrides into those Hydra must compose and plain scalar values of existing keys.
+
+    Returns:
+        ``None`` when an override cannot be parsed (Hydra will say why).
+    """
+    try:
+        parsed = override_parser().parse_overrides(list(overrides))
+    except HydraException:
+        return None
+    choices, values = [], []
+    for line, override in zip(overrides, parsed, strict=True):
+        key, value = override.key_or_group, override.value()
+        plain = (
+            override.type is OverrideType.CHANGE
+            and override.package is None
+            and not override.is_sweep_override()
+            and key not in (*GROUPS, "plan")
+            and key.partition(".")[0] != "hydra"
+            and "/" not in key
+            and isinstance(value, int | float | str | bool | None)
+            and not (isinstance(value, str) and "${" in value)
+        )
+        if plain:
+            values.append((key, value))
+        else:
+            choices.append(line)
+    return tuple(choices), values
+
+
+@functools.lru_cache(maxsize=64)
+def _composed_choices(choices: tuple[str, ...]) -> dict[str, Any]:
+    return _plain(compose_config(choices))
+
+
+def _set_existing(data: dict[str, Any], key: str, value: Any) -> bool:
+    """Set a dotted key to a scalar where it already holds a scalar; tell whether it did."""
+    *path, leaf = key.split(".")
+    node: Any = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or leaf not in node or isinstance(node[leaf], dict | list):
+        return False
+    node[leaf] = value
+    return True
 
 
 def compose_config(overrides: Sequence[str], with_hydra: bool = False) -> Any:

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 from joblib import Parallel, cpu_count, delayed
@@ -50,39 +51,57 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         out = Path(sweep_dir) / name
         if sweep.is_finished(out, overrides):
             continue
-        # Hydra's record of a job's overrides, which also marks the directory as a run
-        # until its run.json is written (an interrupted run shows as incomplete).
-        (out / ".hydra").mkdir(parents=True, exist_ok=True)
-        (out / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)), encoding="utf-8")
         try:
             config = load_config(overrides)
         except ConfigError as err:
+            _open_job(out, overrides)
             record_job(out, overrides, seconds=0.0, error=err)
             continue
         pending.append((out, list(overrides), config))
     if not pending:
         return
     parts = chunks([config for _, _, config in pending], workers=cpu_count() if n_jobs < 0 else n_jobs)
-    Parallel(n_jobs=n_jobs)(delayed(run_chunk)([pending[i] for i in part]) for part in parts)
+    for read in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(run_chunk)([pending[i] for i in part]) for part in parts
+    ):
+        sweep.remember(read)
 
 
-def run_chunk(chunk: Sequence[Job]) -> None:
+def _open_job(out: Path, overrides: Sequence[str]) -> None:
+    """Write Hydra's record of a job's overrides, as a per-job launcher does when the job starts.
+
+    It also marks the directory as a run until its ``run.json`` is written, so
+    an interrupted run shows as incomplete.
+    """
+    (out / ".hydra").mkdir(parents=True, exist_ok=True)
+    (out / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)), encoding="utf-8")
+
+
+def run_chunk(chunk: Sequence[Job]) -> list[tuple[Path, tuple[int, int], Any]]:
     """Simulate a chunk of jobs together and write each one's files.
 
     When the batch raises, its runs are simulated one by one, so that only the
     run at fault is recorded as failed.
+
+    Returns:
+        The finished runs' weekly metrics as read back from their files
+        (:func:`sim.sweep.read_metrics`), so that collecting the sweep in the
+        parent need not read them again.
     """
     start = time.perf_counter()
+    for out, overrides, _ in chunk:
+        _open_job(out, overrides)
     try:
         results = run_configs([config for _, _, config in chunk])
     except Exception as err:  # noqa: BLE001 - a run that raises is recorded, not raised
         if len(chunk) > 1:
-            for job in chunk:
-                run_chunk([job])
-            return
+            return [read for job in chunk for read in run_chunk([job])]
         out, overrides, _ = chunk[0]
         record_job(out, overrides, seconds=time.perf_counter() - start, error=err)
-        return
+        return []
     seconds = (time.perf_counter() - start) / len(chunk)
+    read = []
     for (out, overrides, config), result in zip(chunk, results, strict=True):
-        record_job(out, overrides, seconds=seconds, config=config, result=result)
+        if record_job(out, overrides, seconds=seconds, config=config, result=result):
+            read.append(sweep.read_metrics(out))
+    return read

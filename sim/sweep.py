@@ -55,6 +55,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
+from sim.config import override_parser
+
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.parquet"
 TEAMS_FILE = "teams.parquet"
@@ -72,15 +74,16 @@ ROWS_PER_GROUP = 100_000  # rows buffered before collect() writes a row group
 ERROR_CHARS = 500  # an error in run.json is one line of at most this many characters
 LISTED_FAILURES = 20  # failures listed one per line in a sweep's report
 
+# Weekly tables the launcher's workers read back after writing them, by metrics file, with the
+# file's (mtime_ns, size) then: collect() uses each once instead of reading the file again in
+# the parent, the one part of a sweep that does not run in parallel. At most READ_AHEAD are
+# kept (~45 kB each for 156 weeks); beyond that collect() reads the files.
+READ_AHEAD = 4096
+_read_ahead: dict[str, tuple[tuple[int, int], pa.Table]] = {}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+,-]")
 
 
 # --- job directories ---------------------------------------------------------------------
-
-
-@functools.cache
-def _parser() -> OverridesParser:
-    return OverridesParser.create()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -92,7 +95,7 @@ def split_override(line: str) -> tuple[str, Any]:
     ``0.5`` a float, ``[a,b]`` a list, ``none`` a string, ``null`` None.
     """
     try:
-        (override,) = _parser().parse_overrides([line])
+        (override,) = override_parser().parse_overrides([line])
     except HydraException:
         key, _, value = line.partition("=")
         return key.lstrip("+~"), value
@@ -333,11 +336,42 @@ def _override_columns(runs: Sequence[Run], reserved: set[str]) -> list[_Column]:
     return columns
 
 
-def _read_weekly(sweep_dir: Path, run: Run) -> pa.Table:
-    """Read a run's weekly metrics as an Arrow table with a ``week`` column."""
+def read_metrics(job_dir: Path) -> tuple[Path, tuple[int, int], pa.Table]:
+    """Read a job's ``metrics.parquet``: its path, its (mtime_ns, size) and its table.
+
+    A launcher's worker calls this after writing the file and hands the result
+    to :func:`remember`, so that :func:`collect` need not read it again.
+    """
+    path = Path(job_dir) / METRICS_FILE
+    stat = os.stat(path)
     # One file, read directly: no dataset discovery (a directory named key=value, from a
     # custom subdir, would become a column) and no thread pool for a few kB.
-    table = pq.ParquetFile(sweep_dir / run.name / METRICS_FILE).read(use_threads=False)
+    return path, (stat.st_mtime_ns, stat.st_size), pq.ParquetFile(path).read(use_threads=False)
+
+
+def remember(read: Sequence[tuple[Path, tuple[int, int], pa.Table]]) -> None:
+    """Keep tables from :func:`read_metrics` for the next :func:`collect` in this process."""
+    for path, stamp, table in read:
+        if len(_read_ahead) >= READ_AHEAD:
+            return
+        _read_ahead[os.path.abspath(path)] = (stamp, table)
+
+
+def _recall(path: Path) -> pa.Table | None:
+    """Take a remembered table of this metrics file, if the file has not changed since."""
+    kept = _read_ahead.pop(os.path.abspath(path), None)
+    if kept is None:
+        return None
+    stat = os.stat(path)
+    return kept[1] if kept[0] == (stat.st_mtime_ns, stat.st_size) else None
+
+
+def _read_weekly(sweep_dir: Path, run: Run) -> pa.Table:
+    """Read a run's weekly metrics as an Arrow table with a ``week`` column."""
+    path = sweep_dir / run.name / METRICS_FILE
+    table = _recall(path)
+    if table is None:
+        table = read_metrics(path.parent)[2]
     if "week" in table.column_names:
         return table
     # pandas keeps a RangeIndex (week 1..n) as metadata, not as a column.
@@ -382,6 +416,7 @@ def _run_table(weekly: pa.Table, run: Run, columns: list[_Column], schema: pa.Sc
 def _write_results(sweep_dir: Path, runs: list[Run], rows_per_group: int) -> Path:
     path = sweep_dir / RESULTS_FILE
     first = _read_weekly(sweep_dir, runs[0]) if runs else None
+    read_first = runs[0] if runs else None
     metrics = [c for c in first.column_names if c != "week"] if first is not None else []
     columns = _override_columns(runs, reserved={"run", "week", *metrics})
 
@@ -399,7 +434,8 @@ def _write_results(sweep_dir: Path, runs: list[Run], rows_per_group: int) -> Pat
             buffer: list[pa.Table] = []
             rows = 0
             for run in runs:
-                table = _run_table(_read_weekly(sweep_dir, run), run, columns, schema)
+                weekly = first if run is read_first else _read_weekly(sweep_dir, run)
+                table = _run_table(weekly, run, columns, schema)
                 buffer.append(table)
                 rows += table.num_rows
                 if rows >= rows_per_group:

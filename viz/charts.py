@@ -8,6 +8,7 @@ metric grid is spaced by hand: constrained layout doubled its drawing time
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 
@@ -19,6 +20,14 @@ from viz.scenario import LAYER_GROUPS, METRICS, Outcome, band
 
 COLOURS = {"A": "#d95f02", "B": "#1b9e77"}
 STRENGTH_CMAP = colormaps["RdYlGn"]
+DPI = 80  # enough for a screen; drawing time grows with the square of it
+
+
+def png(figure: Figure, dpi: int = DPI) -> bytes:
+    """Draw a figure to PNG bytes."""
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=dpi)
+    return out.getvalue()
 
 
 def metrics_figure(

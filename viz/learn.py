@@ -8,7 +8,7 @@ from solara.lab import use_task
 from viz.charts import metrics_figure
 from viz.lessons import LESSONS, Lesson
 from viz.scenario import Outcome, crossover_week, run_what_if
-from viz.widgets import Markdown, show_status
+from viz.widgets import Chart, Markdown, show_status
 
 
 @solara.component
@@ -46,12 +46,7 @@ def LessonView(lesson: Lesson) -> None:
             "" if guess is None else (" You were right." if guess == right else f" You answered: {guess}.")
         )
         solara.Success(f"Answer: {right}.{verdict} {why}")
-        solara.FigureMatplotlib(
-            metrics_figure(outcome, labels, crossover_week(outcome), lesson.metrics),
-            dependencies=[outcome],
-            format="png",
-            dpi=80,
-        )
+        Chart(lambda: metrics_figure(outcome, labels, crossover_week(outcome), lesson.metrics), [outcome])
 
 
 @solara.component

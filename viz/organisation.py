@@ -7,7 +7,7 @@ from solara.lab import use_task
 
 from viz.network import TEAM_METRICS, OrgRun, network_figure, simulate_org, team_history_figure
 from viz.scenario import interventions, presets
-from viz.widgets import Markdown, show_status
+from viz.widgets import Chart, Markdown, show_status
 
 # A run keeps every team's values every week; beyond this size the page would hold too much.
 MAX_TEAMS = 2000
@@ -20,19 +20,17 @@ def OrgView(run: OrgRun) -> None:
     week, set_week = solara.use_state(run.weeks)
     team, set_team = solara.use_state(0)
     week, team = min(week, run.weeks), min(max(team, 0), int(run.teams["team"].max()))
-    network = solara.use_memo(lambda: network_figure(run, metric, week, team), [run, metric, week, team])
-    history = solara.use_memo(lambda: team_history_figure(run, team, metric, week), [run, metric, week, team])
     at_week = run.teams[(run.teams["week"] == week) & (run.teams["team"] == team)].iloc[0]
     with solara.Columns([1, 1, 1]):
         solara.Select("Colour by", values=list(TEAM_METRICS), value=metric, on_value=set_metric)
         solara.SliderInt(f"Week {week}", value=week, min=1, max=run.weeks, on_value=set_week)
         solara.InputInt("Team", value=team, on_value=set_team, continuous_update=True)
-    solara.FigureMatplotlib(network, dependencies=[run, metric, week, team], format="png", dpi=80)
+    Chart(lambda: network_figure(run, metric, week, team), [run, metric, week, team])
     Markdown(
         f"**Team {team}** serves business unit {int(at_week['business_unit'])}; at week {week} its "
         f"{metric} is **{at_week[metric]:.3g}** ({at_week['people']:.0f} people)."
     )
-    solara.FigureMatplotlib(history, dependencies=[run, metric, week, team], format="png", dpi=80)
+    Chart(lambda: team_history_figure(run, team, metric, week), [run, metric, week, team])
 
 
 @solara.component

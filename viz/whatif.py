@@ -28,7 +28,7 @@ from viz.scenario import (
     run_what_if,
     shocks,
 )
-from viz.widgets import Markdown, show_status
+from viz.widgets import Chart, Markdown, show_status
 
 DEFAULT_A = Plan((Step("execution_push"),))
 DEFAULT_B = Plan((Step("foundations_first"),))
@@ -157,18 +157,18 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
     crossover = solara.use_memo(lambda: crossover_week(outcome), [outcome])
     summary = solara.use_memo(lambda: headline(outcome, labels), [outcome])
     table = solara.use_memo(lambda: differences_markdown(outcome), [outcome])
-    figure = solara.use_memo(lambda: metrics_figure(outcome, labels, crossover), [outcome])
-    stacks = solara.use_memo(
-        lambda: layer_stack_figure({"A": layers_at(outcome.a, week), "B": layers_at(outcome.b, week)}, week),
-        [outcome, week],
-    )
     solara.Success(summary)
     solara.Text(
         f"Simulated {2 * outcome.a.index.get_level_values('seed').nunique()} runs in {seconds:.1f} s."
     )
     with solara.Columns([1, 2]):
         with solara.Column():
-            solara.FigureMatplotlib(stacks, dependencies=[outcome, week], format="png", dpi=80)
+            Chart(
+                lambda: layer_stack_figure(
+                    {"A": layers_at(outcome.a, week), "B": layers_at(outcome.b, week)}, week
+                ),
+                [outcome, week],
+            )
             with solara.Row(style={"align-items": "center"}):
                 # ipywidgets' Play runs its clock in the browser, so animating costs no server loop.
                 w.Play(value=week, min=1, max=outcome.weeks, step=1, interval=150, on_value=set_week)
@@ -179,7 +179,7 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
                 "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "
                 "last 12 weeks; means over seeds."
             )
-    solara.FigureMatplotlib(figure, dependencies=[outcome], format="png", dpi=80)
+    Chart(lambda: metrics_figure(outcome, labels, crossover), [outcome])
 
 
 @solara.component

@@ -1,12 +1,18 @@
-"""Small pieces the pages share: Markdown text and the state of a background computation."""
+"""Small pieces the pages share: Markdown text, charts drawn off the page's thread, task status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import reacton.ipywidgets as w
 import solara
 from markdown_it import MarkdownIt
-from solara.lab import Task
+from matplotlib.figure import Figure
+from solara.lab import Task, use_task
 
 from sim import ConfigError
+from viz.charts import png
 
 # CommonMark with tables. solara.Markdown would also load KaTeX and Mermaid from the asset
 # CDN in the browser, which solara-assets does not ship (KaTeX) and the text never needs.
@@ -20,6 +26,32 @@ def Markdown(text: str) -> solara.Element:
         unsafe_innerHTML=_MARKDOWN.render(text),
         classes=["solara-markdown", "rendered_html", "jp-RenderedHTMLCommon"],
     )
+
+
+@solara.component
+def Chart(
+    draw: Callable[[], Figure], dependencies: list[Any], waiting: str = "Drawing the charts..."
+) -> None:
+    """Show a matplotlib figure, drawn to PNG in a background thread.
+
+    Drawing a large figure takes longer than the simulation behind it, so the
+    numbers of a page appear first and the picture follows; when the
+    dependencies change, the previous picture stays until the new one is drawn.
+
+    Args:
+        draw: Builds the figure.
+        dependencies: The figure is drawn again when one of these changes.
+        waiting: What to say until the first picture is there.
+    """
+    task = use_task(lambda: png(draw()), dependencies=dependencies, raise_error=False)
+    picture = task.value if task.finished else task.latest
+    if picture is not None:
+        w.Image(value=picture, format="png")
+    elif task.error:
+        solara.Error(f"The chart could not be drawn: {type(task.exception).__name__}: {task.exception}")
+    else:
+        solara.Text(waiting)
+        solara.ProgressLinear(True)
 
 
 def show_status(task: Task, idle: str) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import CONFIG_DIR, load_config, options
+from sim.config import CONFIG_DIR, _plain, compose_config, compose_dict, load_config, options
 from sim.params import Config
 from sim.schema import ConfigError
 
@@ -204,3 +204,33 @@ def test_missing_plan_file(tmp_path):
 def test_invalid_yaml_plan_file(tmp_path):
     err = config_error(f"plan={write(tmp_path, 'interventions: [unclosed\n')}")
     assert err.field == "plan" and "not valid YAML" in err.message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["org.layers.culture=0.41", "weeks=52", "seed=4"],
+        ["org=enterprise", "org.teams=30", "params.ramp_weeks=20", "org.levers.pressure=0.7"],
+        [
+            "intervention=[platform_team,talent_program]",
+            "intervention.platform_team.start=5",
+            "intervention.talent_program.intensity=0.5",
+            "shock=[demand_surge]",
+            "shock.demand_surge.start=30",
+            "record.team_every=0",
+        ],
+        ["org=elite", "org.name=renamed", "intervention=none"],
+        ["org.layers={culture:0.2}"],  # a mapping value: Hydra merges it
+        ["+org.extra=1"],  # an addition
+    ],
+)
+def test_values_set_on_a_cached_composition_equal_hydras_own(overrides):
+    """Plain values are set on a cached composition of the presets; the result is Hydra's to the letter."""
+    assert compose_dict(overrides) == _plain(compose_config(overrides))
+    assert compose_dict(overrides) == _plain(compose_config(overrides))  # from the cache too
+
+
+def test_a_value_for_a_missing_key_still_gets_hydras_message():
+    with pytest.raises(ConfigError) as err:
+        compose_dict(["org.layers.culture=0.4", "org.layerz.culture=0.4"])
+    assert "org.layerz" in str(err.value)

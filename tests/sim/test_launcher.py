@@ -45,3 +45,27 @@ def test_launch_records_bad_input_and_skips_finished_runs(tmp_path):
     before = (tmp_path / "good" / sweep.METRICS_FILE).stat().st_mtime_ns
     launcher.launch(tmp_path, [("good", ["seed=1", "weeks=4"])], n_jobs=1)
     assert (tmp_path / "good" / sweep.METRICS_FILE).stat().st_mtime_ns == before
+
+
+def test_collect_uses_the_workers_tables_and_gets_what_the_files_hold(tmp_path, monkeypatch):
+    jobs = [
+        (f"run{seed}{plan}", [f"seed={seed}", "weeks=5", f"intervention={plan}"])
+        for seed in range(3)
+        for plan in ("none", "execution_push")
+    ]
+    launcher.launch(tmp_path, jobs, n_jobs=2)
+    reads = []
+    real = sweep.read_metrics
+    monkeypatch.setattr(sweep, "read_metrics", lambda job_dir: reads.append(job_dir) or real(job_dir))
+    handed_over = pd.read_parquet(sweep.collect(tmp_path))
+    assert reads == [], "the parent read files its workers had already read"
+    from_files = pd.read_parquet(sweep.collect(tmp_path))
+    assert len(reads) == len(jobs)
+    pd.testing.assert_frame_equal(handed_over, from_files)
+
+
+def test_a_table_remembered_for_a_file_that_changed_since_is_not_used(tmp_path):
+    launcher.launch(tmp_path, [("a", ["seed=1", "weeks=4"])], n_jobs=1)
+    path, stamp, table = sweep.read_metrics(tmp_path / "a")
+    sweep.remember([(path, (stamp[0] - 1, stamp[1]), table.slice(0, 1))])
+    assert len(pd.read_parquet(sweep.collect(tmp_path))) == 4
