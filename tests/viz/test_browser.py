@@ -7,6 +7,7 @@ on the machine's load).
 """
 
 import json
+import re
 import time
 
 import pytest
@@ -68,6 +69,17 @@ def test_what_if_page_compares_plans_and_follows_the_layers(
                 }
             )
         )
+
+        # Play animates the layer stacks: from week 1 the scrubber moves on by itself.
+        press(page, "Week 156", "Home")
+        page.get_by_text("Week 1", exact=True).wait_for()
+        stacks = page.locator('img[src^="blob:"]').first.get_attribute("src")
+        page.locator(".widget-play button").first.click()
+        page.get_by_text(re.compile(r"^Week ([2-9]|[1-9]\d+)$")).first.wait_for(timeout=WAIT_MS)
+        page.wait_for_function(
+            "src => document.querySelector('img[src^=\"blob:\"]').src !== src", arg=stacks, timeout=WAIT_MS
+        )
+        page.locator(".widget-play button").nth(1).click()  # pause
 
         press(page, "Seeds per plan", "Home")
         page.get_by_text("Seeds per plan: 1").wait_for()
