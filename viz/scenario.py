@@ -8,13 +8,14 @@ the table.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sim import load_config, simulate_many
+from sim import ConfigError, load_config, simulate_many
 from sim.config import options
 from sim.params import LAYER_NAMES
 
@@ -162,6 +163,19 @@ class Outcome:
     def weeks(self) -> int:
         """Horizon in weeks."""
         return int(self.a.index.get_level_values("week").max())
+
+
+def prepare(scenario: Scenario, *plans: Plan) -> None:
+    """Compose the plans' configurations ahead of a run, so that Run does not wait for Hydra.
+
+    Hydra's first composition of a choice of presets takes a few hundred
+    milliseconds; runs of the same presets with other values (seeds, sliders)
+    reuse it (see :func:`sim.config.compose_dict`). A scenario that is not
+    allowed is left for the run to report.
+    """
+    for plan in plans:
+        with contextlib.suppress(ConfigError):
+            load_config(overrides(scenario, plan, 0))
 
 
 def run_what_if(

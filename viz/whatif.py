@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from viz.scenario import (
     differences,
     interventions,
     layers_at,
+    prepare,
     preset_defaults,
     presets,
     run_what_if,
@@ -214,8 +216,8 @@ def WhatIf() -> None:
         layers.set(new_layers)
         teams.set(new_teams)
 
-    def compute() -> tuple[Outcome, dict[str, str], float]:
-        scenario = Scenario(
+    def scenario() -> Scenario:
+        return Scenario(
             org=org.value,
             layers=layers.value,
             teams=teams.value,
@@ -224,6 +226,15 @@ def WhatIf() -> None:
             shock=None if shock.value == NO_SHOCK else shock.value,
             shock_start=shock_start.value,
         )
+
+    def warm_up() -> None:
+        # Hydra composes a new choice of presets while the user is still setting up the run.
+        args = (scenario(), plan_a.value, plan_b.value)
+        threading.Thread(target=prepare, args=args, name="orgstack-prepare", daemon=True).start()
+
+    solara.use_effect(warm_up, [org.value, shock.value, plan_a.value, plan_b.value])
+
+    def compute() -> tuple[Outcome, dict[str, str], float]:
         labels = {"A": plan_a.value.label(), "B": plan_b.value.label()}
 
         def progress(share: float) -> None:
@@ -233,7 +244,7 @@ def WhatIf() -> None:
             if share == 1 or 100 * share >= (task.progress or 0) + 20:
                 task.progress = 100 * share
 
-        outcome = run_what_if(scenario, plan_a.value, plan_b.value, progress)
+        outcome = run_what_if(scenario(), plan_a.value, plan_b.value, progress)
         return outcome, labels, time.perf_counter() - started.current
 
     task = use_task(compute, dependencies=None, raise_error=False)

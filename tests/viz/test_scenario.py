@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from sim import ConfigError, load_config
+from sim.config import _composed_choices
 from viz.scenario import (
     METRICS,
     Outcome,
@@ -13,6 +14,7 @@ from viz.scenario import (
     differences,
     layers_at,
     overrides,
+    prepare,
     run_what_if,
 )
 
@@ -96,3 +98,17 @@ def test_stronger_culture_raises_value_through_the_scenario():
 def test_out_of_range_input_is_a_config_error():
     with pytest.raises(ConfigError, match="org.layers.culture"):
         run_what_if(Scenario(weeks=4, seeds=1, layers={"culture": 1.5}), Plan(), Plan())
+
+
+def test_prepare_composes_the_plans_so_that_the_run_need_not():
+    scenario = Scenario(org="startup", weeks=8, seeds=2)
+    plan = Plan((Step("talent_program", start=3),))
+    _composed_choices.cache_clear()
+    prepare(scenario, plan)
+    composed = _composed_choices.cache_info().misses
+    run_what_if(scenario, plan, plan)
+    assert _composed_choices.cache_info().misses == composed
+
+
+def test_prepare_leaves_a_scenario_that_is_not_allowed_to_the_run():
+    prepare(Scenario(weeks=-3), Plan(()))
