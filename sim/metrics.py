@@ -335,17 +335,21 @@ class Recorder:
             + self.spend[world, :weeks]
             + raw["incidents"] * self.cost_per_incident,
         }
-        df = pd.DataFrame(values, index=pd.RangeIndex(1, weeks + 1, name="week"))
         cluster = dora_cluster(
-            df["deploys_per_week"],
-            df["lead_time_days"],
-            df["time_to_restore_hours"],
-            df["change_failure_rate"],
+            values["deploys_per_week"],
+            values["lead_time_days"],
+            values["time_to_restore_hours"],
+            values["change_failure_rate"],
         )
-        df["dora_cluster"] = pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True)
-        df["maturity"] = maturity(df[[f"layer_{name}" for name in LAYER_NAMES]].to_numpy()).astype(int)
-        df["innovations"] = df["innovations"].astype(int)
-        return df[list(COLUMNS)]
+        values["dora_cluster"] = pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True)
+        values["maturity"] = maturity(np.column_stack([values[f"layer_{n}"] for n in LAYER_NAMES])).astype(
+            int
+        )
+        values["innovations"] = values["innovations"].astype(int)
+        # Built once, in column order: a frame reordered afterwards is copied again.
+        return pd.DataFrame(
+            {name: values[name] for name in COLUMNS}, index=pd.RangeIndex(1, weeks + 1, name="week")
+        )
 
     def team_frame(self, world: int = 0) -> pd.DataFrame:
         """Per-team values of one world in long form: one row per recorded week and team."""
