@@ -149,13 +149,8 @@ def test_org_overrides_compose_to_the_answered_organisation():
     assert math.isclose(config.org.levers.governance, expected, abs_tol=1e-5)
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    # The configured fit (trials, seeds, tolerance): ~5 s per example.
-    return {name: assess.assess(load_answers(path)) for name, path in examples().items()}
-
-
-def test_examples_fit_within_tolerance(fitted):
+def test_examples_fit_within_tolerance(assessed):
+    fitted = assessed
     for name, result in fitted.items():
         errors = result.fit.errors
         assert set(errors.index) == set(assess.settings()["fit"]["targets"])
@@ -166,8 +161,8 @@ def test_examples_fit_within_tolerance(fitted):
             assert ranges[key][0] <= value <= ranges[key][1]
 
 
-def test_assessment_reports_maturity_and_cluster(fitted, tmp_path, capsys):
-    result = fitted["weak_alignment"]
+def test_assessment_reports_maturity_and_cluster(assessed):
+    result = assessed["weak_alignment"]
     assert 1 <= result.maturity <= 5
     assert result.maturity_name in result.summary()
     assert result.dora_cluster in {"low", "medium", "high", "elite"}
