@@ -122,6 +122,7 @@ def layer_figure(strengths: dict[str, float], binding: str) -> Figure:
         ax.text(strengths[n] + 0.01, i, f"{strengths[n]:.2f}", va="center", fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(f"Layer picture (red: binding layer, {binding})", fontsize=10)
+    fig.subplots_adjust(left=0.22, bottom=0.16)
     return fig
 
 
@@ -135,6 +136,7 @@ def marginal_figure(diagnosis: Diagnosis) -> Figure:
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(f"3-year value gained by +{diagnosis.delta:g} strength (mean, interval)")
     ax.spines[["top", "right"]].set_visible(False)
+    fig.subplots_adjust(left=0.22, bottom=0.17)
     return fig
 
 
