@@ -170,3 +170,24 @@ def test_assessment_reports_maturity_and_cluster(assessed):
     org = yaml.safe_load(text)
     assert org["teams"] == result.answers.facts["teams"]
     assert math.isclose(org["load"], result.fit.values["org.load"], rel_tol=1e-4)
+
+
+def test_every_setting_and_fact_is_documented():
+    from pathlib import Path
+
+    doc = (Path(assess.__file__).resolve().parents[1] / "docs" / "diagnose.md").read_text()
+
+    def keys(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield str(key)
+                yield from keys(value)
+
+    settings = assess.settings()
+    # every setting name (candidate lists and lever names included), every fact and the questionnaire's own keys
+    missing = [k for k in keys(settings) if k not in doc]
+    missing += [k for k in assess.questionnaire()["facts"] if k not in doc]
+    missing += [k for k in ("scale", "strength_at_min", "strength_at_max", "weight") if k not in doc]
+    assert not missing, f"not in docs/diagnose.md: {sorted(set(missing))}"
+    readme = (Path(assess.__file__).resolve().parents[1] / "README.md").read_text()
+    assert "## Diagnose an organisation" in readme and "docs/diagnose.md" in readme
