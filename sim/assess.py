@@ -30,6 +30,7 @@ import dataclasses
 import functools
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -340,7 +341,9 @@ def org_overrides(answers: Answers, strengths: Mapping[str, float] | None = None
 
 
 def _quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """Quote a name for a Hydra override, keeping only characters that cannot start an interpolation."""
+    safe = re.sub(r"[^\w .,&()/+-]", "", text).strip() or "assessed organisation"
+    return f"'{safe}'"
 
 
 def _clip(x: float) -> float:

@@ -234,7 +234,7 @@ class Diagnosis:
     """Which layer binds, with intervals, and the causal chain behind it.
 
     Attributes:
-        marginal: Per layer: ``mean``, ``lo``, ``hi`` of the 3-year value gained
+        marginal: Per layer: ``mean``, ``lo``, ``hi`` of the value gained over the horizon
             by strengthening it, ``share`` of the baseline's value, ``at_max``
             (True if the layer was already at full strength).
         binding: The layer whose strengthening is worth most.
@@ -303,7 +303,7 @@ class Diagnosis:
     def summary(self) -> str:
         """Plain text: marginal values with intervals, the binding layer, the chain."""
         lines = [
-            f"Marginal 3-year value of strengthening each layer by {self.delta:g} "
+            f"Marginal value over {self.weeks} weeks of strengthening each layer by {self.delta:g} "
             f"({self.seeds} seeds, {self.weeks} weeks, {self.teams} teams simulated; "
             f"{round(100 * settings()['diagnosis']['interval'])}% intervals):",
         ]
@@ -403,17 +403,23 @@ def interval(diff: np.ndarray, level: float) -> tuple[float, float, float]:
 
 
 def diagnose(
-    assessment: Assessment, *, seeds: int | None = None, progress: Callable[[float], None] | None = None
+    assessment: Assessment,
+    *,
+    seeds: int | None = None,
+    weeks: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Diagnosis:
     """Find the binding layer and the causal chain behind it.
 
     Args:
         assessment: The assessed, fitted organisation.
         seeds: Seeds per variant (default from ``settings.yaml``).
+        weeks: Horizon (default from ``settings.yaml``: 156).
         progress: Called with the share of runs done.
     """
-    s = settings()["diagnosis"]
+    s = dict(settings()["diagnosis"])
     seeds = int(seeds or s["seeds"])
+    s["weeks"] = int(weeks or s["weeks"])
     base = fitted_strengths(assessment)
     configs = [variant_config(assessment, base, s["weeks"], s["max_teams"])]
     at_max = {}

@@ -77,7 +77,7 @@ class Recommendation:
         ranking: One row per plan: ``plan``, ``source``, ``spend`` (intervention
             spend, k), ``extra_cost`` (all costs over doing nothing: people,
             spend, incidents; k), ``within_budget``, ``mean``, ``lo``, ``hi``
-            (3-year value over doing nothing), ``share`` of the baseline's value,
+            (value over doing nothing, over the horizon), ``share`` of the baseline's value,
             sorted best first. The alternative is always listed.
         over_budget: Candidates whose extra cost at intensity 1 exceeds the budget, with that cost.
         best: The recommended plan.
@@ -110,7 +110,7 @@ class Recommendation:
     def summary(self) -> str:
         """Plain text: ranking with intervals, the recommended plan, dip, payback and roadmap."""
         lines = [
-            f"Plans ranked by 3-year value over doing nothing ({self.seeds} seeds, {self.weeks} weeks, "
+            f"Plans ranked by value over doing nothing ({self.seeds} seeds, {self.weeks} weeks, "
             f"budget {self.budget:,.0f} k; {self.trials} Optuna trials searched schedules):"
         ]
         for _, row in self.ranking.iterrows():
@@ -298,7 +298,7 @@ def search(
             # Over budget once people and incidents are counted: penalised in proportion, and not kept.
             over = extra_cost(frame, base_frame, evaluator.scale) - budget
             trial.set_user_attr("plan", plan.label())
-            study.tell(trial, value - max(over, 0.0) / budget * base_value)
+            study.tell(trial, value - max(over, 0.0) / max(budget, 1e-9) * base_value)
             if over <= 0:
                 tried[plan.items] = value
         done += len(batch)

@@ -62,6 +62,7 @@ def study(
     trials: int | None = None,
     fit_trials: int | None = None,
     budget_per_team_week: float | None = None,
+    weeks: int | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> Study:
     """Assess, diagnose and recommend, reporting progress by stage.
@@ -72,6 +73,7 @@ def study(
         trials: Optuna trials of the schedule search.
         fit_trials: Optuna trials of the fit.
         budget_per_team_week: Budget for the plan's extra cost, k per team per week.
+        weeks: Horizon of the diagnosis and the recommendation (default 156).
         progress: Called with the share done (0-1) and the stage's name.
 
     Raises:
@@ -84,9 +86,12 @@ def study(
         return lambda share: progress(lo + (hi - lo) * share, name)
 
     assessment = assess(answers, trials=fit_trials, progress=stage(0.0, 0.25, "Fitting the organisation"))
-    diagnosis = diagnose(assessment, seeds=seeds, progress=stage(0.25, 0.45, "Diagnosing the layers"))
+    diagnosis = diagnose(
+        assessment, seeds=seeds, weeks=weeks, progress=stage(0.25, 0.45, "Diagnosing the layers")
+    )
     recommendation = recommend(
         assessment,
+        weeks=weeks,
         seeds=seeds,
         trials=trials,
         budget_per_team_week=budget_per_team_week,
@@ -127,14 +132,16 @@ def layer_figure(strengths: dict[str, float], binding: str) -> Figure:
 
 
 def marginal_figure(diagnosis: Diagnosis) -> Figure:
-    """Marginal 3-year value of strengthening each layer, with intervals."""
+    """Marginal value over the horizon of strengthening each layer, with intervals."""
     m = diagnosis.marginal.sort_values("mean")
     fig = Figure(figsize=(6.2, 3.2))
     ax = fig.subplots()
     colours = ["#c0392b" if n == diagnosis.binding else "#4a78a8" for n in m.index]
     ax.barh(m.index, m["mean"], xerr=[m["mean"] - m["lo"], m["hi"] - m["mean"]], color=colours, capsize=3)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(f"3-year value gained by +{diagnosis.delta:g} strength (mean, interval)")
+    ax.set_xlabel(
+        f"value gained over {diagnosis.weeks} weeks by +{diagnosis.delta:g} strength (mean, interval)"
+    )
     ax.spines[["top", "right"]].set_visible(False)
     fig.subplots_adjust(left=0.22, bottom=0.17)
     return fig
@@ -361,7 +368,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
         f"baseline. The binding layer is the one whose strengthening is worth most.</p>",
         png(marginal_figure(d)),
         table(
-            ["layer", "3-year value gained", f"{level}% interval", "of baseline value"],
+            ["layer", f"value gained in {d.weeks} weeks", f"{level}% interval", "of baseline value"],
             marg_rows,
             [False, True, True, True],
             marg_classes,
@@ -436,7 +443,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
             [
                 "plan",
                 "found by",
-                "3-year value gained",
+                f"value gained in {r.weeks} weeks",
                 f"{level}% interval",
                 "extra cost (k)",
                 "within budget",
@@ -518,11 +525,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--trials", type=int, help="Optuna trials of the schedule search")
     parser.add_argument("--fit-trials", type=int, help="Optuna trials of the fit")
     parser.add_argument("--budget", type=float, help="budget for a plan's extra cost, k per team per week")
+    parser.add_argument("--weeks", type=int, help="horizon in weeks (default 156: three years)")
     args = parser.parse_args(argv)
-    for name, lo in (("seeds", 2), ("trials", 0), ("fit_trials", 1)):
+    for name, lo, hi in (
+        ("seeds", 2, 10_000),
+        ("trials", 0, 10_000),
+        ("fit_trials", 1, 10_000),
+        ("weeks", 1, 520),
+    ):
         value = getattr(args, name)
-        if value is not None and not lo <= value <= 10_000:
-            fail(PROG, f"--{name.replace('_', '-')}: must be a whole number from {lo} to 10000, got {value}")
+        if value is not None and not lo <= value <= hi:
+            fail(PROG, f"--{name.replace('_', '-')}: must be a whole number from {lo} to {hi}, got {value}")
     if args.budget is not None and not 0 <= args.budget <= 1000:  # NaN fails too
         fail(PROG, f"--budget: must be a number from 0 to 1000 (k per team per week), got {args.budget}")
     out = Path(args.output)
@@ -536,6 +549,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             trials=args.trials,
             fit_trials=args.fit_trials,
             budget_per_team_week=args.budget,
+            weeks=args.weeks,
         )
     except ConfigError as err:
         fail(PROG, str(err).splitlines()[0])

@@ -70,7 +70,11 @@ def roadmap_markdown(s: Study) -> str:
             continue
         lines += ["| weeks | intervention | what changes |", "|---|---|---|"]
         lines += [f"| {x['weeks']} | {x['intervention']} | {x['what']} |" for _, x in rows.iterrows()]
-    lines += ["", "| plan | 3-year value gained | interval | extra cost (k) |", "|---|--:|--:|--:|"]
+    lines += [
+        "",
+        f"| plan | value gained in {r.weeks} weeks | interval | extra cost (k) |",
+        "|---|--:|--:|--:|",
+    ]
     for _, x in r.ranking.head(8).iterrows():
         lines.append(
             f"| {x['plan']} | {fmt(x['mean'])} | [{fmt(x['lo'])}, {fmt(x['hi'])}] | {fmt(x['extra_cost'])} |"
@@ -169,7 +173,7 @@ def StudyView(s: Study, seconds: float) -> None:
                 + fit_markdown(s)
             )
         with solara.Column():
-            Markdown("### Diagnosis: marginal 3-year value of each layer")
+            Markdown(f"### Diagnosis: marginal value of each layer over {d.weeks} weeks")
             solara.FigureMatplotlib(marginal, dependencies=[s], format="png", dpi=80)
             Markdown(d.explanation())
     Markdown("### Roadmap\n\n" + roadmap_markdown(s))

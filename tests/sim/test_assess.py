@@ -191,3 +191,29 @@ def test_every_setting_and_fact_is_documented():
     assert not missing, f"not in docs/diagnose.md: {sorted(set(missing))}"
     readme = (Path(assess.__file__).resolve().parents[1] / "README.md").read_text()
     assert "## Diagnose an organisation" in readme and "docs/diagnose.md" in readme
+
+
+def test_any_organisation_name_composes():
+    from sim.config import load_config
+
+    data = example("weak_alignment")
+    data["organisation"] = "Acme ${oops} 'R&D' IT"
+    config = load_config(assess.org_overrides(parse_answers(data)))
+    assert config.org.description == "Acme oops R&D IT"
+
+
+def test_cli_prints_the_assessment_and_writes_the_fitted_org(tmp_path, capsys):
+    from sim.params import OrgConfig
+    from sim.schema import build
+
+    out_org = tmp_path / "acme.yaml"
+    assess.main(
+        [str(examples()["weak_architecture"]), "--trials", "3", "--seeds", "2", "--write-org", str(out_org)]
+    )
+    out = capsys.readouterr().out
+    for words in ("Northwind Insurance IT: assessment", "maturity:", "DORA cluster:", "fit (3 Optuna trials"):
+        assert words in out
+    for fact in assess.settings()["fit"]["targets"]:
+        assert fact in out
+    org = build(OrgConfig, yaml.safe_load(out_org.read_text()))  # a valid org preset
+    assert org.teams == 16 and org.layers.architecture < org.layers.strategy

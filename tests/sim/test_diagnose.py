@@ -14,7 +14,7 @@ from .conftest import KNOWN_WEAKNESS
 
 @pytest.fixture(scope="module")
 def diagnosed(assessed):
-    return {name: diagnose(a, seeds=20) for name, a in assessed.items()}
+    return {name: diagnose(a, seeds=12) for name, a in assessed.items()}
 
 
 def test_every_mechanism_names_a_model_method_and_recorded_quantities():

@@ -18,10 +18,14 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def html(assessed):
+def small_study(assessed):
     a = assessed["weak_architecture"]
-    study = report.Study(a, diagnose(a, seeds=6), recommend(a, seeds=4, trials=8))
-    return report.render(study, generated="test")
+    return report.Study(a, diagnose(a, seeds=6), recommend(a, seeds=4, trials=8))
+
+
+@pytest.fixture(scope="module")
+def html(small_study):
+    return report.render(small_study, generated="test")
 
 
 def test_report_has_every_section_and_no_external_address(html):
@@ -121,30 +125,50 @@ def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == [answers]
 
 
-def test_cli_writes_atomically(tmp_path, capsys, monkeypatch):
+def test_cli_writes_atomically(tmp_path, capsys, monkeypatch, small_study):
     out = tmp_path / "report.html"
     out.write_text("old report")
+    calls = []
+
+    def fake_study(answers, **kwargs):  # the study itself is tested above; here only what the command does
+        calls.append((answers.organisation, kwargs))
+        return small_study
 
     def broken(*args, **kwargs):
         raise RuntimeError("drawing failed")
 
+    monkeypatch.setattr(report, "study", fake_study)
     monkeypatch.setattr(report, "render", broken)
     args = [
         str(examples()["weak_alignment"]),
         "-o",
         str(out),
-        "--fit-trials",
-        "3",
         "--seeds",
-        "2",
+        "5",
         "--trials",
         "0",
+        "--budget",
+        "2",
     ]
     with pytest.raises(RuntimeError):
         report.main(args)
     assert out.read_text() == "old report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
-    monkeypatch.undo()
+    monkeypatch.setattr(report, "render", lambda s: "<!DOCTYPE html><p>new</p>")
     report.main(args)
-    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert out.read_text() == "<!DOCTYPE html><p>new</p>"
     assert "wrote" in capsys.readouterr().out
+    assert calls[-1] == (
+        "Contoso Retail IT",
+        {"seeds": 5, "trials": 0, "fit_trials": None, "budget_per_team_week": 2.0, "weeks": None},
+    )
+
+
+def test_a_short_horizon_study_end_to_end(tmp_path, capsys):
+    # the whole command, on the smallest settings: fit, diagnosis, ranking, report file
+    out = tmp_path / "r.html"
+    args = [str(examples()["weak_alignment"]), "-o", str(out), "--fit-trials", "3", "--seeds", "2"]
+    report.main([*args, "--trials", "0", "--weeks", "26"])
+    text = out.read_text()
+    assert "value gained in 26 weeks" in text and "Binding layer" in text
+    assert "binding layer" in capsys.readouterr().out

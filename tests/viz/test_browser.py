@@ -117,6 +117,6 @@ def test_diagnose_page_diagnoses_an_example_and_offers_the_report(
         page.locator("img").last.wait_for()
         page.screenshot(path=screenshots / "diagnose.png", full_page=True)
         assert page.get_by_role("button", name="Download report (HTML)").is_visible()
-        assert page.get_by_text("Diagnosis: marginal 3-year value of each layer").is_visible()
+        assert page.get_by_text("Diagnosis: marginal value of each layer over 156 weeks").is_visible()
         assert page.get_by_text("Recommended plan: ").is_visible()
         assert_offline(page)
