@@ -62,6 +62,12 @@ class Plan:
     items: tuple[Item, ...]
     source: str = "single"
 
+    def describe(self) -> str:
+        """Plain words: ``a (from week 1, intensity 1); b (from week 13, intensity 0.5)``."""
+        if not self.items:
+            return "do nothing"
+        return "; ".join(f"{i.name} (from week {i.start}, intensity {i.intensity:g})" for i in self.items)
+
     def label(self) -> str:
         """Short name: ``a@1x1.0 + b@13x0.5`` (start week, intensity), or ``do nothing``."""
         if not self.items:

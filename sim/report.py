@@ -245,6 +245,13 @@ def caveats(s: Study) -> list[str]:
             f"The intervals of {d.binding} and {d.runner_up} overlap: the diagnosis between the two is close, and "
             "both deserve attention."
         )
+    for layer, row in d.marginal.iterrows():
+        if row["hi"] < 0:
+            out.append(
+                f"Strengthening {layer} alone lowered value in these runs ({fmt(row['mean'])}, interval "
+                f"[{fmt(row['lo'])}, {fmt(row['hi'])}]): on its own it is not the place to start in this "
+                "organisation, whatever its value alongside other changes."
+            )
     if a.answers.facts["teams"] > d.teams:
         out.append(
             f"The organisation has {a.answers.facts['teams']} teams; runs simulate {d.teams} teams with the same "
@@ -310,7 +317,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
         f'<div class="card">Binding layer<div class="big">{esc(d.binding)}</div>'
         f'<span class="note">strengthening it is worth {d.marginal.loc[d.binding, "share"]:+.1%} value over '
         f"{d.weeks} weeks</span></div>",
-        f'<div class="card">Recommended plan<div class="big" style="font-size:1em">{esc(r.best.label())}</div>'
+        f'<div class="card">Recommended plan<div class="big" style="font-size:1em">{esc(r.best.describe())}</div>'
         f'<span class="note">{_plan_gain(r)}</span></div>',
         "</div>",
     ]
@@ -398,7 +405,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
     )
     parts += [
         "<h2>4. Recommended roadmap</h2>",
-        f"<p><b>{esc(r.best.label())}</b> (intervention@start week x intensity). {esc(dip)} {esc(payback)}</p>",
+        f"<p><b>{esc(r.best.describe())}</b>. {esc(dip)} {esc(payback)}</p>",
     ]
     phases = ["First 90 days", "First year", "Beyond the first year"]
     for phase in phases:
