@@ -241,6 +241,8 @@ class Diagnosis:
         runner_up: The next layer, and whether the two intervals overlap.
         overlap: Whether the binding layer's interval overlaps the runner-up's.
         chain: The steps from the binding layer up to value, bottom-up.
+        also: Other links out of the chain's quantities whose effects moved as the
+            model says (strongest first, at most three): the side paths.
         moved: Per recorded quantity: baseline mean, variant mean, z, relative change.
         baseline_value: Mean cumulative value of the baseline.
         weeks: Horizon.
@@ -255,6 +257,7 @@ class Diagnosis:
     runner_up: str
     overlap: bool
     chain: tuple[Step, ...]
+    also: tuple[Step, ...]
     moved: pd.DataFrame
     baseline_value: float
     weeks: int
@@ -285,6 +288,14 @@ class Diagnosis:
                 f"{effect} ({fmt(step.base)} against {fmt(step.variant)} {with_more}) because {cause}: {m.how}."
             )
         text = " ".join(s[0].upper() + s[1:] for s in sentences)
+        side = [
+            f"{LABELS.get(s.mechanism.cause, s.mechanism.cause).capitalize()} also moves "
+            f"{LABELS.get(s.mechanism.effect, s.mechanism.effect)} ({fmt(s.base)} against {fmt(s.variant)}): "
+            f"{s.mechanism.how}."
+            for s in self.also
+        ]
+        if side:
+            text += " Alongside this chain: " + " ".join(side)
         return f"Looking down the stack from value. {text}"
 
     def steps_text(self) -> list[str]:
@@ -447,12 +458,14 @@ def diagnose(
     overlap = bool(marginal.loc[binding, "lo"] <= marginal.loc[runner_up, "hi"])
     moved = movement(summaries[0], summaries[1 + LAYER_NAMES.index(binding)])
     chain = causal_chain(binding, moved, s["moved_z"], s["moved_share"])
+    also = side_links(binding, chain, moved, s["moved_z"], s["moved_share"])
     return Diagnosis(
         marginal=marginal,
         binding=binding,
         runner_up=runner_up,
         overlap=overlap,
         chain=chain,
+        also=also,
         moved=moved,
         baseline_value=float(base_values.mean()),
         weeks=s["weeks"],
@@ -536,4 +549,46 @@ def causal_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: float
             float(moved.loc[m.effect, "z"]),
         )
         for m in best[1]
+    )
+
+
+def _consistent(m: Mechanism, moved: pd.DataFrame, min_z: float, min_share: float) -> bool:
+    """Whether a link's effect moved clearly, in the direction its sign gives from its cause's movement."""
+    if m.cause not in moved.index or m.effect not in moved.index:
+        return False
+    cause, effect = moved.loc[m.cause], moved.loc[m.effect]
+    if abs(effect["z"]) < min_z or abs(effect["change"]) < min_share:
+        return False
+    return (
+        np.sign(effect["variant"] - effect["base"]) == m.sign * np.sign(cause["variant"] - cause["base"]) != 0
+    )
+
+
+def side_links(
+    layer: str, chain: Sequence[Step], moved: pd.DataFrame, min_z: float, min_share: float, most: int = 3
+) -> tuple[Step, ...]:
+    """Find the links out of the layer and the chain's quantities, off the chain, that moved as the model says.
+
+    Returns:
+        At most ``most`` steps, the largest ``|z|`` first.
+    """
+    on_chain = {step.mechanism for step in chain}
+    nodes = {f"layer_{layer}", *(step.mechanism.effect for step in chain)}
+    found = [
+        m
+        for m in MECHANISMS
+        if m.cause in nodes
+        and m.effect not in nodes
+        and m not in on_chain
+        and _consistent(m, moved, min_z, min_share)
+    ]
+    found.sort(key=lambda m: -abs(moved.loc[m.effect, "z"]))
+    return tuple(
+        Step(
+            m,
+            float(moved.loc[m.effect, "base"]),
+            float(moved.loc[m.effect, "variant"]),
+            float(moved.loc[m.effect, "z"]),
+        )
+        for m in found[:most]
     )

@@ -63,3 +63,15 @@ def test_interval_covers_the_mean_and_narrows_with_seeds():
     large = interval(rng.normal(1, 1, 1000), 0.9)
     assert small[1] < small[0] < small[2]
     assert large[2] - large[1] < small[2] - small[1]
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_WEAKNESS))
+def test_side_links_moved_as_the_model_says_and_stay_off_the_chain(diagnosed, name):
+    d = diagnosed[name]
+    chain_nodes = {f"layer_{d.binding}", *(s.mechanism.effect for s in d.chain)}
+    for step in d.also:
+        m = step.mechanism
+        assert m.cause in chain_nodes and m.effect not in chain_nodes
+        cause = d.moved.loc[m.cause]
+        assert np.sign(step.variant - step.base) == m.sign * np.sign(cause["variant"] - cause["base"])
+        assert LABELS[m.effect] in d.explanation()
