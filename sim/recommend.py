@@ -30,7 +30,7 @@ from sim.api import run_configs
 from sim.assess import Assessment, settings, sized
 from sim.config import load_config
 from sim.diagnose import interval
-from sim.levers import LEVER_INDEX, Intervention, Levers, schedule
+from sim.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
 
 NOTHING = "-"  # an empty slot of a searched schedule
 
@@ -458,6 +458,16 @@ def dip_and_payback(baseline: pd.DataFrame, plan: pd.DataFrame) -> tuple[tuple[f
     return dip, payback
 
 
+def _change(lever: str, delta: float, baseline: float, lo: np.ndarray, hi: np.ndarray) -> str:
+    """Put a lever change in words, saying where the lever's range caps it (from the baseline alone)."""
+    i = LEVER_INDEX[lever]
+    effective = min(max(baseline + delta, lo[i]), hi[i]) - baseline
+    text = f"{lever} {delta:+.2g}"
+    if abs(effective - delta) > 1e-9:
+        text += f" (capped at {effective:+.2g}: the lever ranges from {lo[i]:g} to {hi[i]:g})"
+    return text
+
+
 def phase_of(week: int) -> str:
     """Roadmap phase of a start week: ``First 90 days``, ``First year`` or ``Beyond``."""
     bounds = settings()["recommendation"]["phases"]
@@ -471,6 +481,7 @@ def phase_of(week: int) -> str:
 def roadmap(evaluator: Evaluator, plan: Plan) -> pd.DataFrame:
     """Lay out the plan's phases in order of start week, each with its lever changes in words and its cost."""
     docs = {f.name: f.metadata["doc"] for f in dataclasses.fields(Levers)}
+    lo, hi = lever_bounds()
     rows = []
     for name, item in evaluator.interventions(plan).items():
         for phase in item.phases:
@@ -481,7 +492,8 @@ def roadmap(evaluator: Evaluator, plan: Plan) -> pd.DataFrame:
             if item.duration:
                 last = min(last, item.start + item.duration - 1)
             changes = "; ".join(
-                f"{lever} {item.intensity * delta:+.2g} ({docs[lever].rstrip('.').lower()})"
+                _change(lever, item.intensity * delta, getattr(evaluator.baseline_levers, lever), lo, hi)
+                + f" ({docs[lever].rstrip('.').lower()})"
                 for lever, delta in phase.levers.items()
                 if lever in LEVER_INDEX
             )

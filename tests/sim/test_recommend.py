@@ -80,3 +80,12 @@ def test_no_intervention_name_in_the_code():
     for name in options("intervention"):
         if name != "none":
             assert f'"{name}"' not in source and f"'{name}'" not in source
+
+
+def test_a_lever_change_says_when_the_lever_range_caps_it():
+    from sim.levers import lever_bounds
+
+    lo, hi = lever_bounds()
+    assert rec._change("governance", 0.3, 0.1, lo, hi) == "governance +0.3"
+    capped = rec._change("architecture_investment", 1.2, 0.2, lo, hi)
+    assert capped.startswith("architecture_investment +1.2 (capped at +0.8")
