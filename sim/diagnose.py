@@ -205,6 +205,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
 )
 del M
 MAX_CHAIN = 6
+DORA_KEYS = ("lead_time_days", "change_failure_rate", "deploys_per_week", "time_to_restore_hours")
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,8 @@ class Diagnosis:
         runner_up: The next layer, and whether the two intervals overlap.
         overlap: Whether the binding layer's interval overlaps the runner-up's.
         chain: The steps from the binding layer up to value, bottom-up.
+        symptom: The chain from the binding layer to the DORA key that moved most
+            clearly (lead time, change failure rate, deploys, restore), if any.
         also: Other links out of the chain's quantities whose effects moved as the
             model says (strongest first, at most three): the side paths.
         moved: Per recorded quantity: baseline mean, variant mean, z, relative change.
@@ -258,6 +261,7 @@ class Diagnosis:
     overlap: bool
     chain: tuple[Step, ...]
     also: tuple[Step, ...]
+    symptom: tuple[Step, ...]
     moved: pd.DataFrame
     baseline_value: float
     weeks: int
@@ -274,9 +278,25 @@ class Diagnosis:
                 f"Strengthening {layer} is worth most, but no chain of the model's mechanisms from it to "
                 "value moved clearly in these runs; the effect is spread over many small changes."
             )
+        text = self._tell(self.chain)
+        side = [
+            f"{LABELS.get(s.mechanism.cause, s.mechanism.cause).capitalize()} also moves "
+            f"{LABELS.get(s.mechanism.effect, s.mechanism.effect)} ({fmt(s.base)} against {fmt(s.variant)}): "
+            f"{s.mechanism.how}."
+            for s in self.also
+        ]
+        if side:
+            text += " Alongside this chain: " + " ".join(side)
+        if self.symptom:
+            text += " The symptom in delivery: " + self._tell(self.symptom)
+        return f"Looking down the stack from value. {text}"
+
+    def _tell(self, chain: Sequence[Step]) -> str:
+        """Tell a chain top-down: each effect as it is now, because of its cause, through a mechanism."""
+        layer = self.binding
         with_more = f"with {layer} +{self.delta:g}"
         sentences = []
-        for step in reversed(self.chain):
+        for step in reversed(chain):
             m = step.mechanism
             # The baseline against the stronger variant: the symptom as it is now.
             effect = f"{LABELS.get(m.effect, m.effect)} is {_worse(step.base, step.variant)}"
@@ -287,16 +307,7 @@ class Diagnosis:
             sentences.append(
                 f"{effect} ({fmt(step.base)} against {fmt(step.variant)} {with_more}) because {cause}: {m.how}."
             )
-        text = " ".join(s[0].upper() + s[1:] for s in sentences)
-        side = [
-            f"{LABELS.get(s.mechanism.cause, s.mechanism.cause).capitalize()} also moves "
-            f"{LABELS.get(s.mechanism.effect, s.mechanism.effect)} ({fmt(s.base)} against {fmt(s.variant)}): "
-            f"{s.mechanism.how}."
-            for s in self.also
-        ]
-        if side:
-            text += " Alongside this chain: " + " ".join(side)
-        return f"Looking down the stack from value. {text}"
+        return " ".join(s[0].upper() + s[1:] for s in sentences)
 
     def steps_text(self) -> list[str]:
         """Each link bottom-up, with its numbers and the model method that computes it."""
@@ -458,7 +469,13 @@ def diagnose(
     overlap = bool(marginal.loc[binding, "lo"] <= marginal.loc[runner_up, "hi"])
     moved = movement(summaries[0], summaries[1 + LAYER_NAMES.index(binding)])
     chain = causal_chain(binding, moved, s["moved_z"], s["moved_share"])
-    also = side_links(binding, chain, moved, s["moved_z"], s["moved_share"])
+    symptom = symptom_chain(binding, moved, s["moved_z"], s["moved_share"])
+    told = {step.mechanism for step in symptom}
+    also = tuple(
+        step
+        for step in side_links(binding, chain, moved, s["moved_z"], s["moved_share"], most=6)
+        if step.mechanism not in told
+    )[:3]
     return Diagnosis(
         marginal=marginal,
         binding=binding,
@@ -466,6 +483,7 @@ def diagnose(
         overlap=overlap,
         chain=chain,
         also=also,
+        symptom=symptom,
         moved=moved,
         baseline_value=float(base_values.mean()),
         weeks=s["weeks"],
@@ -496,12 +514,28 @@ def movement(base: pd.DataFrame, variant: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def causal_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: float) -> tuple[Step, ...]:
-    """Find the strongest path of mechanisms from a layer to value along which the runs moved as the model says.
+def symptom_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: float) -> tuple[Step, ...]:
+    """Find the chain from a layer to the DORA key that moved most clearly, if one did.
+
+    Returns:
+        The steps, bottom-up, or an empty tuple.
+    """
+    keys = [k for k in DORA_KEYS if k in moved.index]
+    for key in sorted(keys, key=lambda k: -abs(moved.loc[k, "z"])):
+        chain = causal_chain(layer, moved, min_z, min_share, target=key)
+        if chain:
+            return chain
+    return ()
+
+
+def causal_chain(
+    layer: str, moved: pd.DataFrame, min_z: float, min_share: float, target: str = "value"
+) -> tuple[Step, ...]:
+    """Find the strongest path of mechanisms from a layer to a target along which the runs moved as the model says.
 
     A link counts when its effect moved (``|z| >= min_z`` and a relative change
     of at least ``min_share``) in the direction its sign gives from the
-    cause's movement. Among such paths from ``layer_<layer>`` to ``value`` (at
+    cause's movement. Among such paths from ``layer_<layer>`` to ``target`` (at
     most ``MAX_CHAIN`` links, no quantity twice), the one with the largest sum
     of ``log(1 + |z|)`` is returned.
     """
@@ -522,7 +556,7 @@ def causal_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: float
 
     def walk(node: str, path: list[Mechanism], seen: set[str], score: float) -> None:
         nonlocal best
-        if node == "value":
+        if node == target:
             if score > best[0] or (score == best[0] and len(path) < len(best[1])):
                 best = (score, list(path))
             return

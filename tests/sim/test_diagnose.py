@@ -75,3 +75,20 @@ def test_side_links_moved_as_the_model_says_and_stay_off_the_chain(diagnosed, na
         cause = d.moved.loc[m.cause]
         assert np.sign(step.variant - step.base) == m.sign * np.sign(cause["variant"] - cause["base"])
         assert LABELS[m.effect] in d.explanation()
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_WEAKNESS))
+def test_the_symptom_chain_ends_at_a_dora_key(diagnosed, name):
+    d = diagnosed[name]
+    if not d.symptom:  # possible when no DORA key moved clearly; then nothing is claimed
+        assert "The symptom in delivery" not in d.explanation()
+        return
+    assert d.symptom[0].mechanism.cause == f"layer_{d.binding}"
+    assert d.symptom[-1].mechanism.effect in {
+        "lead_time_days",
+        "change_failure_rate",
+        "deploys_per_week",
+        "time_to_restore_hours",
+    }
+    assert "The symptom in delivery" in d.explanation()
+    assert not {s.mechanism for s in d.also} & {s.mechanism for s in d.symptom}
