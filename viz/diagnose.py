@@ -57,7 +57,7 @@ def roadmap_markdown(s: Study) -> str:
     """Tabulate the roadmap by phase, with the dip and the payback week."""
     r = s.recommendation
     share, week = r.dip
-    lines = [f"**Recommended plan: {r.best.label()}**", ""]
+    lines = [f"**Recommended plan: {r.best.describe()}**", ""]
     lines.append(f"Expected dip: {share:.1%} of weekly value at week {week}. " if share < 0 else "No dip. ")
     lines[-1] += (
         f"Pays back from week {r.payback_week}." if r.payback_week else "Does not pay back in the horizon."
@@ -155,7 +155,7 @@ def StudyView(s: Study, seconds: float) -> None:
     ab = solara.use_memo(lambda: ab_figure(r), [s])
     solara.Success(
         f"Binding layer: {d.binding}. Maturity {a.maturity} {a.maturity_name}, DORA cluster {a.dora_cluster}. "
-        f"Recommended: {r.best.label()} (diagnosed in {seconds:.1f} s)."
+        f"Recommended: {r.best.describe()} (diagnosed in {seconds:.1f} s)."
     )
     safe = re.sub(r"[^A-Za-z0-9]+", "-", a.answers.organisation).strip("-").lower() or "organisation"
     solara.FileDownload(
