@@ -5,6 +5,7 @@ from __future__ import annotations
 import solara
 import solara.lab
 
+from viz.diagnose import Diagnose
 from viz.learn import Learn
 from viz.organisation import Organisation
 from viz.whatif import WhatIf
@@ -28,4 +29,5 @@ routes = [
     solara.Route(path="/", component=WhatIf, label="What-if", layout=Layout),
     solara.Route(path="organisation", component=Organisation, label="Organisation"),
     solara.Route(path="learn", component=Learn, label="Learn"),
+    solara.Route(path="diagnose", component=Diagnose, label="Diagnose"),
 ]

@@ -125,3 +125,23 @@ def test_learn_page_reveals_the_answer_after_the_run(solara_app, solara_server, 
         )
         page.screenshot(path=screenshots / "learn.png", full_page=True)
         assert_offline(page)
+
+
+def test_diagnose_page_diagnoses_an_example_and_offers_the_report(
+    solara_app, solara_server, offline_page, screenshots
+):
+    page = offline_page
+    with solara_app("viz.app"):
+        page.goto(solara_server.base_url + "/diagnose")
+        page.get_by_text("Press Diagnose to fit the organisation").wait_for(timeout=WAIT_MS)
+        for label in ("Seeds", "Roadmap search trials", "Fit trials"):
+            press(page, label, "Home")  # the smallest settings keep the test quick
+        page.get_by_text("Roadmap search trials: 0").wait_for()
+        page.get_by_role("button", name="Diagnose", exact=True).click()
+        page.get_by_text("Binding layer: ").first.wait_for(timeout=WAIT_MS)
+        page.locator("img").last.wait_for()
+        page.screenshot(path=screenshots / "diagnose.png", full_page=True)
+        assert page.get_by_role("button", name="Download report (HTML)").is_visible()
+        assert page.get_by_text("Diagnosis: marginal value of each layer over 156 weeks").is_visible()
+        assert page.get_by_text("Recommended plan: ").is_visible()
+        assert_offline(page)
