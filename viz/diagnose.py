@@ -22,7 +22,7 @@ from sim.assess import AssessmentError, examples, parse_answers, questionnaire, 
 from sim.diagnose import fmt
 from sim.report import Study, ab_figure, layer_figure, marginal_figure, render, study
 from viz.scenario import LAYER_GROUPS
-from viz.widgets import Markdown, show_status
+from viz.widgets import Chart, Markdown, show_status
 
 MAX_SEEDS = 50
 MAX_TRIALS = 300
@@ -150,9 +150,6 @@ def StudyView(s: Study, seconds: float) -> None:
     for key, value in a.fit.values.items():
         if key.startswith("org.layers."):
             strengths[key.rsplit(".", 1)[1]] = value
-    layers = solara.use_memo(lambda: layer_figure(strengths, d.binding), [s])
-    marginal = solara.use_memo(lambda: marginal_figure(d), [s])
-    ab = solara.use_memo(lambda: ab_figure(r), [s])
     solara.Success(
         f"Binding layer: {d.binding}. Maturity {a.maturity} {a.maturity_name}, DORA cluster {a.dora_cluster}. "
         f"Recommended: {r.best.describe()} (diagnosed in {seconds:.1f} s)."
@@ -166,7 +163,7 @@ def StudyView(s: Study, seconds: float) -> None:
     with solara.Columns([1, 1]):
         with solara.Column():
             Markdown("### Layer picture, maturity and DORA cluster")
-            solara.FigureMatplotlib(layers, dependencies=[s], format="png", dpi=80)
+            Chart(lambda: layer_figure(strengths, d.binding), [s])
             Markdown(
                 f"Maturity **{a.maturity} {a.maturity_name}** (the model's record for the fitted baseline); "
                 f"DORA cluster **{a.dora_cluster}** (facts), {a.simulated_cluster} (fitted baseline).\n\n"
@@ -174,11 +171,11 @@ def StudyView(s: Study, seconds: float) -> None:
             )
         with solara.Column():
             Markdown(f"### Diagnosis: marginal value of each layer over {d.weeks} weeks")
-            solara.FigureMatplotlib(marginal, dependencies=[s], format="png", dpi=80)
+            Chart(lambda: marginal_figure(d), [s])
             Markdown(d.explanation())
     Markdown("### Roadmap\n\n" + roadmap_markdown(s))
     Markdown("### Against the execution-only alternative")
-    solara.FigureMatplotlib(ab, dependencies=[s], format="png", dpi=80)
+    Chart(lambda: ab_figure(r), [s])
 
 
 @solara.component

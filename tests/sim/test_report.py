@@ -1,9 +1,6 @@
 """The report: one self-contained HTML file, written atomically, that renders in headless Chromium."""
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,9 +9,6 @@ from sim import report
 from sim.assess import examples
 from sim.diagnose import diagnose
 from sim.recommend import recommend
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "results" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -62,40 +56,29 @@ def test_caveats_use_the_sensitivity_analysis_when_it_exists(tmp_path):
     assert "8 sampled parameter worlds" in text and "75%" in text
 
 
-@pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.environ.get("CI"), reason="no Chromium")
-def test_report_renders_in_headless_chromium(html, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_report_renders_in_headless_chromium(html, tmp_path, page, screenshots):
     path = tmp_path / "report.html"
     path.write_text(html)
     outside = []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        page = browser.new_page(viewport={"width": 1100, "height": 1400})
-        page.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if route.request.url.startswith(("file:", "data:"))
-                else (outside.append(route.request.url), route.abort())
-            ),
-        )
-        page.goto(path.as_uri())
-        page.get_by_role("heading", name="4. Recommended roadmap").wait_for()
-        images = page.locator("img")
-        assert images.count() == 3
-        # every chart decoded and laid out
-        assert all(w > 100 for w in images.evaluate_all("els => els.map(e => e.naturalWidth)"))
-        page.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
-        pdf = page.pdf() if hasattr(page, "pdf") else b""
-        browser.close()
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("file:", "data:"))
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    page.goto(path.as_uri())
+    page.get_by_role("heading", name="4. Recommended roadmap").wait_for()
+    images = page.locator("img")
+    assert images.count() == 3
+    # every chart decoded and laid out
+    assert all(w > 100 for w in images.evaluate_all("els => els.map(e => e.naturalWidth)"))
+    page.screenshot(path=screenshots / "report.png", full_page=True)
+    pdf = page.pdf()
     assert outside == []
     assert pdf.startswith(b"%PDF")
-    assert (SCREENSHOTS / "report.png").stat().st_size > 50_000
+    assert (screenshots / "report.png").stat().st_size > 50_000
 
 
 def run_cli(capsys, args):

@@ -1,51 +1,10 @@
-"""Browser fixtures: Debian's Chromium under Playwright, a free port, no network for the page."""
+"""App fixtures: Solara on a free port, a browser page with no network (Chromium: tests/conftest.py)."""
 
-import os
-import shutil
 import socket
-from pathlib import Path
 
 import pytest
 import solara.settings
 from solara.server.starlette import ServerStarlette
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "results" / "screenshots"
-
-
-def pytest_collection_modifyitems(config, items):
-    """Skip browser tests where Chromium is missing, except in CI (.ci/run installs it)."""
-    if shutil.which(CHROMIUM) or os.environ.get("CI"):
-        return
-    skip = pytest.mark.skip(
-        reason=f"no Chromium at {CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH"
-    )
-    for item in items:
-        if "page_session" in getattr(item, "fixturenames", ()):
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--headless=new",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1400, "height": 2200}}
 
 
 @pytest.fixture(scope="session")
@@ -85,9 +44,3 @@ def offline_page(page_session):
     )
     page_session.outside, page_session.failed = outside, failed
     return page_session
-
-
-@pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS

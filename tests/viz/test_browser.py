@@ -36,6 +36,13 @@ def run_and_wait(page, marker: str) -> float:
     return time.perf_counter() - started
 
 
+def wait_for_pictures(page, count: int) -> None:
+    """Wait until ``count`` charts are shown: they are drawn in the background after the numbers."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('img[src^=\"blob:\"]').length >= n", arg=count, timeout=WAIT_MS
+    )
+
+
 def assert_offline(page) -> None:
     assert page.outside == [], "the page asked for something off this machine"
     assert page.failed == [], "an asset failed to load"
@@ -50,10 +57,7 @@ def test_what_if_page_compares_plans_and_follows_the_layers(
         page.get_by_text("Press Run to simulate both plans").wait_for(timeout=WAIT_MS)
         clicked = time.perf_counter()
         seconds = run_and_wait(page, "After 156 weeks")
-        # Both pictures (layer stacks, metric panels) are drawn in the background after the numbers.
-        page.wait_for_function(
-            "document.querySelectorAll('img[src^=\"blob:\"]').length >= 2", timeout=WAIT_MS
-        )
+        wait_for_pictures(page, 2)  # layer stacks, metric panels
         pictures = time.perf_counter() - clicked
         computed = page.get_by_text("Simulated 40 runs in").first.inner_text()
         a, b = numbers(page, "Cumulative value")
@@ -139,7 +143,7 @@ def test_diagnose_page_diagnoses_an_example_and_offers_the_report(
         page.get_by_text("Roadmap search trials: 0").wait_for()
         page.get_by_role("button", name="Diagnose", exact=True).click()
         page.get_by_text("Binding layer: ").first.wait_for(timeout=WAIT_MS)
-        page.locator("img").last.wait_for()
+        wait_for_pictures(page, 3)  # layer picture, marginal values, A/B
         page.screenshot(path=screenshots / "diagnose.png", full_page=True)
         assert page.get_by_role("button", name="Download report (HTML)").is_visible()
         assert page.get_by_text("Diagnosis: marginal value of each layer over 156 weeks").is_visible()
