@@ -365,7 +365,8 @@ def build_report(
         "cut points of `docs/model.md` 4.11). The calibration fitted "
         f"{fitted} and the shape of the population's maturity distribution to the envelopes marked *fitted* "
         "on a population of its own (`make calibrate`, `python -m experiments.calibration`); "
-        "this population has another seed, so every row is a check."
+        "this population has another seed, but the last steps of the fit, chosen by hand, were also "
+        "looked at on it (`docs/model.md` 7.15), so its rows are a weaker check than the held-back ones."
     )
     rows = []
     for name, (lo, hi) in cal.envelopes.items():
