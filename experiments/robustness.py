@@ -28,10 +28,21 @@ from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier
 
 from experiments.report import overtake_weeks
-from experiments.uncertainty import Factor, UncertaintySpec, base_config, factors, world
+from experiments.uncertainty import (
+    DIAGNOSIS,
+    Factor,
+    RobustnessSpec,
+    UncertaintySpec,
+    base_config,
+    factors,
+    world,
+)
 from experiments.worlds import run_all
+from sim.config import load_config
 
 HERO = "foundations_first"
+# Name of the decision-horizon input (weeks), beside the parameters and layers.
+HORIZON = "horizon_weeks"
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,12 @@ class Robustness:
         crossover: Per world, foundations_first's crossover week (``inf``: never).
         boxes: The tree's leaves, those where foundations_first loses most first.
         tree_accuracy: Share of worlds the tree classifies right.
+        horizon: Per world, its decision horizon in weeks.
+        full_values: One row per world, one column per intervention: cumulative value over
+            the whole run (three years), whatever the world's horizon.
+        full_boxes: The leaves of a tree over the same inputs but the horizon, predicting
+            whether foundations_first has the most value over the whole run.
+        full_tree_accuracy: Share of worlds that tree classifies right.
     """
 
     inputs: pd.DataFrame
@@ -68,11 +85,30 @@ class Robustness:
     crossover: pd.Series
     boxes: list[Box]
     tree_accuracy: float
+    horizon: pd.Series
+    full_values: pd.DataFrame
+    full_boxes: list[Box]
+    full_tree_accuracy: float
 
     @property
     def share_wins(self) -> float:
-        """Share of worlds where foundations_first has the most 3-year value."""
+        """Share of worlds where foundations_first has the most value at the world's horizon."""
         return float((self.winner == HERO).mean())
+
+    @property
+    def full_winner(self) -> pd.Series:
+        """Per world, the intervention with the most value over the whole run."""
+        return self.full_values.idxmax(axis=1).rename("winner")
+
+    @property
+    def share_full_wins(self) -> float:
+        """Share of worlds where foundations_first has the most value over the whole run (3 years)."""
+        return float((self.full_winner == HERO).mean())
+
+    @property
+    def full_lead(self) -> pd.Series:
+        """Per world, foundations_first's value over the whole run relative to the better other, minus 1."""
+        return self.full_values[HERO] / self.full_values.drop(columns=HERO).max(axis=1) - 1
 
 
 def design(spec_: UncertaintySpec, chosen: list[Factor]) -> tuple[np.ndarray, np.ndarray]:
@@ -109,38 +145,79 @@ def analyse(spec_: UncertaintySpec, workers: int | None = None) -> Robustness:
     """Run every intervention in every world and analyse who wins, when and where not."""
     rs = spec_.robustness
     bases = {iv: base_config(spec_, iv) for iv in rs.interventions}
-    chosen = factors(dataclasses.replace(spec_, layer_width=rs.layer_width), bases[rs.interventions[0]])
-    x, seeds = design(spec_, chosen)
+    chosen = factors(
+        dataclasses.replace(spec_, layer_width=rs.layer_width), bases[rs.interventions[0]], rs.ranges
+    )
+    towards = None
+    if rs.towards:
+        towards = load_config([f"org={rs.towards}"]).org
+        chosen.append(Factor(DIAGNOSIS, 0.0, 1.0, 0.0))
+    weeks_run = bases[rs.interventions[0]].weeks
+    lo_h, hi_h = min(rs.horizon[0], weeks_run), min(rs.horizon[1], weeks_run)
+    # The decision horizon is one more input of the design (read off the cumulative curves,
+    # so it costs no run); a fixed horizon is not an input.
+    if lo_h < hi_h:
+        chosen_design = [*chosen, Factor(HORIZON, lo_h, hi_h + 1, weeks_run)]
+    else:
+        chosen_design = chosen
+    x, seeds = design(spec_, chosen_design)
+    horizon = np.minimum(np.floor(x[:, -1]), hi_h).astype(int) if lo_h < hi_h else np.full(rs.worlds, hi_h)
+    if lo_h < hi_h:
+        x[:, -1] = horizon
+        x_runs = x[:, :-1]
+    else:
+        x_runs = x
     configs = [
-        world(bases[iv], chosen, row, seed)
-        for row, seed in zip(x, seeds, strict=True)
+        world(bases[iv], chosen, row, seed, towards)
+        for row, seed in zip(x_runs, seeds, strict=True)
         for iv in rs.interventions
     ]
     outcomes = run_all(configs, "robustness", workers)
     n_iv = len(rs.interventions)
+    curves = np.array([o.cumulative_value for o in outcomes]).reshape(rs.worlds, n_iv, -1)
+    # Each world's value is its cumulative value at its own horizon.
     values = pd.DataFrame(
-        np.array([o.value for o in outcomes]).reshape(rs.worlds, n_iv), columns=list(rs.interventions)
+        curves[np.arange(rs.worlds), :, horizon - 1].astype(float), columns=list(rs.interventions)
     )
     values.index.name = "world"
-    curves = np.array([o.cumulative_value for o in outcomes]).reshape(rs.worlds, n_iv, -1)
     hero = rs.interventions.index(HERO)
     others = np.max(np.delete(curves, hero, axis=1), axis=1)
     weeks = np.arange(1, curves.shape[2] + 1)
     crossover = pd.Series(
-        overtake_weeks(curves[:, hero], others, weeks), index=values.index, name="crossover"
+        [overtake_weeks(curves[i, hero, :h], others[i, :h], weeks[:h])[0] for i, h in enumerate(horizon)],
+        index=values.index,
+        name="crossover",
     )
     winner = values.idxmax(axis=1).rename("winner")
-    inputs = pd.DataFrame(x, columns=[f.name for f in chosen], index=values.index)
+    inputs = pd.DataFrame(x, columns=[f.name for f in chosen_design], index=values.index)
     wins = (winner == HERO).to_numpy()
-    tree = DecisionTreeClassifier(max_depth=rs.tree_depth, min_samples_leaf=rs.tree_min_leaf, random_state=0)
-    tree.fit(inputs.to_numpy(), wins)
-    classes = list(tree.classes_)
-    hero_class = classes.index(True) if True in classes else -1
+    tree, tree_boxes = _discover(inputs, wins, rs)
+    full_values = pd.DataFrame(
+        curves[:, :, -1].astype(float), columns=list(rs.interventions), index=values.index
+    )
+    full_inputs = inputs.drop(columns=[HORIZON], errors="ignore")
+    full_wins = (full_values.idxmax(axis=1) == HERO).to_numpy()
+    full_tree, full_tree_boxes = _discover(full_inputs, full_wins, rs)
     return Robustness(
         inputs,
         values,
         winner,
         crossover,
-        boxes(tree, list(inputs.columns), hero_class),
+        tree_boxes,
         float(tree.score(inputs.to_numpy(), wins)),
+        pd.Series(horizon, index=values.index, name=HORIZON),
+        full_values,
+        full_tree_boxes,
+        float(full_tree.score(full_inputs.to_numpy(), full_wins)),
     )
+
+
+def _discover(
+    inputs: pd.DataFrame, wins: np.ndarray, rs: RobustnessSpec
+) -> tuple[DecisionTreeClassifier, list[Box]]:
+    """Fit the scenario-discovery tree and return it with its leaves as boxes."""
+    tree = DecisionTreeClassifier(max_depth=rs.tree_depth, min_samples_leaf=rs.tree_min_leaf, random_state=0)
+    tree.fit(inputs.to_numpy(), wins)
+    classes = list(tree.classes_)
+    hero_class = classes.index(True) if True in classes else -1
+    return tree, boxes(tree, list(inputs.columns), hero_class)

@@ -21,11 +21,13 @@ import numpy as np
 import yaml
 
 from sim.config import CONFIG_DIR, load_config
-from sim.params import LAYER_NAMES, Config, Params
+from sim.params import LAYER_NAMES, Config, Layers, OrgConfig, Params
 from sim.schema import ConfigError, build, spec
 
 SPEC_PATH = CONFIG_DIR / "validation" / "uncertainty.yaml"
 LAYER_PREFIX = "layer_"
+# Position of a world's organisation between the analysed preset (0) and robustness.towards (1).
+DIAGNOSIS = "diagnosis"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,34 @@ class RobustnessSpec:
     seed: int = spec(0, 2**32 - 1, doc="Seed of the design and of the worlds' runs.")
     tree_depth: int = spec(1, 6, doc="Depth of the scenario-discovery tree.")
     tree_min_leaf: int = spec(1, 10_000, doc="Fewest worlds in a leaf of the tree.")
+    ranges: dict[str, tuple[float, ...]] = spec(
+        default={},
+        doc="Parameters with a range of their own in these worlds: [low, high] as multiples of the default.",
+    )
+    towards: str = spec(
+        default="",
+        doc="Organisation preset at the far end of the diagnosis axis (empty: none); each world "
+        "draws its position on the axis from the analysed preset (0) to this one (1).",
+    )
+    horizon: tuple[int, ...] = spec(
+        default=(156, 156),
+        doc="Range of the decision horizon in weeks, [shortest, longest]; each world draws its own.",
+    )
+
+    def __post_init__(self) -> None:
+        names = {f.name for f in dataclasses.fields(Params)}
+        for name, pair in self.ranges.items():
+            if name not in names:
+                raise ConfigError(f"ranges.{name}", "not a parameter of sim.params.Params")
+            if len(pair) != 2 or not 0 <= pair[0] <= pair[1]:
+                raise ConfigError(
+                    f"ranges.{name}", f"must be [low, high] with 0 <= low <= high, got {list(pair)}"
+                )
+        if len(self.horizon) != 2 or not 1 <= self.horizon[0] <= self.horizon[1]:
+            raise ConfigError(
+                "horizon",
+                f"must be [shortest, longest] with 1 <= shortest <= longest, got {list(self.horizon)}",
+            )
 
 
 @dataclass(frozen=True)
@@ -114,15 +144,24 @@ class Factor:
     default: float
 
 
-def factors(spec_: UncertaintySpec, base: Config) -> list[Factor]:
-    """Every uncertain input with its range, parameters first (in ``Params`` order), then layers."""
+def factors(
+    spec_: UncertaintySpec, base: Config, ranges: dict[str, tuple[float, ...]] | None = None
+) -> list[Factor]:
+    """Every uncertain input with its range, parameters first (in ``Params`` order), then layers.
+
+    ``ranges`` gives some parameters a range of their own, as multiples of the
+    default (the robustness analysis' wider worlds), clipped to the allowed range.
+    """
+    ranges = ranges or {}
     out = []
     for f in dataclasses.fields(Params):
         if f.name in spec_.excluded:
             continue
         default = float(getattr(base.params, f.name))
         lo, hi = f.metadata["lo"], f.metadata["hi"]
-        if default == 0:
+        if f.name in ranges and default != 0:
+            low, high = max(default * ranges[f.name][0], lo), min(default * ranges[f.name][1], hi)
+        elif default == 0:
             low, high = 0.0, spec_.zero_default * hi
         else:
             width = spec_.narrow.get(f.name, spec_.width)
@@ -134,6 +173,28 @@ def factors(spec_: UncertaintySpec, base: Config) -> list[Factor]:
         high = min(default + spec_.layer_width, 1.0)
         out.append(Factor(LAYER_PREFIX + layer, low, high, default))
     return out
+
+
+def between(a: OrgConfig, b: OrgConfig, t: float) -> OrgConfig:
+    """Return the organisation a share ``t`` of the way from ``a`` to ``b``.
+
+    Load, debt, spread, every starting layer and every baseline lever are
+    interpolated linearly; sizes and names are ``a``'s.
+    """
+
+    def mix(x: object, y: object) -> dict[str, float]:
+        return {
+            f.name: (1 - t) * getattr(x, f.name) + t * getattr(y, f.name)
+            for f in dataclasses.fields(x)
+            if isinstance(getattr(x, f.name), float)
+        }
+
+    return dataclasses.replace(
+        a,
+        **{n: (1 - t) * getattr(a, n) + t * getattr(b, n) for n in ("load", "debt", "spread")},
+        layers=Layers(**mix(a.layers, b.layers)),
+        levers=dataclasses.replace(a.levers, **mix(a.levers, b.levers)),
+    )
 
 
 def problem(chosen: list[Factor]) -> dict:
@@ -150,20 +211,30 @@ def base_config(spec_: UncertaintySpec, intervention: str = "none") -> Config:
     return load_config([f"org={spec_.org}", f"intervention={intervention}", "record.team_every=0"])
 
 
-def world(base: Config, chosen: list[Factor], values: np.ndarray, seed: int) -> Config:
+def world(
+    base: Config, chosen: list[Factor], values: np.ndarray, seed: int, towards: OrgConfig | None = None
+) -> Config:
     """Return a world: ``base`` with the factors set to ``values`` and its own seed.
 
     Values are clipped to each factor's range first, because floating-point
-    arithmetic in samplers can land a hair outside it.
+    arithmetic in samplers can land a hair outside it. With ``towards`` and a
+    ``diagnosis`` factor ``t``, the organisation is first moved a share ``t`` of the
+    way to ``towards`` (:func:`between`); the layer factors then shift its layers by
+    their departure from the preset's value, clipped to [0, 1].
     """
     params, layers = {}, {}
+    t = 0.0
     for f, v in zip(chosen, values, strict=True):
         v = float(min(max(v, f.low), f.high))
         if f.name.startswith(LAYER_PREFIX):
-            layers[f.name.removeprefix(LAYER_PREFIX)] = v
+            layers[f.name.removeprefix(LAYER_PREFIX)] = v - f.default
+        elif f.name == DIAGNOSIS:
+            t = v
         else:
             params[f.name] = v
-    org = dataclasses.replace(base.org, layers=dataclasses.replace(base.org.layers, **layers))
+    org = base.org if towards is None else between(base.org, towards, t)
+    shifted = {n: min(max(getattr(org.layers, n) + d, 0.0), 1.0) for n, d in layers.items()}
+    org = dataclasses.replace(org, layers=dataclasses.replace(org.layers, **shifted))
     return dataclasses.replace(
         base, params=dataclasses.replace(base.params, **params), org=org, seed=int(seed)
     )

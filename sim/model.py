@@ -575,17 +575,25 @@ class OrgModel(mesa.Model):
         incidents = failures + counts[:, n : 2 * n]
         w["innovations"] = counts[:, 2 * n :]
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * skill + p.r_safety * t["safety"]
-        # Log-linear between ttr_max (no restore capability) and ttr_min (full).
-        ttr = np.exp(math.log(p.ttr_max) - math.log(p.ttr_max / p.ttr_min) * restore)
+        # Log time to restore falls from ttr_max (no restore capability) to ttr_min (full),
+        # curved by ttr_shape (1: log-linear).
+        ttr = np.exp(math.log(p.ttr_max) - math.log(p.ttr_max / p.ttr_min) * restore**p.ttr_shape)
         t["unplanned"] = incidents * ttr * (p.incident_staff / p.hours_per_week) + failures * batch * (
             w["effort"] * p.rework_share
         )
         u = np.minimum(w["utilisation"], p.max_utilisation)
-        # Little's law: changes in progress (queued in WIP or being worked) over throughput;
-        # a change then waits on average half the interval between deploys, and queues at
-        # handoffs as u / (1 - u) (Kingman).
-        in_progress = w["active"] / np.maximum(t["throughput"], 1e-3)
-        deploy_wait = np.minimum(0.5 / np.maximum(deploy_rate, 1e-9), p.max_wait_days / DAYS_PER_WEEK)
+        # Little's law: changes in progress over throughput; a change then waits for its
+        # batch to deploy, and queues at handoffs as u / (1 - u) (Kingman).
+        # A change's own hours of work count only as lead_work_share of them: DORA's lead
+        # time runs from commit to production, and the work comes before the commit.
+        in_progress = (t["wip"] + p.lead_work_share * (w["active"] - t["wip"])) / np.maximum(
+            t["throughput"], 1e-3
+        )
+        # A finished change waits for the rest of its batch: (batch - 1) / 2 completions on
+        # average, none when every change deploys on its own (on demand).
+        deploy_wait = np.minimum(
+            0.5 * (batch - 1.0) / np.maximum(w["done"], 1e-9), p.max_wait_days / DAYS_PER_WEEK
+        )
         queue = handoff * (1.0 - p.handoff_platform * t["adoption"]) * u / (1.0 - u)
         w.update(
             deploy_rate=deploy_rate,

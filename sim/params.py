@@ -202,7 +202,10 @@ class Params:
         0, 1, unit="1", doc="Payoff of delivery practice on an architecture with no standards."
     )
     batch_max: float = spec(
-        1, 500, unit="changes/deploy", doc="Changes per deploy with no delivery practice (big-bang releases)."
+        1,
+        1000,
+        unit="changes/deploy",
+        doc="Changes per deploy with no delivery practice (big-bang releases).",
     )
     cfr_min: float = spec(0, 1, unit="share", doc="Change failure rate at zero risk.")
     cfr_max: float = spec(0, 1, unit="share", doc="Change failure rate at full risk.")
@@ -241,6 +244,12 @@ class Params:
     )
     ttr_min: float = spec(0.01, 100, unit="hours", doc="Time to restore at full restore capability.")
     ttr_max: float = spec(1, 10_000, unit="hours", doc="Time to restore at zero restore capability.")
+    ttr_shape: float = spec(
+        0.2,
+        5,
+        unit="exponent",
+        doc="Curvature of log time to restore in restore capability: above 1, partial capability restores little faster.",
+    )
     incident_staff: float = spec(0, 20, unit="people", doc="People busy per hour of an incident.")
     rework_share: float = spec(0, 2, unit="1", doc="Share of a failed deploy's effort that must be redone.")
     handoff_days: float = spec(
@@ -254,6 +263,12 @@ class Params:
     )
     handoff_platform: float = spec(
         0, 1, unit="1", doc="Share of handoff waiting removed by full platform adoption (self-service)."
+    )
+    lead_work_share: float = spec(
+        0,
+        1,
+        unit="share",
+        doc="Share of a change's own work time counted in its lead time: 0 from commit (DORA), 1 from the start of work.",
     )
     max_utilisation: float = spec(
         0.5, 0.999, unit="share", doc="Utilisation at which the queueing term is capped."
