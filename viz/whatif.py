@@ -11,6 +11,7 @@ import solara
 import solara.util
 from solara.lab import Task, use_task
 
+from sim.diagnose import fmt
 from viz.charts import layer_stack_figure, metrics_figure
 from viz.scenario import (
     LAYER_GROUPS,
@@ -39,17 +40,6 @@ DEFAULT_B = Plan((Step("foundations_first"),))
 MAX_TEAMS = 5000
 MAX_SEEDS = 50
 NO_SHOCK = "none"
-
-
-def fmt(value: float) -> str:
-    """Format a number with as many digits as its size needs (``12,345``, ``3.14``, ``0.052``)."""
-    if value != value:
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
 
 
 def headline(outcome: Outcome, labels: dict[str, str]) -> str:
