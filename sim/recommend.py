@@ -36,7 +36,7 @@ NOTHING = "-"  # an empty slot of a searched schedule
 
 
 @dataclass(frozen=True)
-class Item:
+class Step:
     """One intervention of a schedule.
 
     Attributes:
@@ -59,7 +59,7 @@ class Plan:
         source: How it was found: ``baseline``, ``single``, ``alternative`` or ``search``.
     """
 
-    items: tuple[Item, ...]
+    items: tuple[Step, ...]
     source: str = "single"
 
     def describe(self) -> str:
@@ -283,19 +283,19 @@ def search(
         study.enqueue_trial(params)
     (base_frame,) = evaluator.run([Plan(())], seeds)
     base_value = abs(float(cumulative(base_frame).mean()))
-    tried: dict[tuple[Item, ...], float] = {}
+    tried: dict[tuple[Step, ...], float] = {}
     done = 0
     while done < trials:
         batch = [study.ask() for _ in range(min(int(s["batch"]), trials - done))]
         plans = []
         for trial in batch:
-            items: dict[str, Item] = {}
+            items: dict[str, Step] = {}
             for k in range(slots):
                 name = trial.suggest_categorical(f"slot{k}", [NOTHING, *candidates])
                 start = trial.suggest_int(f"start{k}", 1, start_hi, step=step)
                 intensity = trial.suggest_float(f"intensity{k}", lo, hi, step=istep)
                 if name != NOTHING and name not in items:
-                    items[name] = Item(name, start, intensity)
+                    items[name] = Step(name, start, intensity)
             plan = Plan(tuple(sorted(items.values(), key=lambda i: (i.start, i.name))), "search")
             plans.append(evaluator.fit_budget(plan, budget))
         frames = evaluator.run(plans, seeds)
@@ -346,9 +346,9 @@ def recommend(
     final_seeds = list(range(seeds))
     report = _stages(progress, (0.25, 0.55, 0.2))
 
-    singles = [Plan((Item(name),)) for name in candidates]
+    singles = [Plan((Step(name),)) for name in candidates]
     baseline = Plan((), "baseline")
-    alternative = Plan((Item(alternative_name),), "alternative")
+    alternative = Plan((Step(alternative_name),), "alternative")
     same = [p for p in singles if p.items == alternative.items]
     if same:
         alternative = same[0]

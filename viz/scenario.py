@@ -18,6 +18,7 @@ import pandas as pd
 from sim import ConfigError, load_config, simulate_many
 from sim.config import options
 from sim.params import LAYER_NAMES
+from sim.recommend import Step
 
 LAYER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Alignment", ("partnership", "strategy")),
@@ -67,21 +68,6 @@ def preset_defaults(org: str) -> tuple[dict[str, float], int]:
     """Return the starting layer strengths and team count of an organisation preset."""
     config = load_config([f"org={org}"]).org
     return {name: getattr(config.layers, name) for name in LAYER_NAMES}, config.teams
-
-
-@dataclass(frozen=True)
-class Step:
-    """One intervention of a plan.
-
-    Attributes:
-        name: Intervention preset name (``configs/intervention/``).
-        start: First week it acts.
-        intensity: Scale of its lever changes and cost.
-    """
-
-    name: str
-    start: int = 1
-    intensity: float = 1.0
 
 
 @dataclass(frozen=True)
