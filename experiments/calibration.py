@@ -414,6 +414,33 @@ def race(spec_: CalibrationSpec, out: Path, workers: int | None = None) -> pd.Da
     return evaluate(larger, finalists.reset_index(drop=True), workers)
 
 
+def _show_and_apply(
+    name: str,
+    stem: str,
+    kind: str,
+    scored: pd.DataFrame,
+    rows: int | None,
+    spec_: CalibrationSpec,
+    args: argparse.Namespace,
+) -> bool:
+    """Write a stage's (or the race's) scores, print the first ``rows``, and with ``--apply`` keep the best that passes.
+
+    Returns:
+        False when ``--apply`` found no candidate that keeps the emergent properties.
+    """
+    scored.to_csv(args.out / f"{stem}.csv")
+    print(f"{name}:")
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(scored.head(rows).round(4).to_string() if rows else scored.round(4).to_string())
+    if args.apply:
+        kept = apply(scored, spec_.fit)
+        if kept is None:
+            print(f"no {kind} keeps the emergent properties; parameters left unchanged")
+            return False
+        print(f"{name}: kept {kind} {kept}: {scored.loc[kept, spec_.fit.names].to_dict()}")
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m experiments.calibration [--stage NAME] [--apply] [--workers N]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -434,29 +461,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         current = config_from_dict(compose_dict(["intervention=none"])).params
         table = candidates(spec_.fit, stage, current, population.load_spec())
         scored = evaluate(spec_, table, args.workers)
-        scored.to_csv(args.out / f"{stage.name}.csv")
-        print(f"stage {stage.name}:")
-        with pd.option_context("display.width", 250, "display.max_columns", 30):
-            print(scored.head(10).round(4).to_string())
-        if args.apply:
-            kept = apply(scored, spec_.fit)
-            if kept is None:
-                print("no candidate keeps the emergent properties; parameters left unchanged")
-                return 1
-            print(f"stage {stage.name}: kept candidate {kept}: {scored.loc[kept, spec_.fit.names].to_dict()}")
+        if not _show_and_apply(f"stage {stage.name}", stage.name, "candidate", scored, 10, spec_, args):
+            return 1
     if args.stage:
         return 0
     scored = race(spec_, args.out, args.workers)
-    scored.to_csv(args.out / "race.csv")
-    print("race:")
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(scored.round(4).to_string())
-    if args.apply:
-        kept = apply(scored, spec_.fit)
-        if kept is None:
-            print("no finalist keeps the emergent properties; parameters left unchanged")
-            return 1
-        print(f"race: kept finalist {kept}: {scored.loc[kept, spec_.fit.names].to_dict()}")
+    if not _show_and_apply("race", "race", "finalist", scored, None, spec_, args):
+        return 1
     return 0
 
 

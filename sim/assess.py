@@ -29,10 +29,7 @@ import argparse
 import dataclasses
 import functools
 import math
-import os
 import re
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,14 +41,15 @@ import pandas as pd
 import yaml
 
 from sim.api import run_configs
+from sim.cli import fail
 from sim.config import CONFIG_DIR, compose_dict, load_config
 from sim.metrics import CLUSTERS, DEPLOY_BOUNDS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.params import LAYER_NAMES, Config
 from sim.schema import ConfigError
+from sim.sweep import write_atomic
 
 ASSESSMENT_DIR = CONFIG_DIR / "assessment"
 EXAMPLES_DIR = ASSESSMENT_DIR / "examples"
-EXIT_BAD_INPUT = 2
 DORA_FACTS = ("deploys_per_week", "lead_time_days", "change_failure_rate", "time_to_restore_hours")
 SHARE_FACTS = ("change_failure_rate", "attrition_rate", "unplanned_share")
 
@@ -648,32 +646,12 @@ def org_yaml(assessment: Assessment) -> str:
     return header + yaml.safe_dump(data, sort_keys=False)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file in one step: a temporary file in the same directory, then renamed over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # ------------------------------------------------------------------ command line
-
-
-def fail(prog: str, message: str) -> None:
-    """Print one error line on stderr and exit with the bad-input code."""
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    raise SystemExit(EXIT_BAD_INPUT)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, like every other bad input
-        fail(self.prog, message)
+        fail(message, self.prog)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -687,13 +665,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in ("trials", "seeds"):
         value = getattr(args, name)
         if value is not None and not 1 <= value <= 10_000:
-            fail(parser.prog, f"--{name}: must be a whole number from 1 to 10000, got {value}")
+            fail(f"--{name}: must be a whole number from 1 to 10000, got {value}", parser.prog)
     try:
         answers = load_answers(args.answers)
         result = assess(answers, trials=args.trials, seeds=args.seeds)
     except ConfigError as err:
-        fail(parser.prog, str(err).splitlines()[0])
+        fail(str(err).splitlines()[0], parser.prog)
     print(result.summary())
     if args.write_org:
-        write_atomic(Path(args.write_org), org_yaml(result))
+        out = Path(args.write_org)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, org_yaml(result))
         print(f"\nfitted organisation: {args.write_org}")

@@ -111,10 +111,10 @@ def _stopped(how: str) -> None:
     )
 
 
-def fail(message: str) -> None:
-    """Print one error line on stderr and exit with the bad-input code."""
+def fail(message: str, prog: str = PROG) -> None:
+    """Print one error line on stderr and exit with the bad-input code (``orgstack`` and its siblings)."""
     line = " ".join(message.split())
-    print(f"{PROG}: error: {line}", file=sys.stderr)
+    print(f"{prog}: error: {line}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
 
 

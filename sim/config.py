@@ -75,7 +75,7 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
 
 
 def _build(overrides: tuple[str, ...]) -> Config:
-    return config_from_dict(compose_dict(overrides))
+    return config_from_dict(_compose_reusing(overrides))
 
 
 def config_from_dict(data: dict[str, Any]) -> Config:
@@ -116,16 +116,23 @@ def override_parser() -> OverridesParser:
 
 
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
-    """Compose ``configs/`` with Hydra overrides into plain data (no validation).
+    """Compose ``configs/`` with Hydra overrides into plain data (no validation), fresh from the files."""
+    _check_choices(overrides)
+    return _plain(compose_config(overrides))
+
+
+def _compose_reusing(overrides: Sequence[str]) -> dict[str, Any]:
+    """Compose as :func:`compose_dict` does, reusing Hydra's work across calls.
 
     Hydra composes the presets the overrides choose, then sets the plain values
     (``org.layers.culture=0.4``, ``weeks=52``). The first part is cached, so
     configurations that differ only in such values (the app's sliders, a sweep
     over a parameter) compose in about a millisecond instead of Hydra's 50-150 ms.
     Whatever the shortcut does not cover (a key it cannot find, a list or
-    mapping value, an interpolation, an error) goes through Hydra in full.
+    mapping value, an interpolation, an error) goes through Hydra in full. Like
+    :func:`load_config`'s own cache, it assumes the files do not change while
+    the process runs; :func:`compose_dict` reads them afresh.
     """
-    _check_choices(overrides)
     split = _split_values(overrides)
     if split is not None:
         choices, values = split
@@ -135,7 +142,7 @@ def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
             data = None
         if data is not None and all(_set_existing(data, key, value) for key, value in values):
             return data
-    return _plain(compose_config(overrides))
+    return compose_dict(overrides)
 
 
 def _split_values(overrides: Sequence[str]) -> tuple[tuple[str, ...], list[tuple[str, Any]]] | None:

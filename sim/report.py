@@ -23,11 +23,13 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.assess import Answers, Assessment, assess, fail, load_answers, questionnaire, settings, write_atomic
+from sim.assess import Answers, Assessment, assess, load_answers, questionnaire, settings
+from sim.cli import fail
 from sim.diagnose import Diagnosis, diagnose, fmt
 from sim.metrics import MATURITY_LEVELS
 from sim.recommend import Recommendation, recommend
 from sim.schema import ConfigError
+from sim.sweep import write_atomic
 
 PROG = "orgstack-report"
 VALIDATION = Path(__file__).resolve().parent.parent / "docs" / "validation.json"
@@ -542,12 +544,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ):
         value = getattr(args, name)
         if value is not None and not lo <= value <= hi:
-            fail(PROG, f"--{name.replace('_', '-')}: must be a whole number from {lo} to {hi}, got {value}")
+            fail(f"--{name.replace('_', '-')}: must be a whole number from {lo} to {hi}, got {value}", PROG)
     if args.budget is not None and not 0 <= args.budget <= 1000:  # NaN fails too
-        fail(PROG, f"--budget: must be a number from 0 to 1000 (k per team per week), got {args.budget}")
+        fail(f"--budget: must be a number from 0 to 1000 (k per team per week), got {args.budget}", PROG)
     out = Path(args.output)
     if out.is_dir() or not out.resolve().parent.is_dir():
-        fail(PROG, f"-o: cannot write {str(out)!r}: not a file in an existing directory")
+        fail(f"-o: cannot write {str(out)!r}: not a file in an existing directory", PROG)
     try:
         answers = load_answers(args.answers)
         result = study(
@@ -559,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             weeks=args.weeks,
         )
     except ConfigError as err:
-        fail(PROG, str(err).splitlines()[0])
+        fail(str(err).splitlines()[0], PROG)
     write_atomic(out, render(result))
     print(
         f"{PROG}: binding layer {result.diagnosis.binding}; recommended {result.recommendation.best.label()}"

@@ -156,7 +156,7 @@ def prepare(scenario: Scenario, *plans: Plan) -> None:
 
     Hydra's first composition of a choice of presets takes a few hundred
     milliseconds; runs of the same presets with other values (seeds, sliders)
-    reuse it (see :func:`sim.config.compose_dict`). A scenario that is not
+    reuse it (see :func:`sim.config.load_config`). A scenario that is not
     allowed is left for the run to report.
     """
     for plan in plans:

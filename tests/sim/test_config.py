@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import CONFIG_DIR, _plain, compose_config, compose_dict, load_config, options
+from sim.config import CONFIG_DIR, _compose_reusing, compose_dict, load_config, options
 from sim.params import Config
 from sim.schema import ConfigError
 
@@ -226,11 +226,11 @@ def test_invalid_yaml_plan_file(tmp_path):
 )
 def test_values_set_on_a_cached_composition_equal_hydras_own(overrides):
     """Plain values are set on a cached composition of the presets; the result is Hydra's to the letter."""
-    assert compose_dict(overrides) == _plain(compose_config(overrides))
-    assert compose_dict(overrides) == _plain(compose_config(overrides))  # from the cache too
+    assert _compose_reusing(overrides) == compose_dict(overrides)
+    assert _compose_reusing(overrides) == compose_dict(overrides)  # from the cache too
 
 
 def test_a_value_for_a_missing_key_still_gets_hydras_message():
     with pytest.raises(ConfigError) as err:
-        compose_dict(["org.layers.culture=0.4", "org.layerz.culture=0.4"])
+        _compose_reusing(["org.layers.culture=0.4", "org.layerz.culture=0.4"])
     assert "org.layerz" in str(err.value)
