@@ -5,10 +5,13 @@ from __future__ import annotations
 import solara
 import solara.lab
 
+from viz.charts import start_drawing_process
 from viz.diagnose import Diagnose
 from viz.learn import Learn
 from viz.organisation import Organisation
 from viz.whatif import WhatIf
+
+start_drawing_process()  # while the user sets up a run
 
 
 @solara.component

@@ -4,13 +4,27 @@ Figures are built with ``matplotlib.figure.Figure`` rather than pyplot: pyplot
 keeps global state, and the app draws from several sessions' threads. The
 metric grid is spaced by hand: constrained layout doubled its drawing time
 (about 0.6 s more on this machine), most of the time between Run and results.
+
+The app draws in a process of its own (:func:`draw_png`): drawing the metric
+panels takes about 0.6 s of pure Python, which in the server's process would
+hold the interpreter lock while the page's numbers are being sent, and would
+slow every other session's page with it.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import io
+import logging
 import math
-from collections.abc import Sequence
+import multiprocessing
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from matplotlib import colormaps
 from matplotlib.figure import Figure
@@ -21,6 +35,13 @@ from viz.scenario import LAYER_GROUPS, METRICS, Outcome, band
 COLOURS = {"A": "#d95f02", "B": "#1b9e77"}
 STRENGTH_CMAP = colormaps["RdYlGn"]
 DPI = 80  # enough for a screen; drawing time grows with the square of it
+DRAWING_PROCESSES = 1  # charts of every session queue for these; the server's process keeps the rest
+KEPT_PICTURES = 32  # pictures kept by content, so that a figure asked for again is not drawn again
+
+_log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pictures: OrderedDict[bytes, Future[bytes]] = OrderedDict()
 
 
 def png(figure: Figure, dpi: int = DPI) -> bytes:
@@ -28,6 +49,85 @@ def png(figure: Figure, dpi: int = DPI) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
+
+
+def _build_and_draw(build: Callable[[], Figure]) -> bytes:
+    return png(build())
+
+
+def _draw_pickled(payload: bytes) -> bytes:
+    return _build_and_draw(pickle.loads(payload))
+
+
+def _drawing_pool() -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        # forkserver: the server's process has many threads, which fork must not copy; the
+        # drawing process starts from one that has imported this module (matplotlib, pandas).
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        _pool = ProcessPoolExecutor(max_workers=DRAWING_PROCESSES, mp_context=context)
+        atexit.register(_pool.shutdown, cancel_futures=True)
+    return _pool
+
+
+def start_drawing_process() -> None:
+    """Start the drawing process now, so that the first chart does not wait for its imports."""
+    with _lock:
+        _drawing_pool().submit(int)
+
+
+def start_drawing(build: Callable[[], Figure]) -> Future[bytes] | None:
+    """Start drawing a figure in the drawing process, unless it is drawn or being drawn already.
+
+    A page calls this as soon as it has the data, so that the picture is drawn
+    while the page's numbers are being shown; :func:`draw_png` of an equal
+    figure then waits for this drawing instead of starting another.
+
+    Args:
+        build: Makes the figure; a module-level function or a ``functools.partial``
+            of one with picklable arguments, so that it can be sent to the drawing process.
+
+    Returns:
+        The drawing's future, or None when ``build`` cannot be sent (a lambda, a closure).
+    """
+    try:
+        payload = pickle.dumps(build)
+    except (pickle.PicklingError, AttributeError, TypeError) as err:
+        _log.debug("%s cannot be sent to the drawing process: %s", build, err)
+        return None
+    key = hashlib.blake2b(payload, digest_size=16).digest()
+    with _lock:
+        if key in _pictures:
+            _pictures.move_to_end(key)
+            return _pictures[key]
+        picture = _drawing_pool().submit(_draw_pickled, payload)
+        _pictures[key] = picture
+        while len(_pictures) > KEPT_PICTURES:
+            _pictures.popitem(last=False)
+    return picture
+
+
+def draw_png(build: Callable[[], Figure]) -> bytes:
+    """Build a figure and draw it to PNG in the drawing process, or in this one if that cannot be done.
+
+    Args:
+        build: Makes the figure (see :func:`start_drawing`).
+
+    Returns:
+        The PNG bytes, the same wherever they were drawn.
+    """
+    global _pool
+    picture = start_drawing(build)
+    if picture is not None:
+        try:
+            return picture.result()
+        except BrokenProcessPool:
+            _log.warning("the drawing process stopped; drawing here and starting a new one")
+            with _lock:
+                _pool = None
+                _pictures.clear()
+    return _build_and_draw(build)
 
 
 def metrics_figure(

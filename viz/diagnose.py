@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from functools import partial
 from typing import Any
 
 import solara
@@ -163,7 +164,7 @@ def StudyView(s: Study, seconds: float) -> None:
     with solara.Columns([1, 1]):
         with solara.Column():
             Markdown("### Layer picture, maturity and DORA cluster")
-            Chart(lambda: layer_figure(strengths, d.binding), [s])
+            Chart(partial(layer_figure, strengths, d.binding), [s])
             Markdown(
                 f"Maturity **{a.maturity} {a.maturity_name}** (the model's record for the fitted baseline); "
                 f"DORA cluster **{a.dora_cluster}** (facts), {a.simulated_cluster} (fitted baseline).\n\n"
@@ -171,11 +172,11 @@ def StudyView(s: Study, seconds: float) -> None:
             )
         with solara.Column():
             Markdown(f"### Diagnosis: marginal value of each layer over {d.weeks} weeks")
-            Chart(lambda: marginal_figure(d), [s])
+            Chart(partial(marginal_figure, d), [s])
             Markdown(d.explanation())
     Markdown("### Roadmap\n\n" + roadmap_markdown(s))
     Markdown("### Against the execution-only alternative")
-    Chart(lambda: ab_figure(r), [s])
+    Chart(partial(ab_figure, r), [s])
 
 
 @solara.component

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import solara
 from solara.lab import use_task
 
@@ -46,7 +48,7 @@ def LessonView(lesson: Lesson) -> None:
             "" if guess is None else (" You were right." if guess == right else f" You answered: {guess}.")
         )
         solara.Success(f"Answer: {right}.{verdict} {why}")
-        Chart(lambda: metrics_figure(outcome, labels, crossover_week(outcome), lesson.metrics), [outcome])
+        Chart(partial(metrics_figure, outcome, labels, crossover_week(outcome), lesson.metrics), [outcome])
 
 
 @solara.component

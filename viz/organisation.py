@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import solara
 from solara.lab import use_task
 
@@ -25,12 +27,12 @@ def OrgView(run: OrgRun) -> None:
         solara.Select("Colour by", values=list(TEAM_METRICS), value=metric, on_value=set_metric)
         solara.SliderInt(f"Week {week}", value=week, min=1, max=run.weeks, on_value=set_week)
         solara.InputInt("Team", value=team, on_value=set_team, continuous_update=True)
-    Chart(lambda: network_figure(run, metric, week, team), [run, metric, week, team])
+    Chart(partial(network_figure, run, metric, week, team), [run, metric, week, team])
     Markdown(
         f"**Team {team}** serves business unit {int(at_week['business_unit'])}; at week {week} its "
         f"{metric} is **{at_week[metric]:.3g}** ({at_week['people']:.0f} people)."
     )
-    Chart(lambda: team_history_figure(run, team, metric, week), [run, metric, week, team])
+    Chart(partial(team_history_figure, run, team, metric, week), [run, metric, week, team])
 
 
 @solara.component

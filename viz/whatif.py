@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 import reacton.ipywidgets as w
 import solara
@@ -12,7 +13,7 @@ import solara.util
 from solara.lab import Task, use_task
 
 from sim.diagnose import fmt
-from viz.charts import layer_stack_figure, metrics_figure
+from viz.charts import layer_stack_figure, metrics_figure, start_drawing
 from viz.scenario import (
     LAYER_GROUPS,
     LOWER_IS_BETTER,
@@ -40,6 +41,18 @@ DEFAULT_B = Plan((Step("foundations_first"),))
 MAX_TEAMS = 5000
 MAX_SEEDS = 50
 NO_SHOCK = "none"
+
+
+def metrics_chart(outcome: Outcome, labels: dict[str, str]) -> partial:
+    """Return the figure of plans A and B over time, as :class:`viz.widgets.Chart` draws it."""
+    return partial(metrics_figure, outcome, labels, crossover_week(outcome))
+
+
+def stacks_chart(outcome: Outcome, week: int) -> partial:
+    """Return the figure of both plans' layer stacks at a week."""
+    return partial(
+        layer_stack_figure, {"A": layers_at(outcome.a, week), "B": layers_at(outcome.b, week)}, week
+    )
 
 
 def headline(outcome: Outcome, labels: dict[str, str]) -> str:
@@ -146,7 +159,6 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
     """Charts, layer stacks with a week scrubber and Play, and the table of differences."""
     week, set_week = solara.use_state(outcome.weeks)
     week = min(week, outcome.weeks)
-    crossover = solara.use_memo(lambda: crossover_week(outcome), [outcome])
     summary = solara.use_memo(lambda: headline(outcome, labels), [outcome])
     table = solara.use_memo(lambda: differences_markdown(outcome), [outcome])
     solara.Success(summary)
@@ -155,12 +167,7 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
     )
     with solara.Columns([1, 2]):
         with solara.Column():
-            Chart(
-                lambda: layer_stack_figure(
-                    {"A": layers_at(outcome.a, week), "B": layers_at(outcome.b, week)}, week
-                ),
-                [outcome, week],
-            )
+            Chart(stacks_chart(outcome, week), [outcome, week])
             with solara.Row(style={"align-items": "center"}):
                 # ipywidgets' Play runs its clock in the browser, so animating costs no server loop.
                 w.Play(value=week, min=1, max=outcome.weeks, step=1, interval=150, on_value=set_week)
@@ -171,7 +178,7 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
                 "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "
                 "last 12 weeks; means over seeds."
             )
-    Chart(lambda: metrics_figure(outcome, labels, crossover), [outcome])
+    Chart(metrics_chart(outcome, labels), [outcome])
 
 
 @solara.component
@@ -235,6 +242,9 @@ def WhatIf() -> None:
                 task.progress = 100 * share
 
         outcome = run_what_if(scenario(), plan_a.value, plan_b.value, progress)
+        # The pictures are drawn in the drawing process while the numbers are being shown.
+        start_drawing(metrics_chart(outcome, labels))
+        start_drawing(stacks_chart(outcome, outcome.weeks))
         return outcome, labels, time.perf_counter() - started.current
 
     task = use_task(compute, dependencies=None, raise_error=False)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from solara.lab import Task, use_task
 
 from sim import ConfigError
-from viz.charts import png
+from viz.charts import draw_png
 
 # CommonMark with tables. solara.Markdown would also load KaTeX and Mermaid from the asset
 # CDN in the browser, which solara-assets does not ship (KaTeX) and the text never needs.
@@ -32,18 +32,19 @@ def Markdown(text: str) -> solara.Element:
 def Chart(
     draw: Callable[[], Figure], dependencies: list[Any], waiting: str = "Drawing the charts..."
 ) -> None:
-    """Show a matplotlib figure, drawn to PNG in a background thread.
+    """Show a matplotlib figure, drawn to PNG off the page's thread (see :func:`viz.charts.draw_png`).
 
     Drawing a large figure takes longer than the simulation behind it, so the
     numbers of a page appear first and the picture follows; when the
     dependencies change, the previous picture stays until the new one is drawn.
 
     Args:
-        draw: Builds the figure.
+        draw: Builds the figure: a ``functools.partial`` of a module-level
+            function, so that the drawing process can run it.
         dependencies: The figure is drawn again when one of these changes.
         waiting: What to say until the first picture is there.
     """
-    task = use_task(lambda: png(draw()), dependencies=dependencies, raise_error=False)
+    task = use_task(lambda: draw_png(draw), dependencies=dependencies, raise_error=False)
     picture = task.value if task.finished else task.latest
     if picture is not None:
         w.Image(value=picture, format="png")

@@ -1,6 +1,8 @@
+from functools import partial
+
 from matplotlib.colors import to_hex
 
-from viz.charts import STRENGTH_CMAP, layer_stack_figure, metrics_figure
+from viz.charts import STRENGTH_CMAP, draw_png, layer_stack_figure, metrics_figure, png, start_drawing
 from viz.scenario import METRICS, Plan, Scenario, Step, run_what_if
 
 
@@ -35,3 +37,27 @@ def test_layer_stack_colours_each_layer_by_its_strength():
     texts = {t.get_text() for t in ax.texts}
     assert {"culture\n0.00", "culture\n1.00", "Alignment", "Foundation", "Performance"} <= texts
     assert ax.get_title() == "Layer strengths at week 12"
+
+
+STRONG = dict.fromkeys(
+    ["partnership", "strategy", "architecture", "culture", "talent", "execution", "innovation"], 0.9
+)
+
+
+def test_the_drawing_process_draws_the_same_picture_as_this_process():
+    build = partial(layer_stack_figure, {"A": STRONG, "B": {**STRONG, "talent": 0.1}}, 5)
+    picture = start_drawing(build)
+    assert picture is not None
+    assert picture.result() == png(build())
+    assert draw_png(build) == png(build())
+    assert start_drawing(build) is picture, "an equal figure asked for again is not drawn again"
+    other = start_drawing(partial(layer_stack_figure, {"A": STRONG}, 5))
+    assert other is not picture and other.result() != picture.result()
+
+
+def test_a_figure_that_cannot_be_sent_is_drawn_in_this_process():
+    def build():
+        return layer_stack_figure({"A": STRONG}, 3)
+
+    assert start_drawing(build) is None
+    assert draw_png(build) == png(build())
