@@ -391,6 +391,8 @@ class OrgModel(mesa.Model):
         self.week += 1
         w = self._advance(self.levers[:, self.week - 1])
         self.recorder.collect(self, w)
+        # Mesa's controllers (and batch runners) stop stepping a model that is not running.
+        self.running = self.week < self.config.weeks
 
     def _set_levers(self, rows: np.ndarray) -> None:
         # One (worlds, 1) column per lever in a batch, so that levers broadcast against

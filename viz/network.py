@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from sim import OrgModel, load_config
 from sim.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
 from sim.metrics import TEAM_COLUMNS
+from sim.params import Config
 
 # Per-team values a team can be coloured by (the others are structure, not performance).
 TEAM_METRICS: tuple[str, ...] = tuple(c for c in TEAM_COLUMNS if c not in ("business_unit", "coached"))
@@ -50,10 +51,23 @@ def simulate_org(overrides: list[str]) -> OrgRun:
     Raises:
         sim.ConfigError: An override or value is not allowed.
     """
-    config = load_config([*overrides, "record.team_every=1"])
-    model = OrgModel(config)
-    model.run_for(config.weeks)
-    return OrgRun(org_graph(model), model.recorder.team_frame(), config.weeks)
+    model = OrgModel(org_config(overrides))
+    model.run_for(model.config.weeks)
+    return org_run(model)
+
+
+def org_config(overrides: list[str]) -> Config:
+    """Compose the configuration of a run for this view: every team recorded every week.
+
+    Raises:
+        sim.ConfigError: An override or value is not allowed.
+    """
+    return load_config([*overrides, "record.team_every=1"])
+
+
+def org_run(model: OrgModel) -> OrgRun:
+    """Take a model's agents and per-team history up to the week it has reached (1 or more)."""
+    return OrgRun(org_graph(model), model.recorder.team_frame(), model.week)
 
 
 def org_graph(model: OrgModel) -> nx.DiGraph:

@@ -156,6 +156,16 @@ def test_default_run_has_one_row_per_week_of_the_configured_horizon():
     check_frame(frame(), weeks)
 
 
+def test_model_stops_running_at_its_horizon_as_mesas_controllers_expect():
+    model = OrgModel(load_config(["weeks=3", "org.teams=2"]))
+    states = [model.running]
+    while model.running:
+        model.step()
+        states.append(model.running)
+    assert states == [True, True, True, False]
+    assert model.week == 3 and len(model.recorder.frame()) == 3
+
+
 @pytest.mark.parametrize("weeks", [1, 7, 30])
 def test_weeks_override_sets_the_number_of_rows(weeks):
     check_frame(frame(f"weeks={weeks}"), weeks)

@@ -111,6 +111,17 @@ def test_organisation_page_shows_the_network_and_a_team(solara_app, solara_serve
         team.fill("5")
         page.get_by_text("Team 5 serves business unit 1").wait_for()
         page.screenshot(path=screenshots / "organisation.png", full_page=True)
+
+        # Live, with Mesa's controller: Step simulates one week; play runs on until paused.
+        page.get_by_role("button", name="Step through it").click()
+        page.get_by_text("Week 0. Press Step").wait_for(timeout=WAIT_MS)
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.get_by_text("Week 1", exact=True).wait_for(timeout=WAIT_MS)
+        wait_for_pictures(page, 2)
+        page.get_by_role("button", name="\u25b6").click()  # play
+        page.get_by_text("Week 4", exact=True).wait_for(timeout=WAIT_MS)
+        page.get_by_role("button", name="\u275a\u275a").click()  # pause
+        page.screenshot(path=screenshots / "organisation-live.png", full_page=True)
         assert_offline(page)
 
 

@@ -189,6 +189,30 @@ def test_organisation_page_shows_the_chosen_team():
     images(rc, 2, before=frozenset(first), new=2)
 
 
+def test_organisation_steps_live_with_mesas_controller():
+    box, rc = solara.render(Organisation(), handle_error=False)
+    rc.find(v.TextField, label="Teams").widget.v_model = 5
+    slider(rc, "Horizon").v_model = 3
+    rc.find(v.Btn, children=["Step through it"]).widget.click()
+    week_0 = "Week 0. Press Step for one week, or play; Reset starts again from week 0."
+    rc.find(v.Alert, children=[week_0]).assert_single()
+    step = rc.find(v.Btn, children=["Step"])
+    step.widget.click()
+    rc.find(v.Html, children=["Week 1"]).wait_for(timeout=TIMEOUT)
+    first = images(rc, 2)
+    step.widget.click()
+    rc.find(v.Html, children=["Week 2"]).wait_for(timeout=TIMEOUT)
+    images(rc, 2, before=frozenset(first), new=2)  # the network and the history follow the week
+    step.widget.click()
+    rc.find(v.Html, children=["Week 3"]).wait_for(timeout=TIMEOUT)
+    assert step.widget.disabled, "the model stops at the horizon"
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(
+        v.Alert, children=["Week 0. Press Step for one week, or play; Reset starts again from week 0."]
+    ).wait_for(timeout=TIMEOUT)
+    assert not step.widget.disabled
+
+
 def test_learn_reveals_the_answer_read_from_the_runs():
     box, rc = solara.render(Learn(), handle_error=False)
     assert not rc.find(v.Alert, type="success").widgets
