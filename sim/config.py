@@ -35,7 +35,7 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")
 PLAN_ITEM_KEYS = ("name", "start", "duration", "intensity")
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # Hydra's global state is not thread-safe
 
 # Every lever exists under org.levers before a preset is merged, so that any lever
 # can be overridden (org.levers.platform_capacity=0.5) even where a preset omits it;
@@ -175,8 +175,15 @@ def _split_values(overrides: Sequence[str]) -> tuple[tuple[str, ...], list[tuple
     return tuple(choices), values
 
 
-@functools.lru_cache(maxsize=64)
 def _composed_choices(choices: tuple[str, ...]) -> dict[str, Any]:
+    # Under the lock, so that a caller wanting choices that another thread is composing (the
+    # studio's warm-up, say) waits for that composition instead of doing it again.
+    with _lock:
+        return _compose_choices(choices)
+
+
+@functools.lru_cache(maxsize=64)
+def _compose_choices(choices: tuple[str, ...]) -> dict[str, Any]:
     return _plain(compose_config(choices))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from sim.config import CONFIG_DIR, _compose_reusing, compose_dict, load_config, options
+from sim.config import CONFIG_DIR, _compose_choices, _compose_reusing, compose_dict, load_config, options
 from sim.params import Config
 from sim.schema import ConfigError
 
@@ -234,3 +235,19 @@ def test_a_value_for_a_missing_key_still_gets_hydras_message():
     with pytest.raises(ConfigError) as err:
         _compose_reusing(["org.layers.culture=0.4", "org.layerz.culture=0.4"])
     assert "org.layerz" in str(err.value)
+
+
+def test_threads_wanting_the_same_presets_compose_them_once():
+    _compose_choices.cache_clear()
+    overrides = ["org=enterprise", "intervention=[culture_program,reorg]"]
+    configs = []
+    threads = [
+        threading.Thread(target=lambda i=i: configs.append(load_config([*overrides, f"weeks={20 + i}"])))
+        for i in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(c.weeks for c in configs) == [20, 21, 22, 23]
+    assert _compose_choices.cache_info().misses == 1

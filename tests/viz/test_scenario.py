@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from sim import ConfigError, load_config
-from sim.config import _composed_choices
+from sim.config import _compose_choices
 from viz.scenario import (
     METRICS,
     Outcome,
@@ -103,11 +103,11 @@ def test_out_of_range_input_is_a_config_error():
 def test_prepare_composes_the_plans_so_that_the_run_need_not():
     scenario = Scenario(org="startup", weeks=8, seeds=2)
     plan = Plan((Step("talent_program", start=3),))
-    _composed_choices.cache_clear()
+    _compose_choices.cache_clear()
     prepare(scenario, plan)
-    composed = _composed_choices.cache_info().misses
+    composed = _compose_choices.cache_info().misses
     run_what_if(scenario, plan, plan)
-    assert _composed_choices.cache_info().misses == composed
+    assert _compose_choices.cache_info().misses == composed
 
 
 def test_prepare_leaves_a_scenario_that_is_not_allowed_to_the_run():
