@@ -19,8 +19,10 @@ import io
 import logging
 import math
 import multiprocessing
+import os
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +38,7 @@ COLOURS = {"A": "#d95f02", "B": "#1b9e77"}
 STRENGTH_CMAP = colormaps["RdYlGn"]
 DPI = 80  # enough for a screen; drawing time grows with the square of it
 DRAWING_PROCESSES = 1  # charts of every session queue for these; the server's process keeps the rest
+SERVER_CHECK_S = 1.0  # how often the drawing process checks that the server is still there
 KEPT_PICTURES = 32  # pictures kept by content, so that a figure asked for again is not drawn again
 
 _log = logging.getLogger(__name__)
@@ -59,6 +62,24 @@ def _draw_pickled(payload: bytes) -> bytes:
     return _build_and_draw(pickle.loads(payload))
 
 
+def _exit_with(server: int) -> None:
+    """Make the drawing process exit when the server's process is gone.
+
+    A server stopped by a signal does not shut its pool down, and the pool's
+    processes would wait for work for ever.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(SERVER_CHECK_S)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="orgstack-server-watch", daemon=True).start()
+
+
 def _drawing_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
@@ -66,7 +87,9 @@ def _drawing_pool() -> ProcessPoolExecutor:
         # drawing process starts from one that has imported this module (matplotlib, pandas).
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        _pool = ProcessPoolExecutor(max_workers=DRAWING_PROCESSES, mp_context=context)
+        _pool = ProcessPoolExecutor(
+            max_workers=DRAWING_PROCESSES, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        )
         atexit.register(_pool.shutdown, cancel_futures=True)
     return _pool
 

@@ -1,7 +1,12 @@
+import subprocess
+import sys
+import time
 from functools import partial
+from pathlib import Path
 
 from matplotlib.colors import to_hex
 
+from viz import charts
 from viz.charts import STRENGTH_CMAP, draw_png, layer_stack_figure, metrics_figure, png, start_drawing
 from viz.scenario import METRICS, Plan, Scenario, Step, run_what_if
 
@@ -61,3 +66,32 @@ def test_a_figure_that_cannot_be_sent_is_drawn_in_this_process():
 
     assert start_drawing(build) is None
     assert draw_png(build) == png(build())
+
+
+def test_the_drawing_process_exits_when_the_server_is_killed():
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from viz import charts\n"
+            "charts.start_drawing_process()\n"
+            "charts._pool.submit(int).result()\n"
+            "print(*charts._pool._processes, flush=True)\n"
+            "time.sleep(600)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        drawing = [int(pid) for pid in server.stdout.readline().split()]
+    finally:
+        server.kill()  # no chance to shut its pool down
+        server.wait()
+    assert drawing
+    deadline = time.monotonic() + 10 * charts.SERVER_CHECK_S
+    while any(Path(f"/proc/{pid}").exists() for pid in drawing) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in drawing), (
+        "the drawing process outlived the server"
+    )
