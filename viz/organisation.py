@@ -91,7 +91,8 @@ def Organisation() -> None:
     intervention = solara.use_reactive("foundations_first")
     seed = solara.use_reactive(0)
 
-    live, set_live = solara.use_state(None)  # the configuration being stepped, or None
+    live, set_live = solara.use_state(None)  # the configuration being stepped, or why it cannot be
+    started = solara.use_ref(0)  # each press of "Step through it" starts a new model
 
     def overrides() -> list[str]:
         return [
@@ -107,6 +108,7 @@ def Organisation() -> None:
         return simulate_org(overrides())
 
     def step_live() -> None:
+        started.current += 1
         try:
             set_live(org_config(overrides()))
         except ConfigError as err:
@@ -141,6 +143,6 @@ def Organisation() -> None:
     if isinstance(live, ConfigError):
         solara.Error(f"Cannot run this organisation: {live}")
     elif live is not None:
-        LiveView(live).key(f"live-{id(live)}")
+        LiveView(live).key(f"live-{started.current}")
     elif show_status(task, "Press Run to simulate the organisation, or step through it week by week."):
         OrgView(task.value)
