@@ -91,8 +91,8 @@ def Organisation() -> None:
     intervention = solara.use_reactive("foundations_first")
     seed = solara.use_reactive(0)
 
-    live, set_live = solara.use_state(None)  # the configuration being stepped, or why it cannot be
-    started = solara.use_ref(0)  # each press of "Step through it" starts a new model
+    # What is stepped live: (how many were started, the configuration or why it cannot be run).
+    (started, live), set_live = solara.use_state((0, None))
 
     def overrides() -> list[str]:
         return [
@@ -104,15 +104,15 @@ def Organisation() -> None:
         ]
 
     def compute() -> OrgRun:
-        set_live(None)
+        set_live((started, None))
         return simulate_org(overrides())
 
     def step_live() -> None:
-        started.current += 1
+        # A new count each time, so that pressing again starts a new model.
         try:
-            set_live(org_config(overrides()))
+            set_live((started + 1, org_config(overrides())))
         except ConfigError as err:
-            set_live(err)
+            set_live((started + 1, err))
 
     task = use_task(compute, dependencies=None, raise_error=False)
     problem = None if 1 <= teams.value <= MAX_TEAMS else f"Teams: choose from 1 to {MAX_TEAMS:,}."
@@ -143,6 +143,6 @@ def Organisation() -> None:
     if isinstance(live, ConfigError):
         solara.Error(f"Cannot run this organisation: {live}")
     elif live is not None:
-        LiveView(live).key(f"live-{started.current}")
+        LiveView(live).key(f"live-{started}")
     elif show_status(task, "Press Run to simulate the organisation, or step through it week by week."):
         OrgView(task.value)

@@ -207,10 +207,12 @@ def test_organisation_steps_live_with_mesas_controller():
     rc.find(v.Html, children=["Week 3"]).wait_for(timeout=TIMEOUT)
     assert step.widget.disabled, "the model stops at the horizon"
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    rc.find(
-        v.Alert, children=["Week 0. Press Step for one week, or play; Reset starts again from week 0."]
-    ).wait_for(timeout=TIMEOUT)
+    rc.find(v.Alert, children=[week_0]).wait_for(timeout=TIMEOUT)
     assert not step.widget.disabled
+    step.widget.click()
+    rc.find(v.Html, children=["Week 1"]).wait_for(timeout=TIMEOUT)
+    rc.find(v.Btn, children=["Step through it"]).widget.click()  # again: a new model, from week 0
+    rc.find(v.Alert, children=[week_0]).wait_for(timeout=TIMEOUT)
 
 
 def test_learn_reveals_the_answer_read_from_the_runs():
