@@ -2,7 +2,7 @@
 
 Hydra accepts plugins only from the ``hydra_plugins`` namespace package; the
 work is done in :mod:`sim.launcher`. ``configs/config.yaml`` selects both
-(``hydra/launcher: orgstack``, ``hydra/sweeper: orgstack``); the joblib and Ray
+(``hydra/launcher: orgstack``, ``hydra/sweeper: orgstack``); Hydra's joblib and Ray
 launchers remain available (``hydra/launcher=joblib``, ``ray_local``, ``ray_cluster``).
 """
 
@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 
 class BatchLauncher(Launcher):
-    """Run a sweep's jobs in batches of worlds on joblib workers.
+    """Run a sweep's jobs in batches of worlds on worker processes (see :mod:`sim.launcher`).
 
     Args:
         n_jobs: Worker processes (-1: every core; 1: in this process).

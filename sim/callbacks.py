@@ -9,7 +9,7 @@ prints a report (runs ok, failed with their errors, incomplete; the last line
 (``experiment.name``, set by ``configs/experiment/<name>.yaml``), hands the
 results to ``experiments.<name>.analyse(results, out_dir)``.
 
-Launchers run the jobs in other processes (joblib's loky workers, Ray) and tell
+Launchers run the jobs in other processes (OrgStack's workers, joblib's, Ray) and tell
 the parent nothing until all are done, so everything here works from the files
 the jobs write: ``run.json`` is the sign that a run has finished.
 """

@@ -23,6 +23,7 @@ finished, or when an experiment's analysis fails; 130 when interrupted.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import time
@@ -40,6 +41,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import HydraException, OverrideParseException
 from hydra.types import RunMode
+from joblib import cpu_count
 from omegaconf import OmegaConf
 
 from sim import sweep
@@ -70,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             ``--help`` ...) and ``hydra.*`` overrides are passed to Hydra.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    if uses_workers(get_args_parser().parse_args(args)):
+        from sim.launcher import start_workers_early  # sim.launcher imports this module
+
+        # Workers' imports then overlap with checking the overrides and Hydra's set-up.
+        start_workers_early()
     try:
         check_args(args)
     except ConfigError as err:
@@ -116,6 +123,25 @@ def fail(message: str, prog: str = PROG) -> None:
     line = " ".join(message.split())
     print(f"{prog}: error: {line}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def uses_workers(parsed: argparse.Namespace) -> bool:
+    """Whether a parsed command line runs a sweep on worker processes of OrgStack's launcher.
+
+    An experiment's configuration or another launcher can still decide
+    otherwise; this reads the command line only.
+    """
+    if not parsed.multirun:
+        return False
+    n_jobs = -1  # configs/hydra/launcher/orgstack.yaml
+    for line in parsed.overrides:
+        key, _, value = line.partition("=")
+        key = key.lstrip("+~")
+        if key == "hydra/launcher" and value != "orgstack":
+            return False
+        if key == "hydra.launcher.n_jobs" and value.lstrip("-").isdigit():
+            n_jobs = int(value)
+    return (cpu_count() if n_jobs < 0 else n_jobs) > 1
 
 
 def check_args(args: Sequence[str]) -> None:

@@ -528,7 +528,7 @@ def _clock(seconds: float) -> str:
 class Progress:
     """A progress bar with an ETA for a sweep whose runs finish in other processes.
 
-    Launchers (joblib's loky workers, Ray) run the jobs elsewhere and tell the parent
+    Launchers (OrgStack's workers, joblib's, Ray) run the jobs elsewhere and tell the parent
     nothing until all are done, so a thread of the parent watches the job
     directories instead: a run has finished when its ``run.json`` appears or changes.
     On a terminal the bar redraws in place; otherwise (a log, a pipe) it prints a line
