@@ -49,8 +49,10 @@ experiment: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m experiments.validate $(ARGS)
 
-# Re-fit the calibrated parameters to the DORA envelopes and write them to configs/params/default.yaml,
-# keeping the first candidate for which the emergence tests pass (configs/validation/calibration.yaml).
+# The whole fit to the DORA envelopes and the presets' profiles (configs/validation/calibration.yaml):
+# from its recorded start, every stage and the race, each keeping the best candidate for which the
+# emergence tests pass. Seeded throughout: it rewrites configs/params/default.yaml and
+# configs/validation/population.yaml to the committed values (check: git diff --exit-code configs/).
 calibrate: $(STAMP)
 	$(PY) -m experiments.calibration --apply $(ARGS)
 

@@ -12,26 +12,32 @@ keys as a cross-check (:func:`ward_clusters`), not as a target.
 
 **Envelopes** (``configs/validation/calibration.yaml``): cluster shares,
 elite-to-low ratios of the clusters' median keys, the elite and low change
-failure rates, and, held back from the fit, the Spearman correlation of deploy
+failure rates, the published low and elite profiles of two presets
+(``struggling`` and ``elite`` at baseline, their final-year keys averaged over a
+few seeds) and, held back from the fit, the Spearman correlation of deploy
 frequency with ``1 - change failure rate`` across the population.
 
-**The fit** (``python -m experiments.calibration``, ``make calibrate``) runs
-the stages of ``configs/validation/calibration.yaml`` in order. Each stage is a
-scrambled Sobol design in a box around the current values (a global stage: the
-whole search ranges) over the fitted model parameters and the fitted fields of
-the population (the shape of its maturity distribution, which sets how many
-organisations are weak), rounded to a few significant digits, plus the current
-values as candidate 0. Each candidate runs the calibration population (its own
-seed, not the validation population's) and is scored by the squared
-log-distance of each target from its envelope (0 inside); ties, among them
-candidates inside every envelope, go to the most margin from the envelopes'
-edges. ``--apply`` writes a stage's candidates to ``configs/params/default.yaml``
-(and ``configs/validation/population.yaml``) in order of score and keeps the
-first for which ``tests/sim/test_emergence.py`` passes, so that every emergent
-property of the core model stays true; the next stage starts from there.
-Last, a race re-runs each stage's best candidates on a larger population
-(:func:`race`), because a stage's 200 organisations leave the clusters' medians
-noisy, and ``--apply`` keeps the race's best that keeps the emergent properties.
+**The fit** (``python -m experiments.calibration``, ``make calibrate``) starts
+from ``fit.start``, the recorded starting point (``--apply`` writes it first),
+and runs the stages of ``configs/validation/calibration.yaml`` in order. Each
+stage is a scrambled Sobol design in a box around the previous stage's choice
+(a global stage: the whole search ranges) over the fitted model parameters and
+the fitted fields of the population (the shape of its maturity distribution,
+which sets how many organisations are weak), rounded to a few significant
+digits, plus those values as candidate 0. Each candidate runs the calibration
+population (its own seed, not the validation population's) and the presets.
+Its score is the squared log-distance of each target from its envelope (0
+inside), for the population on a redraw (:func:`redraw_score`: each measure's
+bootstrap interval must fit), so that thin margins count as misses; ties go
+to the most margin from the envelopes' edges. ``--apply`` writes a stage's
+candidates to ``configs/params/default.yaml`` (and
+``configs/validation/population.yaml``) in order of score and keeps the first
+for which ``tests/sim/test_emergence.py`` passes, so that every emergent
+property of the core model stays true. Last, a race re-runs each stage's best
+candidates on a larger population (:func:`race`), because a stage's 200
+organisations leave the clusters' medians noisy, and ``--apply`` keeps the
+race's best that keeps the emergent properties. Everything is seeded, so the
+procedure rewrites the same values every time it runs.
 """
 
 from __future__ import annotations
@@ -93,6 +99,21 @@ class FitSpec:
     population: dict[str, int] = spec(default={}, doc="Changes to the population spec (size, seed).")
     race_finalists: int = spec(1, 100, default=3, doc="Best candidates of each stage that the race re-runs.")
     race_size: int = spec(1, 100_000, default=600, doc="Organisations of the race's population.")
+    start: dict[str, float] = spec(
+        default={}, doc="Every fitted name -> the value the procedure starts from."
+    )
+    bootstrap: int = spec(
+        0,
+        10_000,
+        default=0,
+        doc="Resamples of a population behind a candidate's score (0: its own measures).",
+    )
+    confidence: float = spec(
+        0,
+        1,
+        default=0.95,
+        doc="Coverage of each measure's interval over the resamples that must fit its envelope.",
+    )
 
     def __post_init__(self) -> None:
         metas = {f.name: f.metadata for f in dataclasses.fields(Params)}
@@ -115,6 +136,15 @@ class FitSpec:
             unknown = [n for n in stage.parameters if n not in self.names]
             if unknown:
                 raise ConfigError(f"stages[{i}].parameters", f"{unknown[0]!r} is not a fitted name")
+        if self.start:
+            missing = [n for n in self.names if n not in self.start]
+            extra = [n for n in self.start if n not in self.names]
+            if missing or extra:
+                what = f"{missing[0]!r} is missing" if missing else f"{extra[0]!r} is not a fitted name"
+                raise ConfigError("start", f"must give every fitted name and no other: {what}")
+            for name, value in self.start.items():
+                meta = metas[name] if name in self.parameters else pop_metas[name]
+                check_range(value, meta, f"start.{name}")
 
     @property
     def names(self) -> list[str]:
@@ -136,12 +166,43 @@ class FitSpec:
 
 
 @dataclass(frozen=True)
-class CalibrationSpec:
-    """The envelopes, the held-back checks and the fit."""
+class PresetSpec:
+    """Presets whose DORA keys at baseline must lie inside a published cluster profile."""
 
-    targets: dict[str, tuple[float, ...]] = spec(doc="Fitted envelopes, each [low, high].")
+    seeds: int = spec(1, 1000, doc="Runs of each preset (seeds 0 to seeds - 1); its keys are their means.")
+    profiles: dict[str, dict[str, tuple[float, ...]]] = spec(
+        default={}, doc="Preset (configs/org/<name>.yaml) -> DORA key -> [low, high]."
+    )
+
+    def __post_init__(self) -> None:
+        for org, keys in self.profiles.items():
+            if not (CONFIG_DIR / "org" / f"{org}.yaml").is_file():
+                raise ConfigError(f"profiles.{org}", "no such preset in configs/org/")
+            for key, pair in keys.items():
+                if key not in DORA_KEYS:
+                    raise ConfigError(
+                        f"profiles.{org}.{key}", f"not a DORA key; keys: {', '.join(DORA_KEYS)}"
+                    )
+                _check_pair(pair, f"profiles.{org}.{key}")
+
+    @property
+    def targets(self) -> dict[str, tuple[float, ...]]:
+        """The profiles as envelopes of measures named ``<preset>_<key>``."""
+        return {
+            preset_measure(org, key): pair
+            for org, keys in self.profiles.items()
+            for key, pair in keys.items()
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """The envelopes, the presets' profiles, the held-back checks and the fit."""
+
+    targets: dict[str, tuple[float, ...]] = spec(doc="Fitted envelopes of the population, each [low, high].")
     held_back: dict[str, tuple[float, ...]] = spec(doc="Checked afterwards, never fitted.")
     fit: FitSpec = spec(doc="The search.")
+    presets: PresetSpec = spec(default=PresetSpec(seeds=1), doc="Fitted profiles of preset organisations.")
 
     def __post_init__(self) -> None:
         for group in ("targets", "held_back"):
@@ -152,8 +213,13 @@ class CalibrationSpec:
 
     @property
     def envelopes(self) -> dict[str, tuple[float, ...]]:
-        """Every envelope, fitted and held back."""
+        """Every envelope of the population, fitted and held back."""
         return {**self.targets, **self.held_back}
+
+    @property
+    def fitted(self) -> dict[str, tuple[float, ...]]:
+        """Every fitted envelope: the population's and the presets'."""
+        return {**self.targets, **self.presets.targets}
 
 
 def _check_pair(pair: Sequence[float], path: str) -> None:
@@ -187,6 +253,11 @@ HIGHER_IS_BETTER = dict(zip(DORA_KEYS, (True, False, False, False), strict=True)
 RATIO_NAMES = dict(
     zip(DORA_KEYS, ("ratio_deploys", "ratio_lead_time", "ratio_restore", "ratio_change_failure"), strict=True)
 )
+
+
+def preset_measure(org: str, key: str) -> str:
+    """Name of a preset's DORA key as a measure, e.g. ``struggling_change_failure_rate``."""
+    return f"{org}_{key}"
 
 
 def keys_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
@@ -275,6 +346,47 @@ def score(measures: Mapping[str, float], targets: Mapping[str, Sequence[float]])
     return sum(distance(measures[name], envelope) ** 2 for name, envelope in targets.items())
 
 
+def redraw_score(
+    keys: pd.DataFrame,
+    labels: np.ndarray,
+    targets: Mapping[str, Sequence[float]],
+    replicates: int,
+    seed: int,
+    confidence: float = 0.95,
+) -> float:
+    """Score of the measures' ranges on a redraw of the population, from bootstrap resamples.
+
+    Each measure's central ``confidence`` interval over the resamples of the
+    organisations stands for the values a redrawn population could give; the
+    score is the sum over targets of the squared log-distance of the interval's
+    far end outside the envelope. So a candidate whose measure sits just inside
+    an envelope scores as a miss, in proportion to that measure's own sampling
+    noise, and one whose every interval lies inside scores 0. Every candidate
+    draws the same resamples (common random numbers).
+
+    Args:
+        keys: The DORA keys, one row per organisation.
+        labels: Each organisation's cluster.
+        targets: The population's envelopes.
+        replicates: Resamples (0: the population's own :func:`score`).
+        seed: Seed of the resamples.
+        confidence: Coverage of each measure's interval.
+    """
+    if replicates == 0:
+        return score(measure(keys, labels), targets)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(replicates):
+        rows = rng.integers(len(keys), size=len(keys))
+        draws.append(measure(keys.iloc[rows].reset_index(drop=True), labels[rows]))
+    frame = pd.DataFrame(draws)
+    total = 0.0
+    for name, envelope in targets.items():
+        ends = frame[name].quantile([(1 - confidence) / 2, (1 + confidence) / 2])
+        total += max(distance(float(end), envelope) for end in ends) ** 2
+    return total
+
+
 def margin(measures: Mapping[str, float], targets: Mapping[str, Sequence[float]]) -> float:
     """Sum of the squared log-distances of the measures from their envelopes' geometric centres.
 
@@ -296,14 +408,20 @@ def _round(x: float, digits: int) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def candidates(
-    fit: FitSpec, stage: Stage, current: Params, current_population: population.PopulationSpec
-) -> pd.DataFrame:
-    """Candidate 0 (the current values) and the stage's rounded Sobol design, one row each."""
-    bounds = {**fit.parameters, **fit.population_parameters}
-    now = {n: float(getattr(current, n)) for n in fit.parameters} | {
-        n: float(getattr(current_population, n)) for n in fit.population_parameters
+def current_values(fit: FitSpec) -> dict[str, float]:
+    """Return the fitted names' values on disk (``configs/params/default.yaml``, the population spec)."""
+    # Composed afresh: load_config caches per overrides and --apply changes the files.
+    params = config_from_dict(compose_dict(["intervention=none"])).params
+    pop = population.load_spec()
+    return {n: float(getattr(params, n)) for n in fit.parameters} | {
+        n: float(getattr(pop, n)) for n in fit.population_parameters
     }
+
+
+def candidates(fit: FitSpec, stage: Stage, now: Mapping[str, float]) -> pd.DataFrame:
+    """Candidate 0 (the values ``now``) and the stage's rounded Sobol design around them, one row each."""
+    bounds = {**fit.parameters, **fit.population_parameters}
+    now = {n: float(now[n]) for n in fit.names}
     varied = list(stage.parameters) or fit.names
     lo = np.array([bounds[n][0] for n in varied])
     hi = np.array([bounds[n][1] for n in varied])
@@ -319,15 +437,22 @@ def candidates(
 
 
 def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = None) -> pd.DataFrame:
-    """Run the calibration population under every candidate and score it.
+    """Run the calibration population and the presets under every candidate and score them.
+
+    The score is the population's score on a redraw, from ``fit.bootstrap``
+    resamples (:func:`redraw_score`), plus the presets' score against their profiles.
 
     Returns:
-        The candidates with every measure, their ``score`` and ``margin``, sorted
-        best first by score, then margin (stable, so candidate 0 wins ties),
+        The candidates with every measure, ``misses`` (fitted envelopes missed by
+        the candidate's own measures), ``score`` and ``margin``, sorted best
+        first by score, then margin (stable, so candidate 0 wins ties),
         indexed by candidate number.
     """
-    fit = spec_.fit
+    fit, presets = spec_.fit, spec_.presets
     base = load_config(["intervention=none", "shock=none"])
+    preset_bases = {
+        org: load_config([f"org={org}", "intervention=none", "shock=none"]) for org in presets.profiles
+    }
     configs = []
     for _, row in table.iterrows():
         pop_spec = population.load_spec(
@@ -335,13 +460,30 @@ def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = 
         )
         params = dataclasses.replace(base.params, **{n: float(row[n]) for n in fit.parameters})
         configs += population.configs(pop_spec, dataclasses.replace(base, params=params))
+        configs += [
+            dataclasses.replace(preset, params=params, seed=seed, weeks=pop_spec.weeks)
+            for preset in preset_bases.values()
+            for seed in range(presets.seeds)
+        ]
     outcomes = run_all(configs, "calibration", workers, window=pop_spec.window)
-    size = pop_spec.size
+    size, runs = pop_spec.size, pop_spec.size + len(preset_bases) * presets.seeds
     rows = []
     for k in range(len(table)):
-        measures = measure(keys_frame(outcomes[k * size : (k + 1) * size]))
+        mine = outcomes[k * runs : (k + 1) * runs]
+        keys = keys_frame(mine[:size])
+        labels = clusters(keys)
+        measures = measure(keys, labels)
+        for i, org in enumerate(preset_bases):
+            runs_of = keys_frame(mine[size + i * presets.seeds : size + (i + 1) * presets.seeds])
+            measures |= {preset_measure(org, key): float(runs_of[key].mean()) for key in DORA_KEYS}
         rows.append(
-            {**measures, "score": score(measures, spec_.targets), "margin": margin(measures, spec_.targets)}
+            {
+                **measures,
+                "misses": len(misses(measures, spec_.fitted)),
+                "score": redraw_score(keys, labels, spec_.targets, fit.bootstrap, fit.seed, fit.confidence)
+                + score(measures, presets.targets),
+                "margin": margin(measures, spec_.fitted),
+            }
         )
     scored = pd.concat([table, pd.DataFrame(rows)], axis=1)
     scored.index.name = "candidate"
@@ -356,6 +498,12 @@ def write_params(values: Mapping[str, float], path: Path = PARAMS_PATH) -> None:
         if n != 1:
             raise ValueError(f"{path}: expected one line for {name}, found {n}")
     path.write_text(text)
+
+
+def write_fitted(values: Mapping[str, float], fit: FitSpec) -> None:
+    """Write the fitted names' values: the model's to ``configs/params/default.yaml``, the population's to its spec."""
+    write_params({n: float(values[n]) for n in fit.parameters})
+    write_params({n: float(values[n]) for n in fit.population_parameters}, population.SPEC_PATH)
 
 
 def emergence_passes() -> bool:
@@ -380,8 +528,7 @@ def apply(scored: pd.DataFrame, fit: FitSpec) -> int | None:
     """
     originals = {path: path.read_text() for path in (PARAMS_PATH, population.SPEC_PATH)}
     for candidate, row in scored.iterrows():
-        write_params({n: float(row[n]) for n in fit.parameters})
-        write_params({n: float(row[n]) for n in fit.population_parameters}, population.SPEC_PATH)
+        write_fitted(row, fit)
         passed = emergence_passes()
         print(
             f"candidate {candidate}: score {row['score']:.4f}, emergence tests {'pass' if passed else 'fail'}"
@@ -422,30 +569,39 @@ def _show_and_apply(
     rows: int | None,
     spec_: CalibrationSpec,
     args: argparse.Namespace,
-) -> bool:
+) -> int | None:
     """Write a stage's (or the race's) scores, print the first ``rows``, and with ``--apply`` keep the best that passes.
 
     Returns:
-        False when ``--apply`` found no candidate that keeps the emergent properties.
+        The candidate chosen: with ``--apply`` the best that keeps the emergent
+        properties (None if none does), otherwise the best.
     """
     scored.to_csv(args.out / f"{stem}.csv")
     print(f"{name}:")
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(scored.head(rows).round(4).to_string() if rows else scored.round(4).to_string())
-    if args.apply:
-        kept = apply(scored, spec_.fit)
-        if kept is None:
-            print(f"no {kind} keeps the emergent properties; parameters left unchanged")
-            return False
-        print(f"{name}: kept {kind} {kept}: {scored.loc[kept, spec_.fit.names].to_dict()}")
-    return True
+    if not args.apply:
+        return int(scored.index[0])
+    kept = apply(scored, spec_.fit)
+    if kept is None:
+        print(f"no {kind} keeps the emergent properties")
+        return None
+    print(f"{name}: kept {kind} {kept}: {scored.loc[kept, spec_.fit.names].to_dict()}")
+    return kept
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m experiments.calibration [--stage NAME] [--apply] [--workers N]``."""
+    """``python -m experiments.calibration [--stage NAME | --race] [--apply] [--workers N]``.
+
+    With neither ``--stage`` nor ``--race`` this is the whole procedure: from
+    ``fit.start`` (written first with ``--apply``), every stage in order, each
+    from the previous stage's choice, then the race. Everything in it is
+    seeded, so with ``--apply`` it rewrites the fitted values to the same
+    numbers every time.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", help="run only this stage (default: every stage, in order, then the race)")
-    parser.add_argument("--race", action="store_true", help="run only the race of the stages' finalists")
+    parser.add_argument("--stage", help="run only this stage, from the values on disk")
+    parser.add_argument("--race", action="store_true", help="run only the race of the stages' last results")
     parser.add_argument(
         "--apply", action="store_true", help="write each stage's best candidate that keeps emergence"
     )
@@ -453,22 +609,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "calibration", help="output directory")
     args = parser.parse_args(argv)
     spec_ = load_spec()
-    stages = [spec_.fit.stage(args.stage)] if args.stage else [] if args.race else list(spec_.fit.stages)
+    fit = spec_.fit
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.stage or args.race:
+        stages = [fit.stage(args.stage)] if args.stage else []
+        now = current_values(fit)
+    else:
+        stages = list(fit.stages)
+        now = dict(fit.start) if fit.start else current_values(fit)
+    originals = {path: path.read_text() for path in (PARAMS_PATH, population.SPEC_PATH)}
+    if args.apply and not (args.stage or args.race):
+        write_fitted(now, fit)
     for stage in stages:
-        # Each stage starts from the values on disk: the previous stage's choice with --apply.
-        # Composed afresh: load_config caches per overrides and --apply has changed the file.
-        current = config_from_dict(compose_dict(["intervention=none"])).params
-        table = candidates(spec_.fit, stage, current, population.load_spec())
-        scored = evaluate(spec_, table, args.workers)
-        if not _show_and_apply(f"stage {stage.name}", stage.name, "candidate", scored, 10, spec_, args):
-            return 1
-    if args.stage:
-        return 0
-    scored = race(spec_, args.out, args.workers)
-    if not _show_and_apply("race", "race", "finalist", scored, None, spec_, args):
-        return 1
-    return 0
+        scored = evaluate(spec_, candidates(fit, stage, now), args.workers)
+        kept = _show_and_apply(f"stage {stage.name}", stage.name, "candidate", scored, 10, spec_, args)
+        if kept is None:
+            break
+        now = scored.loc[kept, fit.names].to_dict()
+    else:
+        if args.stage:
+            return 0
+        kept = _show_and_apply(
+            "race", "race", "finalist", race(spec_, args.out, args.workers), None, spec_, args
+        )
+        if kept is not None:
+            return 0
+    for path, text in originals.items():
+        path.write_text(text)
+    print("parameters left as they were")
+    return 1
 
 
 if __name__ == "__main__":

@@ -554,7 +554,12 @@ class OrgModel(mesa.Model):
             - p.cfr_batch * ex
         )
         risk = clip01((1.0 - quality) * amplifier)
-        cfr = p.cfr_min + (p.cfr_max - p.cfr_min) * risk**p.risk_exponent
+        # A Hill curve through 0 at no risk and 1 at full risk: convex at first (good practice
+        # removes most failures before the last risks), saturating above cfr_half (past a point,
+        # more risk adds few failures: most risky changes already fail). Large cfr_half: risk^n.
+        rise = risk**p.risk_exponent
+        half = p.cfr_half**p.risk_exponent
+        cfr = p.cfr_min + ((p.cfr_max - p.cfr_min) * (1.0 + half)) * rise / (rise + half)
         exposure = w["debt_norm"] + p.shadow_exposure * w["shadow"]
         background_rate, handoff = self._memo(
             "quality",
@@ -577,9 +582,14 @@ class OrgModel(mesa.Model):
         incidents = failures + counts[:, n : 2 * n]
         w["innovations"] = counts[:, 2 * n :]
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * skill + p.r_safety * t["safety"]
-        # Log time to restore falls from ttr_max (no restore capability) to ttr_min (full),
-        # curved by ttr_shape (1: log-linear).
-        ttr = np.exp(math.log(p.ttr_max) - math.log(p.ttr_max / p.ttr_min) * restore**p.ttr_shape)
+        # Log time to restore falls from ttr_max (no restore capability) to ttr_min (full) along
+        # the same Hill curve: slowly while capability is partial, fast around ttr_half, then
+        # levelling off near ttr_min. Large ttr_half: restore^ttr_shape (1: log-linear).
+        rise = restore**p.ttr_shape
+        half = p.ttr_half**p.ttr_shape
+        ttr = np.exp(
+            math.log(p.ttr_max) - (math.log(p.ttr_max / p.ttr_min) * (1.0 + half)) * rise / (rise + half)
+        )
         t["unplanned"] = incidents * ttr * (p.incident_staff / p.hours_per_week) + failures * batch * (
             w["effort"] * p.rework_share
         )

@@ -219,9 +219,15 @@ class Params:
     )
     risk_exponent: float = spec(
         0.5,
-        4,
+        8,
         unit="exponent",
         doc="Convexity of failure in risk: good practice removes most failures before the last risks.",
+    )
+    cfr_half: float = spec(
+        0.05,
+        100,
+        unit="1",
+        doc="Risk at which the change failure rate is about halfway up and starts to level off; large: no levelling.",
     )
     cfr_pressure: float = spec(0, 1, unit="1", doc="Risk added at full pressure (skipped reviews and tests).")
     cfr_load: float = spec(0, 1, unit="1", doc="Risk added per unit of overload.")
@@ -242,13 +248,19 @@ class Params:
     r_safety: float = spec(
         0, 1, unit="weight", doc="Weight of safety (people raise problems early) in restore capability."
     )
-    ttr_min: float = spec(0.01, 100, unit="hours", doc="Time to restore at full restore capability.")
+    ttr_min: float = spec(0.0001, 100, unit="hours", doc="Time to restore at full restore capability.")
     ttr_max: float = spec(1, 10_000, unit="hours", doc="Time to restore at zero restore capability.")
     ttr_shape: float = spec(
         0.2,
         5,
         unit="exponent",
         doc="Curvature of log time to restore in restore capability: above 1, partial capability restores little faster.",
+    )
+    ttr_half: float = spec(
+        0.05,
+        100,
+        unit="1",
+        doc="Restore capability at which log time to restore is about halfway down and starts to level off; large: no levelling.",
     )
     incident_staff: float = spec(0, 20, unit="people", doc="People busy per hour of an incident.")
     rework_share: float = spec(0, 2, unit="1", doc="Share of a failed deploy's effort that must be redone.")

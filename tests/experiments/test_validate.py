@@ -39,6 +39,14 @@ def test_the_population_lands_inside_every_dora_envelope(done):
     assert document["calibration"]["misses"] == []
 
 
+def test_the_presets_land_inside_their_published_profiles(done):
+    _, document = done
+    presets = document["calibration"]["presets"]
+    targets = calibration.load_spec().presets.targets
+    assert set(presets) == set(targets)
+    assert calibration.misses(presets, targets) == document["calibration"]["preset_misses"] == []
+
+
 def test_the_clusters_are_ordered_as_published(done):
     _, document = done
     m = document["calibration"]["measures"]
