@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -94,13 +95,22 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         for part in parts:
             sweep.remember(run_chunk(part))
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(parts)), mp_context=worker_context())
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(parts)), mp_context=worker_context(), initializer=_stop_on_interrupt
+    )
     try:
         for done in as_completed([pool.submit(run_chunk, part) for part in parts]):
             sweep.remember(done.result())
     finally:
         # On an interrupt or a failed worker, what has not started is not started.
         pool.shutdown(cancel_futures=True)
+
+
+def _stop_on_interrupt() -> None:
+    # A Ctrl-C reaches the workers with the command. A worker that turned it into an
+    # exception would only fail its chunk and go on to the next one queued, after the
+    # command has stopped; the default action ends it at once, like the command.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _open_job(out: Path, overrides: Sequence[str]) -> None:

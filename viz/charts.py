@@ -21,6 +21,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import time
 from collections import OrderedDict
@@ -63,11 +64,13 @@ def _draw_pickled(payload: bytes) -> bytes:
 
 
 def _exit_with(server: int) -> None:
-    """Make the drawing process exit when the server's process is gone.
+    """Make the drawing process exit when the server's process is gone, and only then.
 
     A server stopped by a signal does not shut its pool down, and the pool's
-    processes would wait for work for ever.
+    processes would wait for work for ever. A Ctrl-C meant for the server is
+    ignored here: the server stops, and this process follows.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
