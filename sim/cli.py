@@ -133,7 +133,7 @@ def uses_workers(parsed: argparse.Namespace) -> bool:
     """
     if not parsed.multirun:
         return False
-    n_jobs = -1  # configs/hydra/launcher/orgstack.yaml
+    n_jobs = OmegaConf.load(CONFIG_DIR / "hydra" / "launcher" / "orgstack.yaml").n_jobs
     for line in parsed.overrides:
         key, _, value = line.partition("=")
         key = key.lstrip("+~")

@@ -161,6 +161,9 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
     week = min(week, outcome.weeks)
     summary = solara.use_memo(lambda: headline(outcome, labels), [outcome])
     table = solara.use_memo(lambda: differences_markdown(outcome), [outcome])
+    metrics = solara.use_memo(
+        lambda: metrics_chart(outcome, labels), [outcome]
+    )  # not again at each week shown
     solara.Success(summary)
     solara.Text(
         f"Simulated {2 * outcome.a.index.get_level_values('seed').nunique()} runs in {seconds:.1f} s."
@@ -178,7 +181,7 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
                 "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "
                 "last 12 weeks; means over seeds."
             )
-    Chart(metrics_chart(outcome, labels), [outcome])
+    Chart(metrics, [outcome])
 
 
 @solara.component
