@@ -20,8 +20,10 @@ of the whole process tree, sampled every 50 ms from ``/proc``):
 * ``sweep_1`` / ``sweep_2``: ``orgstack --multirun`` of 200 runs (100 seeds x
   none, foundations_first) with 1 and 2 workers, and the same command with two
   runs (one per worker), whose time is the fixed cost (start-up of the command
-  and its workers, collection), each the best of three (``--sweep-repeat``).
-  Marginal throughput is ``198 / (t_200 - t_2)`` runs per second;
+  and its workers, collection). They run in rounds (``--sweep-repeat``, default
+  5), each round every sweep once, so that both worker counts meet the same
+  machine. A round's marginal throughput is ``198 / (t_200 - t_2)`` runs per
+  second; the 2-worker gain is the median over rounds of the round's ratio;
 * ``sweep_2000``: a 2,000-run sweep on 2 workers, for its peak memory.
 
 Prints two tables (measurements, budgets with PASS/FAIL) and writes JSON
@@ -42,11 +44,13 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 WEEKS = 156
@@ -229,57 +233,66 @@ def timed_sweep(args: list[str], workdir: Path, timeout: float) -> dict:
     return {"seconds": seconds, "peak_rss_mb": peak}
 
 
-def sweep_case(case: str, extra: list[str], timeout: float, repeat: int) -> dict:
-    """Time a sweep of SWEEP_RUNS[case] runs and a two-run sweep with the same workers, best of ``repeat``.
+def sweep_cases(cases: Sequence[str], extra: list[str], timeout: float, repeat: int) -> dict[str, dict]:
+    """Time sweeps of SWEEP_RUNS[case] runs and two-run sweeps with the same workers, ``repeat`` rounds.
 
-    The two sweeps alternate, so that a change in the machine's load between
-    repetitions affects both alike.
+    Each round runs every case once, its big sweep and its two-run sweep, in an
+    order that turns from round to round: the machine's speed drifts (a shared
+    2-core VM varies by a quarter from minute to minute), and cases measured in
+    separate blocks would compare a fast minute with a slow one. A case's
+    marginal throughput is taken in each round, from that round's two sweeps.
     """
-    runs, workers = SWEEP_RUNS[case], SWEEP_WORKERS[case]
-    common = [f"weeks={WEEKS}", f"hydra.launcher.n_jobs={workers}", *extra]
-    out: dict = {
-        "case": case,
-        "runs": runs,
-        "workers": workers,
-        "teams": 12,
-        "weeks": WEEKS,
-        "repeat": repeat,
-    }
-    bigs, smalls = [], []
+    out: dict[str, dict] = {}
+    rounds: dict[str, list[tuple[dict, dict]]] = {case: [] for case in cases}
     for i in range(repeat):
-        with tempfile.TemporaryDirectory(prefix="orgstack-bench-") as tmp:
-            bigs.append(
-                timed_sweep(
+        for case in (*cases[i % len(cases) :], *cases[: i % len(cases)]):
+            runs, workers = SWEEP_RUNS[case], SWEEP_WORKERS[case]
+            common = [f"weeks={WEEKS}", f"hydra.launcher.n_jobs={workers}", *extra]
+            with tempfile.TemporaryDirectory(prefix="orgstack-bench-") as tmp:
+                big = timed_sweep(
                     [
                         f"seed=range(0,{runs // 2})",
                         "intervention=none,foundations_first",
-                        f"hydra.sweep.dir=big{i}",
+                        "hydra.sweep.dir=big",
                     ]
                     + common,
                     Path(tmp),
                     timeout,
                 )
-            )
-            # Two runs: one per worker, so that the fixed cost includes starting every worker.
-            smalls.append(
-                timed_sweep(
-                    ["seed=0", "intervention=none,foundations_first", f"hydra.sweep.dir=small{i}", *common],
+                # Two runs: one per worker, so that the fixed cost includes starting every worker.
+                small = timed_sweep(
+                    ["seed=0", "intervention=none,foundations_first", "hydra.sweep.dir=small", *common],
                     Path(tmp),
                     timeout,
                 )
-            )
-    for part in (*bigs, *smalls):
-        if "error" in part:
-            return {**out, "error": part["error"]}
-    big, small = min(p["seconds"] for p in bigs), min(p["seconds"] for p in smalls)
-    out.update(
-        seconds=big,
-        times_s=[p["seconds"] for p in bigs],
-        peak_rss_mb=max(p["peak_rss_mb"] for p in bigs),
-        fixed_s=small,
-        runs_per_s=runs / big,
-        marginal_runs_per_s=(runs - 2) / max(big - small, 1e-9),
-    )
+            rounds[case].append((big, small))
+    for case in cases:
+        runs, workers = SWEEP_RUNS[case], SWEEP_WORKERS[case]
+        out[case] = {
+            "case": case,
+            "runs": runs,
+            "workers": workers,
+            "teams": 12,
+            "weeks": WEEKS,
+            "repeat": repeat,
+        }
+        failed = [part for pair in rounds[case] for part in pair if "error" in part]
+        if failed:
+            out[case]["error"] = failed[0]["error"]
+            continue
+        bigs = [big["seconds"] for big, _ in rounds[case]]
+        smalls = [small["seconds"] for _, small in rounds[case]]
+        marginal = [(runs - 2) / max(b - s, 1e-9) for b, s in zip(bigs, smalls, strict=True)]
+        out[case].update(
+            seconds=min(bigs),
+            times_s=bigs,
+            fixed_times_s=smalls,
+            peak_rss_mb=max(big["peak_rss_mb"] for big, _ in rounds[case]),
+            fixed_s=min(smalls),
+            runs_per_s=runs / min(bigs),
+            marginal_by_round=marginal,
+            marginal_runs_per_s=statistics.median(marginal),
+        )
     return out
 
 
@@ -292,8 +305,11 @@ def derived(cases: dict[str, dict]) -> dict[str, dict]:
         out["ratio"] = {"ratio": per_team_week / theirs["us_per_agent_step"]}
     one, two = cases.get("sweep_1", {}), cases.get("sweep_2", {})
     if "seconds" in one and "seconds" in two:
+        # Paired by round: both cases' sweeps of a round ran within a minute of each other.
+        by_round = [b / a for a, b in zip(one["marginal_by_round"], two["marginal_by_round"], strict=True)]
         out["speedup"] = {
-            "marginal": two["marginal_runs_per_s"] / one["marginal_runs_per_s"],
+            "marginal": statistics.median(by_round),
+            "marginal_by_round": by_round,
             "end_to_end": two["runs_per_s"] / one["runs_per_s"],
         }
     return out
@@ -475,8 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sweep-repeat",
         type=int,
-        default=3,
-        help="repetitions of the 200-run sweeps; the best counts (default 3)",
+        default=5,
+        help="rounds of the 200-run sweeps, paired by round (default 5)",
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per case (default 900)")
     parser.add_argument(
@@ -502,13 +518,18 @@ def main(argv: list[str] | None = None) -> int:
     skipped |= set(CASES) - set(wanted)
     cases: dict[str, dict] = {}
     for case in wanted:
-        print(f"running {case} ...", file=sys.stderr, flush=True)
         if case in SWEEP_RUNS:
-            # The 2,000-run sweep is there for its memory; one is enough.
-            repeat = 1 if case == "sweep_2000" else args.sweep_repeat
-            cases[case] = sweep_case(case, args.override, args.timeout, repeat)
-        else:
-            cases[case] = run_case(case, args.repeat, args.override, args.timeout)
+            continue
+        print(f"running {case} ...", file=sys.stderr, flush=True)
+        cases[case] = run_case(case, args.repeat, args.override, args.timeout)
+    paired = [case for case in ("sweep_1", "sweep_2") if case in wanted]
+    if paired:
+        print(f"running {' and '.join(paired)}, {args.sweep_repeat} rounds ...", file=sys.stderr, flush=True)
+        cases.update(sweep_cases(paired, args.override, args.timeout, args.sweep_repeat))
+    if "sweep_2000" in wanted:
+        # The 2,000-run sweep is there for its memory; one is enough.
+        print("running sweep_2000 ...", file=sys.stderr, flush=True)
+        cases.update(sweep_cases(["sweep_2000"], args.override, args.timeout, 1))
     ratios = derived(cases)
     rows = measurements(cases)
     budget = checks({**cases, **ratios}, skipped)

@@ -8,11 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from joblib import Parallel, cpu_count, delayed
+from joblib import Parallel, delayed
 
 from sim.config import load_config
 from sim.model import OrgModel, batch_shape
 from sim.params import Config
+from sim.workers import worker_count
 
 # Stream-aligned teams simulated together in one batch: large enough that numpy's
 # per-call overhead is spread over many runs, small enough to stay in cache.
@@ -67,7 +68,7 @@ def run_configs(
     """
     if n_jobs == 1 or len(configs) < 2:
         return _simulate(configs, progress)
-    parts = chunks(configs, workers=cpu_count() if n_jobs < 0 else n_jobs)
+    parts = chunks(configs, workers=worker_count(n_jobs))
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_simulate)([configs[i] for i in part], None) for part in parts
     )

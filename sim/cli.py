@@ -23,7 +23,6 @@ finished, or when an experiment's analysis fails; 130 when interrupted.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 import time
@@ -41,7 +40,6 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import HydraException, OverrideParseException
 from hydra.types import RunMode
-from joblib import cpu_count
 from omegaconf import OmegaConf
 
 from sim import sweep
@@ -64,7 +62,7 @@ _NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "experimental
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``orgstack`` console script.
+    """Run the ``orgstack`` command (the console script enters at :func:`sim.workers.main`).
 
     Args:
         argv: Command-line arguments without the program name; defaults to
@@ -72,11 +70,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             ``--help`` ...) and ``hydra.*`` overrides are passed to Hydra.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if uses_workers(get_args_parser().parse_args(args)):
-        from sim.launcher import start_workers_early  # sim.launcher imports this module
-
-        # Workers' imports then overlap with checking the overrides and Hydra's set-up.
-        start_workers_early()
     try:
         check_args(args)
     except ConfigError as err:
@@ -123,25 +116,6 @@ def fail(message: str, prog: str = PROG) -> None:
     line = " ".join(message.split())
     print(f"{prog}: error: {line}", file=sys.stderr)
     raise SystemExit(EXIT_BAD_INPUT)
-
-
-def uses_workers(parsed: argparse.Namespace) -> bool:
-    """Whether a parsed command line runs a sweep on worker processes of OrgStack's launcher.
-
-    An experiment's configuration or another launcher can still decide
-    otherwise; this reads the command line only.
-    """
-    if not parsed.multirun:
-        return False
-    n_jobs = OmegaConf.load(CONFIG_DIR / "hydra" / "launcher" / "orgstack.yaml").n_jobs
-    for line in parsed.overrides:
-        key, _, value = line.partition("=")
-        key = key.lstrip("+~")
-        if key == "hydra/launcher" and value != "orgstack":
-            return False
-        if key == "hydra.launcher.n_jobs" and value.lstrip("-").isdigit():
-            n_jobs = int(value)
-    return (cpu_count() if n_jobs < 0 else n_jobs) > 1
 
 
 def check_args(args: Sequence[str]) -> None:
@@ -286,7 +260,7 @@ def _hydra_main(cfg: Any) -> None:
         fail(str(err))
     try:
         result = run_config(config)
-        metrics_path, teams_path = _write_outputs(out, config, result)
+        metrics_path = _write_outputs(out, config, result)[0]
     except Exception as err:
         sweep.write_run(
             out,
@@ -300,15 +274,16 @@ def _hydra_main(cfg: Any) -> None:
         out, status=sweep.OK, error=None, overrides=overrides, seconds=time.perf_counter() - start
     )
     print(summary(config, result.weekly))
+    teams_path = out / sweep.TEAMS_FILE
     print(f"\nwrote {_show(metrics_path)} and {_show(teams_path)}", flush=True)
 
 
-def _write_outputs(out: Path, config: Config, result: RunResult) -> tuple[Path, Path]:
-    metrics_path, teams_path = out / sweep.METRICS_FILE, out / sweep.TEAMS_FILE
-    result.weekly.to_parquet(metrics_path)
-    result.teams.to_parquet(teams_path, index=False)
+def _write_outputs(out: Path, config: Config, result: RunResult) -> sweep.FileTable:
+    """Write a run's files but ``run.json``; return the metrics file as :func:`sim.sweep.write_frame` does."""
+    metrics = sweep.write_frame(result.weekly, out / sweep.METRICS_FILE)
+    sweep.write_frame(result.teams, out / sweep.TEAMS_FILE, index=False)
     (out / sweep.SUMMARY_FILE).write_text(summary(config, result.weekly) + "\n", encoding="utf-8")
-    return metrics_path, teams_path
+    return metrics
 
 
 def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
@@ -338,7 +313,7 @@ def record_job(
     config: Config | None = None,
     result: RunResult | None = None,
     error: BaseException | None = None,
-) -> bool:
+) -> sweep.FileTable | None:
     """Write a sweep job's files: its outputs and ``run.json``, or its traceback and a failed ``run.json``.
 
     Args:
@@ -350,23 +325,24 @@ def record_job(
         error: Why the job failed, when it did.
 
     Returns:
-        Whether the job finished ``ok``.
+        When the job finished ``ok``, its metrics file and the table written to
+        it (see :func:`sim.sweep.remember`); else None.
     """
     for stale in (sweep.RUN_FILE, sweep.TRACEBACK_FILE):
         (out / stale).unlink(missing_ok=True)
     if error is None:
         try:
-            _write_outputs(out, config, result)
+            metrics = _write_outputs(out, config, result)
         except Exception as err:  # noqa: BLE001 - a job that cannot write its outputs has failed
             error = err
     if error is None:
         sweep.write_run(out, status=sweep.OK, error=None, overrides=overrides, seconds=seconds)
-        return True
+        return metrics
     (out / sweep.TRACEBACK_FILE).write_text("".join(traceback.format_exception(error)), encoding="utf-8")
     sweep.write_run(
         out, status=sweep.FAILED, error=sweep.one_line(error), overrides=overrides, seconds=seconds
     )
-    return False
+    return None
 
 
 def _show(path: Path) -> str:

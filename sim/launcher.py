@@ -13,31 +13,20 @@ per-job launchers writes them (without Hydra's copies of the composed
 configuration, ``.hydra/config.yaml`` and ``hydra.yaml``: ``multirun.yaml`` and
 the overrides reproduce it), so resuming, the progress bar and
 ``results.parquet`` work the same. The numbers do not depend on the chunking or the number of workers: a
-run gives the same numbers alone or in any batch.
-
-Workers are forked from one process that has imported OrgStack once (a
-``forkserver``, where the platform has one): a worker spawned afresh would
-spend about two seconds importing numpy, pandas, Hydra and Mesa before its
-first run, as long as a 200-run sweep's work on two cores. ``orgstack`` starts
-that process as soon as it sees a sweep that will use workers
-(:func:`start_workers_early`), so that its imports overlap with Hydra's set-up.
+run gives the same numbers alone or in any batch. Workers start as
+:mod:`sim.workers` says.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import signal
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import forkserver
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
 
 import yaml
-from joblib import cpu_count
 
 from sim import sweep
 from sim.api import chunks, run_configs
@@ -45,25 +34,9 @@ from sim.cli import record_job
 from sim.config import load_config
 from sim.params import Config
 from sim.schema import ConfigError
+from sim.workers import worker_context, worker_count
 
 Job = tuple[Path, list[str], Config]
-# What the process that workers are forked from imports once, for all of them.
-WORKER_MODULES = ["sim.launcher"]
-
-
-def worker_context() -> BaseContext:
-    """Return how sweep workers start: forked from a process with OrgStack imported, or spawned."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
-    return context
-
-
-def start_workers_early() -> None:
-    """Start the process that workers are forked from now, while the sweep is being set up."""
-    if worker_context().get_start_method() == "forkserver":
-        forkserver.ensure_running()
 
 
 def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: int = -1) -> None:
@@ -89,7 +62,7 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         pending.append((out, list(overrides), config))
     if not pending:
         return
-    workers = cpu_count() if n_jobs < 0 else n_jobs
+    workers = worker_count(n_jobs)
     parts = [[pending[i] for i in part] for part in chunks([c for _, _, c in pending], workers=workers)]
     if workers == 1 or len(parts) == 1:
         for part in parts:
@@ -123,16 +96,15 @@ def _open_job(out: Path, overrides: Sequence[str]) -> None:
     (out / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)), encoding="utf-8")
 
 
-def run_chunk(chunk: Sequence[Job]) -> list[tuple[Path, tuple[int, int], Any]]:
+def run_chunk(chunk: Sequence[Job]) -> list[sweep.FileTable]:
     """Simulate a chunk of jobs together and write each one's files.
 
     When the batch raises, its runs are simulated one by one, so that only the
     run at fault is recorded as failed.
 
     Returns:
-        The finished runs' weekly metrics as read back from their files
-        (:func:`sim.sweep.read_metrics`), so that collecting the sweep in the
-        parent need not read them again.
+        The finished runs' metrics files and the tables written to them, so
+        that collecting the sweep in the parent need not read them again.
     """
     start = time.perf_counter()
     for out, overrides, _ in chunk:
@@ -146,8 +118,8 @@ def run_chunk(chunk: Sequence[Job]) -> list[tuple[Path, tuple[int, int], Any]]:
         record_job(out, overrides, seconds=time.perf_counter() - start, error=err)
         return []
     seconds = (time.perf_counter() - start) / len(chunk)
-    read = []
-    for (out, overrides, config), result in zip(chunk, results, strict=True):
-        if record_job(out, overrides, seconds=seconds, config=config, result=result):
-            read.append(sweep.read_metrics(out))
-    return read
+    written = [
+        record_job(out, overrides, seconds=seconds, config=config, result=result)
+        for (out, overrides, config), result in zip(chunk, results, strict=True)
+    ]
+    return [metrics for metrics in written if metrics is not None]

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -80,6 +81,9 @@ LISTED_FAILURES = 20  # failures listed one per line in a sweep's report
 # kept (~45 kB each for 156 weeks); beyond that collect() reads the files.
 READ_AHEAD = 4096
 _read_ahead: dict[str, tuple[tuple[int, int], pa.Table]] = {}
+_schemas: dict[tuple, pa.Schema] = {}  # frame_table's Arrow schemas, by the frame's shape
+_file_schemas: dict[pa.Schema, pa.Schema] = {}  # what write_frame's files read back as
+FileTable = tuple[Path, tuple[int, int], pa.Table]  # a Parquet file, its (mtime_ns, size), its table
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+,-]")
 
 
@@ -336,12 +340,64 @@ def _override_columns(runs: Sequence[Run], reserved: set[str]) -> list[_Column]:
     return columns
 
 
-def read_metrics(job_dir: Path) -> tuple[Path, tuple[int, int], pa.Table]:
-    """Read a job's ``metrics.parquet``: its path, its (mtime_ns, size) and its table.
+def frame_table(frame: pd.DataFrame, *, index: bool = True) -> pa.Table:
+    """Convert a frame to Arrow as ``DataFrame.to_parquet`` does, with its pandas metadata.
 
-    A launcher's worker calls this after writing the file and hands the result
-    to :func:`remember`, so that :func:`collect` need not read it again.
+    pyarrow works out the schema and pandas' metadata column by column, more
+    than the rest of writing a run's files; the runs of a sweep write frames of
+    one shape, so they are worked out once per shape (columns, dtypes, index).
+
+    Args:
+        frame: The frame.
+        index: Keep its index (as metadata when it is a ``RangeIndex``).
     """
+    preserve = None if index else False  # None: a RangeIndex as metadata, another index as columns
+    if index and not isinstance(frame.index, pd.RangeIndex):
+        return pa.Table.from_pandas(frame, preserve_index=preserve)
+    key = (tuple(frame.columns), tuple(frame.dtypes), repr(frame.index) if index else None)
+    schema = _schemas.get(key)
+    if schema is None:
+        table = pa.Table.from_pandas(frame, preserve_index=preserve)
+        _schemas[key] = table.schema
+        return table
+    arrays = []
+    for field, (_, column) in zip(schema, frame.items(), strict=True):
+        values = column.array
+        if isinstance(values, pd.Categorical):
+            categories = pa.array(np.asarray(values.categories), type=field.type.value_type)
+            arrays.append(pa.DictionaryArray.from_arrays(values.codes, categories, ordered=values.ordered))
+        elif isinstance(column.dtype, np.dtype):
+            arrays.append(pa.array(np.asarray(values), type=field.type))
+        else:
+            arrays.append(pa.array(column, type=field.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_frame(frame: pd.DataFrame, path: Path, *, index: bool = True) -> FileTable:
+    """Write a frame to Parquet, readable with ``pandas.read_parquet`` as it was.
+
+    Returns:
+        The file, its (mtime_ns, size) and the table written, for :func:`remember`.
+    """
+    table = frame_table(frame, index=index)
+    # Dictionary encoding only for categoricals (it keeps their categories): run metrics are
+    # floats that seldom repeat, and without it the files are smaller and written faster.
+    categorical = [field.name for field in table.schema if pa.types.is_dictionary(field.type)]
+    pq.write_table(table, path, use_dictionary=categorical)
+    stat = os.stat(path)
+    # A file reads back with types of its own (a categorical's large strings as strings):
+    # read the first file of each schema, and give later tables the types it read back with.
+    read_schema = _file_schemas.get(table.schema)
+    if read_schema is None:
+        read = pq.ParquetFile(path).read(use_threads=False)
+        _file_schemas[table.schema] = read.schema
+    else:
+        read = table.cast(read_schema)
+    return Path(path), (stat.st_mtime_ns, stat.st_size), read
+
+
+def read_metrics(job_dir: Path) -> FileTable:
+    """Read a job's ``metrics.parquet``: its path, its (mtime_ns, size) and its table."""
     path = Path(job_dir) / METRICS_FILE
     stat = os.stat(path)
     # One file, read directly: no dataset discovery (a directory named key=value, from a
@@ -349,8 +405,11 @@ def read_metrics(job_dir: Path) -> tuple[Path, tuple[int, int], pa.Table]:
     return path, (stat.st_mtime_ns, stat.st_size), pq.ParquetFile(path).read(use_threads=False)
 
 
-def remember(read: Sequence[tuple[Path, tuple[int, int], pa.Table]]) -> None:
-    """Keep tables from :func:`read_metrics` for the next :func:`collect` in this process."""
+def remember(read: Sequence[FileTable]) -> None:
+    """Keep metrics tables for the next :func:`collect` in this process, so that it need not read them.
+
+    A launcher's workers hand over the tables they wrote (:func:`write_frame`).
+    """
     for path, stamp, table in read:
         if len(_read_ahead) >= READ_AHEAD:
             return

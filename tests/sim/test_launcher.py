@@ -6,13 +6,9 @@ import json
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
-import pytest
-from hydra._internal.utils import get_args_parser
-from joblib import cpu_count
 
-from sim import launcher, sweep
+from sim import launcher, sweep, workers
 from sim.api import run_config
-from sim.cli import uses_workers
 from sim.config import load_config
 
 
@@ -77,9 +73,9 @@ def test_a_table_remembered_for_a_file_that_changed_since_is_not_used(tmp_path):
 
 
 def test_workers_start_with_orgstack_imported_and_give_the_files_this_process_gives(tmp_path):
-    context = launcher.worker_context()
+    context = workers.worker_context()
     if context.get_start_method() == "forkserver":
-        launcher.start_workers_early()
+        workers.start_workers_early()
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
             # eval, a builtin, is sent by name: nothing of OrgStack is imported to run it.
             assert pool.submit(eval, "'sim.model' in __import__('sys').modules").result()
@@ -93,17 +89,3 @@ def test_workers_start_with_orgstack_imported_and_give_the_files_this_process_gi
             assert (tmp_path / "here" / name / file).read_bytes() == (
                 tmp_path / "workers" / name / file
             ).read_bytes()
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["seed=1"], False),
-        (["--multirun", "seed=1,2", "hydra.launcher.n_jobs=1"], False),
-        (["--multirun", "seed=1,2", "hydra.launcher.n_jobs=2"], True),
-        (["-m", "seed=1,2", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], False),
-        (["--multirun", "seed=1,2"], cpu_count() > 1),
-    ],
-)
-def test_orgstack_starts_workers_early_only_for_sweeps_that_use_them(args, expected):
-    assert uses_workers(get_args_parser().parse_args(args)) is expected

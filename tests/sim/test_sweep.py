@@ -22,11 +22,13 @@ import types
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from sim import callbacks, sweep
+from sim.api import run as run_overrides
 from sim.cli import check_args
 from sim.config import options
 from sim.schema import ConfigError
@@ -380,6 +382,28 @@ def test_run_records_are_atomic_and_say_whether_a_run_finished(tmp_path):
     os.umask(umask)
     assert (tmp_path / "run.json").stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the run writes
     assert sweep.one_line(ValueError("two\nlines")) == "ValueError: two lines"
+
+
+def _frames():
+    result = run_overrides(["weeks=6", "seed=4"])
+    # Only the "low" cluster occurs in these weeks: its other categories must survive a file.
+    assert set(result.weekly["dora_cluster"]) == {"low"}
+    labelled = pd.DataFrame(
+        {"x": [1.5, 2.5], "name": pd.Series(["a", "b"], dtype="str")}, index=pd.Index([10, 20], name="k")
+    )
+    return [(result.weekly, True), (result.teams, False), (labelled, True), (labelled, False)]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_frames_are_converted_and_written_as_pandas_writes_them(tmp_path, case):
+    frame, index = _frames()[case]
+    expected = pa.Table.from_pandas(frame, preserve_index=None if index else False)
+    for attempt in range(2):  # the first conversion of a shape works out its schema, the next reuses it
+        table = sweep.frame_table(frame, index=index)
+        assert table.equals(expected) and table.schema.equals(expected.schema, check_metadata=True)
+        path, stamp, written = sweep.write_frame(frame, tmp_path / f"{attempt}.parquet", index=index)
+        assert written.equals(pq.ParquetFile(path).read()) and stamp[1] == path.stat().st_size
+        pd.testing.assert_frame_equal(pd.read_parquet(path), frame if index else frame.reset_index(drop=True))
 
 
 def test_collect_skips_incomplete_runs_and_reports_failures(sweeps, tmp_path):
