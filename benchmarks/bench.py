@@ -233,6 +233,33 @@ def timed_sweep(args: list[str], workdir: Path, timeout: float) -> dict:
     return {"seconds": seconds, "peak_rss_mb": peak}
 
 
+def _spin(n: int) -> None:
+    total = 0
+    for i in range(n):
+        total += i
+
+
+def machine_scaling(iterations: int = 5_000_000) -> float:
+    """How much more one CPU-bound pure-Python task gets done in 2 processes than in 1, now.
+
+    The ceiling of any 2-worker gain on this machine at this moment: a shared
+    VM's second core is not always a whole core.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    start = time.perf_counter()
+    _spin(iterations)
+    one = time.perf_counter() - start
+    procs = [context.Process(target=_spin, args=(iterations,)) for _ in range(2)]
+    start = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join()
+    return 2 * one / (time.perf_counter() - start)
+
+
 def sweep_cases(cases: Sequence[str], extra: list[str], timeout: float, repeat: int) -> dict[str, dict]:
     """Time sweeps of SWEEP_RUNS[case] runs and two-run sweeps with the same workers, ``repeat`` rounds.
 
@@ -244,7 +271,9 @@ def sweep_cases(cases: Sequence[str], extra: list[str], timeout: float, repeat: 
     """
     out: dict[str, dict] = {}
     rounds: dict[str, list[tuple[dict, dict]]] = {case: [] for case in cases}
+    scaling = []
     for i in range(repeat):
+        scaling.append(machine_scaling())
         for case in (*cases[i % len(cases) :], *cases[: i % len(cases)]):
             runs, workers = SWEEP_RUNS[case], SWEEP_WORKERS[case]
             common = [f"weeks={WEEKS}", f"hydra.launcher.n_jobs={workers}", *extra]
@@ -292,6 +321,7 @@ def sweep_cases(cases: Sequence[str], extra: list[str], timeout: float, repeat: 
             runs_per_s=runs / min(bigs),
             marginal_by_round=marginal,
             marginal_runs_per_s=statistics.median(marginal),
+            machine_scaling_by_round=scaling,
         )
     return out
 
@@ -311,6 +341,8 @@ def derived(cases: dict[str, dict]) -> dict[str, dict]:
             "marginal": statistics.median(by_round),
             "marginal_by_round": by_round,
             "end_to_end": two["runs_per_s"] / one["runs_per_s"],
+            # The same rounds' ceiling: pure Python in 2 processes against 1.
+            "machine_scaling": statistics.median(two["machine_scaling_by_round"]),
         }
     return out
 
@@ -405,7 +437,7 @@ def _fmt_seconds(s: float) -> str:
     return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
-def render(rows: list[dict], budget: list[dict], cases: dict[str, dict]) -> str:
+def render(rows: list[dict], budget: list[dict], cases: dict[str, dict], ratios: dict[str, dict]) -> str:
     """Both tables as text."""
     head = ["case", "teams", "runs", "time", "us/team-week", "peak RSS"]
     body = [
@@ -434,7 +466,14 @@ def render(rows: list[dict], budget: list[dict], cases: dict[str, dict]) -> str:
         ]
         for b in budget
     ]
-    return "\n".join([*lines, "", *_table(head, body, right=(1, 2))])
+    lines += ["", *_table(head, body, right=(1, 2))]
+    speedup = ratios.get("speedup")
+    if speedup:
+        lines.append(
+            f"(2-worker gain by round: {', '.join(f'{x:.2f}' for x in speedup['marginal_by_round'])}; "
+            f"the machine's own 2-process scaling in the same rounds: {speedup['machine_scaling']:.2f}x)"
+        )
+    return "\n".join(lines)
 
 
 def _table(head: list[str], body: list[list[str]], right: tuple[int, ...]) -> list[str]:
@@ -533,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     ratios = derived(cases)
     rows = measurements(cases)
     budget = checks({**cases, **ratios}, skipped)
-    print(render(rows, budget, cases))
+    print(render(rows, budget, cases, ratios))
     report = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": environment(),

@@ -377,7 +377,8 @@ def write_frame(frame: pd.DataFrame, path: Path, *, index: bool = True) -> FileT
     """Write a frame to Parquet, readable with ``pandas.read_parquet`` as it was.
 
     Returns:
-        The file, its (mtime_ns, size) and the table written, for :func:`remember`.
+        The file, its (mtime_ns, size) and its table as a read would give it
+        back, for :func:`remember`.
     """
     table = frame_table(frame, index=index)
     # Dictionary encoding only for categoricals (it keeps their categories): run metrics are
