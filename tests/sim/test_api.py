@@ -81,8 +81,24 @@ def test_chunks_cover_every_run_once_with_batchable_runs_next_to_each_other():
     assert sorted(flat) == list(range(len(configs)))
     orgs = [configs[i].org.name for i in flat]
     assert orgs == sorted(orgs, key=orgs.index)  # each organisation in one contiguous block
-    # 18 runs for 2 workers: chunks of ceil(18 / (CHUNKS_PER_WORKER * 2)) = 3.
-    assert [len(p) for p in parts] == [3] * 6
+    # 18 small runs for 2 workers: one chunk each, not CHUNKS_PER_WORKER small batches.
+    assert [len(p) for p in parts] == [9, 9]
+
+
+@pytest.mark.parametrize(
+    ("runs", "teams", "workers", "sizes"),
+    [
+        (200, 12, 2, [50] * 4),  # batches of MIN_CHUNK_TEAMS teams, two per worker
+        (200, 12, 1, [50] * 4),
+        (2, 12, 2, [1, 1]),  # every worker gets a run
+        (2000, 12, 2, [64] * 31 + [16]),  # at most MAX_CHUNK_RUNS
+        (64, 200, 2, [8] * 8),  # large organisations: CHUNKS_PER_WORKER chunks per worker
+    ],
+)
+def test_chunks_are_sizeable_batches_and_still_feed_every_worker(runs, teams, workers, sizes):
+    config = load_config([f"org.teams={teams}", "weeks=5"])
+    parts = chunks([dataclasses.replace(config, seed=s) for s in range(runs)], workers=workers)
+    assert [len(p) for p in parts] == sizes
 
 
 def test_workers_give_the_same_results_in_the_same_order():

@@ -65,8 +65,9 @@ if _fail or _sleep:
     _step = OrgModel.step
 
     def step(self):
-        if self.config.seed in _fail and self.week == 3:
-            raise RuntimeError(f"injected failure in week {self.week} of seed {self.config.seed}")
+        failing = _fail & {c.seed for c in self.configs}  # any run of the batch: it fails as a whole
+        if failing and self.week == 3:
+            raise RuntimeError(f"injected failure in week {self.week} of seed {min(failing)}")
         if _sleep:
             time.sleep(_sleep / self.config.weeks)
         _step(self)
@@ -307,9 +308,17 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(hook, tmp_path):
 
 
 def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path):
-    # Eight runs of 1.5 s on 2 workers, one run per chunk: when the first finishes, at
-    # least 4.5 s of work is left for the interrupt to cut short, however fast the machine.
-    args = ("--multirun", "seed=range(0,8)", f"weeks={WEEKS}", "hydra.sweep.dir=s", "hydra.launcher.n_jobs=2")
+    # Eight runs of 1.5 s on 2 workers, one run per chunk (600 teams make a sizeable batch
+    # alone): when the first finishes, at least 4.5 s of work is left for the interrupt to
+    # cut short, however fast the machine.
+    args = (
+        "--multirun",
+        "seed=range(0,8)",
+        f"weeks={WEEKS}",
+        "org.teams=600",
+        "hydra.sweep.dir=s",
+        "hydra.launcher.n_jobs=2",
+    )
     sweep_dir = tmp_path / "s"
     proc = subprocess.Popen(
         [*ORGSTACK, *args],
