@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import pyarrow as pa
 import yaml
 
 from sim import sweep
@@ -72,11 +73,48 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         max_workers=min(workers, len(parts)), mp_context=worker_context(), initializer=_stop_on_interrupt
     )
     try:
-        for done in as_completed([pool.submit(run_chunk, part) for part in parts]):
-            sweep.remember(done.result())
+        for done in as_completed([pool.submit(_run_chunk_packed, part) for part in parts]):
+            sweep.remember(_unpack(done.result()))
     finally:
         # On an interrupt or a failed worker, what has not started is not started.
         pool.shutdown(cancel_futures=True)
+
+
+# Per schema: the files, their stamps and row counts, and their tables in one Arrow IPC stream.
+Packed = list[tuple[list[Path], list[tuple[int, int]], list[int], bytes]]
+
+
+def _run_chunk_packed(chunk: Sequence[Job]) -> Packed:
+    """Run :func:`run_chunk` in a worker and pack its tables in one Arrow stream per schema.
+
+    Pickled one by one, a chunk of 50 runs' tables cost ~75 ms to send and ~35 ms to
+    receive (column by column), while the worker starts nothing; as a stream, ~5 ms.
+    """
+    groups: list[tuple[pa.Schema, list[sweep.FileTable]]] = []
+    for read in run_chunk(chunk):
+        if not groups or not read[2].schema.equals(groups[-1][0], check_metadata=True):
+            groups.append((read[2].schema, []))
+        groups[-1][1].append(read)
+    packed: Packed = []
+    for schema, reads in groups:
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, schema) as writer:
+            for _, _, table in reads:
+                writer.write_table(table)
+        paths, stamps, tables = zip(*reads, strict=True)
+        packed.append((list(paths), list(stamps), [t.num_rows for t in tables], sink.getvalue().to_pybytes()))
+    return packed
+
+
+def _unpack(packed: Packed) -> list[sweep.FileTable]:
+    """Unpack the tables of :func:`_run_chunk_packed`, one per file again."""
+    out = []
+    for paths, stamps, rows, stream in packed:
+        table, start = pa.ipc.open_stream(stream).read_all(), 0
+        for path, stamp, n in zip(paths, stamps, rows, strict=True):
+            out.append((path, stamp, table.slice(start, n)))
+            start += n
+    return out
 
 
 def _stop_on_interrupt() -> None:

@@ -49,8 +49,9 @@ def test_launch_records_bad_input_and_skips_finished_runs(tmp_path):
 
 
 def test_collect_uses_the_workers_tables_and_gets_what_the_files_hold(tmp_path, monkeypatch):
+    # Two horizons: a worker's chunk holds tables of two schemas (their week index differs).
     jobs = [
-        (f"run{seed}{plan}", [f"seed={seed}", "weeks=5", f"intervention={plan}"])
+        (f"run{seed}{plan}", [f"seed={seed}", f"weeks={5 if seed < 2 else 7}", f"intervention={plan}"])
         for seed in range(3)
         for plan in ("none", "execution_push")
     ]
