@@ -20,7 +20,8 @@ import pandas as pd
 from joblib import Parallel, cpu_count, delayed
 from tqdm import tqdm
 
-from sim.api import chunks, run_configs
+from sim.api import run_configs
+from sim.batches import chunks
 from sim.params import Config, Record
 
 

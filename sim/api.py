@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from joblib import Parallel, delayed
 
+from sim.batches import batches, chunks
 from sim.config import load_config
-from sim.model import OrgModel, batch_shape
+from sim.model import OrgModel
 from sim.params import Config
 from sim.workers import worker_count
-
-# Stream-aligned teams simulated together in one batch: large enough that numpy's
-# per-call overhead is spread over many runs, small enough to stay in cache.
-MAX_BATCH_TEAMS = 2_000
-# Chunks of runs handed to workers: several per worker, so that they finish
-# together (and a progress bar moves), few enough that each is a sizeable batch.
-CHUNKS_PER_WORKER = 4
-MAX_CHUNK_RUNS = 64
-# A chunk holds at least this many stream-aligned teams (50 default runs) while every
-# worker still gets one: a default run costs ~13 ms in a batch of 25 runs, ~9 ms in one
-# of 50, where numpy's per-call overhead is spread over twice as many worlds.
-MIN_CHUNK_TEAMS = 600
 
 
 @dataclass(frozen=True)
@@ -56,7 +44,7 @@ def run_configs(
 
     Runs that differ only in seed, interventions and shocks are simulated
     together as the worlds of one model (see ``sim.model``), at most
-    ``MAX_BATCH_TEAMS`` stream-aligned teams at a time; each run's numbers are
+    ``sim.batches.MAX_BATCH_TEAMS`` stream-aligned teams at a time; each run's numbers are
     the same as on its own, whatever the batching and the number of workers.
 
     Args:
@@ -87,50 +75,13 @@ def run_configs(
     return results
 
 
-def chunks(configs: Sequence[Config], workers: int) -> list[list[int]]:
-    """Cut configurations into chunks for workers, those that can share a model next to each other.
-
-    Args:
-        configs: The configurations.
-        workers: How many workers will share the chunks.
-
-    Returns:
-        Positions in ``configs``, chunk by chunk: about ``CHUNKS_PER_WORKER``
-        chunks per worker, so that workers finish together, but fewer when
-        chunks would hold under ``MIN_CHUNK_TEAMS`` teams (never fewer than
-        one per worker), and at most ``MAX_CHUNK_RUNS`` runs each.
-    """
-    order = [i for group in _by_shape(configs) for i in group]
-    workers = max(workers, 1)
-    teams = max((c.org.teams for c in configs), default=1)
-    sizeable = min(MIN_CHUNK_TEAMS // teams, math.ceil(len(order) / workers))
-    size = max(1, min(max(math.ceil(len(order) / (CHUNKS_PER_WORKER * workers)), sizeable), MAX_CHUNK_RUNS))
-    return [order[i : i + size] for i in range(0, len(order), size)]
-
-
-def _by_shape(configs: Sequence[Config]) -> list[list[int]]:
-    """Positions of the configurations grouped by what a batch must share, in order of appearance."""
-    groups: list[tuple[Config, list[int]]] = []
-    for i, config in enumerate(configs):
-        shape = batch_shape(config)
-        group = next((members for key, members in groups if key == shape), None)
-        if group is None:
-            groups.append((shape, [i]))
-        else:
-            group.append(i)
-    return [members for _, members in groups]
-
-
 def _simulate(configs: Sequence[Config], progress: Callable[[float], None] | None) -> list[RunResult]:
     """Run configurations in this process, in batches of worlds."""
-    batches = []
-    for members in _by_shape(configs):
-        size = max(1, MAX_BATCH_TEAMS // configs[members[0]].org.teams)
-        batches += [members[i : i + size] for i in range(0, len(members), size)]
-    total = sum(len(b) * configs[b[0]].org.teams * configs[b[0]].weeks for b in batches)
+    parts = batches(configs)
+    total = sum(len(b) * configs[b[0]].org.teams * configs[b[0]].weeks for b in parts)
     done = 0
     results: list[RunResult | None] = [None] * len(configs)
-    for batch in batches:
+    for batch in parts:
         model = OrgModel([configs[i] for i in batch])
         weekly_cost = len(batch) * model.n_teams
         for _ in range(model.config.weeks):

@@ -27,9 +27,9 @@ import logging
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
 import pandas as pd
@@ -43,13 +43,15 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from sim import sweep
-from sim.api import RunResult, run_config
 from sim.callbacks import stop_progress
 from sim.config import CONFIG_DIR, GROUPS, compose_config, config_from_composed, load_config, options
 from sim.levers import active
 from sim.metrics import CLUSTERS, MATURITY_LEVELS, dora_cluster
 from sim.params import LAYER_NAMES, Config
 from sim.schema import ConfigError
+
+if TYPE_CHECKING:
+    from sim.api import RunResult
 
 PROG = "orgstack"
 EXIT_BAD_INPUT = 2
@@ -246,12 +248,15 @@ def _sweep_values(override: Override) -> list[str]:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _hydra_main(cfg: Any) -> None:
     """Run one Hydra job: simulate, write the parquet files and the summary, record the run."""
+    # The model is imported by the process that runs jobs: a sweep's parent on workers never is one.
+    from sim.api import run_config
+
     hc = HydraConfig.get()
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra's job logging would show every step
     out = Path(hc.runtime.output_dir)
     overrides = [str(o) for o in hc.overrides.task]
     if hc.mode == RunMode.MULTIRUN:
-        _sweep_job(out, overrides, cfg)
+        _sweep_job(out, overrides, cfg, run_config)
         return
     start = time.perf_counter()
     try:
@@ -286,7 +291,7 @@ def _write_outputs(out: Path, config: Config, result: RunResult) -> sweep.FileTa
     return metrics
 
 
-def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
+def _sweep_job(out: Path, overrides: list[str], cfg: Any, run_config: Callable[[Config], RunResult]) -> None:
     """Run one job of a sweep; any exception is recorded in run.json, not raised.
 
     The job prints nothing: the sweep's progress bar and report speak for it, and

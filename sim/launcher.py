@@ -30,7 +30,7 @@ import pyarrow as pa
 import yaml
 
 from sim import sweep
-from sim.api import chunks, run_configs
+from sim.batches import chunks
 from sim.cli import record_job
 from sim.config import load_config
 from sim.params import Config
@@ -144,6 +144,10 @@ def run_chunk(chunk: Sequence[Job]) -> list[sweep.FileTable]:
         The finished runs' metrics files and the tables written to them, so
         that collecting the sweep in the parent need not read them again.
     """
+    # The model is imported where runs are simulated: workers have it preloaded
+    # (WORKER_MODULES), and a sweep's parent on workers never imports it.
+    from sim.api import run_configs
+
     start = time.perf_counter()
     for out, overrides, _ in chunk:
         _open_job(out, overrides)

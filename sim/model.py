@@ -36,7 +36,6 @@ per distinct set of levers (``_memo``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,6 +44,7 @@ import mesa
 import numpy as np
 
 from sim.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
+from sim.batches import batch_shape
 from sim.levers import LEVER_NAMES, schedule
 from sim.metrics import Recorder
 from sim.params import Config
@@ -67,11 +67,6 @@ def _sum_rows(x: np.ndarray) -> np.ndarray:
 
 def _sum_all(x: np.ndarray) -> float:
     return x.sum()
-
-
-def batch_shape(config: Config) -> Config:
-    """Return what runs in one batch must share: everything but seed, interventions and shocks."""
-    return dataclasses.replace(config, seed=0, intervention={}, shock={}, plan=None)
 
 
 class OrgModel(mesa.Model):

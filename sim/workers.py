@@ -22,8 +22,9 @@ from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-# What the process that workers are forked from imports once, for all of them.
-WORKER_MODULES = ["sim.launcher"]
+# What the process that workers are forked from imports once, for all of them: the
+# launcher's chunk runner and the model it simulates with.
+WORKER_MODULES = ["sim.launcher", "sim.api"]
 # The launcher's configuration, read for its default number of workers.
 LAUNCHER_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "hydra" / "launcher" / "orgstack.yaml"
 

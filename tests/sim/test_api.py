@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sim import ConfigError, OrgModel, load_config, simulate, simulate_many
-from sim.api import chunks, run_config, run_configs
+from sim.api import run_config, run_configs
 
 
 def test_simulate_many_stacks_the_frames_of_single_runs_in_order():
@@ -71,34 +71,6 @@ def test_a_plain_seed_override_shares_the_composition_but_still_checks_the_seed(
     assert load_config(["seed=12", "org=elite"]) == dataclasses.replace(load_config(["org=elite"]), seed=12)
     with pytest.raises(ConfigError, match="seed"):
         load_config([f"seed={2**40}"])
-
-
-def test_chunks_cover_every_run_once_with_batchable_runs_next_to_each_other():
-    runs = [[f"org={org}", f"seed={s}", "weeks=5"] for s in range(6) for org in ("elite", "startup", "elite")]
-    configs = [load_config(r) for r in runs]
-    parts = chunks(configs, workers=2)
-    flat = [i for part in parts for i in part]
-    assert sorted(flat) == list(range(len(configs)))
-    orgs = [configs[i].org.name for i in flat]
-    assert orgs == sorted(orgs, key=orgs.index)  # each organisation in one contiguous block
-    # 18 small runs for 2 workers: one chunk each, not CHUNKS_PER_WORKER small batches.
-    assert [len(p) for p in parts] == [9, 9]
-
-
-@pytest.mark.parametrize(
-    ("runs", "teams", "workers", "sizes"),
-    [
-        (200, 12, 2, [50] * 4),  # batches of MIN_CHUNK_TEAMS teams, two per worker
-        (200, 12, 1, [50] * 4),
-        (2, 12, 2, [1, 1]),  # every worker gets a run
-        (2000, 12, 2, [64] * 31 + [16]),  # at most MAX_CHUNK_RUNS
-        (64, 200, 2, [8] * 8),  # large organisations: CHUNKS_PER_WORKER chunks per worker
-    ],
-)
-def test_chunks_are_sizeable_batches_and_still_feed_every_worker(runs, teams, workers, sizes):
-    config = load_config([f"org.teams={teams}", "weeks=5"])
-    parts = chunks([dataclasses.replace(config, seed=s) for s in range(runs)], workers=workers)
-    assert [len(p) for p in parts] == sizes
 
 
 def test_workers_give_the_same_results_in_the_same_order():

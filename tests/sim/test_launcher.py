@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 
-from sim import launcher, sweep, workers
+from sim import api, launcher, sweep, workers
 from sim.api import run_config
 from sim.config import load_config
 
@@ -17,14 +17,14 @@ def _jobs(tmp_path, runs):
 
 
 def test_a_failing_run_is_recorded_and_the_rest_of_its_chunk_still_runs(tmp_path, monkeypatch):
-    real = launcher.run_configs
+    real = api.run_configs
 
     def flaky(configs):
         if any(c.seed == 13 for c in configs):
             raise FloatingPointError("boom")
         return real(configs)
 
-    monkeypatch.setattr(launcher, "run_configs", flaky)
+    monkeypatch.setattr(api, "run_configs", flaky)
     jobs = _jobs(tmp_path, [["seed=12", "weeks=6"], ["seed=13", "weeks=6"], ["seed=14", "weeks=6"]])
     for out, _, _ in jobs:
         out.mkdir()
