@@ -95,7 +95,7 @@ def run_all(
 ) -> list[Outcome]:
     """Run every configuration, in parallel, with a progress bar on stderr.
 
-    The runs are cut into chunks as :func:`sim.api.chunks` does for
+    The runs are cut into chunks as :func:`sim.batches.chunks` does for
     :func:`sim.api.run_configs` (those that can share a model side by side), and
     each worker returns only the chunk's outcomes.
 
