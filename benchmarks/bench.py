@@ -239,7 +239,7 @@ def _spin(n: int) -> None:
         total += i
 
 
-def machine_scaling(iterations: int = 5_000_000) -> float:
+def machine_scaling(iterations: int = 10_000_000) -> float:
     """How much more one CPU-bound pure-Python task gets done in 2 processes than in 1, now.
 
     The ceiling of any 2-worker gain on this machine at this moment: a shared
