@@ -84,6 +84,33 @@ def test_candidates_start_from_the_given_values_and_stay_in_their_box():
             assert values.nunique() > 1, name
 
 
+def test_an_unknown_stage_is_named():
+    with pytest.raises(ConfigError, match="unknown stage 'nope'"):
+        calibration.load_spec().fit.stage("nope")
+
+
+def test_write_params_keeps_comments_and_order(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("# head\ncfr_min: 0.04\n# quality\ncfr_max: 0.62\nother: 1\n")
+    calibration.write_params({"cfr_max": 0.5, "cfr_min": 0.06}, path)
+    assert path.read_text() == "# head\ncfr_min: 0.06\n# quality\ncfr_max: 0.5\nother: 1\n"
+    with pytest.raises(ValueError, match="nope"):
+        calibration.write_params({"nope": 1.0}, path)
+
+
+def test_the_spec_refuses_unknown_measures_and_parameters():
+    data = yaml.safe_load(calibration.SPEC_PATH.read_text())
+    with pytest.raises(ConfigError, match="unknown measure"):
+        build(calibration.CalibrationSpec, {**data, "targets": {"share_best": [0, 1]}})
+    bad_fit = {**data["fit"], "parameters": {"no_such": [0, 1]}}
+    with pytest.raises(ConfigError) as err:
+        build(calibration.CalibrationSpec, {**data, "fit": bad_fit})
+    assert err.value.field == "fit.parameters.no_such"
+    reversed_fit = {**data["fit"], "parameters": {"cfr_min": [0.08, 0.03]}}
+    with pytest.raises(ConfigError, match="low <= high"):
+        build(calibration.CalibrationSpec, {**data, "fit": reversed_fit})
+
+
 def test_the_current_values_are_read_from_the_files():
     fit = calibration.load_spec().fit
     params, pop = load_config(["intervention=none"]).params, population.load_spec()
