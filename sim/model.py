@@ -57,6 +57,17 @@ def clip01(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.minimum(np.maximum(x, 0.0, out=out), 1.0, out=out)
 
 
+def hill(x: np.ndarray, exponent: float, half: float, height: float) -> np.ndarray:
+    """Return a Hill curve of ``x``, normalised to rise from 0 at ``x = 0`` to ``height`` at ``x = 1``.
+
+    ``x^n / (x^n + half^n)``, scaled by ``1 + half^n``: about halfway up at
+    ``x = half`` and levelling off above it; a large ``half`` gives back ``x^n``.
+    """
+    rise = x**exponent
+    h = half**exponent
+    return (height * (1.0 + h)) * rise / (rise + h)
+
+
 def _clip01_float(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
@@ -549,12 +560,9 @@ class OrgModel(mesa.Model):
             - p.cfr_batch * ex
         )
         risk = clip01((1.0 - quality) * amplifier)
-        # A Hill curve through 0 at no risk and 1 at full risk: convex at first (good practice
-        # removes most failures before the last risks), saturating above cfr_half (past a point,
-        # more risk adds few failures: most risky changes already fail). Large cfr_half: risk^n.
-        rise = risk**p.risk_exponent
-        half = p.cfr_half**p.risk_exponent
-        cfr = p.cfr_min + ((p.cfr_max - p.cfr_min) * (1.0 + half)) * rise / (rise + half)
+        # Convex at first (good practice removes most failures before the last risks), saturating
+        # above cfr_half (past a point, more risk adds few failures: most risky changes already fail).
+        cfr = p.cfr_min + hill(risk, p.risk_exponent, p.cfr_half, p.cfr_max - p.cfr_min)
         exposure = w["debt_norm"] + p.shadow_exposure * w["shadow"]
         background_rate, handoff = self._memo(
             "quality",
@@ -577,13 +585,10 @@ class OrgModel(mesa.Model):
         incidents = failures + counts[:, n : 2 * n]
         w["innovations"] = counts[:, 2 * n :]
         restore = p.r_practice * ex + p.r_arch * aq + p.r_skill * skill + p.r_safety * t["safety"]
-        # Log time to restore falls from ttr_max (no restore capability) to ttr_min (full) along
-        # the same Hill curve: slowly while capability is partial, fast around ttr_half, then
-        # levelling off near ttr_min. Large ttr_half: restore^ttr_shape (1: log-linear).
-        rise = restore**p.ttr_shape
-        half = p.ttr_half**p.ttr_shape
+        # Log time to restore falls from ttr_max (no restore capability) to ttr_min (full): slowly
+        # while capability is partial, fast around ttr_half, then levelling off near ttr_min.
         ttr = np.exp(
-            math.log(p.ttr_max) - (math.log(p.ttr_max / p.ttr_min) * (1.0 + half)) * rise / (rise + half)
+            math.log(p.ttr_max) - hill(restore, p.ttr_shape, p.ttr_half, math.log(p.ttr_max / p.ttr_min))
         )
         t["unplanned"] = incidents * ttr * (p.incident_staff / p.hours_per_week) + failures * batch * (
             w["effort"] * p.rework_share
