@@ -63,7 +63,7 @@ from experiments import population
 from experiments.worlds import DORA_KEYS, Outcome, run_all
 from sim.config import CONFIG_DIR, compose_dict, config_from_dict, load_config
 from sim.metrics import CLUSTERS, dora_cluster
-from sim.params import Params
+from sim.params import Config, Params
 from sim.schema import ConfigError, build, check_range, spec
 
 SPEC_PATH = CONFIG_DIR / "validation" / "calibration.yaml"
@@ -260,6 +260,27 @@ def preset_measure(org: str, key: str) -> str:
     return f"{org}_{key}"
 
 
+def preset_configs(presets: PresetSpec, seeds: Sequence[int], **changes: typing.Any) -> list[Config]:
+    """Return the presets' runs at baseline, preset by preset and seed by seed, with ``changes`` to each."""
+    return [
+        dataclasses.replace(
+            load_config([f"org={org}", "intervention=none", "shock=none"]), seed=seed, **changes
+        )
+        for org in presets.profiles
+        for seed in seeds
+    ]
+
+
+def preset_measures(presets: PresetSpec, outcomes: Sequence[Outcome], seeds: int) -> dict[str, float]:
+    """Return each preset's DORA keys, the means over its ``seeds`` runs (as :func:`preset_configs` orders them)."""
+    keys = keys_frame(outcomes)
+    return {
+        preset_measure(org, key): float(keys[key].iloc[i * seeds : (i + 1) * seeds].mean())
+        for i, org in enumerate(presets.profiles)
+        for key in DORA_KEYS
+    }
+
+
 def keys_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
     """Return the four DORA keys of each outcome, one row per organisation."""
     return pd.DataFrame({key: [getattr(o, key) for o in outcomes] for key in DORA_KEYS})
@@ -450,9 +471,6 @@ def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = 
     """
     fit, presets = spec_.fit, spec_.presets
     base = load_config(["intervention=none", "shock=none"])
-    preset_bases = {
-        org: load_config([f"org={org}", "intervention=none", "shock=none"]) for org in presets.profiles
-    }
     configs = []
     for _, row in table.iterrows():
         pop_spec = population.load_spec(
@@ -460,22 +478,15 @@ def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = 
         )
         params = dataclasses.replace(base.params, **{n: float(row[n]) for n in fit.parameters})
         configs += population.configs(pop_spec, dataclasses.replace(base, params=params))
-        configs += [
-            dataclasses.replace(preset, params=params, seed=seed, weeks=pop_spec.weeks)
-            for preset in preset_bases.values()
-            for seed in range(presets.seeds)
-        ]
+        configs += preset_configs(presets, range(presets.seeds), params=params, weeks=pop_spec.weeks)
     outcomes = run_all(configs, "calibration", workers, window=pop_spec.window)
-    size, runs = pop_spec.size, pop_spec.size + len(preset_bases) * presets.seeds
+    size, runs = pop_spec.size, pop_spec.size + len(presets.profiles) * presets.seeds
     rows = []
     for k in range(len(table)):
         mine = outcomes[k * runs : (k + 1) * runs]
         keys = keys_frame(mine[:size])
         labels = clusters(keys)
-        measures = measure(keys, labels)
-        for i, org in enumerate(preset_bases):
-            runs_of = keys_frame(mine[size + i * presets.seeds : size + (i + 1) * presets.seeds])
-            measures |= {preset_measure(org, key): float(runs_of[key].mean()) for key in DORA_KEYS}
+        measures = measure(keys, labels) | preset_measures(presets, mine[size:], presets.seeds)
         rows.append(
             {
                 **measures,

@@ -39,7 +39,7 @@ from joblib import cpu_count
 from experiments import calibration, population, robustness, sensitivity, uncertainty
 from experiments.report import Report, Table, colours, fmt, new_figure
 from experiments.worlds import DORA_KEYS, run_all
-from sim.config import CONFIG_DIR, load_config
+from sim.config import CONFIG_DIR
 from sim.metrics import CLUSTERS
 
 ROOT = CONFIG_DIR.parent
@@ -160,17 +160,8 @@ def check_presets(cal: calibration.CalibrationSpec, workers: int | None = None) 
     Returns:
         The keys as measures named as the calibration names them (``struggling_lead_time_days``).
     """
-    bases = {
-        org: load_config([f"org={org}", "intervention=none", "shock=none"]) for org in cal.presets.profiles
-    }
-    configs = [dataclasses.replace(base, seed=seed) for base in bases.values() for seed in PRESET_SEEDS]
-    keys = calibration.keys_frame(run_all(configs, "presets", workers))
-    n = len(PRESET_SEEDS)
-    return {
-        calibration.preset_measure(org, key): float(keys[key].iloc[i * n : (i + 1) * n].mean())
-        for i, org in enumerate(bases)
-        for key in DORA_KEYS
-    }
+    configs = calibration.preset_configs(cal.presets, PRESET_SEEDS)
+    return calibration.preset_measures(cal.presets, run_all(configs, "presets", workers), len(PRESET_SEEDS))
 
 
 # ----------------------------------------------------------------------------- figures
@@ -723,7 +714,7 @@ def validate(sizes: Sizes = Sizes(), workers: int | None = None, out: Path = ROO
     meta = {
         "runs": pop.size
         + (sizes.unbundled or pop.size)
-        + len(presets) // len(DORA_KEYS) * len(PRESET_SEEDS)
+        + len(cal.presets.profiles) * len(PRESET_SEEDS)
         + sens.runs
         + len(rob.winner) * len(unc.robustness.interventions),
         "seconds": round(time.monotonic() - start, 1),
