@@ -27,7 +27,7 @@ import logging
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -248,16 +248,15 @@ def _sweep_values(override: Override) -> list[str]:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _hydra_main(cfg: Any) -> None:
     """Run one Hydra job: simulate, write the parquet files and the summary, record the run."""
-    # The model is imported by the process that runs jobs: a sweep's parent on workers never is one.
-    from sim.api import run_config
-
     hc = HydraConfig.get()
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra's job logging would show every step
     out = Path(hc.runtime.output_dir)
     overrides = [str(o) for o in hc.overrides.task]
     if hc.mode == RunMode.MULTIRUN:
-        _sweep_job(out, overrides, cfg, run_config)
+        _sweep_job(out, overrides, cfg)
         return
+    from sim.api import run_config  # the model: imported only where runs are simulated (sim.batches)
+
     start = time.perf_counter()
     try:
         config = config_from_composed(cfg)
@@ -291,7 +290,7 @@ def _write_outputs(out: Path, config: Config, result: RunResult) -> sweep.FileTa
     return metrics
 
 
-def _sweep_job(out: Path, overrides: list[str], cfg: Any, run_config: Callable[[Config], RunResult]) -> None:
+def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
     """Run one job of a sweep; any exception is recorded in run.json, not raised.
 
     The job prints nothing: the sweep's progress bar and report speak for it, and
@@ -300,6 +299,8 @@ def _sweep_job(out: Path, overrides: list[str], cfg: Any, run_config: Callable[[
     """
     if sweep.is_finished(out, overrides):
         return
+    from sim.api import run_config  # the model: imported only where runs are simulated (sim.batches)
+
     start = time.perf_counter()
     try:
         config = config_from_composed(cfg)

@@ -161,9 +161,8 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
     week = min(week, outcome.weeks)
     summary = solara.use_memo(lambda: headline(outcome, labels), [outcome])
     table = solara.use_memo(lambda: differences_markdown(outcome), [outcome])
-    metrics = solara.use_memo(
-        lambda: metrics_chart(outcome, labels), [outcome]
-    )  # not again at each week shown
+    # Built once per outcome, not again at each week shown.
+    metrics = solara.use_memo(lambda: metrics_chart(outcome, labels), [outcome])
     solara.Success(summary)
     solara.Text(
         f"Simulated {2 * outcome.a.index.get_level_values('seed').nunique()} runs in {seconds:.1f} s."
