@@ -7,6 +7,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+COMPILED := $(VENV)/.compiled
 CANDIDATES := $(PYTHON) python3.12 $(wildcard /root/.pyenv/versions/3.12*/bin/python3) python3
 SOURCES := sim experiments benchmarks tests viz hydra_plugins docs
 PORT ?= 8765
@@ -14,7 +15,7 @@ IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
 .PHONY: setup run test lint bench clean experiment ui chromium validate calibrate
 
-setup: $(STAMP)
+setup: $(COMPILED)
 
 # Create the virtual environment with the first candidate that is Python >= 3.12.
 $(PY):
@@ -34,31 +35,38 @@ $(STAMP): pyproject.toml Makefile | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray,ui]"
 	@touch $@
 
-run: $(STAMP)
+# Compile the model's mechanisms (sim/mechanisms.py, numba) once, so that no command pays for it;
+# numba caches the machine code in sim/__pycache__ and compiles again only when the file changes.
+$(COMPILED): $(STAMP) sim/mechanisms.py
+	@echo "Compiling the model's mechanisms (once; about a minute)"
+	$(PY) -c 'from sim import simulate; simulate(["weeks=1"])'
+	@touch $@
+
+run: $(COMPILED)
 	$(PY) -m experiments.headline
 
 # A named experiment (configs/experiment/$(NAME).yaml) as one sweep, e.g.
 #   make experiment NAME=horizon
 #   make experiment NAME=horizon ARGS="hydra.launcher.n_jobs=2"
-experiment: $(STAMP)
+experiment: $(COMPILED)
 	@test -n "$(NAME)" || { echo "usage: make experiment NAME=<name>  (one of: $(basename $(notdir $(wildcard configs/experiment/*.yaml))))" >&2; exit 2; }
 	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
 
 # Calibration check, sensitivity analysis and robustness: docs/validation.md and docs/validation.json
 # (~15 minutes on 2 cores; ARGS="--quick" for the reduced run of the tests, ARGS="--workers N").
-validate: $(STAMP)
+validate: $(COMPILED)
 	$(PY) -m experiments.validate $(ARGS)
 
 # The whole fit to the DORA envelopes and the presets' profiles (configs/validation/calibration.yaml):
 # from its recorded start, every stage and the race, each keeping the best candidate for which the
 # emergence tests pass. Seeded throughout: it rewrites configs/params/default.yaml and
 # configs/validation/population.yaml to the committed values (check: git diff --exit-code configs/).
-calibrate: $(STAMP)
+calibrate: $(COMPILED)
 	$(PY) -m experiments.calibration --apply $(ARGS)
 
 # The what-if studio on http://127.0.0.1:$(PORT) (make ui PORT=9000). It needs no network: the
 # front-end assets come from solara-assets, and Solara's version check and telemetry are off.
-ui: $(STAMP)
+ui: $(COMPILED)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=false $(VENV)/bin/solara run viz.app \
 	  --host 127.0.0.1 --port $(PORT) --production --no-check-version
 
@@ -73,14 +81,14 @@ chromium:
 	  fi; }
 
 # The whole suite, browser tests included (so Chromium first).
-test: $(STAMP) chromium
+test: $(COMPILED) chromium
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check $(SOURCES)
 	$(PY) -m ruff format --check $(SOURCES)
 
-bench: $(STAMP)
+bench: $(COMPILED)
 	$(PY) benchmarks/bench.py
 
 clean:

@@ -19,9 +19,10 @@ Nothing in a block is typed by hand. The sources are:
 * ``sim.params.OrgConfig`` and ``sim.params.Layers`` with every preset's values;
 * ``configs/intervention/*.yaml`` and ``configs/shock/*.yaml``;
 * the DORA and maturity boundaries in ``sim.metrics``;
-* the order of the mechanisms in ``OrgModel._advance`` and, for every parameter
-  and lever, the methods of ``sim/model.py`` (and ``sim/metrics.py``) that read it,
-  found by parsing the source.
+* the order of the steps of a week (``OrgModel._advance`` and the mechanisms of
+  ``sim/mechanisms.py`` it runs) and, for every parameter and lever, the
+  functions of ``sim/mechanisms.py``, ``sim/model.py`` and ``sim/metrics.py``
+  that read it, found by parsing the source.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ from sim.schema import build  # noqa: E402
 DOC = ROOT / "docs" / "model.md"
 CONFIGS = ROOT / "configs"
 MODEL_SRC = ROOT / "sim" / "model.py"
+MECH_SRC = ROOT / "sim" / "mechanisms.py"
 METRICS_SRC = ROOT / "sim" / "metrics.py"
 MARKER = re.compile(
-    r"(<!-- BEGIN GENERATED: (?P<name>[\w:.-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
+    r"(<!-- BEGIN GENERATED: (?P<name>[\w:.,-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
     re.S,
 )
 FIRST_GROUP = "Run set-up"
@@ -193,9 +195,10 @@ def _label(path: Path, qualname: str) -> str:
 def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Find which functions read each parameter and each lever.
 
-    A parameter is read as ``p.name`` or ``self.p.name``; a lever is named by a
-    string constant (``self._lever("name")``, ``LEVER_INDEX["name"]`` or a tuple
-    of names that is iterated).
+    A parameter is read as ``p.name`` or ``self.p.name``. A lever is read in
+    ``sim/mechanisms.py`` as its row ``L_NAME``, and in ``sim/model.py`` named
+    by a string constant (``self.lv["name"]`` or a tuple of names that is
+    iterated).
 
     Returns:
         ``(params, levers)``: name -> labels of the functions that read it.
@@ -204,7 +207,7 @@ def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     lever_names = {f.name for f in dataclasses.fields(Levers)}
     p_uses: dict[str, list[str]] = {}
     l_uses: dict[str, list[str]] = {}
-    for path in (MODEL_SRC, METRICS_SRC):
+    for path in (MECH_SRC, MODEL_SRC, METRICS_SRC):
         for qualname, fn in _functions(path).items():
             label = _label(path, qualname)
             for node in ast.walk(fn):
@@ -214,6 +217,8 @@ def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
                         isinstance(base, ast.Attribute) and base.attr == "p"
                     ):
                         _add(p_uses, node.attr, label)
+                elif path == MECH_SRC and isinstance(node, ast.Name) and node.id.startswith("L_"):
+                    _add(l_uses, node.id[2:].lower(), label)
                 elif path == MODEL_SRC and isinstance(node, ast.Constant) and node.value in lever_names:
                     # Only the model reads levers; elsewhere a lever's name may be a column name.
                     _add(l_uses, node.value, label)
@@ -231,47 +236,75 @@ def used_in(labels: list[str] | None) -> str:
     return ", ".join(code(x) for x in labels) if labels else "**not read by the model**"
 
 
-def _self_calls(fn: ast.FunctionDef) -> list[tuple[int, int, str]]:
-    """Return ``(line, column, name)`` of every ``self.<name>(...)`` call in a function."""
-    return [
-        (node.lineno, node.col_offset, node.func.attr)
-        for node in ast.walk(fn)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == "self"
-    ]
+def _calls(node: ast.AST) -> list[ast.Call]:
+    """Return every call in ``node``, in source order."""
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    return sorted(calls, key=lambda n: (n.lineno, n.col_offset))
 
 
 def mechanism_order() -> list[str]:
-    """Return the names of the methods called on ``self`` in ``OrgModel._advance``, in order."""
-    return [name for _, _, name in sorted(_self_calls(_functions(MODEL_SRC)["OrgModel._advance"]))]
+    """Return the steps of a week, in the order ``OrgModel._advance`` runs them.
+
+    A step is a method that ``_advance`` calls as a statement of its own (not a
+    draw whose value it uses), or a mechanism (named in the list of
+    ``sim/mechanisms.py``'s docstring) that its compiled calls run, directly
+    or through a private helper.
+    """
+    names, functions = set(module_loops()), _functions(MECH_SRC)
+
+    def run_by(fn: ast.FunctionDef) -> list[str]:
+        out = []
+        for call in _calls(fn):
+            name = call.func.id if isinstance(call.func, ast.Name) else ""
+            if name in names:
+                out.append(name)
+            elif name.startswith("_") and name in functions:
+                out += run_by(functions[name])
+        return out
+
+    order = []
+    for statement in _functions(MODEL_SRC)["OrgModel._advance"].body:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            func = statement.value.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "self"
+            ):
+                order.append(func.attr)
+        for call in _calls(statement):
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "mechanisms"
+            ):
+                order += run_by(functions[func.attr])
+    return order
 
 
 def docstring_summary(name: str) -> str:
-    """Return the first line of the docstring of an ``OrgModel`` method."""
-    fn = _functions(MODEL_SRC).get(f"OrgModel.{name}")
+    """Return the first line of the docstring of an ``OrgModel`` method or a mechanism."""
+    fn = _functions(MODEL_SRC).get(f"OrgModel.{name}") or _functions(MECH_SRC).get(name)
     doc = ast.get_docstring(fn) if fn else None
     return doc.strip().splitlines()[0] if doc else ""
 
 
 def module_loops() -> dict[str, str]:
-    """Return the loops of each mechanism, from the bullet list in the docstring of ``sim/model.py``."""
-    doc = ast.get_docstring(ast.parse(MODEL_SRC.read_text())) or ""
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\*\s+``(_\w+)``\s+(.+)$", doc, re.M)}
+    """Return the loops of each mechanism, from the bullet list in the docstring of ``sim/mechanisms.py``."""
+    doc = ast.get_docstring(ast.parse(MECH_SRC.read_text())) or ""
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\*\s+``(\w+)``\s+(.+)$", doc, re.M)}
 
 
 # ------------------------------------------------------------------ blocks
 def block_schedule() -> str:
-    """Render the mechanisms of one week, in the order ``OrgModel._advance`` runs them."""
+    """Render the steps of one week, in the order ``OrgModel._advance`` runs them."""
     loops = module_loops()
     rows = [
         [str(i), code(name), docstring_summary(name) or "—", loops.get(name, "—")]
         for i, name in enumerate(mechanism_order(), 1)
     ]
-    return table(
-        ["#", "method", "what it does", "loops it takes part in"], rows, ["--:", "---", "---", "---"]
-    )
+    return table(["#", "step", "what it does", "loops it takes part in"], rows, ["--:", "---", "---", "---"])
 
 
 def block_params() -> str:
@@ -497,29 +530,41 @@ def block_delays() -> str:
     return table(["delay", "expression", "weeks at the defaults"], rows, ["---", "---", "--:"])
 
 
-# Helpers that carry no part of the model (random draws, sums, caching): not named
-# among the helpers a mechanism reads through.
-PLUMBING = frozenset({"_memo", "_normal", "_poisson", "_by_unit"})
+# Helpers that carry no part of the model (random draws, sums, clipping, the shape of a
+# curve): not named among the helpers a mechanism reads through.
+PLUMBING = frozenset({"_normal", "_poisson", "row_sum", "by_unit", "clip01", "hill"})
 
 
-def _model_methods() -> dict[str, ast.FunctionDef]:
-    """Return the methods of ``OrgModel`` by name."""
-    return {q.split(".", 1)[1]: fn for q, fn in _functions(MODEL_SRC).items() if q.startswith("OrgModel.")}
+def _model_functions() -> dict[str, ast.FunctionDef]:
+    """Return the functions of ``sim/mechanisms.py`` and the methods of ``OrgModel``, by name."""
+    methods = {q.split(".", 1)[1]: fn for q, fn in _functions(MODEL_SRC).items() if q.startswith("OrgModel.")}
+    return {**_functions(MECH_SRC), **methods}
 
 
-def helpers_called(method: str) -> list[str]:
-    """Return the ``OrgModel`` methods that ``method`` calls, directly or indirectly, in order found."""
-    methods = _model_methods()
+def helpers_called(name: str) -> list[str]:
+    """Return the functions that ``name`` calls, directly or indirectly, in order found.
+
+    A mechanism calls the others by name; a method calls ``self.<name>``.
+    """
+    functions = _model_functions()
     seen: list[str] = []
-    todo = [method]
+    todo = [name]
     while todo:
-        fn = methods.get(todo.pop(0))
+        fn = functions.get(todo.pop(0))
         if fn is None:
             continue
-        for _, _, name in _self_calls(fn):
-            if name in methods and name not in seen and name != method:
-                seen.append(name)
-                todo.append(name)
+        for call in _calls(fn):
+            func = call.func
+            callee = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if callee in functions and callee not in seen and callee != name:
+                seen.append(callee)
+                todo.append(callee)
     return seen
 
 
@@ -531,24 +576,35 @@ def _reads(methods: list[str]) -> tuple[list[str], list[str]]:
     return params, levers
 
 
-def block_uses(method: str) -> str:
-    """Render the parameters and levers a mechanism reads, directly or through the helpers it calls."""
-    if method not in _model_methods():
-        return f"**`{method}` no longer exists in `sim/model.py`.**\n"
-    called = [m for m in helpers_called(method) if m not in PLUMBING]
-    params, levers = _reads([method, *called])
+def block_uses(names: str) -> str:
+    """Render the parameters and levers a mechanism reads, directly or through the helpers it calls.
+
+    Args:
+        names: The mechanism's function, or its functions joined by commas
+            (``quality_rates,quality``: the rates of a draw and what follows from it).
+    """
+    functions = names.split(",")
+    missing = [name for name in functions if name not in _model_functions()]
+    if missing:
+        return f"**`{missing[0]}` no longer exists in `sim/mechanisms.py` or `sim/model.py`.**\n"
+    called = [
+        m for name in functions for m in helpers_called(name) if m not in PLUMBING and m not in functions
+    ]
+    called = list(dict.fromkeys(called))
+    params, levers = _reads([*functions, *called])
     via = f" (directly or through {', '.join(code(m) for m in called)})" if called else ""
     return (
-        f"*Parameters read by `{method}`{via}:* {', '.join(code(n) for n in params) or '—'}.  \n"
+        f"*Parameters read by {', '.join(code(name) for name in functions)}{via}:* "
+        f"{', '.join(code(n) for n in params) or '—'}.  \n"
         f"*Levers read:* {', '.join(code(n) for n in levers) or '—'}.\n"
     )
 
 
 def block_helpers() -> str:
-    """Render the helper methods of ``OrgModel`` (not mechanisms) with what each reads."""
+    """Render the helpers of the mechanisms and the methods of ``OrgModel`` with what each reads."""
     skip = {"__init__", "step", "_advance", *module_loops()}
     rows = []
-    for name, fn in _model_methods().items():
+    for name, fn in _model_functions().items():
         if name in skip:
             continue
         params, levers = _reads([name])

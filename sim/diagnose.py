@@ -12,7 +12,7 @@ The causal chain is read from the runs, not written per layer: every recorded
 quantity's per-seed difference between the binding layer's variant and the
 baseline is tested, and a path is sought from the layer to business value
 through the model's mechanisms (:data:`MECHANISMS`, each an edge from one
-recorded quantity to another through a method of :class:`sim.model.OrgModel`)
+recorded quantity to another through a function of :mod:`sim.mechanisms`)
 along which every quantity moved, and moved in the direction the mechanism
 says. That path, told from the top down, is the explanation.
 """
@@ -65,14 +65,14 @@ class Mechanism:
         cause: Recorded quantity (a column of the weekly frame).
         effect: Recorded quantity it acts on.
         sign: +1 if more cause gives more effect, -1 if less.
-        method: The ``OrgModel`` method where the link is computed.
+        function: The function of ``sim.mechanisms`` where the link is computed.
         how: The link in plain words.
     """
 
     cause: str
     effect: str
     sign: int
-    method: str
+    function: str
     how: str
 
 
@@ -83,125 +83,125 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "layer_architecture",
         "change_failure_rate",
         -1,
-        "_quality",
+        "quality",
         "architecture quality is part of change quality",
     ),
     M(
         "layer_architecture",
         "layer_execution",
         +1,
-        "_exec_eff",
+        "week_context",
         "architecture caps the payoff of delivery practice",
     ),
-    M("layer_architecture", "debt_ratio", -1, "_debt", "standards avoid debt with every change"),
-    M("layer_architecture", "time_to_restore_hours", -1, "_quality", "decoupled systems restore faster"),
-    M("debt_ratio", "layer_architecture", -1, "_week_context", "debt lowers architecture quality"),
-    M("debt_ratio", "cognitive_load", +1, "_capacity", "debt makes systems hard to reason about"),
-    M("debt_ratio", "incidents", +1, "_quality", "debt raises background incidents"),
-    M("debt_ratio", "throughput", -1, "_effort", "debt drags on the effort of every change"),
+    M("layer_architecture", "debt_ratio", -1, "debt", "standards avoid debt with every change"),
+    M("layer_architecture", "time_to_restore_hours", -1, "quality", "decoupled systems restore faster"),
+    M("debt_ratio", "layer_architecture", -1, "week_context", "debt lowers architecture quality"),
+    M("debt_ratio", "cognitive_load", +1, "capacity", "debt makes systems hard to reason about"),
+    M("debt_ratio", "incidents", +1, "quality", "debt raises background incidents"),
+    M("debt_ratio", "throughput", -1, "week_context", "debt drags on the effort of every change"),
     M(
         "layer_execution",
         "deploys_per_week",
         +1,
-        "_quality",
+        "quality",
         "practice shrinks batches, so deploys are more frequent",
     ),
     M(
         "layer_execution",
         "change_failure_rate",
         -1,
-        "_quality",
+        "quality",
         "test automation and small batches fail less",
     ),
-    M("layer_execution", "throughput", +1, "_effort", "automation speeds up each change"),
-    M("layer_execution", "lead_time_days", -1, "_quality", "small batches wait less for a deploy"),
+    M("layer_execution", "throughput", +1, "week_context", "automation speeds up each change"),
+    M("layer_execution", "lead_time_days", -1, "quality", "small batches wait less for a deploy"),
     M(
         "layer_execution",
         "time_to_restore_hours",
         -1,
-        "_quality",
+        "quality",
         "monitoring and SRE practice restore faster",
     ),
     M(
         "deploys_per_week",
         "lead_time_days",
         -1,
-        "_quality",
+        "quality",
         "a change waits half the interval between deploys",
     ),
-    M("layer_talent", "throughput", +1, "_effort", "skill lowers the effort of a change"),
-    M("layer_talent", "change_failure_rate", -1, "_quality", "skill is part of change quality"),
-    M("layer_talent", "time_to_restore_hours", -1, "_quality", "skilled people restore faster"),
-    M("layer_talent", "layer_execution", +1, "_learning", "practice adoption needs skill"),
-    M("layer_talent", "debt_ratio", -1, "_debt", "unskilled changes add more debt"),
-    M("layer_culture", "layer_talent", +1, "_learning", "safety speeds learning"),
-    M("layer_culture", "layer_execution", +1, "_learning", "safety speeds the adoption of practice"),
-    M("layer_culture", "morale", +1, "_people", "safety lifts morale"),
-    M("layer_culture", "time_to_restore_hours", -1, "_quality", "people raise problems early"),
+    M("layer_talent", "throughput", +1, "week_context", "skill lowers the effort of a change"),
+    M("layer_talent", "change_failure_rate", -1, "quality", "skill is part of change quality"),
+    M("layer_talent", "time_to_restore_hours", -1, "quality", "skilled people restore faster"),
+    M("layer_talent", "layer_execution", +1, "learning", "practice adoption needs skill"),
+    M("layer_talent", "debt_ratio", -1, "debt", "unskilled changes add more debt"),
+    M("layer_culture", "layer_talent", +1, "learning", "safety speeds learning"),
+    M("layer_culture", "layer_execution", +1, "learning", "safety speeds the adoption of practice"),
+    M("layer_culture", "morale", +1, "people", "safety lifts morale"),
+    M("layer_culture", "time_to_restore_hours", -1, "quality", "people raise problems early"),
     M(
         "layer_culture",
         "change_failure_rate",
         -1,
-        "_learning",
+        "learning",
         "blameless post-mortems leave lessons that prevent repeats",
     ),
-    M("layer_culture", "experiments", +1, "_allocate", "experiments need safety"),
-    M("change_failure_rate", "incidents", +1, "_quality", "failed changes become incidents"),
-    M("change_failure_rate", "unplanned_share", +1, "_quality", "failed changes must be reworked"),
-    M("incidents", "unplanned_share", +1, "_quality", "incidents take people to restore"),
-    M("time_to_restore_hours", "unplanned_share", +1, "_quality", "longer outages take more people-hours"),
+    M("layer_culture", "experiments", +1, "allocate", "experiments need safety"),
+    M("change_failure_rate", "incidents", +1, "quality", "failed changes become incidents"),
+    M("change_failure_rate", "unplanned_share", +1, "quality", "failed changes must be reworked"),
+    M("incidents", "unplanned_share", +1, "quality", "incidents take people to restore"),
+    M("time_to_restore_hours", "unplanned_share", +1, "quality", "longer outages take more people-hours"),
     M(
         "unplanned_share",
         "throughput",
         -1,
-        "_allocate",
+        "allocate",
         "unplanned work is served first and eats feature capacity",
     ),
-    M("unplanned_share", "morale", -1, "_people", "firefighting wears morale down"),
-    M("unplanned_share", "debt_ratio", +1, "_debt", "firefighting takes shortcuts that add debt"),
-    M("unplanned_share", "layer_culture", -1, "_culture", "firefighting in a blame culture erodes safety"),
-    M("cognitive_load", "throughput", -1, "_capacity", "overload lowers productivity"),
-    M("cognitive_load", "morale", -1, "_people", "overload wears morale down"),
-    M("cognitive_load", "change_failure_rate", +1, "_quality", "overloaded teams make riskier changes"),
-    M("morale", "attrition", -1, "_draw_arrivals_and_people", "low morale makes people leave"),
-    M("morale", "throughput", +1, "_capacity", "morale sets productivity"),
+    M("unplanned_share", "morale", -1, "people", "firefighting wears morale down"),
+    M("unplanned_share", "debt_ratio", +1, "debt", "firefighting takes shortcuts that add debt"),
+    M("unplanned_share", "layer_culture", -1, "culture", "firefighting in a blame culture erodes safety"),
+    M("cognitive_load", "throughput", -1, "capacity", "overload lowers productivity"),
+    M("cognitive_load", "morale", -1, "people", "overload wears morale down"),
+    M("cognitive_load", "change_failure_rate", +1, "quality", "overloaded teams make riskier changes"),
+    M("morale", "attrition", -1, "arrival_rates", "low morale makes people leave"),
+    M("morale", "throughput", +1, "capacity", "morale sets productivity"),
     M(
         "attrition",
         "layer_talent",
         -1,
-        "_people",
+        "people",
         "leavers take skill and knowledge; new hires ramp up slowly",
     ),
-    M("throughput", "value", +1, "_business", "each change delivered is worth value to the business"),
-    M("throughput", "bu_trust", +1, "_business", "demand served builds satisfaction and trust"),
-    M("lead_time_days", "bu_trust", -1, "_business", "slow delivery disappoints the business"),
-    M("utilisation", "lead_time_days", +1, "_quality", "queues at handoffs grow as u/(1-u)"),
-    M("bu_trust", "shadow_it_share", -1, "_business", "business units with low trust route around IT"),
-    M("bu_trust", "layer_partnership", +1, "_business", "trust makes joint planning work"),
-    M("shadow_it_share", "debt_ratio", +1, "_debt", "shadow IT adds integration debt"),
+    M("throughput", "value", +1, "business", "each change delivered is worth value to the business"),
+    M("throughput", "bu_trust", +1, "business", "demand served builds satisfaction and trust"),
+    M("lead_time_days", "bu_trust", -1, "business", "slow delivery disappoints the business"),
+    M("utilisation", "lead_time_days", +1, "quality", "queues at handoffs grow as u/(1-u)"),
+    M("bu_trust", "shadow_it_share", -1, "business", "business units with low trust route around IT"),
+    M("bu_trust", "layer_partnership", +1, "business", "trust makes joint planning work"),
+    M("shadow_it_share", "debt_ratio", +1, "debt", "shadow IT adds integration debt"),
     M(
         "layer_partnership",
         "value",
         +1,
-        "_business",
+        "business",
         "partnership makes each change fit what the business needs",
     ),
-    M("layer_partnership", "bu_trust", +1, "_business", "partnership raises the trust target"),
-    M("layer_partnership", "layer_strategy", +1, "_business", "partnership feeds strategic clarity"),
-    M("layer_partnership", "throughput", +1, "_flow", "stable demand: less work in flight abandoned"),
-    M("layer_strategy", "throughput", +1, "_efficiency", "focus cuts context switching and fragmented work"),
-    M("layer_strategy", "value", +1, "_business", "focused work fits the strategy and is worth more"),
-    M("layer_strategy", "lead_time_days", -1, "_wip_limit", "focus keeps less work in progress"),
+    M("layer_partnership", "bu_trust", +1, "business", "partnership raises the trust target"),
+    M("layer_partnership", "layer_strategy", +1, "business", "partnership feeds strategic clarity"),
+    M("layer_partnership", "throughput", +1, "flow", "stable demand: less work in flight abandoned"),
+    M("layer_strategy", "throughput", +1, "efficiency", "focus cuts context switching and fragmented work"),
+    M("layer_strategy", "value", +1, "business", "focused work fits the strategy and is worth more"),
+    M("layer_strategy", "lead_time_days", -1, "wip_limit", "focus keeps less work in progress"),
     M(
         "layer_innovation",
         "innovations",
         +1,
-        "_experiment_success",
+        "experiment_success",
         "innovation capability makes experiments ship",
     ),
-    M("experiments", "innovations", +1, "_quality", "experiments that succeed ship as innovations"),
-    M("innovations", "value_innovation", +1, "_innovation", "shipped innovations add a lasting value stream"),
-    M("value_innovation", "value", +1, "_innovation", "innovation value is part of business value"),
+    M("experiments", "innovations", +1, "quality", "experiments that succeed ship as innovations"),
+    M("innovations", "value_innovation", +1, "innovation", "shipped innovations add a lasting value stream"),
+    M("value_innovation", "value", +1, "innovation", "innovation value is part of business value"),
 )
 del M
 MAX_CHAIN = 6
@@ -310,14 +310,14 @@ class Diagnosis:
         return " ".join(s[0].upper() + s[1:] for s in sentences)
 
     def steps_text(self) -> list[str]:
-        """Each link bottom-up, with its numbers and the model method that computes it."""
+        """Each link bottom-up, with its numbers and the model function that computes it."""
         out = []
         for step in self.chain:
             m = step.mechanism
             direction = "rose" if step.variant > step.base else "fell"
             out.append(
                 f"{LABELS.get(m.cause, m.cause)} -> {LABELS.get(m.effect, m.effect)}: {m.how} "
-                f"(OrgModel.{m.method}); {LABELS.get(m.effect, m.effect)} {direction} "
+                f"(sim.mechanisms.{m.function}); {LABELS.get(m.effect, m.effect)} {direction} "
                 f"{abs(step.change):.1%} ({fmt(step.base)} -> {fmt(step.variant)}, z={step.z:.1f})"
             )
         return out

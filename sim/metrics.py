@@ -236,17 +236,18 @@ class Recorder:
         ).sum(axis=2)
         lo, hi = (n - 1) // 2, n // 2
         ordered = np.sort(np.array((w["deploy_rate"], w["lead_time"], w["ttr"])), axis=2)
-        # Organisation-level values: floats in a single run, (worlds, 1) columns in a batch.
+        # Organisation-level values: (worlds, 1) columns.
+        state = model.org
         org = np.array(
             (
-                model.partnership,
-                model.clarity * w["focus"],
-                model.capability,
+                state["partnership"],
+                state["clarity"] * w["focus"],
+                state["capability"],
                 w["value"],
-                model.innovation_stream,
+                state["innovation_stream"],
                 w["value_shadow"],
-                model.platform_maturity,
-                model.perceived,
+                state["platform_maturity"],
+                state["perceived"],
             ),
             dtype=float,
         ).reshape(8, self.n_worlds)

@@ -5,8 +5,8 @@ import inspect
 import numpy as np
 import pytest
 
+from sim import mechanisms
 from sim.diagnose import LABELS, MECHANISMS, diagnose, interval
-from sim.model import OrgModel
 from sim.params import LAYER_NAMES
 
 from .conftest import KNOWN_WEAKNESS
@@ -17,9 +17,10 @@ def diagnosed(assessed):
     return {name: diagnose(a, seeds=12) for name, a in assessed.items()}
 
 
-def test_every_mechanism_names_a_model_method_and_recorded_quantities():
+def test_every_mechanism_names_a_model_function_and_recorded_quantities():
     for m in MECHANISMS:
-        assert inspect.isfunction(getattr(OrgModel, m.method, None)), m.method
+        compiled = getattr(mechanisms, m.function, None)
+        assert inspect.isfunction(getattr(compiled, "py_func", None)), m.function
         assert m.cause in LABELS and m.effect in LABELS
         assert m.sign in (-1, 1)
     # every layer has a way up the stack
