@@ -65,6 +65,7 @@ import numpy as np
 # of passing arrays, not arithmetic. Set before numba is imported, which reads it then;
 # NUMBA_OPT in the environment wins.
 os.environ.setdefault("NUMBA_OPT", "1")
+import numba  # noqa: E402
 from numba import njit  # noqa: E402
 
 from sim.params import Params
@@ -268,7 +269,10 @@ def params_record(params: Params) -> np.ndarray:
     """
     fields = dataclasses.fields(params)
     dtype = np.dtype([(f.name, np.int64 if f.type == "int" else np.float64) for f in fields])
-    return np.array([tuple(getattr(params, f.name) for f in fields)], dtype=dtype)
+    record = np.array([tuple(getattr(params, f.name) for f in fields)], dtype=dtype)
+    # Run as Python (NUMBA_DISABLE_JIT=1), ``params[0].name`` needs a record array; compiled,
+    # a plain structured array costs less to pass.
+    return record.view(np.recarray) if numba.config.DISABLE_JIT else record
 
 
 # ---------------------------------------------------------------- helpers

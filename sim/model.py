@@ -220,12 +220,13 @@ class OrgModel(mesa.Model):
 
     def _coached(self) -> np.ndarray:
         """Which stream-aligned teams an enabling team coaches this week (0/1)."""
-        n = self.n_teams
-        people = self.enabling["people"].sum(axis=1)
-        covered = np.minimum(n, np.rint(people * self.p.teams_per_coach))
         rotation = (self.week - 1) // self.p.coaching_weeks
-        key = ("coached", rotation, covered.tobytes())
+        # Enabling teams are staffed from the levers alone (_staff_support).
+        key = ("coached", rotation, self._lever_key)
         if key not in self._cache:
+            n = self.n_teams
+            people = self.enabling["people"].sum(axis=1)
+            covered = np.minimum(n, np.rint(people * self.p.teams_per_coach))
             first = np.reshape((rotation * covered) % n, (-1, 1))
             self._cache[key] = (((np.arange(n) - first) % n) < np.reshape(covered, (-1, 1))).astype(float)
         return self._cache[key]

@@ -34,7 +34,9 @@ COUNTS = ("incidents", "innovations", "attrition")
 def interpreted(tmp_path_factory) -> pd.DataFrame:
     """The same runs with numba switched off: the functions of sim.mechanisms run as numpy code."""
     out = tmp_path_factory.mktemp("interpreted") / "runs.parquet"
-    script = f"from sim import simulate_many; simulate_many({list(map(list, RUNS))!r}).to_parquet({str(out)!r})"
+    script = (
+        f"from sim import simulate_many; simulate_many({list(map(list, RUNS))!r}).to_parquet({str(out)!r})"
+    )
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=600)
     return pd.read_parquet(out)
