@@ -151,6 +151,8 @@ _TEAM_SUMS: tuple[str, ...] = (
     "morale_people",
     "people",
 )
+# Team sums the recorder works out from products of the state, in this order.
+_PRODUCTS: tuple[str, ...] = ("debt_ratio", "failing", "safety_people", "skill_people", "morale_people")
 # Raw values recorded every week: the team sums, the median team's DORA keys,
 # organisation-level values, business-unit and support-team sums.
 _RAW: tuple[str, ...] = (
@@ -202,40 +204,32 @@ class Recorder:
             (n_records, len(TEAM_COLUMNS), model.n_worlds, model.n_teams), dtype=np.float32
         )
         self._team_row = 0
+        from sim import mechanisms  # the layout of the state, where a model runs (it imports numba)
+
+        # Where each sum comes from: a row of the week's quantities (before the teams' state,
+        # so that "unplanned" is the unplanned work done this week) or of the teams' state,
+        # summed whole, or one of the products collect works out, in _PRODUCTS' order.
+        sources = (*mechanisms.WEEK, *mechanisms.TEAM, *_PRODUCTS)
+        self._sum_rows = np.array([sources.index(name) for name in _TEAM_SUMS])
+        self._median_rows = np.array([mechanisms.WEEK.index(k) for k in ("deploy_rate", "lead_time", "ttr")])
 
     def collect(self, model: OrgModel, w: dict[str, Any]) -> None:
         """Record the week just simulated, in every world of the model."""
         t, n = model.team, model.n_teams
         people = t["people"]
-        debt_ratio = model._debt_norm()
-        # Few large numpy calls rather than many small ones: sums by row of a stacked block.
-        team_sums = np.array(
+        products = np.array(
             (
-                w["arch_q"],
-                w["exec"],
-                w["done"],
-                w["innovations"],
-                w["experiments_run"],
-                t["debt"],
-                debt_ratio,
-                w["incidents"],
-                w["leavers"],
-                w["hires"],
-                w["utilisation"],
-                w["unplanned"],
-                w["capacity"],
-                w["load"],
-                w["deploy_rate"],
+                model._debt_norm(),
                 w["deploy_rate"] * w["cfr"],
-                w["cfr"],
                 t["safety"] * people,
                 t["skill"] * people,
                 t["morale"] * people,
-                people,
             )
-        ).sum(axis=2)
+        )
+        # Few large numpy calls rather than many small ones: the stacked state, summed by row.
+        team_sums = np.concatenate((model.week_state, model.team_state, products)).sum(axis=2)[self._sum_rows]
         lo, hi = (n - 1) // 2, n // 2
-        ordered = np.sort(np.array((w["deploy_rate"], w["lead_time"], w["ttr"])), axis=2)
+        ordered = np.sort(model.week_state[self._median_rows], axis=2)
         # Organisation-level values: (worlds, 1) columns.
         state = model.org
         org = np.array(
@@ -263,7 +257,7 @@ class Recorder:
         ).T
         self.weeks_done += 1
         if self.team_every and model.week % self.team_every == 0 and self._team_row < len(self.team_weeks):
-            self._collect_teams(model, w, debt_ratio)
+            self._collect_teams(model, w, products[0])
 
     def _collect_teams(self, model: OrgModel, w: dict[str, Any], debt_ratio: np.ndarray) -> None:
         t, row = model.team, self._team_row

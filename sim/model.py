@@ -49,6 +49,15 @@ class OrgModel(mesa.Model):
         levers: Lever table of shape ``(worlds, weeks, n_levers)`` after
             interventions.
         spend: Intervention spend, shape ``(worlds, weeks)``.
+        team: Stream-aligned teams' state by name, ``(worlds, teams)`` each:
+            views onto the rows of ``team_state``, which ``sim.mechanisms``
+            updates in place (the agents read and write them).
+        bu: Business units' state by name, ``(worlds, units)``; views onto
+            ``unit_state``.
+        org: Organisation-level state by name, ``(worlds, 1)``; views onto
+            ``org_state``.
+        week_values: The last week's quantities by name; views onto
+            ``week_state`` and ``week_org``.
         recorder: Weekly organisation metrics and sparse per-team records.
 
     Raises:
