@@ -196,7 +196,7 @@ def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Find which functions read each parameter and each lever.
 
     A parameter is read as ``p.name`` or ``self.p.name``. A lever is read in
-    ``sim/mechanisms.py`` as its row ``L_NAME``, and in ``sim/model.py`` named
+    ``sim/mechanisms.py`` as its row ``Lever.NAME``, and in ``sim/model.py`` named
     by a string constant (``self.lv["name"]`` or a tuple of names that is
     iterated).
 
@@ -217,8 +217,13 @@ def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
                         isinstance(base, ast.Attribute) and base.attr == "p"
                     ):
                         _add(p_uses, node.attr, label)
-                elif path == MECH_SRC and isinstance(node, ast.Name) and node.id.startswith("L_"):
-                    _add(l_uses, node.id[2:].lower(), label)
+                elif (
+                    path == MECH_SRC
+                    and isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "Lever"
+                ):
+                    _add(l_uses, node.attr.lower(), label)
                 elif path == MODEL_SRC and isinstance(node, ast.Constant) and node.value in lever_names:
                     # Only the model reads levers; elsewhere a lever's name may be a column name.
                     _add(l_uses, node.value, label)

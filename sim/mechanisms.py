@@ -27,16 +27,16 @@ Why compiled: at a dozen teams a week is a few hundred array operations on a
 dozen numbers each. In numpy every one is a call of about a microsecond, so a
 default run's time was Python's per-call cost, not arithmetic; compiled, the
 week's arithmetic takes a few microseconds, and each call costs about as much
-again to pass its arrays. So the state travels in a few stacked arrays, whose
-rows this module names:
+again to pass its arrays. So the state travels in a few stacked arrays, a row
+per variable, whose rows this module names (``TEAM`` lists the rows of
+``team``, and ``Team.SKILL`` is the row of ``"skill"``):
 
-* ``team``: ``(len(TEAM), worlds, teams)``, a row per team variable;
-* ``unit``: ``(len(UNIT), worlds, units)``, per business unit;
+* ``team``: ``(len(TEAM), worlds, teams)``, the stream-aligned teams;
+* ``unit``: ``(len(UNIT), worlds, units)``, the business units;
 * ``org``: ``(len(ORG), worlds, 1)``, organisation-level state;
 * ``week``: ``(len(WEEK), worlds, teams)`` and ``week_org``:
   ``(len(WEEK_ORG), worlds, 1)``, the quantities of the week;
-* ``levers``: ``(len(LEVERS), worlds, 1)``, the week's levers in ``LEVERS``'s
-  order;
+* ``levers``: ``(len(LEVERS), worlds, 1)``, the week's levers (``Lever``);
 * ``params``: :func:`params_record`'s one-element structured array, read as
   ``p = params[0]``; ``p.batch_max`` and so on are the ``Params`` fields.
 
@@ -57,6 +57,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from enum import IntEnum
 
 import numpy as np
 
@@ -71,6 +72,12 @@ from numba import njit  # noqa: E402
 from sim.params import Params
 
 DAYS_PER_WEEK = 7.0
+
+
+def _rows(name: str, names: tuple[str, ...]) -> type[IntEnum]:
+    """Name the rows of a stacked array: ``_rows("Team", TEAM).SKILL`` is the row of ``"skill"``."""
+    return IntEnum(name, [row.upper() for row in names], start=0)
+
 
 TEAM = (
     "people",
@@ -88,25 +95,10 @@ TEAM = (
     "throughput",
     "demand_rate",
 )
-(
-    PEOPLE,
-    NOVICES,
-    SKILL,
-    PRACTICE,
-    DEBT,
-    SAFETY,
-    MORALE,
-    BACKLOG,
-    WIP,
-    ADOPTION,
-    LESSONS,
-    UNPLANNED,
-    THROUGHPUT,
-    DEMAND_RATE,
-) = range(len(TEAM))
+Team = _rows("Team", TEAM)
 
 UNIT = ("trust", "shadow", "satisfaction", "requested")
-TRUST, SHADOW, SATISFACTION, REQUESTED = range(len(UNIT))
+Unit = _rows("Unit", UNIT)
 
 ORG = (
     "partnership",
@@ -120,18 +112,7 @@ ORG = (
     "innovation_stream",
     "pressure",
 )
-(
-    PARTNERSHIP,
-    PERCEIVED,
-    THEATRE_STOCK,
-    CLARITY,
-    STANDARDS,
-    CLIMATE,
-    PLATFORM_MATURITY,
-    CAPABILITY,
-    INNOVATION_STREAM,
-    PRESSURE,
-) = range(len(ORG))
+Org = _rows("Org", ORG)
 
 WEEK = (
     "debt_norm",
@@ -168,44 +149,10 @@ WEEK = (
     "firefight",
     "team_value",
 )
-(
-    DEBT_NORM,
-    ARCH_Q,
-    EXEC,
-    EFFORT,
-    TEAM_SHADOW,
-    TEAM_REQUESTED,
-    VACANCIES,
-    ARRIVALS,
-    DIVERTED,
-    LEAVERS,
-    HIRES,
-    LOAD,
-    OVERLOAD,
-    CAPACITY,
-    UNPLANNED_DONE,
-    UTILISATION,
-    IMPROVEMENT,
-    EXPERIMENTS,
-    FEATURES,
-    TAIL,
-    DONE,
-    ACTIVE,
-    BATCH,
-    DEPLOY_RATE,
-    CFR,
-    EXPERIMENTS_RUN,
-    FAILURES,
-    INCIDENTS,
-    INNOVATIONS,
-    TTR,
-    LEAD_TIME,
-    FIREFIGHT,
-    TEAM_VALUE,
-) = range(len(WEEK))
+Week = _rows("Week", WEEK)
 
 WEEK_ORG = ("focus", "value_it", "value_shadow", "value")
-FOCUS, VALUE_IT, VALUE_SHADOW, VALUE = range(len(WEEK_ORG))
+WeekOrg = _rows("WeekOrg", WEEK_ORG)
 
 # The levers the dynamics read (platform and enabling capacity set staffing, in the model).
 LEVERS = (
@@ -231,29 +178,7 @@ LEVERS = (
     "security_exposure",
     "strategy_churn",
 )
-(
-    L_PRESSURE,
-    L_WIP_ACCEPT,
-    L_IMPROVE_SHARE,
-    L_TRANSFORM_SHARE,
-    L_PRIORITIES,
-    L_GOVERNANCE,
-    L_STRATEGY_WORK,
-    L_HEADCOUNT,
-    L_ARCHITECTURE_INVESTMENT,
-    L_CULTURE_INVESTMENT,
-    L_TRAINING,
-    L_PRACTICE_INVESTMENT,
-    L_TOOLING,
-    L_STREAM_ALIGNMENT,
-    L_DISRUPTION,
-    L_THEATRE,
-    L_BUDGET,
-    L_DEMAND,
-    L_PEOPLE_LOSS,
-    L_SECURITY_EXPOSURE,
-    L_STRATEGY_CHURN,
-) = range(len(LEVERS))
+Lever = _rows("Lever", LEVERS)
 
 jit = njit(cache=True, error_model="numpy")
 
@@ -334,13 +259,13 @@ def improve_share(params, levers, pressure):
     """Share of capacity for improvement: budget plus programmes, up to ``max_improve``, crowded out by pressure."""
     p = params[0]
     planned = np.minimum(
-        levers[L_IMPROVE_SHARE] * levers[L_BUDGET]
+        levers[Lever.IMPROVE_SHARE] * levers[Lever.BUDGET]
         + p.invest_time
         * (
-            levers[L_ARCHITECTURE_INVESTMENT]
-            + levers[L_PRACTICE_INVESTMENT]
-            + levers[L_TRAINING]
-            + levers[L_CULTURE_INVESTMENT]
+            levers[Lever.ARCHITECTURE_INVESTMENT]
+            + levers[Lever.PRACTICE_INVESTMENT]
+            + levers[Lever.TRAINING]
+            + levers[Lever.CULTURE_INVESTMENT]
         ),
         p.max_improve,
     )
@@ -355,10 +280,10 @@ def improvement_split(params, levers):
     effect is on the climate (``culture``), not on the other stocks.
     """
     p = params[0]
-    to_debt = p.split_debt + levers[L_ARCHITECTURE_INVESTMENT]
-    to_practice = p.split_practice + levers[L_PRACTICE_INVESTMENT]
-    to_learning = p.split_learning + levers[L_TRAINING]
-    total = to_debt + to_practice + to_learning + levers[L_CULTURE_INVESTMENT]
+    to_debt = p.split_debt + levers[Lever.ARCHITECTURE_INVESTMENT]
+    to_practice = p.split_practice + levers[Lever.PRACTICE_INVESTMENT]
+    to_learning = p.split_learning + levers[Lever.TRAINING]
+    total = to_debt + to_practice + to_learning + levers[Lever.CULTURE_INVESTMENT]
     total = np.where(total > 0, total, 1.0)
     return to_debt / total, to_practice / total, to_learning / total
 
@@ -367,7 +292,7 @@ def improvement_split(params, levers):
 def wip_limit(params, levers, people, effort, ex, focus):
     """WIP limit in changes: weeks of work per person, shrinking with practice, growing with pressure and lost focus."""
     p = params[0]
-    accepted = p.wip_max * (1.0 + levers[L_WIP_ACCEPT])
+    accepted = p.wip_max * (1.0 + levers[Lever.WIP_ACCEPT])
     # Geometric interpolation: wip_max with no practice, wip_min with full practice.
     weeks_per_person = (p.wip_min / p.wip_max) ** ex * (
         accepted * (1.0 + p.wip_fragmentation * (1.0 - focus))
@@ -390,7 +315,7 @@ def morale_target(params, levers, safety, firefight, overload, pressure):
     base = (
         p.morale_base
         - p.morale_pressure * pressure
-        - p.morale_disruption * levers[L_DISRUPTION]
+        - p.morale_disruption * levers[Lever.DISRUPTION]
         - 0.5 * p.morale_safety
     )
     return clip01(base + p.morale_safety * safety - p.morale_firefight * firefight - p.morale_load * overload)
@@ -411,7 +336,7 @@ def pressure(params, levers, satisfaction):
     """Leadership answers a delivery gap (unsatisfied business units) with pressure on top of the lever."""
     p = params[0]
     gap = 1.0 - row_sum(satisfaction) / satisfaction.shape[1]
-    return clip01(levers[L_PRESSURE] + p.gap_pressure * gap)
+    return clip01(levers[Lever.PRESSURE] + p.gap_pressure * gap)
 
 
 # -------------------------------------------------------- the mechanisms
@@ -438,7 +363,7 @@ def week_context(
         / (1.0 + p.automation_gain * ex)
         / (1.0 + p.platform_speedup * adoption)
     )
-    drag = p.priority_drag * (levers[L_PRIORITIES] - 1.0)
+    drag = p.priority_drag * (levers[Lever.PRIORITIES] - 1.0)
     focus = 1.0 / (1.0 + drag * (1.0 - clarity))
     return dn, arch_q, ex, effort, focus, unit_shadow[:, units]
 
@@ -453,12 +378,13 @@ def arrival_rates(params, levers, demand_rate, shadow, people, morale, team_size
         shadow IT), leavers (attrition rises as morale falls) and hires.
     """
     p = params[0]
-    requested = demand_rate * levers[L_DEMAND]
+    requested = demand_rate * levers[Lever.DEMAND]
     rate = np.minimum(
-        p.attrition_base * np.exp(p.attrition_morale * (p.morale_base - morale)) + levers[L_PEOPLE_LOSS], 1.0
+        p.attrition_base * np.exp(p.attrition_morale * (p.morale_base - morale)) + levers[Lever.PEOPLE_LOSS],
+        1.0,
     )
-    vacancies = np.maximum(team_size * levers[L_HEADCOUNT] - people, 0.0)
-    hiring = vacancies / p.time_to_hire * np.minimum(levers[L_BUDGET], 1.0)
+    vacancies = np.maximum(team_size * levers[Lever.HEADCOUNT] - people, 0.0)
+    hiring = vacancies / p.time_to_hire * np.minimum(levers[Lever.BUDGET], 1.0)
     return requested, vacancies, np.concatenate((requested * (1.0 - shadow), people * rate, hiring), axis=1)
 
 
@@ -494,14 +420,14 @@ def capacity(params, levers, wip, effort, people, novices, skill, adoption, mora
         p.load_base
         + p.load_debt * dn
         + p.load_wip * np.maximum(wip_pp - 1.0, 0.0)
-        + p.load_handoff * (1.0 - levers[L_STREAM_ALIGNMENT])
-        + p.load_tooling * levers[L_TOOLING] * (1.0 - skill)
+        + p.load_handoff * (1.0 - levers[Lever.STREAM_ALIGNMENT])
+        + p.load_tooling * levers[Lever.TOOLING] * (1.0 - skill)
     ) * (1.0 - p.platform_relief * adoption)
     overload = np.maximum(load - 1.0, 0.0)
     hours = (
         (1.0 + p.overtime_gain * pressure)
-        * (1.0 - p.reorg_disruption * levers[L_DISRUPTION])
-        * (1.0 - p.theatre_time * levers[L_THEATRE])
+        * (1.0 - p.reorg_disruption * levers[Lever.DISRUPTION])
+        * (1.0 - p.theatre_time * levers[Lever.THEATRE])
     )
     cap = (
         productive_people(params, people, novices)
@@ -523,10 +449,10 @@ def allocate(params, levers, cap, unplanned, demand_rate, effort, safety, pressu
     p = params[0]
     unplanned_done = np.minimum(unplanned, p.max_unplanned * cap)
     rest = cap - unplanned_done
-    utilisation = (demand_rate * levers[L_DEMAND] * effort + unplanned) / cap
+    utilisation = (demand_rate * levers[Lever.DEMAND] * effort + unplanned) / cap
     slack = clip01(1.0 - utilisation)
     improvement = rest * improve_share(params, levers, pressure)
-    transform = levers[L_TRANSFORM_SHARE] * levers[L_BUDGET]
+    transform = levers[Lever.TRANSFORM_SHARE] * levers[Lever.BUDGET]
     experiments = rest * transform * (p.slack_floor + (1.0 - p.slack_floor) * slack) * safety
     features = np.maximum(rest - improvement - experiments, 0.0)
     return unplanned_done, utilisation, improvement, experiments, features
@@ -543,7 +469,7 @@ def flow(
         work done (tail included) and the active work.
     """
     p = params[0]
-    churn = levers[L_STRATEGY_CHURN]
+    churn = levers[Lever.STRATEGY_CHURN]
     abandon = churn + p.churn_base * (1.0 - partnership)
     backlog = (backlog + arrivals) * (1.0 - churn)
     wip = wip * (1.0 - np.minimum(abandon, 1.0))
@@ -600,7 +526,7 @@ def quality_rates(
     # Convex at first (good practice removes most failures before the last risks), saturating
     # above cfr_half (past a point, more risk adds few failures: most risky changes already fail).
     cfr = p.cfr_min + hill(risk, p.risk_exponent, p.cfr_half, p.cfr_max - p.cfr_min)
-    background_rate = p.background_incidents * (1.0 + levers[L_SECURITY_EXPOSURE]) / team_size
+    background_rate = p.background_incidents * (1.0 + levers[Lever.SECURITY_EXPOSURE]) / team_size
     background = (dn + p.shadow_exposure * shadow) * people * background_rate
     experiments_run = experiments / p.experiment_effort
     shipping = experiments_run * experiment_success(params, skill, safety, arch_q, ex, capability)
@@ -664,7 +590,7 @@ def quality(
     # A finished change waits for the rest of its batch: (batch - 1) / 2 completions on
     # average, none when every change deploys on its own (on demand).
     deploy_wait = np.minimum(0.5 * (batch - 1.0) / np.maximum(done, 1e-9), p.max_wait_days / DAYS_PER_WEEK)
-    handoff = p.handoff_days * (1.0 - p.handoff_alignment * levers[L_STREAM_ALIGNMENT])
+    handoff = p.handoff_days * (1.0 - p.handoff_alignment * levers[Lever.STREAM_ALIGNMENT])
     queue = handoff * (1.0 - p.handoff_platform * adoption) * u / (1.0 - u)
     lead_time = (in_progress + deploy_wait) * DAYS_PER_WEEK + queue
     return failures, incidents, counts[:, 2 * n :], ttr, unplanned, lead_time
@@ -717,7 +643,7 @@ def learning(
     gate = skill**p.skill_gate
     practice_time = improvement * practice_share / people + coaching
     practice = practice + (
-        (p.practice_learn * practice_time * culture + p.tooling_gain * levers[L_TOOLING])
+        (p.practice_learn * practice_time * culture + p.tooling_gain * levers[Lever.TOOLING])
         * gate
         * (1.0 - practice)
         - p.practice_decay * (1.0 + p.pressure_erosion * pressure) * practice
@@ -737,7 +663,7 @@ def culture(params, levers, safety, climate, pressure, firefight):
     """
     p = params[0]
     climate = climate + (
-        p.culture_rate * levers[L_CULTURE_INVESTMENT] * (1.0 - climate)
+        p.culture_rate * levers[Lever.CULTURE_INVESTMENT] * (1.0 - climate)
         - p.culture_erosion * pressure * climate
     )
     safety = safety + (
@@ -783,7 +709,7 @@ def platform(params, levers, platform_people, people, maturity, adoption, standa
     adoption = adoption + p.adoption_rate * (maturity * std_gate - adoption)
     erosion = p.standards_erosion * (pressure + row_sum(shadow_bu) / shadow_bu.shape[1])
     standards = standards + (
-        p.standards_rate * levers[L_ARCHITECTURE_INVESTMENT] * (1.0 - standards) - erosion * standards
+        p.standards_rate * levers[Lever.ARCHITECTURE_INVESTMENT] * (1.0 - standards) - erosion * standards
     )
     return maturity, adoption, clip01(standards)
 
@@ -823,7 +749,7 @@ def business(
         p.fit_partnership * partnership + (1.0 - p.fit_partnership) * clarity * focus
     )
     team_value = (done - (1.0 - p.tail_value) * tail) * p.value_per_change * fit
-    requested = requested * levers[L_DEMAND]
+    requested = requested * levers[Lever.DEMAND]
     served = by_unit(units, n_units, done - tail) / np.maximum(requested * (1.0 - shadow), 1e-9)
     outage = by_unit(units, n_units, incidents * ttr) / p.hours_per_week
     lead = by_unit(units, n_units, lead_time) / teams
@@ -847,18 +773,24 @@ def business(
     # Reported alignment above the real thing makes leaders ease off real joint planning.
     complacency = 1.0 - p.theatre_complacency * (perceived - partnership)
     partnership = partnership + (
-        p.partner_rate * levers[L_GOVERNANCE] * complacency * (row_sum(trust) / n_units) * (1.0 - partnership)
+        p.partner_rate
+        * levers[Lever.GOVERNANCE]
+        * complacency
+        * (row_sum(trust) / n_units)
+        * (1.0 - partnership)
         - p.partner_decay * partnership
     )
     clarity = clip01(
         clarity
         + (
-            p.clarity_rate * (levers[L_STRATEGY_WORK] + p.clarity_partnership * partnership) * (1.0 - clarity)
-            - (p.clarity_decay + levers[L_STRATEGY_CHURN]) * clarity
+            p.clarity_rate
+            * (levers[Lever.STRATEGY_WORK] + p.clarity_partnership * partnership)
+            * (1.0 - clarity)
+            - (p.clarity_decay + levers[Lever.STRATEGY_CHURN]) * clarity
         )
     )
     theatre_stock = theatre_stock + (
-        p.theatre_rate * levers[L_THEATRE] * (1.0 - theatre_stock) - p.theatre_decay * theatre_stock
+        p.theatre_rate * levers[Lever.THEATRE] * (1.0 - theatre_stock) - p.theatre_decay * theatre_stock
     )
     perceived = partnership + p.theatre_gain * theatre_stock * (1.0 - partnership)
     return (
@@ -895,21 +827,26 @@ def innovation(params, stream, capability, innovations, experiments_run, people,
 @jit
 def _begin(params, levers, team, unit, org, week, week_org, units):
     """Pressure and the week's context, from the state at the start of the week."""
-    org[PRESSURE] = pressure(params, levers, unit[SATISFACTION])
-    (week[DEBT_NORM], week[ARCH_Q], week[EXEC], week[EFFORT], week_org[FOCUS], week[TEAM_SHADOW]) = (
-        week_context(
-            params,
-            levers,
-            team[DEBT],
-            team[PEOPLE],
-            team[PRACTICE],
-            team[SKILL],
-            team[ADOPTION],
-            org[STANDARDS],
-            org[CLARITY],
-            unit[SHADOW],
-            units,
-        )
+    org[Org.PRESSURE] = pressure(params, levers, unit[Unit.SATISFACTION])
+    (
+        week[Week.DEBT_NORM],
+        week[Week.ARCH_Q],
+        week[Week.EXEC],
+        week[Week.EFFORT],
+        week_org[WeekOrg.FOCUS],
+        week[Week.SHADOW],
+    ) = week_context(
+        params,
+        levers,
+        team[Team.DEBT],
+        team[Team.PEOPLE],
+        team[Team.PRACTICE],
+        team[Team.SKILL],
+        team[Team.ADOPTION],
+        org[Org.STANDARDS],
+        org[Org.CLARITY],
+        unit[Unit.SHADOW],
+        units,
     )
 
 
@@ -922,35 +859,48 @@ def start_state(params, levers, team, unit, org, week, week_org, units, load):
     times the feature throughput it would have in that state.
     """
     _begin(params, levers, team, unit, org, week, week_org, units)
-    ex, effort, focus, pressure_ = week[EXEC], week[EFFORT], week_org[FOCUS], org[PRESSURE]
-    team[WIP] = wip_limit(params, levers, team[PEOPLE], effort, ex, focus) * min(load, 1.0)
-    zeros = np.zeros_like(team[WIP])
-    team[MORALE] = morale_target(params, levers, team[SAFETY], zeros, zeros, pressure_)
+    ex, effort, focus, pressure_ = (
+        week[Week.EXEC],
+        week[Week.EFFORT],
+        week_org[WeekOrg.FOCUS],
+        org[Org.PRESSURE],
+    )
+    team[Team.WIP] = wip_limit(params, levers, team[Team.PEOPLE], effort, ex, focus) * min(load, 1.0)
+    zeros = np.zeros_like(team[Team.WIP])
+    team[Team.MORALE] = morale_target(params, levers, team[Team.SAFETY], zeros, zeros, pressure_)
     cap = capacity(
         params,
         levers,
-        team[WIP],
+        team[Team.WIP],
         effort,
-        team[PEOPLE],
-        team[NOVICES],
-        team[SKILL],
-        team[ADOPTION],
-        team[MORALE],
-        week[DEBT_NORM],
+        team[Team.PEOPLE],
+        team[Team.NOVICES],
+        team[Team.SKILL],
+        team[Team.ADOPTION],
+        team[Team.MORALE],
+        week[Week.DEBT_NORM],
         pressure_,
         zeros,
     )[2]
-    features = cap * (1.0 - improve_share(params, levers, pressure_) - levers[L_TRANSFORM_SHARE])
-    team[THROUGHPUT] = features * efficiency(params, team[WIP], effort, team[PEOPLE], focus) / effort
-    team[DEMAND_RATE] = load * team[THROUGHPUT]
+    features = cap * (1.0 - improve_share(params, levers, pressure_) - levers[Lever.TRANSFORM_SHARE])
+    team[Team.THROUGHPUT] = (
+        features * efficiency(params, team[Team.WIP], effort, team[Team.PEOPLE], focus) / effort
+    )
+    team[Team.DEMAND_RATE] = load * team[Team.THROUGHPUT]
 
 
 @jit
 def start_week(params, levers, team, unit, org, week, week_org, units, team_size):
     """Pressure, the week's context, and the rates of its first draw (requests, leavers, hires)."""
     _begin(params, levers, team, unit, org, week, week_org, units)
-    week[TEAM_REQUESTED], week[VACANCIES], rates = arrival_rates(
-        params, levers, team[DEMAND_RATE], week[TEAM_SHADOW], team[PEOPLE], team[MORALE], team_size
+    week[Week.REQUESTED], week[Week.VACANCIES], rates = arrival_rates(
+        params,
+        levers,
+        team[Team.DEMAND_RATE],
+        week[Week.SHADOW],
+        team[Team.PEOPLE],
+        team[Team.MORALE],
+        team_size,
     )
     return rates
 
@@ -958,66 +908,79 @@ def start_week(params, levers, team, unit, org, week, week_org, units, team_size
 @jit
 def mid_week(params, levers, team, org, week, week_org, counts, normal, team_size):
     """Arrivals, capacity, allocation, flow, and the rates of the week's second draw (failures, incidents, innovations)."""
-    week[ARRIVALS], week[DIVERTED], week[LEAVERS], week[HIRES] = arrivals(
-        counts, week[TEAM_REQUESTED], week[TEAM_SHADOW], team[PEOPLE], week[VACANCIES]
+    week[Week.ARRIVALS], week[Week.DIVERTED], week[Week.LEAVERS], week[Week.HIRES] = arrivals(
+        counts, week[Week.REQUESTED], week[Week.SHADOW], team[Team.PEOPLE], week[Week.VACANCIES]
     )
-    week[LOAD], week[OVERLOAD], week[CAPACITY] = capacity(
+    week[Week.LOAD], week[Week.OVERLOAD], week[Week.CAPACITY] = capacity(
         params,
         levers,
-        team[WIP],
-        week[EFFORT],
-        team[PEOPLE],
-        team[NOVICES],
-        team[SKILL],
-        team[ADOPTION],
-        team[MORALE],
-        week[DEBT_NORM],
-        org[PRESSURE],
+        team[Team.WIP],
+        week[Week.EFFORT],
+        team[Team.PEOPLE],
+        team[Team.NOVICES],
+        team[Team.SKILL],
+        team[Team.ADOPTION],
+        team[Team.MORALE],
+        week[Week.DEBT_NORM],
+        org[Org.PRESSURE],
         normal,
     )
-    (week[UNPLANNED_DONE], week[UTILISATION], week[IMPROVEMENT], week[EXPERIMENTS], week[FEATURES]) = (
-        allocate(
+    (
+        week[Week.UNPLANNED],
+        week[Week.UTILISATION],
+        week[Week.IMPROVEMENT],
+        week[Week.EXPERIMENTS],
+        week[Week.FEATURES],
+    ) = allocate(
+        params,
+        levers,
+        week[Week.CAPACITY],
+        team[Team.UNPLANNED],
+        team[Team.DEMAND_RATE],
+        week[Week.EFFORT],
+        team[Team.SAFETY],
+        org[Org.PRESSURE],
+    )
+    (
+        team[Team.BACKLOG],
+        team[Team.WIP],
+        team[Team.THROUGHPUT],
+        week[Week.TAIL],
+        week[Week.DONE],
+        week[Week.ACTIVE],
+    ) = flow(
+        params,
+        levers,
+        team[Team.BACKLOG],
+        team[Team.WIP],
+        team[Team.THROUGHPUT],
+        week[Week.ARRIVALS],
+        org[Org.PARTNERSHIP],
+        week[Week.FEATURES],
+        week[Week.EFFORT],
+        team[Team.PEOPLE],
+        week[Week.EXEC],
+        week_org[WeekOrg.FOCUS],
+    )
+    week[Week.BATCH], week[Week.DEPLOY_RATE], week[Week.CFR], week[Week.EXPERIMENTS_RUN], rates = (
+        quality_rates(
             params,
             levers,
-            week[CAPACITY],
-            team[UNPLANNED],
-            team[DEMAND_RATE],
-            week[EFFORT],
-            team[SAFETY],
-            org[PRESSURE],
+            week[Week.DONE],
+            week[Week.EXEC],
+            week[Week.ARCH_Q],
+            team[Team.SKILL],
+            team[Team.LESSONS],
+            team[Team.SAFETY],
+            week[Week.OVERLOAD],
+            org[Org.PRESSURE],
+            week[Week.DEBT_NORM],
+            week[Week.SHADOW],
+            team[Team.PEOPLE],
+            week[Week.EXPERIMENTS],
+            org[Org.CAPABILITY],
+            team_size,
         )
-    )
-    (team[BACKLOG], team[WIP], team[THROUGHPUT], week[TAIL], week[DONE], week[ACTIVE]) = flow(
-        params,
-        levers,
-        team[BACKLOG],
-        team[WIP],
-        team[THROUGHPUT],
-        week[ARRIVALS],
-        org[PARTNERSHIP],
-        week[FEATURES],
-        week[EFFORT],
-        team[PEOPLE],
-        week[EXEC],
-        week_org[FOCUS],
-    )
-    week[BATCH], week[DEPLOY_RATE], week[CFR], week[EXPERIMENTS_RUN], rates = quality_rates(
-        params,
-        levers,
-        week[DONE],
-        week[EXEC],
-        week[ARCH_Q],
-        team[SKILL],
-        team[LESSONS],
-        team[SAFETY],
-        week[OVERLOAD],
-        org[PRESSURE],
-        week[DEBT_NORM],
-        week[TEAM_SHADOW],
-        team[PEOPLE],
-        week[EXPERIMENTS],
-        org[CAPABILITY],
-        team_size,
     )
     return rates
 
@@ -1027,122 +990,127 @@ def end_week(
     params, levers, team, unit, org, week, week_org, counts, units, teams_per_unit, coached, platform_people
 ):
     """Quality from the second draw, then debt, learning, culture, people, platform, business and innovation."""
-    (week[FAILURES], week[INCIDENTS], week[INNOVATIONS], week[TTR], team[UNPLANNED], week[LEAD_TIME]) = (
-        quality(
-            params,
-            levers,
-            counts,
-            week[BATCH],
-            week[EXEC],
-            week[ARCH_Q],
-            team[SKILL],
-            team[SAFETY],
-            week[EFFORT],
-            week[UTILISATION],
-            team[WIP],
-            week[ACTIVE],
-            team[THROUGHPUT],
-            week[DONE],
-            team[ADOPTION],
-        )
-    )
-    to_debt, to_practice, to_learning = improvement_split(params, levers)
-    team[DEBT], week[FIREFIGHT] = debt(
-        params,
-        team[DEBT],
-        week[DONE],
-        team[PEOPLE],
-        week[TEAM_SHADOW],
-        week[UNPLANNED_DONE],
-        week[CAPACITY],
-        team[SKILL],
-        week[IMPROVEMENT],
-        org[PRESSURE],
-        org[STANDARDS],
-        to_debt,
-    )
-    team[PRACTICE], team[SKILL], team[LESSONS] = learning(
+    (
+        week[Week.FAILURES],
+        week[Week.INCIDENTS],
+        week[Week.INNOVATIONS],
+        week[Week.TTR],
+        team[Team.UNPLANNED],
+        week[Week.LEAD_TIME],
+    ) = quality(
         params,
         levers,
-        team[PRACTICE],
-        team[SKILL],
-        team[LESSONS],
-        team[SAFETY],
-        team[PEOPLE],
-        week[IMPROVEMENT],
+        counts,
+        week[Week.BATCH],
+        week[Week.EXEC],
+        week[Week.ARCH_Q],
+        team[Team.SKILL],
+        team[Team.SAFETY],
+        week[Week.EFFORT],
+        week[Week.UTILISATION],
+        team[Team.WIP],
+        week[Week.ACTIVE],
+        team[Team.THROUGHPUT],
+        week[Week.DONE],
+        team[Team.ADOPTION],
+    )
+    to_debt, to_practice, to_learning = improvement_split(params, levers)
+    team[Team.DEBT], week[Week.FIREFIGHT] = debt(
+        params,
+        team[Team.DEBT],
+        week[Week.DONE],
+        team[Team.PEOPLE],
+        week[Week.SHADOW],
+        week[Week.UNPLANNED],
+        week[Week.CAPACITY],
+        team[Team.SKILL],
+        week[Week.IMPROVEMENT],
+        org[Org.PRESSURE],
+        org[Org.STANDARDS],
+        to_debt,
+    )
+    team[Team.PRACTICE], team[Team.SKILL], team[Team.LESSONS] = learning(
+        params,
+        levers,
+        team[Team.PRACTICE],
+        team[Team.SKILL],
+        team[Team.LESSONS],
+        team[Team.SAFETY],
+        team[Team.PEOPLE],
+        week[Week.IMPROVEMENT],
         to_practice,
         to_learning,
         coached,
-        org[PRESSURE],
-        week[FAILURES],
+        org[Org.PRESSURE],
+        week[Week.FAILURES],
     )
-    org[CLIMATE], team[SAFETY] = culture(
-        params, levers, team[SAFETY], org[CLIMATE], org[PRESSURE], week[FIREFIGHT]
+    org[Org.CLIMATE], team[Team.SAFETY] = culture(
+        params, levers, team[Team.SAFETY], org[Org.CLIMATE], org[Org.PRESSURE], week[Week.FIREFIGHT]
     )
-    team[MORALE], team[SKILL], team[PEOPLE], team[NOVICES] = people(
+    team[Team.MORALE], team[Team.SKILL], team[Team.PEOPLE], team[Team.NOVICES] = people(
         params,
         levers,
-        team[MORALE],
-        team[SKILL],
-        team[NOVICES],
-        team[PEOPLE],
-        week[LEAVERS],
-        week[HIRES],
-        team[SAFETY],
-        week[FIREFIGHT],
-        week[OVERLOAD],
-        org[PRESSURE],
+        team[Team.MORALE],
+        team[Team.SKILL],
+        team[Team.NOVICES],
+        team[Team.PEOPLE],
+        week[Week.LEAVERS],
+        week[Week.HIRES],
+        team[Team.SAFETY],
+        week[Week.FIREFIGHT],
+        week[Week.OVERLOAD],
+        org[Org.PRESSURE],
     )
-    org[PLATFORM_MATURITY], team[ADOPTION], org[STANDARDS] = platform(
+    org[Org.PLATFORM_MATURITY], team[Team.ADOPTION], org[Org.STANDARDS] = platform(
         params,
         levers,
         platform_people,
-        team[PEOPLE],
-        org[PLATFORM_MATURITY],
-        team[ADOPTION],
-        org[STANDARDS],
-        org[PRESSURE],
-        unit[SHADOW],
+        team[Team.PEOPLE],
+        org[Org.PLATFORM_MATURITY],
+        team[Team.ADOPTION],
+        org[Org.STANDARDS],
+        org[Org.PRESSURE],
+        unit[Unit.SHADOW],
     )
     (
-        unit[SATISFACTION],
-        unit[TRUST],
-        unit[SHADOW],
-        org[PARTNERSHIP],
-        org[CLARITY],
-        org[THEATRE_STOCK],
-        org[PERCEIVED],
-        week[TEAM_VALUE],
-        week_org[VALUE_IT],
-        week_org[VALUE_SHADOW],
+        unit[Unit.SATISFACTION],
+        unit[Unit.TRUST],
+        unit[Unit.SHADOW],
+        org[Org.PARTNERSHIP],
+        org[Org.CLARITY],
+        org[Org.THEATRE_STOCK],
+        org[Org.PERCEIVED],
+        week[Week.TEAM_VALUE],
+        week_org[WeekOrg.VALUE_IT],
+        week_org[WeekOrg.VALUE_SHADOW],
     ) = business(
         params,
         levers,
         units,
-        week[DONE],
-        week[TAIL],
-        week[INCIDENTS],
-        week[TTR],
-        week[LEAD_TIME],
-        week[DIVERTED],
-        unit[REQUESTED],
+        week[Week.DONE],
+        week[Week.TAIL],
+        week[Week.INCIDENTS],
+        week[Week.TTR],
+        week[Week.LEAD_TIME],
+        week[Week.DIVERTED],
+        unit[Unit.REQUESTED],
         teams_per_unit,
-        unit[SATISFACTION],
-        unit[TRUST],
-        unit[SHADOW],
-        org[PARTNERSHIP],
-        org[PERCEIVED],
-        org[CLARITY],
-        org[THEATRE_STOCK],
-        week_org[FOCUS],
+        unit[Unit.SATISFACTION],
+        unit[Unit.TRUST],
+        unit[Unit.SHADOW],
+        org[Org.PARTNERSHIP],
+        org[Org.PERCEIVED],
+        org[Org.CLARITY],
+        org[Org.THEATRE_STOCK],
+        week_org[WeekOrg.FOCUS],
     )
-    org[INNOVATION_STREAM], org[CAPABILITY], week_org[VALUE] = innovation(
+    org[Org.INNOVATION_STREAM], org[Org.CAPABILITY], week_org[WeekOrg.VALUE] = innovation(
         params,
-        org[INNOVATION_STREAM],
-        org[CAPABILITY],
-        week[INNOVATIONS],
-        week[EXPERIMENTS_RUN],
-        team[PEOPLE],
-        week_org[VALUE_IT],
-        week_org[VALUE_SHADOW],
+        org[Org.INNOVATION_STREAM],
+        org[Org.CAPABILITY],
+        week[Week.INNOVATIONS],
+        week[Week.EXPERIMENTS_RUN],
+        team[Team.PEOPLE],
+        week_org[WeekOrg.VALUE_IT],
+        week_org[WeekOrg.VALUE_SHADOW],
     )

@@ -70,8 +70,8 @@ def test_the_state_dicts_name_rows_of_the_stacked_arrays_the_mechanisms_update()
         for row, name in enumerate(names):
             assert views[name].base is stack and np.shares_memory(views[name], stack[row]), name
     # The compiled calls wrote into the stack the agents and the recorder read.
-    skill = model.team_state[mechanisms.SKILL]
-    assert not np.array_equal(skill, before[mechanisms.SKILL])
+    skill = model.team_state[mechanisms.Team.SKILL]
+    assert not np.array_equal(skill, before[mechanisms.Team.SKILL])
     agent = model.agents_by_type[StreamAlignedTeam][0]
     assert agent.skill == skill[agent.world, agent.index]
 
