@@ -2,7 +2,10 @@
 
 Each case runs in a fresh Python process, so that peak memory is that of the
 case alone (``ru_maxrss``; for sweeps, the peak of the summed resident memory
-of the whole process tree, sampled every 50 ms from ``/proc``):
+of the whole process tree, sampled every 50 ms from ``/proc``). Every case but
+``boltzmann`` first loads the compiled mechanisms (a 1-week run of one team,
+``load_compiled_s``), once a process like the imports, so that the times are
+the runs' own:
 
 * ``default``: one default run (``org=struggling``, 12 teams, 156 weeks): the
   model alone (``sim.api.run_config`` on a loaded configuration, best of N) and
@@ -118,6 +121,11 @@ def child(case: str, repeat: int, extra: list[str]) -> dict:
     from sim.config import load_config
 
     out: dict = {"case": case, "import_s": time.perf_counter() - start, "extra_overrides": extra}
+    # A process's first run loads the compiled mechanisms from numba's cache: a cost per
+    # process, like the imports, measured on its own and kept out of the runs' times.
+    start = time.perf_counter()
+    run_config(load_config(["weeks=1", "org.teams=1"]))
+    out["load_compiled_s"] = time.perf_counter() - start
     base = [f"weeks={WEEKS}", *extra]
     if case == "default":
         start = time.perf_counter()
@@ -381,6 +389,13 @@ def measurements(cases: dict[str, dict]) -> list[dict]:
         n = len(d["run_times_s"])
         row(f"default run, model only (best of {n})", d, d["run_best_s"], peak_rss_mb=d["peak_rss_mb"])
         row(f"default run, simulate() with Hydra compose (best of {n})", d, d["simulate_warm_best_s"])
+        rows.append(
+            {
+                "case": "loading the compiled mechanisms, once a process",
+                "runs": 1,
+                "seconds": d["load_compiled_s"],
+            }
+        )
     for case in TEAMS:
         c = cases.get(case, {})
         if "run_s" in c:
