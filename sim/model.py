@@ -30,7 +30,6 @@ from sim import mechanisms
 from sim.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
 from sim.batches import batch_shape
 from sim.levers import LEVER_INDEX, LEVER_NAMES, schedule
-from sim.mechanisms import params_record
 from sim.metrics import Recorder
 from sim.params import Config
 
@@ -95,7 +94,7 @@ class OrgModel(mesa.Model):
         baseline = schedule(org.levers, [], 1, cost_per_week_unit=0)[0]
         self.baseline_levers = np.repeat(baseline, self.n_worlds, axis=0)
         self._cache: dict = {}  # see _set_levers and _coached
-        self.params = params_record(self.p)
+        self.params = mechanisms.params_record(self.p)
         self._init_state()
         self._set_levers(self.baseline_levers)
         for world in range(self.n_worlds):
