@@ -1,7 +1,7 @@
 """The week's mechanisms: their arithmetic, compiled with numba.
 
 A week runs these mechanisms in this order, each a function below that takes
-arrays and returns new ones; each is named for the feedback loops of
+arrays and returns new ones; beside each, the feedback loops of
 ``docs/model.md`` it takes part in:
 
 * ``week_context``  quantities every mechanism of the week reads
@@ -45,9 +45,9 @@ and unit arrays. The segments write the state in place; the functions they call
 return new arrays. Division follows numpy's rules (``error_model="numpy"``);
 the model's guards keep denominators away from zero.
 
-The functions compile on first use, in about half a minute, and numba caches
-the machine code next to this file (``cache=True``): later processes load it in
-a fraction of a second. ``make setup`` compiles them once. The layouts of the
+The functions compile on first use, in about 40 seconds, and numba caches the
+machine code next to this file (``cache=True``): later processes load it in
+well under a second. ``make setup`` compiles them once. The layouts of the
 stacked arrays live here, so that any change to them changes this file and
 with it the cache.
 """
