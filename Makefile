@@ -53,7 +53,7 @@ experiment: $(COMPILED)
 	$(VENV)/bin/orgstack --multirun +experiment=$(NAME) $(ARGS)
 
 # Calibration check, sensitivity analysis and robustness: docs/validation.md and docs/validation.json
-# (~15 minutes on 2 cores; ARGS="--quick" for the reduced run of the tests, ARGS="--workers N").
+# (~3-6 minutes on 2 cores; ARGS="--quick" for the reduced run of the tests, ARGS="--workers N").
 validate: $(COMPILED)
 	$(PY) -m experiments.validate $(ARGS)
 
