@@ -247,6 +247,16 @@ def _calls(node: ast.AST) -> list[ast.Call]:
     return sorted(calls, key=lambda n: (n.lineno, n.col_offset))
 
 
+def _callee(call: ast.Call) -> tuple[str, str]:
+    """Return ``(owner, name)`` of a call: ``("self", "_x")`` for ``self._x()``, ``("", "f")`` for ``f()``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return "", func.id
+    if isinstance(func, ast.Attribute):
+        return (func.value.id if isinstance(func.value, ast.Name) else ""), func.attr
+    return "", ""
+
+
 def mechanism_order() -> list[str]:
     """Return the steps of a week, in the order ``OrgModel._advance`` runs them.
 
@@ -259,8 +269,9 @@ def mechanism_order() -> list[str]:
 
     def run_by(fn: ast.FunctionDef) -> list[str]:
         out = []
-        for call in _calls(fn):
-            name = call.func.id if isinstance(call.func, ast.Name) else ""
+        for owner, name in map(_callee, _calls(fn)):
+            if owner:
+                continue
             if name in names:
                 out.append(name)
             elif name.startswith("_") and name in functions:
@@ -270,21 +281,12 @@ def mechanism_order() -> list[str]:
     order = []
     for statement in _functions(MODEL_SRC)["OrgModel._advance"].body:
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            func = statement.value.func
-            if (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id == "self"
-            ):
-                order.append(func.attr)
-        for call in _calls(statement):
-            func = call.func
-            if (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id == "mechanisms"
-            ):
-                order += run_by(functions[func.attr])
+            owner, name = _callee(statement.value)
+            if owner == "self":
+                order.append(name)
+        for owner, name in map(_callee, _calls(statement)):
+            if owner == "mechanisms":
+                order += run_by(functions[name])
     return order
 
 
@@ -558,15 +560,7 @@ def helpers_called(name: str) -> list[str]:
         fn = functions.get(todo.pop(0))
         if fn is None:
             continue
-        for call in _calls(fn):
-            func = call.func
-            callee = (
-                func.id
-                if isinstance(func, ast.Name)
-                else func.attr
-                if isinstance(func, ast.Attribute)
-                else ""
-            )
+        for _, callee in map(_callee, _calls(fn)):
             if callee in functions and callee not in seen and callee != name:
                 seen.append(callee)
                 todo.append(callee)
