@@ -13,7 +13,7 @@ SOURCES := sim experiments benchmarks tests viz hydra_plugins docs
 PORT ?= 8765
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: setup run test lint bench clean experiment ui chromium validate calibrate
+.PHONY: setup run test check lint bench clean experiment ui chromium validate calibrate
 
 setup: $(COMPILED)
 
@@ -83,6 +83,12 @@ chromium:
 # The whole suite, browser tests included (so Chromium first).
 test: $(COMPILED) chromium
 	$(PY) -m pytest
+
+# The edit-test loop: lint, then the fast tier (no test marked slow, browser or ray; see
+# pyproject.toml's markers). The whole suite is still `make test`.
+FAST := not slow and not browser and not ray
+check: lint $(COMPILED)
+	$(PY) -m pytest -m "$(FAST)" -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check $(SOURCES)

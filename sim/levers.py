@@ -136,6 +136,9 @@ class Levers:
 
 LEVER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Levers))
 LEVER_INDEX: dict[str, int] = {name: i for i, name in enumerate(LEVER_NAMES)}
+# Levers that set how many people platform and enabling teams have: the model staffs teams from
+# them, and the weekly mechanisms read the rest.
+STAFFING_LEVERS: tuple[str, ...] = ("platform_capacity", "enabling_capacity")
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ os.environ.setdefault("NUMBA_OPT", "1")
 import numba  # noqa: E402
 from numba import njit  # noqa: E402
 
+from sim.levers import LEVER_NAMES, STAFFING_LEVERS  # noqa: E402
 from sim.params import Params
 
 DAYS_PER_WEEK = 7.0
@@ -154,30 +155,8 @@ Week = _rows("Week", WEEK)
 WEEK_ORG = ("focus", "value_it", "value_shadow", "value")
 WeekOrg = _rows("WeekOrg", WEEK_ORG)
 
-# The levers the dynamics read (platform and enabling capacity set staffing, in the model).
-LEVERS = (
-    "pressure",
-    "wip_accept",
-    "improve_share",
-    "transform_share",
-    "priorities",
-    "governance",
-    "strategy_work",
-    "headcount",
-    "architecture_investment",
-    "culture_investment",
-    "training",
-    "practice_investment",
-    "tooling",
-    "stream_alignment",
-    "disruption",
-    "theatre",
-    "budget",
-    "demand",
-    "people_loss",
-    "security_exposure",
-    "strategy_churn",
-)
+# The levers the dynamics read: all but those that set staffing, which the model reads.
+LEVERS = tuple(name for name in LEVER_NAMES if name not in STAFFING_LEVERS)
 Lever = _rows("Lever", LEVERS)
 
 jit = njit(cache=True, error_model="numpy")

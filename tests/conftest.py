@@ -11,14 +11,19 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "results" / "screenshots"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip browser tests where Chromium is missing, except in CI (.ci/run installs it)."""
+    """Skip browser tests where Chromium is missing, except in CI (.ci/run installs it).
+
+    A test is a browser test if it is marked ``browser`` or asks for a Playwright page.
+    """
     if shutil.which(CHROMIUM) or os.environ.get("CI"):
         return
     skip = pytest.mark.skip(
         reason=f"no Chromium at {CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH"
     )
     for item in items:
-        if {"page", "page_session"} & set(getattr(item, "fixturenames", ())):
+        if item.get_closest_marker("browser") or {"page", "page_session"} & set(
+            getattr(item, "fixturenames", ())
+        ):
             item.add_marker(skip)
 
 

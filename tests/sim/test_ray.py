@@ -27,11 +27,14 @@ import yaml
 
 from sim import simulate
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("ray") is None
-    or importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None,
-    reason='the Ray extra is not installed (pip install -e ".[ray]"): ray and hydra-ray-launcher',
-)
+pytestmark = [
+    pytest.mark.ray,
+    pytest.mark.skipif(
+        importlib.util.find_spec("ray") is None
+        or importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None,
+        reason='the Ray extra is not installed (pip install -e ".[ray]"): ray and hydra-ray-launcher',
+    ),
+]
 
 SCRIPT = Path(sys.executable).parent / "orgstack"
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim.cli"]

@@ -14,6 +14,8 @@ import pytest
 
 pytest.importorskip("playwright")
 
+pytestmark = pytest.mark.browser
+
 WAIT_MS = 120_000
 
 
