@@ -99,7 +99,9 @@ def test_every_output_column_is_documented(doc):
 def relative_links(page: Path) -> list[str]:
     """Targets of the page's links and images that point into the repository (no scheme, no bare anchor)."""
     text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.M | re.S)  # code blocks hold no links
-    targets = [t for t in LINK.findall(text) if not re.match(r"[a-z][a-z0-9+.-]*:", t) and not t.startswith("#")]
+    targets = [
+        t for t in LINK.findall(text) if not re.match(r"[a-z][a-z0-9+.-]*:", t) and not t.startswith("#")
+    ]
     return [t.split("#", 1)[0] for t in targets]
 
 
