@@ -1,4 +1,4 @@
-"""Speed and memory of OrgStack against its budgets (issue 2, item 11; issue 5).
+"""Speed and memory of OrgStack against its budgets (results: docs/performance.md).
 
 Each case runs in a fresh Python process, so that peak memory is that of the
 case alone (``ru_maxrss``; for sweeps, the peak of the summed resident memory

@@ -25,8 +25,8 @@ CHUNKS_PER_WORKER = 4
 MAX_CHUNK_RUNS = 64
 # A chunk holds at least this many stream-aligned teams (50 default runs) while every
 # worker still gets one, so that a worker's fixed cost per chunk (a model, sending its
-# tables back) is spread over many runs. With the mechanisms in numpy a default run cost
-# ~13 ms in a batch of 25 runs and ~9 ms in one of 50; compiled, 6.3-6.4 ms and 5.9-6.6 ms.
+# tables back) is spread over many runs. A default run costs 6.3-6.4 ms in a batch of 25
+# runs and 5.9-6.6 ms in one of 50.
 MIN_CHUNK_TEAMS = 600
 
 

@@ -1,8 +1,8 @@
-"""What the issues require of the public API, stated once for all tests."""
+"""What the public API must provide, stated once for all tests."""
 
 from sim.params import LAYER_NAMES
 
-# The weekly columns that issue 2 requires of ``simulate``.
+# The weekly columns every frame of ``simulate`` must have (docs/model.md, 4.11, defines them).
 REQUIRED_COLUMNS: tuple[str, ...] = (
     *(f"layer_{name}" for name in LAYER_NAMES),
     "throughput",

@@ -96,7 +96,7 @@ def test_every_experiment_yaml_follows_the_contract(name):
     assert data["hydra"]["sweep"]["dir"] == f"results/experiments/{name}"
     assert rp.sweep_dir(name) == f"results/experiments/{name}"
     params = rp.sweep_params(name)
-    assert params["seed"] == list(range(30)), "30 seeds, as issue 3 asks"
+    assert params["seed"] == list(range(30)), "every experiment sweeps seeds 0-29"
     assert set(params["org"]) == {"struggling", "solid_but_slow", "enterprise"}
     for group in ("intervention", "shock", "org"):
         for value in params.get(group, []):

@@ -1,8 +1,8 @@
-"""What must emerge (issue 2, item 10), over 20 fixed seeds and 156 weeks.
+"""What must emerge (the patterns of docs/model.md, section 1), over 20 fixed seeds and 156 weeks.
 
 These are properties of the dynamics as a whole. None of them is coded as a
 special case: interventions act only through lever tables, so a failure here
-means the mechanisms, or their parameters, no longer produce the behaviour.
+means the mechanisms, or their parameters, do not produce the behaviour.
 """
 
 import multiprocessing
