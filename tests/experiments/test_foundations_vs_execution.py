@@ -8,6 +8,8 @@ from experiments import foundations_vs_execution as fve
 from experiments import report as rp
 from tests.experiments.analysed import analysed
 
+pytestmark = pytest.mark.slow
+
 INTERVENTIONS = ["none", "execution_push", "foundations_first", "delivery_excellence", "hire_more"]
 SEEDS, WEEKS = 3, 40
 

@@ -9,6 +9,8 @@ from experiments import report as rp
 from experiments.headline import overtake_week
 from tests.experiments.analysed import analysed
 
+pytestmark = pytest.mark.slow
+
 SEEDS, WEEKS = 4, 70  # foundations_first overtakes by about week 30-60 on the three organisations
 
 

@@ -13,6 +13,8 @@ from experiments import report as rp
 from sim.config import load_config
 from tests.experiments.analysed import analysed
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS, WEEKS = 3, 60
 

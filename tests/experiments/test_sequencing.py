@@ -13,6 +13,8 @@ from sim.config import load_config, options
 from sim.levers import LEVER_NAMES
 from tests.experiments.analysed import analysed
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 3
 WEEKS = sq.PROGRAMME_WEEKS + sq.STAGGER_WEEKS * (len(sq.LAYERS) - 1) + 5  # every schedule ends in the horizon

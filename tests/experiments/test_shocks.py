@@ -8,6 +8,8 @@ from experiments import report as rp
 from experiments import shocks
 from tests.experiments.analysed import analysed
 
+pytestmark = pytest.mark.slow
+
 SEEDS, WEEKS = 3, 60  # every shock preset starts in week 26
 SHOCKS = ["demand_surge", "budget_cut", "key_people_loss", "security_incident", "strategy_change"]
 

@@ -13,6 +13,8 @@ import pytest
 
 from experiments import calibration, validate
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):

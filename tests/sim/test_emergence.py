@@ -14,6 +14,8 @@ import pytest
 
 from sim import simulate
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(20)
 WEEKS = 156
 SCENARIOS = [

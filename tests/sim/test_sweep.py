@@ -307,6 +307,7 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(hook, tmp_path):
     assert sorted(read(tmp_path / "s" / "results.parquet")["seed"].unique()) == [0, 1, 2]
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path):
     # Eight runs of 1.5 s on 2 workers, one run per chunk (600 teams make a sizeable batch
     # alone): when the first finishes, at least 4.5 s of work is left for the interrupt to

@@ -4,6 +4,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+import pytest
 from matplotlib.colors import to_hex
 
 from viz import charts
@@ -68,6 +69,7 @@ def test_a_figure_that_cannot_be_sent_is_drawn_in_this_process():
     assert draw_png(build) == png(build())
 
 
+@pytest.mark.slow
 def test_the_drawing_process_exits_when_the_server_is_killed():
     server = subprocess.Popen(
         [
