@@ -649,14 +649,17 @@ def org_yaml(assessment: Assessment) -> str:
 # ------------------------------------------------------------------ command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line and exit 2, like every other bad input
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that reports a bad command line in one line and exits 2."""
+
+    def error(self, message: str) -> None:
+        """Print ``message`` as one line, like every other bad input, and exit 2."""
         fail(message, self.prog)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``orgstack-assess ANSWERS.yaml [--write-org FILE]``."""
-    parser = _Parser(prog="orgstack-assess", description="Assess an organisation from an answers file.")
+    parser = CommandParser(prog="orgstack-assess", description="Assess an organisation from an answers file.")
     parser.add_argument("answers", help="answers file (YAML); examples in configs/assessment/examples/")
     parser.add_argument("--write-org", metavar="FILE", help="write the fitted organisation as an org preset")
     parser.add_argument("--trials", type=int, help="Optuna trials of the fit")

@@ -212,6 +212,7 @@ class Recorder:
         sources = (*mechanisms.WEEK, *mechanisms.TEAM, *_PRODUCTS)
         self._sum_rows = np.array([sources.index(name) for name in _TEAM_SUMS])
         self._median_rows = np.array([mechanisms.WEEK.index(k) for k in ("deploy_rate", "lead_time", "ttr")])
+        self._params, self._debt_norm = model.params, mechanisms.debt_norm
 
     def collect(self, model: OrgModel, w: dict[str, Any]) -> None:
         """Record the week just simulated, in every world of the model."""
@@ -219,7 +220,7 @@ class Recorder:
         people = t["people"]
         products = np.array(
             (
-                model._debt_norm(),
+                self._debt_norm(self._params, t["debt"], people),
                 w["deploy_rate"] * w["cfr"],
                 t["safety"] * people,
                 t["skill"] * people,

@@ -239,10 +239,6 @@ class OrgModel(mesa.Model):
             self._cache[key] = (((np.arange(n) - first) % n) < np.reshape(covered, (-1, 1))).astype(float)
         return self._cache[key]
 
-    def _debt_norm(self) -> np.ndarray:
-        """Each team's debt per person, in units of ``debt_scale``."""
-        return mechanisms.debt_norm(self.params, self.team["debt"], self.team["people"])
-
     # ------------------------------------------------------------------ step
     def step(self) -> None:
         """Advance the organisation by one week and record it."""

@@ -521,9 +521,9 @@ def _ab_table(r: Recommendation) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``orgstack-report ANSWERS.yaml -o REPORT.html``."""
-    from sim.assess import _Parser
+    from sim.assess import CommandParser
 
-    parser = _Parser(
+    parser = CommandParser(
         prog=PROG, description="Write a self-contained HTML diagnosis report from an answers file."
     )
     parser.add_argument("answers", help="answers file (YAML); examples in configs/assessment/examples/")
