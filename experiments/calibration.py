@@ -60,9 +60,9 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.stats import qmc, spearmanr
 
 from experiments import population
-from experiments.worlds import DORA_KEYS, Outcome, run_all
+from experiments.worlds import Outcome, run_all
 from sim.config import CONFIG_DIR, compose_dict, config_from_dict, load_config
-from sim.metrics import CLUSTERS, dora_cluster
+from sim.metrics import CLUSTERS, DORA_KEYS, dora_cluster
 from sim.params import Config, Params
 from sim.schema import ConfigError, build, check_range, spec
 

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from experiments import report as rp
-from experiments.headline import DORA_KEYS
 from experiments.stats import Interval
+from sim.metrics import DORA_KEYS
 
 NAME = "foundations_vs_execution"
 DEFAULTS: dict[str, Any] = {

@@ -109,12 +109,6 @@ METRICS: tuple[Metric, ...] = (
     Metric("attrition", "attrition", "total", "attrition (people left, total)", False),
     Metric("cost", "cost", "total", "cost (total)", False),
 )
-DORA_KEYS: tuple[str, ...] = (
-    "deploys_per_week",
-    "lead_time_days",
-    "change_failure_rate",
-    "time_to_restore_hours",
-)
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 from experiments import report as rp
-from experiments.headline import DORA_KEYS
 from experiments.stats import Interval, t_interval
+from sim.metrics import DORA_KEYS
 
 NAME = "people"
 HIRE_INTENSITY = (

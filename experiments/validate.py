@@ -38,9 +38,9 @@ from joblib import cpu_count
 
 from experiments import calibration, population, robustness, sensitivity, uncertainty
 from experiments.report import Report, Table, colours, fmt, new_figure
-from experiments.worlds import DORA_KEYS, run_all
+from experiments.worlds import run_all
 from sim.config import CONFIG_DIR
-from sim.metrics import CLUSTERS
+from sim.metrics import CLUSTERS, DORA_KEYS
 
 ROOT = CONFIG_DIR.parent
 PUBLISHED_PATH = CONFIG_DIR / "validation" / "published.yaml"

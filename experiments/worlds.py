@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from sim.api import run_configs
 from sim.batches import chunks
+from sim.metrics import DORA_KEYS
 from sim.params import Config, Record
 
 
@@ -48,14 +49,6 @@ class Outcome:
     innovations: float
     attrition: float
     cumulative_value: np.ndarray
-
-
-DORA_KEYS: tuple[str, ...] = (
-    "deploys_per_week",
-    "lead_time_days",
-    "time_to_restore_hours",
-    "change_failure_rate",
-)
 
 
 def lean(config: Config) -> Config:

@@ -43,14 +43,13 @@ import yaml
 from sim.api import run_configs
 from sim.cli import fail
 from sim.config import CONFIG_DIR, compose_dict, load_config
-from sim.metrics import CLUSTERS, DEPLOY_BOUNDS, MATURITY_LEVELS, dora_cluster, maturity
+from sim.metrics import CLUSTERS, DEPLOY_BOUNDS, DORA_KEYS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.params import LAYER_NAMES, Config
 from sim.schema import ConfigError
 from sim.sweep import write_atomic
 
 ASSESSMENT_DIR = CONFIG_DIR / "assessment"
 EXAMPLES_DIR = ASSESSMENT_DIR / "examples"
-DORA_FACTS = ("deploys_per_week", "lead_time_days", "change_failure_rate", "time_to_restore_hours")
 SHARE_FACTS = ("change_failure_rate", "attrition_rate", "unplanned_share")
 
 
@@ -382,7 +381,7 @@ def measure(weekly: pd.DataFrame, weeks: int) -> dict[str, float]:
     week = weekly.index.get_level_values("week")
     now = weekly[week <= weeks]
     attrition = now["attrition"].mean() * 52.0 / now["headcount"].mean()
-    values = {k: float(now[k].mean()) for k in (*DORA_FACTS, "unplanned_share")}
+    values = {k: float(now[k].mean()) for k in (*DORA_KEYS, "unplanned_share")}
     values["attrition_rate"] = float(attrition)
     return values
 

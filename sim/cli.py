@@ -46,7 +46,7 @@ from sim import sweep
 from sim.callbacks import stop_progress
 from sim.config import CONFIG_DIR, GROUPS, compose_config, config_from_composed, load_config, options
 from sim.levers import active
-from sim.metrics import CLUSTERS, MATURITY_LEVELS, dora_cluster
+from sim.metrics import CLUSTERS, END_WEEKS, MATURITY_LEVELS, dora_cluster
 from sim.params import LAYER_NAMES, Config
 from sim.schema import ConfigError
 
@@ -57,7 +57,6 @@ PROG = "orgstack"
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXPERIMENT = "experiment"  # the config group of named experiments (configs/experiment/)
-END_WEEKS = 12  # the DORA keys "at the end" are means over this many last weeks
 
 # Hydra flags after which the command does not run a job, so overrides need no check.
 _NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "experimental_rerun")

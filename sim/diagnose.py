@@ -31,6 +31,7 @@ from scipy import stats
 from sim.api import run_configs
 from sim.assess import Assessment, org_overrides, settings, sized
 from sim.config import load_config
+from sim.metrics import DORA_KEYS
 from sim.params import LAYER_NAMES, Config
 
 # Recorded quantities the chain can pass through, with how they read in a sentence.
@@ -205,7 +206,6 @@ MECHANISMS: tuple[Mechanism, ...] = (
 )
 del M
 MAX_CHAIN = 6
-DORA_KEYS = ("lead_time_days", "change_failure_rate", "deploys_per_week", "time_to_restore_hours")
 
 
 @dataclass(frozen=True)

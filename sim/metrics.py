@@ -85,6 +85,16 @@ TEAM_COLUMNS: tuple[str, ...] = (
     "coached",
 )
 
+# The DORA four keys as weekly columns, in the order dora_cluster takes them.
+DORA_KEYS: tuple[str, ...] = (
+    "deploys_per_week",
+    "lead_time_days",
+    "time_to_restore_hours",
+    "change_failure_rate",
+)
+# A run's flows "at the end" are their means over this many last weeks (a quarter), in every summary.
+END_WEEKS = 12
+
 
 def dora_levels(deploys: Any, lead_time: Any, restore: Any, cfr: Any) -> np.ndarray:
     """Level of each DORA key, 0 (low) to 3 (elite); arrays broadcast.

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from sim.assess import Answers, Assessment, assess, load_answers, questionnaire, settings
 from sim.cli import fail
 from sim.diagnose import Diagnosis, diagnose, fmt
-from sim.metrics import MATURITY_LEVELS
+from sim.metrics import END_WEEKS, MATURITY_LEVELS
 from sim.recommend import Recommendation, recommend
 from sim.schema import ConfigError
 from sim.sweep import write_atomic
@@ -494,10 +494,10 @@ def _plan_gain(r: Recommendation) -> str:
 def _ab_table(r: Recommendation) -> str:
     rows = []
     frames = r.frames
-    end = r.weeks - 11
+    end = r.weeks - END_WEEKS + 1
     for column, label, how in (
         ("value", "cumulative business value", "sum"),
-        ("lead_time_days", "lead time, last 12 weeks (days)", "end"),
+        ("lead_time_days", f"lead time, last {END_WEEKS} weeks (days)", "end"),
         ("change_failure_rate", "change failure rate, last 12 weeks", "end"),
         ("innovations", "innovations shipped", "sum"),
         ("attrition", "people who left", "sum"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sim.metrics import END_WEEKS
 from viz.scenario import Outcome, Plan, Scenario, Step, band, crossover_week, differences, layers_at
 
 SEEDS = 10
@@ -65,8 +66,8 @@ def _worse_before_better(outcome: Outcome) -> tuple[str, str]:
     winner = "Down first" if dip else "Up from the start"
     why = (
         f"Mean weekly value over the first {early} weeks: {a.iloc[:early].mean():,.0f} doing nothing, "
-        f"{b.iloc[:early].mean():,.0f} with foundations first; over the last 12 weeks "
-        f"{a.iloc[-12:].mean():,.0f} against {b.iloc[-12:].mean():,.0f}. Time spent on the foundations "
+        f"{b.iloc[:early].mean():,.0f} with foundations first; over the last {END_WEEKS} weeks "
+        f"{a.iloc[-END_WEEKS:].mean():,.0f} against {b.iloc[-END_WEEKS:].mean():,.0f}. Time spent on the foundations "
         "is time not spent on features, and it pays back only after a delay."
     )
     return winner, why

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim import ConfigError, load_config, simulate_many
 from sim.config import options
+from sim.metrics import END_WEEKS
 from sim.params import LAYER_NAMES
 from sim.recommend import Step
 
@@ -45,7 +46,6 @@ LOWER_IS_BETTER = frozenset(
     {"lead_time_days", "change_failure_rate", "time_to_restore_hours", "tech_debt", "attrition"}
 )
 # Flows are compared over the last weeks of the horizon (as the CLI summary does), stocks at its end.
-TAIL_WEEKS = 12
 STOCKS = frozenset({"cumulative_value", "tech_debt", "bu_trust"})
 
 
@@ -213,7 +213,7 @@ def crossover_week(outcome: Outcome, metric: str = "cumulative_value") -> int | 
 
 def _at_horizon(runs: pd.DataFrame, metric: str) -> pd.Series:
     """One value per seed: the last week's for a stock, the mean of the last weeks for a flow."""
-    tail = 1 if metric in STOCKS else TAIL_WEEKS
+    tail = 1 if metric in STOCKS else END_WEEKS
     weeks = runs.index.get_level_values("week")
     return runs.loc[weeks > weeks.max() - tail, metric].groupby(level="seed").mean()
 

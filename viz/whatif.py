@@ -13,6 +13,7 @@ import solara.util
 from solara.lab import Task, use_task
 
 from sim.diagnose import fmt
+from sim.metrics import END_WEEKS
 from viz.charts import layer_stack_figure, metrics_figure, start_drawing
 from viz.scenario import (
     LAYER_GROUPS,
@@ -178,7 +179,7 @@ def Results(outcome: Outcome, labels: dict[str, str], seconds: float) -> None:
             Markdown(f"**At the horizon (week {outcome.weeks})**\n\n" + table)
             solara.Text(
                 "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "
-                "last 12 weeks; means over seeds."
+                f"last {END_WEEKS} weeks; means over seeds."
             )
     Chart(metrics, [outcome])
 
