@@ -63,7 +63,7 @@ _NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "experimental
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the ``orgstack`` command (the console script enters at :func:`sim.workers.main`).
+    """Run the ``orgstack`` command (the console script enters at :func:`sim.__main__.main`).
 
     Args:
         argv: Command-line arguments without the program name; defaults to

@@ -10,7 +10,8 @@ import pytest
 from hydra._internal.utils import get_args_parser
 from joblib import cpu_count
 
-from sim.workers import uses_workers, worker_count
+from sim.__main__ import uses_workers
+from sim.workers import worker_count
 
 
 @pytest.mark.parametrize(
@@ -48,7 +49,7 @@ def test_the_package_imports_the_model_only_when_a_name_is_used(tmp_path):
     out = _python(
         """
         import sys
-        import sim, sim.workers
+        import sim, sim.__main__
         heavy = [m for m in ("pandas", "mesa", "sim.model", "sim.api") if m in sys.modules]
         from sim import simulate
         print(heavy, simulate.__module__, "sim.model" in sys.modules)
@@ -67,12 +68,12 @@ def test_a_sweep_on_workers_starts_them_first_and_never_imports_the_model_itself
         """
         import sys
         from multiprocessing import forkserver
-        from sim import workers
+        from sim import __main__ as entry
 
         seen = []
         real = forkserver.ensure_running
         forkserver.ensure_running = lambda: seen.append("pandas" in sys.modules) or real()
-        workers.main(["--multirun", "seed=1,2", "weeks=2", "hydra.launcher.n_jobs=2", "hydra.sweep.dir=s"])
+        entry.main(["--multirun", "seed=1,2", "weeks=2", "hydra.launcher.n_jobs=2", "hydra.sweep.dir=s"])
         print(seen, "mesa" in sys.modules)
         """,
         tmp_path,

@@ -1,0 +1,62 @@
+"""The ``orgstack`` command's entry point (also ``python -m sim``): start a sweep's workers, then run it.
+
+A sweep's workers are forked from a process that imports OrgStack once
+(:mod:`sim.workers`). Started here, before the command imports anything heavy,
+that process and the command import on two cores at once. So this module
+imports only the standard library and :mod:`sim.workers`, and Hydra's
+command-line parser where it reads the arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.workers import start_workers_early, worker_count
+
+# The launcher's configuration, read for its default number of workers.
+LAUNCHER_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "hydra" / "launcher" / "orgstack.yaml"
+
+
+def uses_workers(parsed: argparse.Namespace) -> bool:
+    """Whether a parsed command line runs a sweep on worker processes of OrgStack's launcher.
+
+    An experiment's configuration or another launcher can still decide
+    otherwise; this reads the command line only.
+    """
+    if not parsed.multirun:
+        return False
+    from omegaconf import OmegaConf  # Hydra's; imported only for sweeps
+
+    n_jobs = OmegaConf.load(LAUNCHER_CONFIG).n_jobs
+    for line in parsed.overrides:
+        key, _, value = line.partition("=")
+        key = key.lstrip("+~")
+        if key == "hydra/launcher" and value != "orgstack":
+            return False
+        if key == "hydra.launcher.n_jobs" and value.lstrip("-").isdigit():
+            n_jobs = int(value)
+    return worker_count(n_jobs) > 1
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``orgstack`` console script: start a sweep's workers, then run the command.
+
+    Args:
+        argv: Command-line arguments without the program name; defaults to
+            ``sys.argv[1:]`` (see :func:`sim.cli.main`).
+    """
+    from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if uses_workers(get_args_parser().parse_args(args)):
+        start_workers_early()
+    from sim.cli import main as run_command
+
+    run_command(args)
+
+
+if __name__ == "__main__":
+    main()
