@@ -12,16 +12,16 @@ A generated block sits between two marker comments::
 
 Nothing in a block is typed by hand. The sources are:
 
-* ``sim.params.Params`` field metadata (unit, range, doc) with the defaults read
+* ``sim.model.params.Params`` field metadata (unit, range, doc) with the defaults read
   from ``configs/params/default.yaml``, grouped by that file's comments;
-* ``sim.levers.Levers`` field metadata and defaults, with each organisation
+* ``sim.model.levers.Levers`` field metadata and defaults, with each organisation
   preset's baseline value from ``configs/org/*.yaml``;
-* ``sim.params.OrgConfig`` and ``sim.params.Layers`` with every preset's values;
+* ``sim.model.params.OrgConfig`` and ``sim.model.params.Layers`` with every preset's values;
 * ``configs/intervention/*.yaml`` and ``configs/shock/*.yaml``;
-* the DORA and maturity boundaries in ``sim.metrics``;
+* the DORA and maturity boundaries in ``sim.model.metrics``;
 * the order of the steps of a week (``OrgModel._advance`` and the mechanisms of
-  ``sim/mechanisms.py`` it runs) and, for every parameter and lever, the
-  functions of ``sim/mechanisms.py``, ``sim/model.py`` and ``sim/metrics.py``
+  ``sim/model/mechanisms.py`` it runs) and, for every parameter and lever, the
+  functions of ``sim/model/mechanisms.py``, ``sim/model/model.py`` and ``sim/model/metrics.py``
   that read it, found by parsing the source.
 """
 
@@ -42,16 +42,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim import metrics  # noqa: E402
-from sim.levers import Intervention, Levers  # noqa: E402
-from sim.params import Layers, OrgConfig, Params  # noqa: E402
-from sim.schema import build  # noqa: E402
+from sim.model import metrics  # noqa: E402
+from sim.model.levers import Intervention, Levers  # noqa: E402
+from sim.model.params import Layers, OrgConfig, Params  # noqa: E402
+from sim.model.schema import build  # noqa: E402
 
 DOC = ROOT / "docs" / "model.md"
 CONFIGS = ROOT / "configs"
-MODEL_SRC = ROOT / "sim" / "model.py"
-MECH_SRC = ROOT / "sim" / "mechanisms.py"
-METRICS_SRC = ROOT / "sim" / "metrics.py"
+MODEL_SRC = ROOT / "sim" / "model" / "model.py"
+MECH_SRC = ROOT / "sim" / "model" / "mechanisms.py"
+METRICS_SRC = ROOT / "sim" / "model" / "metrics.py"
 MARKER = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[\w:.,-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
     re.S,
@@ -196,7 +196,7 @@ def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Find which functions read each parameter and each lever.
 
     A parameter is read as ``p.name`` or ``self.p.name``. A lever is read in
-    ``sim/mechanisms.py`` as its row ``Lever.NAME``, and in ``sim/model.py`` named
+    ``sim/model/mechanisms.py`` as its row ``Lever.NAME``, and in ``sim/model/model.py`` named
     by a string constant (``self.lv["name"]`` or a tuple of names that is
     iterated).
 
@@ -262,7 +262,7 @@ def mechanism_order() -> list[str]:
 
     A step is a method that ``_advance`` calls as a statement of its own (not a
     draw whose value it uses), or a mechanism (named in the list of
-    ``sim/mechanisms.py``'s docstring) that its compiled calls run, directly
+    ``sim/model/mechanisms.py``'s docstring) that its compiled calls run, directly
     or through a private helper.
     """
     names, functions = set(module_loops()), _functions(MECH_SRC)
@@ -298,7 +298,7 @@ def docstring_summary(name: str) -> str:
 
 
 def module_loops() -> dict[str, str]:
-    """Return the loops of each mechanism, from the bullet list in the docstring of ``sim/mechanisms.py``."""
+    """Return the loops of each mechanism, from the bullet list in the docstring of ``sim/model/mechanisms.py``."""
     doc = ast.get_docstring(ast.parse(MECH_SRC.read_text())) or ""
     return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\*\s+``(\w+)``\s+(.+)$", doc, re.M)}
 
@@ -461,7 +461,7 @@ def _threshold(key: int, bound: float, higher_better: bool) -> str:
 
 
 def block_dora() -> str:
-    """Render the DORA level boundaries and the maturity boundaries of ``sim.metrics``."""
+    """Render the DORA level boundaries and the maturity boundaries of ``sim.model.metrics``."""
     keys = [
         ("deploys per week", "deploys_per_week", metrics.DEPLOY_BOUNDS, True),
         ("lead time for changes (days)", "lead_time_days", metrics.LEAD_TIME_BOUNDS, False),
@@ -543,7 +543,7 @@ PLUMBING = frozenset({"_normal", "_poisson", "row_sum", "by_unit", "clip01", "hi
 
 
 def _model_functions() -> dict[str, ast.FunctionDef]:
-    """Return the functions of ``sim/mechanisms.py`` and the methods of ``OrgModel``, by name."""
+    """Return the functions of ``sim/model/mechanisms.py`` and the methods of ``OrgModel``, by name."""
     methods = {q.split(".", 1)[1]: fn for q, fn in _functions(MODEL_SRC).items() if q.startswith("OrgModel.")}
     return {**_functions(MECH_SRC), **methods}
 
@@ -585,7 +585,7 @@ def block_uses(names: str) -> str:
     functions = names.split(",")
     missing = [name for name in functions if name not in _model_functions()]
     if missing:
-        return f"**`{missing[0]}` no longer exists in `sim/mechanisms.py` or `sim/model.py`.**\n"
+        return f"**`{missing[0]}` no longer exists in `sim/model/mechanisms.py` or `sim/model/model.py`.**\n"
     called = [
         m for name in functions for m in helpers_called(name) if m not in PLUMBING and m not in functions
     ]

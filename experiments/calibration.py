@@ -1,8 +1,8 @@
 """Calibration to the DORA clusters: the envelopes, how a population meets them, and the fit.
 
 **Clustering.** An organisation's cluster is the model's own rule,
-:func:`sim.metrics.dora_cluster` on its four keys averaged over the final
-weeks: each key is levelled by the cut points of ``sim.metrics`` (OrgStack's
+:func:`sim.model.metrics.dora_cluster` on its four keys averaged over the final
+weeks: each key is levelled by the cut points of ``sim.model.metrics`` (OrgStack's
 reading of the published cluster profiles) and the levels are averaged. This is
 the cluster users see in every run's ``dora_cluster`` column, so the calibration
 checks the number the model reports. The State of DevOps reports find their
@@ -32,7 +32,7 @@ bootstrap interval must fit), so that thin margins count as misses; ties go
 to the most margin from the envelopes' edges. ``--apply`` writes a stage's
 candidates to ``configs/params/default.yaml`` (and
 ``configs/validation/population.yaml``) in order of score and keeps the first
-for which ``tests/sim/test_emergence.py`` passes, so that every emergent
+for which ``tests/sim/model/test_emergence.py`` passes, so that every emergent
 property of the core model stays true. Last, a race re-runs each stage's best
 candidates on a larger population (:func:`race`), because a stage's 200
 organisations leave the clusters' medians noisy, and ``--apply`` keeps the
@@ -62,9 +62,9 @@ from scipy.stats import qmc, spearmanr
 from experiments import population
 from experiments.worlds import Outcome, run_all
 from sim.config import CONFIG_DIR, compose_dict, config_from_dict, load_config
-from sim.metrics import CLUSTERS, DORA_KEYS, dora_cluster
-from sim.params import Config, Params
-from sim.schema import ConfigError, build, check_range, spec
+from sim.model.metrics import CLUSTERS, DORA_KEYS, dora_cluster
+from sim.model.params import Config, Params
+from sim.model.schema import ConfigError, build, check_range, spec
 
 SPEC_PATH = CONFIG_DIR / "validation" / "calibration.yaml"
 PARAMS_PATH = CONFIG_DIR / "params" / "default.yaml"
@@ -119,7 +119,7 @@ class FitSpec:
         metas = {f.name: f.metadata for f in dataclasses.fields(Params)}
         for name, bounds in self.parameters.items():
             if name not in metas:
-                raise ConfigError(f"parameters.{name}", "not a parameter of sim.params.Params")
+                raise ConfigError(f"parameters.{name}", "not a parameter of sim.model.params.Params")
             _check_pair(bounds, f"parameters.{name}")
             for value in bounds:
                 check_range(value, metas[name], f"parameters.{name}")
@@ -518,9 +518,18 @@ def write_fitted(values: Mapping[str, float], fit: FitSpec) -> None:
 
 
 def emergence_passes() -> bool:
-    """Whether ``tests/sim/test_emergence.py`` passes with the parameters on disk."""
+    """Whether ``tests/sim/model/test_emergence.py`` passes with the parameters on disk."""
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/sim/test_emergence.py"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            "tests/sim/model/test_emergence.py",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -30,7 +30,7 @@ import pandas as pd
 
 from experiments import report as rp
 from experiments.stats import Interval
-from sim.metrics import DORA_KEYS
+from sim.model.metrics import DORA_KEYS
 
 NAME = "foundations_vs_execution"
 DEFAULTS: dict[str, Any] = {

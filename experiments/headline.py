@@ -37,8 +37,8 @@ import pandas as pd
 from experiments.stats import Interval, t_band, t_interval
 from sim.api import run_configs
 from sim.config import load_config
-from sim.params import Config
-from sim.schema import ConfigError
+from sim.model.params import Config
+from sim.model.schema import ConfigError
 
 DEFAULT_INTERVENTIONS: tuple[str, ...] = ("none", "execution_push", "foundations_first")
 BASELINE = "none"

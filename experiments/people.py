@@ -54,7 +54,7 @@ import pandas as pd
 
 from experiments import report as rp
 from experiments.stats import Interval, t_interval
-from sim.metrics import DORA_KEYS
+from sim.model.metrics import DORA_KEYS
 
 NAME = "people"
 HIRE_INTENSITY = (
@@ -64,7 +64,7 @@ CALIBRATION_ORGS: tuple[str, ...] = ("struggling", "solid_but_slow", "enterprise
 CALIBRATION_SEEDS: tuple[int, ...] = tuple(range(1000, 1010))
 CALIBRATION_WEEKS = 156
 TOLERANCE = 0.005
-MAX_INTENSITY = 3.0  # sim.levers.Intervention.intensity's range
+MAX_INTENSITY = 3.0  # sim.model.levers.Intervention.intensity's range
 PRESET_DIR = Path(__file__).resolve().parent.parent / "configs" / "intervention"
 OPTIONS: tuple[str, ...] = (
     "people_hire_more",
@@ -90,7 +90,7 @@ def _preset(name: str):
 
 def option(name: str, x: float):
     """Return the intervention of an option at scale ``x`` (intensity, or the coaching scale)."""
-    from sim.levers import Intervention, Phase
+    from sim.model.levers import Intervention, Phase
 
     if name == "people_hire_more":
         return dataclasses.replace(_preset("hire_more"), intensity=float(x))
@@ -274,12 +274,12 @@ def clipped_share(name: str, org: str, weeks: int) -> dict[str, float]:
     """Return, per lever an intervention moves, the share of its change lost to the lever's range.
 
     The intended change is ``intensity x delta x weeks`` summed over the phases
-    (as ``sim.levers.schedule`` adds it); the realised one is the clipped lever
+    (as ``sim.model.levers.schedule`` adds it); the realised one is the clipped lever
     table minus the baseline. A share of 0.6 means 60% of the change paid for
     does not reach the model (the money is spent all the same).
     """
     from sim.config import load_config
-    from sim.levers import LEVER_INDEX, schedule
+    from sim.model.levers import LEVER_INDEX, schedule
 
     config = load_config([f"org={org}", f"intervention={name}", f"weeks={weeks}"])
     item = config.intervention[name]

@@ -2,7 +2,7 @@
 
 The distributions live in ``configs/validation/population.yaml`` and are read
 into :class:`PopulationSpec`, a frozen dataclass validated like every other
-configuration object (:func:`sim.schema.build`): unknown keys, wrong types and
+configuration object (:func:`sim.model.schema.build`): unknown keys, wrong types and
 values outside an attribute's allowed range are refused with a message naming
 the field.
 
@@ -10,7 +10,7 @@ the field.
 ``m ~ Beta(maturity_a, maturity_b)``. Every listed attribute (starting layer
 strengths, load, debt, spread and baseline levers) is
 ``low + (high - low) · m + noise · N(0, 1)``, clipped to the attribute's range
-in ``sim/params.py`` or ``sim/levers.py``: strong layers, light load, little
+in ``sim/model/params.py`` or ``sim/model/levers.py``: strong layers, light load, little
 debt and calm levers go together, as capabilities come in bundles in the State
 of DevOps surveys, and the noise lets every attribute depart from the bundle.
 Sizes are independent of maturity: stream-aligned teams log-uniform, team size
@@ -31,9 +31,9 @@ import numpy as np
 import yaml
 
 from sim.config import CONFIG_DIR, load_config
-from sim.levers import Levers
-from sim.params import LAYER_NAMES, Config, Layers, OrgConfig
-from sim.schema import ConfigError, build, check_range, spec
+from sim.model.levers import Levers
+from sim.model.params import LAYER_NAMES, Config, Layers, OrgConfig
+from sim.model.schema import ConfigError, build, check_range, spec
 
 SPEC_PATH = CONFIG_DIR / "validation" / "population.yaml"
 # Organisation attributes every population draws (besides the sizes and the layers).
@@ -79,7 +79,7 @@ class PopulationSpec:
     )
     layers: dict[str, Ramp] = spec(default={}, doc="Starting layer strengths, all seven required.")
     levers: dict[str, Ramp] = spec(
-        default={}, doc="Baseline levers; the others keep sim.levers.Levers' defaults."
+        default={}, doc="Baseline levers; the others keep sim.model.levers.Levers' defaults."
     )
     independent: bool = spec(
         default=False, doc="Draw each attribute's maturity on its own (no bundles), for a check."

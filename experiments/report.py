@@ -50,8 +50,8 @@ import yaml
 from experiments.headline import METRICS, Metric, final_window, fmt, window_label
 from experiments.stats import Interval, t_band, t_interval
 from sim.config import compose_config
-from sim.metrics import COLUMNS as METRIC_COLUMNS
-from sim.sweep import job_dir_name, split_override, value_text
+from sim.model.metrics import COLUMNS as METRIC_COLUMNS
+from sim.sweeps.sweep import job_dir_name, split_override, value_text
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SAMPLES = 2000
@@ -102,7 +102,7 @@ def results_frame(runs: Iterable[tuple[Mapping[str, Any], pd.DataFrame]]) -> pd.
             ``sim.simulate`` returns it (indexed by ``week``).
 
     Returns:
-        One row per run-week, as ``sim.sweep.collect`` writes it: ``run`` (the
+        One row per run-week, as ``sim.sweeps.sweep.collect`` writes it: ``run`` (the
         job directory's name), one column per override key in key order (lists
         joined with ``+``), ``week`` and every weekly metric.
     """

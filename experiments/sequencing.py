@@ -54,7 +54,7 @@ import pandas as pd
 
 from experiments import report as rp
 from experiments.stats import Interval, t_interval
-from sim.params import LAYER_NAMES
+from sim.model.params import LAYER_NAMES
 
 NAME = "sequencing"
 LAYERS: tuple[str, ...] = LAYER_NAMES  # the brief's order, bottom-up
@@ -233,11 +233,11 @@ def order_of(name: str) -> tuple[str, ...] | None:
 def budget_check(names: Sequence[str], org: str, weeks: int) -> pd.DataFrame:
     """Planned spend per team and lever-weeks on every lever of each schedule on an organisation.
 
-    Computed with ``sim.levers.schedule`` from the organisation's baseline
+    Computed with ``sim.model.levers.schedule`` from the organisation's baseline
     levers, after clipping to the levers' ranges, exactly as the model sees them.
     """
     from sim.config import load_config
-    from sim.levers import LEVER_NAMES, schedule
+    from sim.model.levers import LEVER_NAMES, schedule
 
     rows = []
     for name in names:
@@ -627,7 +627,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
                 for _, r in budget.iterrows()
             ],
             caption="Planned spend and lever-weeks (sum over weeks of the change of each lever, after clipping "
-            "to its range) from `sim.levers.schedule` on each organisation's baseline levers.",
+            "to its range) from `sim.model.levers.schedule` on each organisation's baseline levers.",
         )
     )
     doc.figure(

@@ -2,13 +2,13 @@
 
 ``configs/validation/uncertainty.yaml`` says which parameters are uncertain and
 over which range (:class:`UncertaintySpec`). Every float parameter of
-:class:`sim.params.Params` is uncertain unless the file excludes it with a
+:class:`sim.model.params.Params` is uncertain unless the file excludes it with a
 reason; each is uniform on ``default · [1 − width, 1 + width]`` clipped to its
 allowed range (``[0, zero_default · largest allowed]`` for a default of 0), with
 narrower widths where data pin the value down. The starting layer strengths of
 the organisation analysed are uncertain too, uniform within ``layer_width`` of
 the preset's values. A *world* is one point of that space: a validated
-:class:`sim.params.Config` with those parameter and layer values.
+:class:`sim.model.params.Config` with those parameter and layer values.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 import yaml
 
 from sim.config import CONFIG_DIR, load_config
-from sim.params import LAYER_NAMES, Config, Layers, OrgConfig, Params
-from sim.schema import ConfigError, build, spec
+from sim.model.params import LAYER_NAMES, Config, Layers, OrgConfig, Params
+from sim.model.schema import ConfigError, build, spec
 
 SPEC_PATH = CONFIG_DIR / "validation" / "uncertainty.yaml"
 LAYER_PREFIX = "layer_"
@@ -75,7 +75,7 @@ class RobustnessSpec:
         names = {f.name for f in dataclasses.fields(Params)}
         for name, pair in self.ranges.items():
             if name not in names:
-                raise ConfigError(f"ranges.{name}", "not a parameter of sim.params.Params")
+                raise ConfigError(f"ranges.{name}", "not a parameter of sim.model.params.Params")
             if len(pair) != 2 or not 0 <= pair[0] <= pair[1]:
                 raise ConfigError(
                     f"ranges.{name}", f"must be [low, high] with 0 <= low <= high, got {list(pair)}"
@@ -108,7 +108,7 @@ class UncertaintySpec:
         for group in ("narrow", "excluded"):
             for name in getattr(self, group):
                 if name not in names:
-                    raise ConfigError(f"{group}.{name}", "not a parameter of sim.params.Params")
+                    raise ConfigError(f"{group}.{name}", "not a parameter of sim.model.params.Params")
         for name, width in self.narrow.items():
             if not 0 <= width <= 1:
                 raise ConfigError(f"narrow.{name}", f"must be a number from 0 to 1, got {width}")

@@ -40,7 +40,7 @@ from experiments import calibration, population, robustness, sensitivity, uncert
 from experiments.report import Report, Table, colours, fmt, new_figure
 from experiments.worlds import run_all
 from sim.config import CONFIG_DIR
-from sim.metrics import CLUSTERS, DORA_KEYS
+from sim.model.metrics import CLUSTERS, DORA_KEYS
 
 ROOT = CONFIG_DIR.parent
 PUBLISHED_PATH = CONFIG_DIR / "validation" / "published.yaml"
@@ -376,7 +376,7 @@ def build_report(
         f"A population of {pop_result.keys.shape[0]} random organisations (`configs/validation/population.yaml`: "
         "a latent maturity drawn from a Beta distribution sets every layer, the load, the debt and the levers, "
         "each with its own noise; sizes independent) runs 156 weeks at baseline. An organisation's DORA keys are "
-        "its means over the final year; its cluster is the model's own rule (`sim.metrics.dora_cluster`, the "
+        "its means over the final year; its cluster is the model's own rule (`sim.model.metrics.dora_cluster`, the "
         "cut points of `docs/model.md` 4.11). The calibration fitted "
         f"{fitted} and the shape of the population's maturity distribution to the envelopes marked *fitted* "
         "on a population of its own (`make calibrate`, `python -m experiments.calibration`); "
@@ -466,7 +466,7 @@ def build_report(
         f"Outcomes of the `{unc.org}` organisation under `{unc.sensitivity.intervention}` over 156 weeks "
         f"(at baseline it ships almost no innovations), every run with seed {unc.seed}. "
         f"Morris screening ({unc.sensitivity.morris_trajectories} trajectories, {unc.sensitivity.morris_levels} levels) over "
-        f"all {n_factors} uncertain inputs: every float parameter of `sim.params.Params` except "
+        f"all {n_factors} uncertain inputs: every float parameter of `sim.model.params.Params` except "
         + ", ".join(f"`{n}` ({why})" for n, why in unc.excluded.items())
         + f", each uniform on its calibrated value ±{_pct(unc.width)} (narrower where data pin it down, "
         f"`configs/validation/uncertainty.yaml`), and the seven starting layer strengths ±{fmt(unc.layer_width)}. "

@@ -1,7 +1,7 @@
 """Run many configurations in parallel and keep what the validation needs of each.
 
 The validation (population, sensitivity, robustness) runs thousands of worlds:
-each is a validated :class:`sim.params.Config` with its own seed, built in the
+each is a validated :class:`sim.model.params.Config` with its own seed, built in the
 parent and run in joblib workers in batches (:func:`sim.api.run_configs`). A worker
 returns small :class:`Outcome` objects rather than the weekly frames, so that moving
 results between processes costs little. Seeds belong to the configurations, never
@@ -21,9 +21,9 @@ from joblib import Parallel, cpu_count, delayed
 from tqdm import tqdm
 
 from sim.api import run_configs
-from sim.batches import chunks
-from sim.metrics import DORA_KEYS
-from sim.params import Config, Record
+from sim.model.batches import chunks
+from sim.model.metrics import DORA_KEYS
+from sim.model.params import Config, Record
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def run_all(
 ) -> list[Outcome]:
     """Run every configuration, in parallel, with a progress bar on stderr.
 
-    The runs are cut into chunks as :func:`sim.batches.chunks` does for
+    The runs are cut into chunks as :func:`sim.model.batches.chunks` does for
     :func:`sim.api.run_configs` (those that can share a model side by side), and
     each worker returns only the chunk's outcomes.
 

@@ -1,7 +1,7 @@
 """OrgStack's Hydra plugins: a launcher that runs a sweep in batches of worlds, and its sweeper.
 
 Hydra accepts plugins only from the ``hydra_plugins`` namespace package; the
-work is done in :mod:`sim.launcher`. ``configs/config.yaml`` selects both
+work is done in :mod:`sim.sweeps.launcher`. ``configs/config.yaml`` selects both
 (``hydra/launcher: orgstack``, ``hydra/sweeper: orgstack``); Hydra's joblib and Ray
 launchers remain available (``hydra/launcher=joblib``, ``ray_local``, ``ray_cluster``).
 """
@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 
 class BatchLauncher(Launcher):
-    """Run a sweep's jobs in batches of worlds on worker processes (see :mod:`sim.launcher`).
+    """Run a sweep's jobs in batches of worlds on worker processes (see :mod:`sim.sweeps.launcher`).
 
     Args:
         n_jobs: Worker processes (-1: every core; 1: in this process).
@@ -35,7 +35,7 @@ class BatchLauncher(Launcher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Run the jobs and return one completed JobReturn each (failures are in their ``run.json``)."""
-        from sim import launcher, sweep
+        from sim.sweeps import launcher, sweep
 
         assert self.config is not None
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
@@ -60,7 +60,7 @@ class OrgStackSweeper(BasicSweeper):
     """Hydra's basic sweeper without its check that composes every job in the parent first.
 
     ``orgstack`` has already checked each value of the sweep before Hydra started
-    (:func:`sim.cli.check_args`), and a run that still fails is recorded in its
+    (:func:`sim.cli.run.check_args`), and a run that still fails is recorded in its
     ``run.json``; composing every job once more, one after another in the parent,
     would cost more than simulating the sweep.
     """

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sim.api import RunResult, run, simulate, simulate_many
     from sim.config import load_config
-    from sim.model import OrgModel
-    from sim.schema import ConfigError
+    from sim.model.model import OrgModel
+    from sim.model.schema import ConfigError
 
 _HOMES = {
-    "ConfigError": "sim.schema",
-    "OrgModel": "sim.model",
+    "ConfigError": "sim.model.schema",
+    "OrgModel": "sim.model.model",
     "RunResult": "sim.api",
     "load_config": "sim.config",
     "run": "sim.api",

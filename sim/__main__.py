@@ -46,14 +46,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     Args:
         argv: Command-line arguments without the program name; defaults to
-            ``sys.argv[1:]`` (see :func:`sim.cli.main`).
+            ``sys.argv[1:]`` (see :func:`sim.cli.run.main`).
     """
     from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 
     args = list(sys.argv[1:] if argv is None else argv)
     if uses_workers(get_args_parser().parse_args(args)):
         start_workers_early()
-    from sim.cli import main as run_command
+    from sim.cli.run import main as run_command
 
     run_command(args)
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sim.batches import batches, chunks
 from sim.config import load_config
-from sim.model import OrgModel
-from sim.params import Config
+from sim.model.batches import batches, chunks
+from sim.model.model import OrgModel
+from sim.model.params import Config
 from sim.workers import worker_count
 
 
@@ -43,8 +43,8 @@ def run_configs(
     """Run several validated configurations, batching those that can share a model.
 
     Runs that differ only in seed, interventions and shocks are simulated
-    together as the worlds of one model (see ``sim.model``), at most
-    ``sim.batches.MAX_BATCH_TEAMS`` stream-aligned teams at a time; each run's numbers are
+    together as the worlds of one model (see ``sim.model.model``), at most
+    ``sim.model.batches.MAX_BATCH_TEAMS`` stream-aligned teams at a time; each run's numbers are
     the same as on its own, whatever the batching and the number of workers.
 
     Args:
@@ -104,7 +104,7 @@ def run(overrides: Sequence[str] = ()) -> RunResult:
         The run's configuration, weekly metrics and per-team values.
 
     Raises:
-        sim.schema.ConfigError: An override or value is not allowed.
+        sim.model.schema.ConfigError: An override or value is not allowed.
     """
     return run_config(load_config(overrides))
 
@@ -123,7 +123,7 @@ def simulate(overrides: Sequence[str] = ()) -> pd.DataFrame:
         listed in ``docs/model.md``.
 
     Raises:
-        sim.schema.ConfigError: An override or value is not allowed.
+        sim.model.schema.ConfigError: An override or value is not allowed.
 
     Example:
         >>> from sim import simulate
@@ -149,7 +149,7 @@ def simulate_many(
         ``runs``) and ``week``.
 
     Raises:
-        sim.schema.ConfigError: An override or value of any run is not allowed;
+        sim.model.schema.ConfigError: An override or value of any run is not allowed;
             nothing is simulated then.
     """
     configs = [load_config(overrides) for overrides in runs]

@@ -27,9 +27,9 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.levers import Levers
-from sim.params import Config
-from sim.schema import ConfigError, as_dict, build
+from sim.model.levers import Levers
+from sim.model.params import Config
+from sim.model.schema import ConfigError, as_dict, build
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")

@@ -20,7 +20,7 @@ from multiprocessing.context import BaseContext
 
 # What the process that workers are forked from imports once, for all of them: the
 # launcher's chunk runner and the model it simulates with.
-WORKER_MODULES = ["sim.launcher", "sim.api"]
+WORKER_MODULES = ["sim.sweeps.launcher", "sim.api"]
 
 
 def worker_context() -> BaseContext:

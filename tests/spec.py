@@ -1,6 +1,6 @@
 """What the public API must provide, stated once for all tests."""
 
-from sim.params import LAYER_NAMES
+from sim.model.params import LAYER_NAMES
 
 # The weekly columns every frame of ``simulate`` must have (docs/model.md, 4.11, defines them).
 REQUIRED_COLUMNS: tuple[str, ...] = (

@@ -21,8 +21,8 @@ import pytest
 
 from sim import run
 from sim.config import options
-from sim.levers import Levers
-from sim.params import Layers, OrgConfig, Params
+from sim.model.levers import Levers
+from sim.model.params import Layers, OrgConfig, Params
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -32,7 +32,7 @@ PAGES = [README, ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Markdown links and images: [text](target) and ![alt](target), target up to a space or ")".
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)[^)]*\)")
 REFERENCE = ROOT / "docs" / "reference.py"
-MECH_SRC = ROOT / "sim" / "mechanisms.py"
+MECH_SRC = ROOT / "sim" / "model" / "mechanisms.py"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_every_field_is_documented(doc, cls):
 
 
 def mechanisms() -> list[str]:
-    """Mechanisms named in the bullet list of sim/mechanisms.py's module docstring."""
+    """Mechanisms named in the bullet list of sim/model/mechanisms.py's module docstring."""
     docstring = ast.get_docstring(ast.parse(MECH_SRC.read_text())) or ""
     return re.findall(r"^\*\s+``(\w+)``\s", docstring, re.M)
 

@@ -19,9 +19,9 @@ import solara.util
 import yaml
 from solara.lab import use_task
 
-from sim.assess import AssessmentError, examples, parse_answers, questionnaire, settings
-from sim.diagnose import fmt
-from sim.report import Study, ab_figure, layer_figure, marginal_figure, render, study
+from sim.consult.assess import AssessmentError, examples, parse_answers, questionnaire, settings
+from sim.consult.diagnose import fmt
+from sim.consult.report import Study, ab_figure, layer_figure, marginal_figure, render, study
 from viz.scenario import LAYER_GROUPS
 from viz.widgets import Chart, Markdown, show_status
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.metrics import END_WEEKS
+from sim.model.metrics import END_WEEKS
 from viz.scenario import Outcome, Plan, Scenario, Step, band, crossover_week, differences, layers_at
 
 SEEDS = 10

@@ -20,9 +20,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from sim import OrgModel, load_config
-from sim.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
-from sim.metrics import TEAM_COLUMNS
-from sim.params import Config
+from sim.model.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
+from sim.model.metrics import TEAM_COLUMNS
+from sim.model.params import Config
 
 # Per-team values a team can be coloured by (the others are structure, not performance).
 TEAM_METRICS: tuple[str, ...] = tuple(c for c in TEAM_COLUMNS if c not in ("business_unit", "coached"))

@@ -15,8 +15,8 @@ from mesa.visualization.utils import update_counter
 from solara.lab import use_task
 
 from sim import ConfigError
-from sim.model import OrgModel
-from sim.params import Config
+from sim.model.model import OrgModel
+from sim.model.params import Config
 from viz.network import (
     TEAM_METRICS,
     OrgRun,

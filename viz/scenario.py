@@ -17,9 +17,9 @@ import pandas as pd
 
 from sim import ConfigError, load_config, simulate_many
 from sim.config import options
-from sim.metrics import END_WEEKS
-from sim.params import LAYER_NAMES
-from sim.recommend import Step
+from sim.consult.recommend import Step
+from sim.model.metrics import END_WEEKS
+from sim.model.params import LAYER_NAMES
 
 LAYER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Alignment", ("partnership", "strategy")),

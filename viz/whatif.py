@@ -12,8 +12,8 @@ import solara
 import solara.util
 from solara.lab import Task, use_task
 
-from sim.diagnose import fmt
-from sim.metrics import END_WEEKS
+from sim.consult.diagnose import fmt
+from sim.model.metrics import END_WEEKS
 from viz.charts import layer_stack_figure, metrics_figure, start_drawing
 from viz.scenario import (
     LAYER_GROUPS,

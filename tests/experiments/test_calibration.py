@@ -10,9 +10,9 @@ import yaml
 from experiments import calibration, population
 from sim import simulate
 from sim.config import load_config
-from sim.schema import ConfigError, build
+from sim.model.schema import ConfigError, build
 
-# One organisation per cluster, each key at a level of its cluster (sim.metrics cut points).
+# One organisation per cluster, each key at a level of its cluster (sim.model.metrics cut points).
 KEYS = pd.DataFrame(
     {
         "deploys_per_week": [0.1, 0.5, 2.0, 20.0],

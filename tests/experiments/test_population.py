@@ -8,7 +8,7 @@ import yaml
 from scipy.stats import spearmanr
 
 from experiments import population
-from sim.schema import ConfigError, build
+from sim.model.schema import ConfigError, build
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ def test_results_frame_has_the_schema_of_results_parquet():
 
 
 def test_results_frame_matches_what_the_sweep_machinery_collects(tmp_path):
-    sweep = pytest.importorskip("sim.sweep")
+    sweep = pytest.importorskip("sim.sweeps.sweep")
     runs = []
     for seed, intervention in ((0, "none"), (1, "execution_push")):
         overrides = [f"intervention={intervention}", f"seed={seed}", "weeks=4"]

@@ -10,7 +10,7 @@ import yaml
 from experiments import report as rp
 from experiments import sequencing as sq
 from sim.config import load_config, options
-from sim.levers import LEVER_NAMES
+from sim.model.levers import LEVER_NAMES
 from tests.experiments.analysed import analysed
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from experiments import uncertainty
-from sim.params import LAYER_NAMES, Params
-from sim.schema import ConfigError, build
+from sim.model.params import LAYER_NAMES, Params
+from sim.model.schema import ConfigError, build
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.config import CONFIG_DIR, _compose_choices, _compose_reusing, compose_dict, load_config, options
-from sim.params import Config
-from sim.schema import ConfigError
+from sim.model.params import Config
+from sim.model.schema import ConfigError
 
 
 def config_error(*overrides: str) -> ConfigError:

@@ -50,9 +50,9 @@ def test_the_package_imports_the_model_only_when_a_name_is_used(tmp_path):
         """
         import sys
         import sim, sim.__main__
-        heavy = [m for m in ("pandas", "mesa", "sim.model", "sim.api") if m in sys.modules]
+        heavy = [m for m in ("pandas", "mesa", "sim.model.model", "sim.api") if m in sys.modules]
         from sim import simulate
-        print(heavy, simulate.__module__, "sim.model" in sys.modules)
+        print(heavy, simulate.__module__, "sim.model.model" in sys.modules)
         """,
         tmp_path,
     )

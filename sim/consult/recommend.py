@@ -1,0 +1,514 @@
+"""Recommend a plan: interventions and schedules ranked under a budget, and a phased roadmap.
+
+For an assessed organisation, :func:`recommend` evaluates every candidate
+intervention of ``configs/assessment/settings.yaml`` (``recommendation``) on
+its own, then searches schedules - which interventions, their start weeks and
+intensities - with Optuna's TPE sampler (seeded, so the search repeats), and
+ranks singles and the best schedules by the expected cumulative value over the
+horizon, with t intervals of the paired difference to doing nothing over the
+same seeds. The budget bounds a plan's extra cost over doing nothing - its
+spend, the people it adds and the incidents it saves - over the horizon: a
+schedule whose spend alone exceeds it has its intensities scaled down until it
+fits, and one whose measured extra cost exceeds it is penalised in the search
+and not recommended.
+
+Interventions are data (lever schedules with a cost, ``configs/intervention``):
+nothing here looks at an intervention's name except to find its preset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.api import run_configs
+from sim.config import load_config
+from sim.consult.assess import Assessment, settings, sized
+from sim.consult.diagnose import interval
+from sim.model.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
+
+NOTHING = "-"  # an empty slot of a searched schedule
+
+
+@dataclass(frozen=True)
+class Step:
+    """One intervention of a schedule.
+
+    Attributes:
+        name: Its preset in ``configs/intervention``.
+        start: First week it acts.
+        intensity: Scale of its lever changes and cost.
+    """
+
+    name: str
+    start: int = 1
+    intensity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A schedule of interventions (possibly none).
+
+    Attributes:
+        items: The interventions, in order of start week.
+        source: How it was found: ``baseline``, ``single``, ``alternative`` or ``search``.
+    """
+
+    items: tuple[Step, ...]
+    source: str = "single"
+
+    def describe(self) -> str:
+        """Plain words: ``a (from week 1, intensity 1); b (from week 13, intensity 0.5)``."""
+        if not self.items:
+            return "do nothing"
+        return "; ".join(f"{i.name} (from week {i.start}, intensity {i.intensity:g})" for i in self.items)
+
+    def label(self) -> str:
+        """Short name: ``a@1x1.0 + b@13x0.5`` (start week, intensity), or ``do nothing``."""
+        if not self.items:
+            return "do nothing"
+        return " + ".join(f"{i.name}@{i.start}x{i.intensity:g}" for i in self.items)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Ranked plans, the recommended one, its roadmap and its curves.
+
+    Attributes:
+        ranking: One row per plan: ``plan``, ``source``, ``spend`` (intervention
+            spend, k), ``extra_cost`` (all costs over doing nothing: people,
+            spend, incidents; k), ``within_budget``, ``mean``, ``lo``, ``hi``
+            (value over doing nothing, over the horizon), ``share`` of the baseline's value,
+            sorted best first. The alternative is always listed.
+        over_budget: Candidates whose extra cost at intensity 1 exceeds the budget, with that cost.
+        best: The recommended plan.
+        alternative: The execution-only alternative.
+        budget: Total budget over the horizon (k).
+        weeks: Horizon.
+        seeds: Seeds of the ranking.
+        trials: Optuna trials of the search.
+        frames: Weekly frames (seed, week) of ``baseline``, ``alternative`` and ``best``.
+        roadmap: The best plan's phases: ``phase``, ``weeks``, ``intervention``, ``what``, ``cost_per_week``.
+        dip: Deepest weekly value shortfall against doing nothing (share of baseline) and its week.
+        payback_week: Week from which the best plan's cumulative value stays ahead of doing nothing.
+        teams: Teams simulated.
+    """
+
+    ranking: pd.DataFrame
+    over_budget: dict[str, float]
+    best: Plan
+    alternative: Plan
+    budget: float
+    weeks: int
+    seeds: int
+    trials: int
+    frames: dict[str, pd.DataFrame]
+    roadmap: pd.DataFrame
+    dip: tuple[float, int]
+    payback_week: int | None
+    teams: int
+
+    def summary(self) -> str:
+        """Plain text: ranking with intervals, the recommended plan, dip, payback and roadmap."""
+        lines = [
+            f"Plans ranked by value over doing nothing ({self.seeds} seeds, {self.weeks} weeks, "
+            f"budget {self.budget:,.0f} k; {self.trials} Optuna trials searched schedules):"
+        ]
+        for _, row in self.ranking.iterrows():
+            lines.append(
+                f"  {row['mean']:>10,.0f}  [{row['lo']:>9,.0f}, {row['hi']:>9,.0f}]  {row['share']:+6.1%}  "
+                f"cost {row['extra_cost']:>8,.0f} k  {row['plan']} ({row['source']})"
+                + ("" if row["within_budget"] else "  OVER BUDGET")
+            )
+        if self.over_budget:
+            lines.append(
+                "  over budget at intensity 1 (extra cost): "
+                + ", ".join(f"{k} ({v:,.0f} k)" for k, v in self.over_budget.items())
+            )
+        share, week = self.dip
+        lines += ["", f"Recommended: {self.best.label()}"]
+        if share < 0:
+            lines.append(f"  expected dip: {share:.1%} of weekly value at its deepest (week {week})")
+        else:
+            lines.append("  no dip: weekly value never falls below doing nothing")
+        lines.append(
+            f"  pays back (cumulative value ahead of doing nothing for good) from week {self.payback_week}"
+            if self.payback_week
+            else "  does not pay back within the horizon"
+        )
+        lines += ["", "Roadmap:"]
+        for phase, rows in self.roadmap.groupby("phase", sort=False):
+            lines.append(f"  {phase}")
+            for _, r in rows.iterrows():
+                lines.append(f"    weeks {r['weeks']}: {r['intervention']} - {r['what']}")
+        return "\n".join(lines)
+
+
+class Evaluator:
+    """Simulates plans for one organisation over common seeds, batched into one model per chunk.
+
+    Args:
+        assessment: The assessed organisation.
+        weeks: Horizon.
+        max_teams: Simulate at most this many teams (the fit's team mix).
+    """
+
+    def __init__(self, assessment: Assessment, names: Sequence[str], weeks: int, max_teams: int) -> None:
+        fitted = load_config(
+            [*assessment.fit.overrides, f"weeks={weeks}", f"intervention=[{','.join(sorted(set(names)))}]"]
+        )
+        self.presets: dict[str, Intervention] = dict(fitted.intervention)
+        self.config = sized(
+            dataclasses.replace(
+                fitted, intervention={}, record=dataclasses.replace(fitted.record, team_every=0)
+            ),
+            max_teams,
+        )
+        self.real_teams = fitted.org.teams
+        self.scale = fitted.org.teams / self.config.org.teams
+        self.weeks = weeks
+        self.baseline_levers: Levers = fitted.org.levers
+
+    def interventions(self, plan: Plan) -> dict[str, Intervention]:
+        """Return the plan's interventions, each preset with its start and intensity."""
+        return {
+            i.name: dataclasses.replace(self.presets[i.name], start=i.start, intensity=i.intensity)
+            for i in plan.items
+        }
+
+    def spend(self, plan: Plan) -> float:
+        """Total spend of the plan over the horizon, at the organisation's real size (k)."""
+        _, spend = schedule(
+            self.baseline_levers,
+            self.interventions(plan).values(),
+            self.weeks,
+            cost_per_week_unit=self.real_teams,
+        )
+        return float(spend.sum())
+
+    def fit_budget(self, plan: Plan, budget: float) -> Plan:
+        """Return the plan with its intensities scaled down (spend is linear in them) so that it fits the budget."""
+        spend = self.spend(plan)
+        if spend <= budget or spend == 0:
+            return plan
+        scale = budget / spend
+        return Plan(
+            tuple(
+                dataclasses.replace(i, intensity=math.floor(100 * i.intensity * scale) / 100)
+                for i in plan.items
+            ),
+            plan.source,
+        )
+
+    def run(
+        self, plans: Sequence[Plan], seeds: Sequence[int], progress: Callable[[float], None] | None = None
+    ) -> list[pd.DataFrame]:
+        """Simulate every plan over the same seeds; weekly frames indexed by seed and week, per plan."""
+        configs = [
+            dataclasses.replace(self.config, seed=s, intervention=self.interventions(p))
+            for p in plans
+            for s in seeds
+        ]
+        results = run_configs(configs, progress=progress)
+        n = len(seeds)
+        return [
+            pd.concat(
+                [r.weekly for r in results[i * n : (i + 1) * n]], keys=list(seeds), names=["seed", "week"]
+            )
+            for i in range(len(plans))
+        ]
+
+
+def extra_cost(frame: pd.DataFrame, baseline: pd.DataFrame, scale: float = 1.0) -> float:
+    """Mean extra cost over the horizon against the baseline (people, spend, incidents), in k.
+
+    Args:
+        frame: The plan's weekly frames (seed, week).
+        baseline: The baseline's, over the same seeds.
+        scale: Real teams over simulated teams.
+    """
+    return (
+        scale
+        * float(frame["cost"].sum() - baseline["cost"].sum())
+        / frame.index.get_level_values("seed").nunique()
+    )
+
+
+def cumulative(frame: pd.DataFrame) -> np.ndarray:
+    """Cumulative value over the horizon, per seed."""
+    return frame["value"].groupby(level="seed").sum().to_numpy()
+
+
+def search(
+    evaluator: Evaluator,
+    candidates: Sequence[str],
+    budget: float,
+    *,
+    trials: int,
+    seeds: Sequence[int],
+    warm_start: Sequence[Plan] = (),
+    progress: Callable[[float], None] | None = None,
+) -> list[tuple[float, Plan]]:
+    """Search schedules with Optuna: which interventions, when, how strongly.
+
+    Trials are asked in batches and each batch is simulated as one batch of
+    worlds. Every schedule is fitted to the budget before it is simulated.
+
+    Returns:
+        ``(mean cumulative value, plan)`` of every distinct schedule tried, best first.
+    """
+    import optuna
+
+    s = settings()["recommendation"]["search"]
+    slots, step = int(s["slots"]), int(s["start_step"])
+    start_hi = 1 + step * ((min(int(s["start_max"]), evaluator.weeks) - 1) // step)
+    lo, hi, istep = s["intensity"]["lo"], s["intensity"]["hi"], s["intensity"]["step"]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(
+        seed=s["sampler_seed"], multivariate=True, constant_liar=True, n_startup_trials=min(16, trials)
+    )
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    for plan in warm_start:
+        params = {}
+        for k in range(slots):
+            item = plan.items[k] if k < len(plan.items) else None
+            params[f"slot{k}"] = item.name if item else NOTHING
+            params[f"start{k}"] = 1 + step * ((item.start - 1) // step) if item else 1
+            params[f"intensity{k}"] = min(max(round(item.intensity / istep) * istep, lo), hi) if item else 1.0
+        study.enqueue_trial(params)
+    (base_frame,) = evaluator.run([Plan(())], seeds)
+    base_value = abs(float(cumulative(base_frame).mean()))
+    tried: dict[tuple[Step, ...], float] = {}
+    done = 0
+    while done < trials:
+        batch = [study.ask() for _ in range(min(int(s["batch"]), trials - done))]
+        plans = []
+        for trial in batch:
+            items: dict[str, Step] = {}
+            for k in range(slots):
+                name = trial.suggest_categorical(f"slot{k}", [NOTHING, *candidates])
+                start = trial.suggest_int(f"start{k}", 1, start_hi, step=step)
+                intensity = trial.suggest_float(f"intensity{k}", lo, hi, step=istep)
+                if name != NOTHING and name not in items:
+                    items[name] = Step(name, start, intensity)
+            plan = Plan(tuple(sorted(items.values(), key=lambda i: (i.start, i.name))), "search")
+            plans.append(evaluator.fit_budget(plan, budget))
+        frames = evaluator.run(plans, seeds)
+        for trial, plan, frame in zip(batch, plans, frames, strict=True):
+            value = float(cumulative(frame).mean())
+            # Over budget once people and incidents are counted: penalised in proportion, and not kept.
+            over = extra_cost(frame, base_frame, evaluator.scale) - budget
+            trial.set_user_attr("plan", plan.label())
+            study.tell(trial, value - max(over, 0.0) / max(budget, 1e-9) * base_value)
+            if over <= 0:
+                tried[plan.items] = value
+        done += len(batch)
+        if progress is not None:
+            progress(done / trials)
+    ranked = sorted(tried.items(), key=lambda kv: -kv[1])
+    return [(value, Plan(items, "search")) for items, value in ranked]
+
+
+def recommend(
+    assessment: Assessment,
+    *,
+    budget_per_team_week: float | None = None,
+    weeks: int | None = None,
+    seeds: int | None = None,
+    trials: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Recommendation:
+    """Rank interventions and searched schedules under a budget, and lay out the best as a roadmap.
+
+    Args:
+        assessment: The assessed organisation.
+        budget_per_team_week: Budget in k per stream-aligned team per week, averaged over the horizon.
+        weeks: Horizon (default 156: three years).
+        seeds: Seeds of the ranking and the final comparison.
+        trials: Optuna trials of the schedule search.
+        progress: Called with the share of the work done.
+    """
+    r = settings()["recommendation"]
+    weeks = int(weeks or r["weeks"])
+    seeds = int(seeds or r["seeds"])
+    trials = int(trials if trials is not None else r["search"]["trials"])
+    per_team_week = float(r["budget_per_team_week"] if budget_per_team_week is None else budget_per_team_week)
+    candidates = list(r["candidates"])
+    alternative_name = r["alternative"]
+    max_teams = settings()["diagnosis"]["max_teams"]
+    evaluator = Evaluator(assessment, [*candidates, alternative_name], weeks, max_teams)
+    budget = per_team_week * evaluator.real_teams * weeks
+    final_seeds = list(range(seeds))
+    report = _stages(progress, (0.25, 0.55, 0.2))
+
+    singles = [Plan((Step(name),)) for name in candidates]
+    baseline = Plan((), "baseline")
+    alternative = Plan((Step(alternative_name),), "alternative")
+    same = [p for p in singles if p.items == alternative.items]
+    if same:
+        alternative = same[0]
+    else:
+        singles.append(alternative)
+    frames = evaluator.run([baseline, *singles], final_seeds, report(0))
+    base_frame, base_value = frames[0], cumulative(frames[0])
+    by_plan: dict[Plan, pd.DataFrame] = dict(zip(singles, frames[1:], strict=True))
+    costs = {p: extra_cost(f, base_frame, evaluator.scale) for p, f in by_plan.items()}
+    within = [p for p in singles if costs[p] <= budget and p.items[0].name in candidates]
+    over = {p.items[0].name: costs[p] for p in singles if costs[p] > budget}
+    gains = {p: float((cumulative(by_plan[p]) - base_value).mean()) for p in within}
+    top = sorted(gains, key=gains.get, reverse=True)[: int(r["search"]["slots"])]
+
+    searched = []
+    if trials > 0 and within:
+        search_seeds = [1000 + i for i in range(int(r["search"]["seeds"]))]
+        found = search(
+            evaluator,
+            [p.items[0].name for p in within],
+            budget,
+            trials=trials,
+            seeds=search_seeds,
+            warm_start=[Plan(tuple(p.items[0] for p in top)), *top[:1]] if top else (),
+            progress=report(1),
+        )
+        known = {p.items for p in singles}
+        searched = [p for _, p in found if p.items and p.items not in known][:3]
+    if searched:
+        for plan, frame in zip(searched, evaluator.run(searched, final_seeds, report(2)), strict=True):
+            costs[plan] = extra_cost(frame, base_frame, evaluator.scale)
+            if costs[plan] <= budget:
+                by_plan[plan] = frame
+    ranked = [p for p in by_plan if p in within or p.source == "search" or p == alternative]
+    level = settings()["diagnosis"]["interval"]
+    rows = []
+    for plan in ranked:
+        mean, lo, hi = interval(cumulative(by_plan[plan]) - base_value, level)
+        rows.append(
+            {
+                "plan": plan.label(),
+                "source": plan.source,
+                "spend": evaluator.spend(plan),
+                "extra_cost": costs[plan],
+                "within_budget": costs[plan] <= budget,
+                "mean": mean,
+                "lo": lo,
+                "hi": hi,
+                "share": mean / float(base_value.mean()),
+                "key": plan,
+            }
+        )
+    ranking = pd.DataFrame(rows).sort_values("mean", ascending=False).reset_index(drop=True)
+    affordable = ranking[ranking["within_budget"]]
+    best: Plan = affordable.iloc[0]["key"] if len(affordable) else baseline
+    best_frame = by_plan.get(best, base_frame)
+    dip, payback = dip_and_payback(base_frame, best_frame)
+    return Recommendation(
+        ranking=ranking.drop(columns="key"),
+        over_budget=over,
+        best=best,
+        alternative=alternative,
+        budget=budget,
+        weeks=weeks,
+        seeds=seeds,
+        trials=trials,
+        frames={"baseline": base_frame, "alternative": by_plan[alternative], "best": best_frame},
+        roadmap=roadmap(evaluator, best),
+        dip=dip,
+        payback_week=payback,
+        teams=evaluator.config.org.teams,
+    )
+
+
+def _stages(progress: Callable[[float], None] | None, weights: Sequence[float]):
+    """Split one progress callback into consecutive stages of the given weights."""
+
+    def stage(k: int) -> Callable[[float], None] | None:
+        if progress is None:
+            return None
+        before = sum(weights[:k])
+        return lambda share: progress(before + weights[k] * share)
+
+    return stage
+
+
+def dip_and_payback(baseline: pd.DataFrame, plan: pd.DataFrame) -> tuple[tuple[float, int], int | None]:
+    """Find the plan's deepest weekly shortfall against the baseline, and the week it pays back.
+
+    Returns:
+        ``((shortfall as a share of the baseline's weekly value, week), payback week)``:
+        the shortfall is 0 when the plan never falls behind; the payback week is the
+        first week from which its cumulative value stays at or above the baseline's
+        (None if it never does within the horizon).
+    """
+    base = baseline["value"].groupby(level="week").mean()
+    ahead = plan["value"].groupby(level="week").mean() - base
+    share = ahead / base.abs().clip(lower=1e-9)
+    week = int(share.idxmin())
+    dip = (min(float(share.min()), 0.0), week)
+    cum = ahead.cumsum().to_numpy()
+    behind = np.flatnonzero(cum < 0)
+    if not len(behind):
+        return dip, 1
+    last = int(behind[-1])
+    payback = int(ahead.index[last + 1]) if last + 1 < len(cum) else None
+    return dip, payback
+
+
+def _change(lever: str, delta: float, baseline: float, lo: np.ndarray, hi: np.ndarray) -> str:
+    """Put a lever change in words, saying where the lever's range caps it (from the baseline alone)."""
+    i = LEVER_INDEX[lever]
+    effective = min(max(baseline + delta, lo[i]), hi[i]) - baseline
+    text = f"{lever} {delta:+.2g}"
+    if abs(effective - delta) > 1e-9:
+        text += f" (capped at {effective:+.2g}: the lever ranges from {lo[i]:g} to {hi[i]:g})"
+    return text
+
+
+def phase_of(week: int) -> str:
+    """Roadmap phase of a start week: ``First 90 days``, ``First year`` or ``Beyond``."""
+    bounds = settings()["recommendation"]["phases"]
+    if week <= bounds["first_90_days"]:
+        return "First 90 days"
+    if week <= bounds["first_year"]:
+        return "First year"
+    return "Beyond the first year"
+
+
+def roadmap(evaluator: Evaluator, plan: Plan) -> pd.DataFrame:
+    """Lay out the plan's phases in order of start week, each with its lever changes in words and its cost."""
+    docs = {f.name: f.metadata["doc"] for f in dataclasses.fields(Levers)}
+    lo, hi = lever_bounds()
+    rows = []
+    for name, item in evaluator.interventions(plan).items():
+        for phase in item.phases:
+            first = item.start + phase.offset
+            if first > evaluator.weeks:
+                continue
+            last = first + phase.duration - 1 if phase.duration else evaluator.weeks
+            if item.duration:
+                last = min(last, item.start + item.duration - 1)
+            changes = "; ".join(
+                _change(lever, item.intensity * delta, getattr(evaluator.baseline_levers, lever), lo, hi)
+                + f" ({docs[lever].rstrip('.').lower()})"
+                for lever, delta in phase.levers.items()
+                if lever in LEVER_INDEX
+            )
+            rows.append(
+                {
+                    "start": first,
+                    "phase": phase_of(first),
+                    "weeks": f"{first}-{min(last, evaluator.weeks)}",
+                    "intervention": f"{name} (intensity {item.intensity:g})",
+                    "description": item.description,
+                    "what": changes or "spend only",
+                    "cost_per_week": item.intensity * phase.cost * evaluator.real_teams,
+                }
+            )
+    frame = pd.DataFrame(
+        rows, columns=["start", "phase", "weeks", "intervention", "description", "what", "cost_per_week"]
+    )
+    return frame.sort_values("start", kind="stable").reset_index(drop=True)

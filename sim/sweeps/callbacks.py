@@ -1,0 +1,149 @@
+"""Hydra callbacks of ``orgstack``: what the parent process does around a sweep.
+
+``configs/config.yaml`` registers :class:`SweepCallback` under ``hydra.callbacks``.
+When ``orgstack --multirun`` starts, it works out the sweep's runs, says how many
+are already finished (and will be skipped) and starts the progress bar. At the end
+it collects the finished runs into ``results.parquet`` in the sweep directory,
+prints a report (runs ok, failed with their errors, incomplete; the last line
+``results: <path>``) and, when the composed configuration names an experiment
+(``experiment.name``, set by ``configs/experiment/<name>.yaml``), hands the
+results to ``experiments.<name>.analyse(results, out_dir)``.
+
+Launchers run the jobs in other processes (OrgStack's workers, joblib's, Ray) and tell
+the parent nothing until all are done, so everything here works from the files
+the jobs write: ``run.json`` is the sign that a run has finished.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra.core.global_hydra import GlobalHydra
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from sim.sweeps import sweep
+
+EXIT_FAILED = 1
+
+
+def analyse(name: str, results: Path, out_dir: Path) -> None:
+    """Run a named experiment's analysis: ``experiments.<name>.analyse(frame, out_dir)``.
+
+    Args:
+        name: The experiment's name (``experiment.name``), a module of ``experiments``.
+        results: The sweep's ``results.parquet``.
+        out_dir: Where the analysis writes its files (created if missing).
+
+    Raises:
+        ImportError: There is no module ``experiments.<name>``.
+        AttributeError: The module has no ``analyse`` function.
+    """
+    module = importlib.import_module(f"experiments.{name}")
+    function = getattr(module, "analyse", None)
+    if not callable(function):
+        raise AttributeError(f"experiments.{name} has no function analyse(results, out_dir)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    function(pd.read_parquet(results), out_dir)
+
+
+def finish(sweep_dir: Path, experiment: str | None = None, out_dir: Path | None = None) -> int:
+    """Collect a sweep, print its report, run its experiment's analysis; return the exit code.
+
+    The exit code is 0, or 1 when no run of the sweep directory finished or the
+    analysis failed.
+
+    Args:
+        sweep_dir: The sweep directory.
+        experiment: The experiment's name, if the sweep is a named experiment.
+        out_dir: Where the analysis writes (default: the sweep directory).
+    """
+    sweep_dir = Path(sweep_dir)
+    runs = sweep.scan(sweep_dir) if sweep_dir.is_dir() else []
+    results = sweep.collect(sweep_dir, runs=runs) if runs else None
+    if results is None:
+        print(f"sweep: no runs in {sweep.show(sweep_dir)}", flush=True)
+        return EXIT_FAILED
+    code = 0 if any(r.status == sweep.OK for r in runs) else EXIT_FAILED
+    lines = sweep.report(sweep_dir, runs, results).splitlines()
+    print("\n".join(lines[:-1]), flush=True)
+    if experiment:
+        target = Path(out_dir) if out_dir else sweep_dir
+        if code:
+            print(
+                f"experiment {experiment}: no run finished; nothing to analyse", file=sys.stderr, flush=True
+            )
+        else:
+            try:
+                analyse(experiment, results, target)
+            except Exception as err:  # noqa: BLE001 - the sweep's results stay; report and fail
+                traceback.print_exc()
+                print(
+                    f"orgstack: error: experiment {experiment}: analysis failed: {sweep.one_line(err)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                code = EXIT_FAILED
+            else:
+                print(f"analysis: {sweep.show(target)} (experiments.{experiment})", flush=True)
+    print(lines[-1], flush=True)  # results: <path>
+    return code
+
+
+class SweepCallback(Callback):
+    """Progress bar while a multirun runs; results, report and analysis at its end.
+
+    The instance holds no state (Hydra sends callbacks to every job's process); the
+    sweep's state lives in :data:`sim.sweeps.sweep.current`, where ``orgstack`` also reads
+    its exit code.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Plan the sweep, say what is already finished, start the progress bar."""
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        state = sweep.SweepState(sweep_dir.resolve())
+        sweep.current = state
+        try:
+            jobs = sweep.planned_jobs(config, GlobalHydra.instance().config_loader())
+        except Exception:  # noqa: BLE001 - Hydra's sweeper reports a bad sweep itself
+            jobs = None
+        names = None
+        if jobs is not None:
+            state.total = len(jobs)
+            if sweep.uses_job_dir_names(config):
+                named = [(sweep.job_dir_name(job), job) for job in jobs]
+                names = [name for name, job in named if not sweep.is_finished(sweep_dir / name, job)]
+                state.skipped = len(jobs) - len(names)
+        count = f"{state.total} runs" if state.total is not None else "runs"
+        head = f"sweep: {count} into {sweep.show(sweep_dir)}"
+        if state.skipped:
+            head += f"; {state.skipped} skipped, already finished"
+        print(head, file=sys.stderr, flush=True)
+        state.progress = sweep.Progress(sweep_dir, names, total=state.total, skipped=state.skipped)
+        state.progress.start()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Stop the progress bar; collect, report and analyse; record the exit code."""
+        state = sweep.current or sweep.SweepState(Path(str(config.hydra.sweep.dir)).resolve())
+        stop_progress(state)
+        experiment = OmegaConf.select(config, "experiment.name", default=None)
+        out_dir = OmegaConf.select(config, "experiment.out_dir", default=None)
+        code = finish(
+            Path(str(config.hydra.sweep.dir)),
+            str(experiment) if experiment else None,
+            Path(str(out_dir)) if out_dir else None,
+        )
+        state.ended, state.exit_code = True, code
+        sweep.current = state
+
+
+def stop_progress(state: sweep.SweepState | None) -> None:
+    """Stop a sweep's progress bar (at its end, or when it is interrupted)."""
+    if state is not None and state.progress is not None:
+        progress, state.progress = state.progress, None
+        progress.stop()

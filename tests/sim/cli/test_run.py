@@ -1,0 +1,153 @@
+"""Tests of the ``orgstack`` command: a run, a sweep, and bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import simulate
+from sim.cli.run import check_args, main
+from sim.model.metrics import MATURITY_LEVELS
+from sim.model.params import LAYER_NAMES
+from sim.model.schema import ConfigError
+from tests.spec import REQUIRED_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[3]
+PLAN = ROOT / "examples" / "plan.yaml"
+SCRIPT = Path(sys.executable).parent / "orgstack"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim.cli.run"]
+
+
+def orgstack(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    return subprocess.run([*COMMAND, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_run_prints_a_summary_and_writes_parquet(tmp_path):
+    overrides = ["weeks=8", f"plan={PLAN}"]
+    proc = orgstack(tmp_path, *overrides, "hydra.run.dir=run")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for text in ("struggling", "platform_team (from week 4)", "demand_surge (from week 30)", "seed", "weeks"):
+        assert text in out
+    for text in ("cumulative value", "throughput", "lead time", "change failure rate", "DORA cluster"):
+        assert text in out
+    for text in ("innovations", "attrition", "cost", "maturity", *LAYER_NAMES):
+        assert text in out
+    assert any(level in out for level in MATURITY_LEVELS)
+    assert "Step 1" not in out + proc.stderr  # Mesa's per-step log lines are silenced
+
+    metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
+    assert metrics.index.name == "week"
+    assert metrics.index.tolist() == list(range(1, 9))
+    assert set(REQUIRED_COLUMNS) <= set(metrics.columns)
+    # The command runs exactly what the Python API runs for the same overrides.
+    pd.testing.assert_frame_equal(metrics, simulate(overrides))
+
+    teams = pd.read_parquet(tmp_path / "run" / "teams.parquet")
+    assert {"week", "team"} <= set(teams.columns)
+    assert sorted(teams["week"].unique()) == list(range(1, 9))
+    assert "run/metrics.parquet" in out
+
+
+def test_multirun_writes_one_set_of_files_per_job(tmp_path):
+    proc = orgstack(tmp_path, "--multirun", "seed=0,1", "weeks=8", "hydra.sweep.dir=sweep")
+    assert proc.returncode == 0, proc.stderr
+    # One directory per job, named from its overrides (sim.sweeps.sweep.job_dir_name).
+    jobs = [tmp_path / "sweep" / f"seed-{seed},weeks-8" for seed in (0, 1)]
+    frames = [pd.read_parquet(job / "metrics.parquet") for job in jobs]
+    assert all((job / "teams.parquet").exists() for job in jobs)
+    assert all(len(frame) == 8 for frame in frames)
+    assert not frames[0].equals(frames[1])  # different seeds differ
+    pd.testing.assert_frame_equal(frames[1], simulate(["seed=1", "weeks=8"]))
+    # Each job's summary goes to its summary.txt; the sweep prints its own report.
+    assert all("cumulative value" in (job / "summary.txt").read_text() for job in jobs)
+    assert "cumulative value" not in proc.stdout
+    assert "sweep: 2 runs in sweep: 2 ok, 0 failed" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "results: sweep/results.parquet"
+    assert len(pd.read_parquet(tmp_path / "sweep" / "results.parquet")) == 16
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["sede=1"], "sede"),
+        (["--multirun", "weeks=8", "org.layers.culture=0.5,1.7"], "org.layers.culture"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, field):
+    proc = orgstack(tmp_path, *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"orgstack: error: {field}: ")
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+# The checks run before Hydra does anything, so the rest is tested in-process (fast).
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "allowed"),
+    [
+        (["sede=1"], "sede", "unknown key"),
+        (["seed=abc"], "seed", "integer"),
+        (["weeks=-3"], "weeks", "from 1 to 520"),
+        (["org.layers.culture=1.7"], "org.layers.culture", "from 0 to 1"),
+        (["org=nope"], "org", "solid_but_slow"),
+        (["intervention=nope"], "intervention", "foundations_first"),
+        (["intervention=[platform_team,nope]"], "intervention", "foundations_first"),
+        (["shock=nope"], "shock", "demand_surge"),
+        (["plan=absent.yaml"], "plan", "absent.yaml"),
+        (["seed=[1"], "seed", "cannot parse"),
+        (["seed=0,1"], "seed", "--multirun"),
+        (["-m", "seed=0,abc"], "seed", "integer"),
+        (["-m", "seed=range(0,3)", "org=elite,nope"], "org", "struggling"),
+        (["-m", "intervention=glob(zz*)"], "intervention", "matches no preset"),
+        (["-m", "weeks=interval(1,3)"], "weeks", "range()"),
+        (["--cfg", "job", "weeks=0"], "weeks", "from 1 to 520"),
+        (["=3"], "override", "no key"),
+        (["-m", "+experiment=nope"], "experiment", "unknown experiment"),
+        (["-m", "+experiment=a,b"], "experiment", "one named experiment at a time"),
+    ],
+)
+def test_bad_input_in_process(tmp_path, monkeypatch, capsys, args, field, allowed):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"orgstack: error: {field}: ")
+    assert allowed in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["weeks=8", "intervention=[platform_team,talent_program]", "hydra.run.dir=x"],
+        ["-m", "seed=range(0,3)", "intervention=none,execution_push", "hydra/launcher=joblib"],
+        ["-m", "intervention=glob(*,exclude=none)", "org=elite"],
+        ["-m", "intervention=[platform_team,talent_program],[none]"],
+        ["--cfg", "job", "seed=1"],
+        ["--help", "not-even-an-override"],
+    ],
+)
+def test_good_input_passes_the_checks(args):
+    check_args(args)
+
+
+def test_hydra_overrides_are_left_to_hydra():
+    check_args(["hydra.job.chdir=true", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
+    with pytest.raises(ConfigError):
+        check_args(["hydra.run.dir=x", "weeks=0"])

@@ -1,0 +1,13 @@
+"""Assessed example organisations, fitted once per session (the configured fit, ~5 s each)."""
+
+import pytest
+
+from sim.consult.assess import assess, examples, load_answers
+
+# Each example's known weakness: the layers its binding layer may be.
+KNOWN_WEAKNESS = {"weak_architecture": {"architecture"}, "weak_alignment": {"partnership", "strategy"}}
+
+
+@pytest.fixture(scope="session")
+def assessed():
+    return {name: assess(load_answers(path)) for name, path in examples().items() if name in KNOWN_WEAKNESS}
