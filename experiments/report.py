@@ -51,7 +51,8 @@ from experiments.headline import METRICS, Metric, final_window, fmt, window_labe
 from experiments.stats import Interval, t_band, t_interval
 from sim.config import compose_config
 from sim.model.metrics import COLUMNS as METRIC_COLUMNS
-from sim.sweeps.sweep import job_dir_name, split_override, value_text
+from sim.overrides import split_override, value_text
+from sim.sweeps.jobs import job_dir_name
 
 CONFIDENCE = 0.95
 BOOTSTRAP_SAMPLES = 2000
@@ -102,7 +103,7 @@ def results_frame(runs: Iterable[tuple[Mapping[str, Any], pd.DataFrame]]) -> pd.
             ``sim.simulate`` returns it (indexed by ``week``).
 
     Returns:
-        One row per run-week, as ``sim.sweeps.sweep.collect`` writes it: ``run`` (the
+        One row per run-week, as ``sim.sweeps.results.collect`` writes it: ``run`` (the
         job directory's name), one column per override key in key order (lists
         joined with ``+``), ``week`` and every weekly metric.
     """

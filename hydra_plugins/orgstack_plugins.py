@@ -35,16 +35,16 @@ class BatchLauncher(Launcher):
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Run the jobs and return one completed JobReturn each (failures are in their ``run.json``)."""
-        from sim.sweeps import launcher, sweep
+        from sim.sweeps import jobs, launcher
 
         assert self.config is not None
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        named = sweep.uses_job_dir_names(self.config)
-        jobs = [
-            (sweep.job_dir_name(overrides) if named else str(initial_job_idx + i), list(overrides))
+        named = jobs.uses_job_dir_names(self.config)
+        named_jobs = [
+            (jobs.job_dir_name(overrides) if named else str(initial_job_idx + i), list(overrides))
             for i, overrides in enumerate(job_overrides)
         ]
-        launcher.launch(sweep_dir, jobs, n_jobs=self.n_jobs)
+        launcher.launch(sweep_dir, named_jobs, n_jobs=self.n_jobs)
         return [
             JobReturn(
                 overrides=overrides,
@@ -52,7 +52,7 @@ class BatchLauncher(Launcher):
                 task_name=str(self.config.hydra.job.name),
                 status=JobStatus.COMPLETED,
             )
-            for name, overrides in jobs
+            for name, overrides in named_jobs
         ]
 
 

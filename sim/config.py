@@ -21,7 +21,6 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import OverrideType
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
@@ -30,6 +29,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.model.levers import Levers
 from sim.model.params import Config
 from sim.model.schema import ConfigError, as_dict, build
+from sim.overrides import override_parser
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")
@@ -107,12 +107,6 @@ def _plain(cfg: Any) -> dict[str, Any]:
 
 
 _cached = functools.lru_cache(maxsize=256)(_build)
-
-
-@functools.cache
-def override_parser() -> OverridesParser:
-    """Hydra's parser of override lines (building it takes a few milliseconds)."""
-    return OverridesParser.create()
 
 
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ directory. ``orgstack --multirun seed='range(0,5)' intervention=none,execution_p
 runs every combination in parallel (joblib), each run in its own job directory
 named from its overrides, with a progress bar; a run that raises is recorded as
 failed and the others go on; at the end the runs are collected into
-``results.parquet`` (see :mod:`sim.sweeps.sweep` and :mod:`sim.sweeps.callbacks`).
+``results.parquet`` (see :mod:`sim.sweeps` and :mod:`sim.sweeps.callbacks`).
 ``orgstack --multirun +experiment=NAME`` runs a named experiment
 (``configs/experiment/NAME.yaml``) and its analysis.
 
@@ -26,13 +26,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import hydra
-import pandas as pd
 from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -42,20 +40,19 @@ from hydra.errors import HydraException, OverrideParseException
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
+from sim import files
+from sim.cli.errors import EXIT_INTERRUPTED, fail
 from sim.config import CONFIG_DIR, GROUPS, compose_config, config_from_composed, load_config, options
-from sim.model.levers import active
-from sim.model.metrics import CLUSTERS, END_WEEKS, MATURITY_LEVELS, dora_cluster
-from sim.model.params import LAYER_NAMES, Config
 from sim.model.schema import ConfigError
-from sim.sweeps import sweep
+from sim.overrides import value_text
+from sim.summary import summary
+from sim.sweeps import jobs, progress
 from sim.sweeps.callbacks import stop_progress
 
 if TYPE_CHECKING:
-    from sim.api import RunResult
+    pass
 
 PROG = "orgstack"
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 EXPERIMENT = "experiment"  # the config group of named experiments (configs/experiment/)
 
 # Hydra flags after which the command does not run a job, so overrides need no check.
@@ -74,35 +71,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         check_args(args)
     except ConfigError as err:
-        fail(str(err))
+        fail(str(err), PROG)
     sys.argv = [PROG, *args]
-    sweep.current = None
+    progress.current = None
     try:
         _hydra_main()
     except KeyboardInterrupt:
-        stop_progress(sweep.current)
+        stop_progress(progress.current)
         _stopped("interrupted")
         raise SystemExit(EXIT_INTERRUPTED) from None
     except SystemExit as stop:
-        stop_progress(sweep.current)
+        stop_progress(progress.current)
         if stop.code not in (None, 0):
             _stopped("stopped")
         raise
-    state = sweep.current
+    state = progress.current
     if state is not None and state.exit_code:
         raise SystemExit(state.exit_code)
 
 
 def _stopped(how: str) -> None:
     """Tell how to resume a sweep that ended before its end (Ctrl-C, a killed worker)."""
-    state = sweep.current
+    state = progress.current
     if state is None or state.ended:
         return
-    where = sweep.show(state.sweep_dir)
-    runs = sweep.scan(state.sweep_dir) if state.sweep_dir.is_dir() else []
+    where = files.show(state.sweep_dir)
+    runs = jobs.scan(state.sweep_dir) if state.sweep_dir.is_dir() else []
     if not runs:  # nothing started (Hydra has said why)
         return
-    done = sum(r.status == sweep.OK for r in runs)
+    done = sum(r.status == jobs.OK for r in runs)
     print(
         f"{PROG}: sweep {how}; its {done} finished runs are kept in {where}. Re-run the same command with "
         f"hydra.sweep.dir={where} to finish it (finished runs are skipped), or collect what is there "
@@ -110,13 +107,6 @@ def _stopped(how: str) -> None:
         file=sys.stderr,
         flush=True,
     )
-
-
-def fail(message: str, prog: str = PROG) -> None:
-    """Print one error line on stderr and exit with the bad-input code (``orgstack`` and its siblings)."""
-    line = " ".join(message.split())
-    print(f"{prog}: error: {line}", file=sys.stderr)
-    raise SystemExit(EXIT_BAD_INPUT)
 
 
 def check_args(args: Sequence[str]) -> None:
@@ -192,7 +182,7 @@ def _check_experiment(overrides: Sequence[Override], multirun: bool, show_only: 
             raise ConfigError(EXPERIMENT, f"run one named experiment at a time; {allowed}")
         value = o.value()
         if not isinstance(value, str) or value not in names:
-            raise ConfigError(EXPERIMENT, f"unknown experiment {sweep.value_text(value)!r}; {allowed}")
+            raise ConfigError(EXPERIMENT, f"unknown experiment {value_text(value)!r}; {allowed}")
         if not multirun and not show_only:
             raise ConfigError(EXPERIMENT, f"{o.input_line!r} is a sweep; add --multirun to run it")
 
@@ -260,33 +250,23 @@ def _hydra_main(cfg: Any) -> None:
     try:
         config = config_from_composed(cfg)
     except ConfigError as err:
-        fail(str(err))
+        fail(str(err), PROG)
     try:
         result = run_config(config)
-        metrics_path = _write_outputs(out, config, result)[0]
+        metrics_path = jobs.write_outputs(out, config, result)[0]
     except Exception as err:
-        sweep.write_run(
+        jobs.write_run(
             out,
-            status=sweep.FAILED,
-            error=sweep.one_line(err),
+            status=jobs.FAILED,
+            error=jobs.one_line(err),
             overrides=overrides,
             seconds=time.perf_counter() - start,
         )
         raise
-    sweep.write_run(
-        out, status=sweep.OK, error=None, overrides=overrides, seconds=time.perf_counter() - start
-    )
+    jobs.write_run(out, status=jobs.OK, error=None, overrides=overrides, seconds=time.perf_counter() - start)
     print(summary(config, result.weekly))
-    teams_path = out / sweep.TEAMS_FILE
-    print(f"\nwrote {_show(metrics_path)} and {_show(teams_path)}", flush=True)
-
-
-def _write_outputs(out: Path, config: Config, result: RunResult) -> sweep.FileTable:
-    """Write a run's files but ``run.json``; return the metrics file as :func:`sim.sweeps.sweep.write_frame` does."""
-    metrics = sweep.write_frame(result.weekly, out / sweep.METRICS_FILE)
-    sweep.write_frame(result.teams, out / sweep.TEAMS_FILE, index=False)
-    (out / sweep.SUMMARY_FILE).write_text(summary(config, result.weekly) + "\n", encoding="utf-8")
-    return metrics
+    teams_path = out / jobs.TEAMS_FILE
+    print(f"\nwrote {files.show(metrics_path)} and {files.show(teams_path)}", flush=True)
 
 
 def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
@@ -296,7 +276,7 @@ def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
     its summary is in ``summary.txt``. A job that already finished (``run.json``
     says ``ok`` for the same overrides) is skipped.
     """
-    if sweep.is_finished(out, overrides):
+    if jobs.is_finished(out, overrides):
         return
     from sim.api import run_config  # the model: imported only where runs are simulated (sim.model.batches)
 
@@ -305,126 +285,9 @@ def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:
         config = config_from_composed(cfg)
         result = run_config(config)
     except Exception as err:
-        record_job(out, overrides, seconds=time.perf_counter() - start, error=err)
+        jobs.record_job(out, overrides, seconds=time.perf_counter() - start, error=err)
     else:
-        record_job(out, overrides, seconds=time.perf_counter() - start, config=config, result=result)
-
-
-def record_job(
-    out: Path,
-    overrides: Sequence[str],
-    *,
-    seconds: float,
-    config: Config | None = None,
-    result: RunResult | None = None,
-    error: BaseException | None = None,
-) -> sweep.FileTable | None:
-    """Write a sweep job's files: its outputs and ``run.json``, or its traceback and a failed ``run.json``.
-
-    Args:
-        out: The job directory.
-        overrides: The job's task overrides.
-        seconds: How long the job took.
-        config: The job's configuration, when it ran.
-        result: The job's result, when it ran.
-        error: Why the job failed, when it did.
-
-    Returns:
-        When the job finished ``ok``, its metrics file and the table written to
-        it (see :func:`sim.sweeps.sweep.remember`); else None.
-    """
-    for stale in (sweep.RUN_FILE, sweep.TRACEBACK_FILE):
-        (out / stale).unlink(missing_ok=True)
-    if error is None:
-        try:
-            metrics = _write_outputs(out, config, result)
-        except Exception as err:  # noqa: BLE001 - a job that cannot write its outputs has failed
-            error = err
-    if error is None:
-        sweep.write_run(out, status=sweep.OK, error=None, overrides=overrides, seconds=seconds)
-        return metrics
-    (out / sweep.TRACEBACK_FILE).write_text("".join(traceback.format_exception(error)), encoding="utf-8")
-    sweep.write_run(
-        out, status=sweep.FAILED, error=sweep.one_line(error), overrides=overrides, seconds=seconds
-    )
-    return None
-
-
-def _show(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _plan_items(items: dict[str, Any]) -> str:
-    names = active(items)
-    if not names:
-        return "none"
-    parts = []
-    for name in names:
-        item = items[name]
-        details = [f"from week {item.start}"]
-        if item.duration:
-            details.append(f"for {item.duration} weeks")
-        if item.intensity != 1:
-            details.append(f"intensity {item.intensity:g}")
-        parts.append(f"{name} ({', '.join(details)})")
-    return ", ".join(parts)
-
-
-def summary(config: Config, weekly: pd.DataFrame) -> str:
-    """Describe a run and its outcome in a few readable lines.
-
-    Args:
-        config: The run's configuration.
-        weekly: The run's weekly metrics (``RunResult.weekly``).
-
-    Returns:
-        The scenario (organisation, interventions, shocks, seed, horizon), the
-        outcome (value, throughput, the DORA keys and cluster over the last
-        weeks, innovations, attrition, cost, maturity) and the layer strengths
-        at the start and at the end.
-    """
-    org = config.org
-    end = weekly.tail(END_WEEKS)
-    window = f"weeks {end.index[0]}-{end.index[-1]}"
-    deploys, lead = end["deploys_per_week"].mean(), end["lead_time_days"].mean()
-    restore, cfr = end["time_to_restore_hours"].mean(), end["change_failure_rate"].mean()
-    cluster = CLUSTERS[int(dora_cluster(deploys, lead, restore, cfr))]
-    level = int(weekly["maturity"].iloc[-1])
-    rows = [
-        ("cumulative value", f"{weekly['value'].sum():,.1f}"),
-        ("throughput", f"{weekly['throughput'].mean():.1f} items/week (mean)"),
-        (f"deploys ({window})", f"{deploys:.2f} per week"),
-        (f"lead time ({window})", f"{lead:.1f} days"),
-        (f"change failure rate ({window})", f"{cfr:.0%}"),
-        (f"time to restore ({window})", f"{restore:.1f} hours"),
-        (f"DORA cluster ({window})", cluster),
-        ("innovations", f"{int(weekly['innovations'].sum())} shipped"),
-        ("attrition", f"{weekly['attrition'].sum():.0f} people left"),
-        ("cost", f"{weekly['cost'].sum():,.0f} k"),
-        ("maturity (end)", f"{MATURITY_LEVELS[level - 1]} (level {level})"),
-    ]
-    width = max(len(label) for label, _ in rows)
-    lines = [
-        f"OrgStack: {org.name} - {org.description}",
-        f"  org            {org.name}, {org.teams} stream-aligned teams",
-        f"  interventions  {_plan_items(config.intervention)}",
-        f"  shocks         {_plan_items(config.shock)}",
-        f"  seed           {config.seed}",
-        f"  weeks          {config.weeks}",
-        "",
-        "Outcome",
-        *(f"  {label:<{width}}  {value}" for label, value in rows),
-        "",
-        f"  {'layer':<12}  {'week 1':>7}  {'week ' + str(weekly.index[-1]):>8}",
-    ]
-    first, last = weekly.iloc[0], weekly.iloc[-1]
-    for name in LAYER_NAMES:
-        col = f"layer_{name}"
-        lines.append(f"  {name:<12}  {first[col]:7.2f}  {last[col]:8.2f}")
-    return "\n".join(lines)
+        jobs.record_job(out, overrides, seconds=time.perf_counter() - start, config=config, result=result)
 
 
 if __name__ == "__main__":

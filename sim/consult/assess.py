@@ -25,13 +25,12 @@ is the command line.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,12 +40,10 @@ import pandas as pd
 import yaml
 
 from sim.api import run_configs
-from sim.cli.run import fail
 from sim.config import CONFIG_DIR, compose_dict, load_config
 from sim.model.metrics import CLUSTERS, DEPLOY_BOUNDS, DORA_KEYS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.model.params import LAYER_NAMES, Config
 from sim.model.schema import ConfigError
-from sim.sweeps.sweep import write_atomic
 
 ASSESSMENT_DIR = CONFIG_DIR / "assessment"
 EXAMPLES_DIR = ASSESSMENT_DIR / "examples"
@@ -643,39 +640,3 @@ def org_yaml(assessment: Assessment) -> str:
         "# Copy to configs/org/NAME.yaml and run `orgstack org=NAME`.\n"
     )
     return header + yaml.safe_dump(data, sort_keys=False)
-
-
-# ------------------------------------------------------------------ command line
-
-
-class CommandParser(argparse.ArgumentParser):
-    """An argument parser that reports a bad command line in one line and exits 2."""
-
-    def error(self, message: str) -> None:
-        """Print ``message`` as one line, like every other bad input, and exit 2."""
-        fail(message, self.prog)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``orgstack-assess ANSWERS.yaml [--write-org FILE]``."""
-    parser = CommandParser(prog="orgstack-assess", description="Assess an organisation from an answers file.")
-    parser.add_argument("answers", help="answers file (YAML); examples in configs/assessment/examples/")
-    parser.add_argument("--write-org", metavar="FILE", help="write the fitted organisation as an org preset")
-    parser.add_argument("--trials", type=int, help="Optuna trials of the fit")
-    parser.add_argument("--seeds", type=int, help="seeds per fit candidate")
-    args = parser.parse_args(argv)
-    for name in ("trials", "seeds"):
-        value = getattr(args, name)
-        if value is not None and not 1 <= value <= 10_000:
-            fail(f"--{name}: must be a whole number from 1 to 10000, got {value}", parser.prog)
-    try:
-        answers = load_answers(args.answers)
-        result = assess(answers, trials=args.trials, seeds=args.seeds)
-    except ConfigError as err:
-        fail(str(err).splitlines()[0], parser.prog)
-    print(result.summary())
-    if args.write_org:
-        out = Path(args.write_org)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, org_yaml(result))
-        print(f"\nfitted organisation: {args.write_org}")

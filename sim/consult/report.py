@@ -23,15 +23,11 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.cli.run import fail
-from sim.consult.assess import Answers, Assessment, assess, load_answers, questionnaire, settings
+from sim.consult.assess import Answers, Assessment, assess, questionnaire, settings
 from sim.consult.diagnose import Diagnosis, diagnose, fmt
 from sim.consult.recommend import Recommendation, recommend
 from sim.model.metrics import END_WEEKS, MATURITY_LEVELS
-from sim.model.schema import ConfigError
-from sim.sweeps.sweep import write_atomic
 
-PROG = "orgstack-report"
 VALIDATION = Path(__file__).resolve().parents[2] / "docs" / "validation.json"
 GROUPS = (
     ("Alignment", ("partnership", "strategy")),
@@ -514,56 +510,3 @@ def _ab_table(r: Recommendation) -> str:
     return table(
         ["at the horizon", "do nothing", "execution only", "recommended"], rows, [False, True, True, True]
     )
-
-
-# ------------------------------------------------------------------ command line
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of ``orgstack-report ANSWERS.yaml -o REPORT.html``."""
-    from sim.consult.assess import CommandParser
-
-    parser = CommandParser(
-        prog=PROG, description="Write a self-contained HTML diagnosis report from an answers file."
-    )
-    parser.add_argument("answers", help="answers file (YAML); examples in configs/assessment/examples/")
-    parser.add_argument(
-        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
-    )
-    parser.add_argument("--seeds", type=int, help="seeds of the diagnosis and the ranking")
-    parser.add_argument("--trials", type=int, help="Optuna trials of the schedule search")
-    parser.add_argument("--fit-trials", type=int, help="Optuna trials of the fit")
-    parser.add_argument("--budget", type=float, help="budget for a plan's extra cost, k per team per week")
-    parser.add_argument("--weeks", type=int, help="horizon in weeks (default 156: three years)")
-    args = parser.parse_args(argv)
-    for name, lo, hi in (
-        ("seeds", 2, 10_000),
-        ("trials", 0, 10_000),
-        ("fit_trials", 1, 10_000),
-        ("weeks", 1, 520),
-    ):
-        value = getattr(args, name)
-        if value is not None and not lo <= value <= hi:
-            fail(f"--{name.replace('_', '-')}: must be a whole number from {lo} to {hi}, got {value}", PROG)
-    if args.budget is not None and not 0 <= args.budget <= 1000:  # NaN fails too
-        fail(f"--budget: must be a number from 0 to 1000 (k per team per week), got {args.budget}", PROG)
-    out = Path(args.output)
-    if out.is_dir() or not out.resolve().parent.is_dir():
-        fail(f"-o: cannot write {str(out)!r}: not a file in an existing directory", PROG)
-    try:
-        answers = load_answers(args.answers)
-        result = study(
-            answers,
-            seeds=args.seeds,
-            trials=args.trials,
-            fit_trials=args.fit_trials,
-            budget_per_team_week=args.budget,
-            weeks=args.weeks,
-        )
-    except ConfigError as err:
-        fail(str(err).splitlines()[0], PROG)
-    write_atomic(out, render(result))
-    print(
-        f"{PROG}: binding layer {result.diagnosis.binding}; recommended {result.recommendation.best.label()}"
-    )
-    print(f"{PROG}: wrote {out}")

@@ -27,7 +27,9 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from sim.sweeps import sweep
+from sim import files
+from sim.sweeps import jobs, progress
+from sim.sweeps.results import collect, report
 
 EXIT_FAILED = 1
 
@@ -64,13 +66,13 @@ def finish(sweep_dir: Path, experiment: str | None = None, out_dir: Path | None 
         out_dir: Where the analysis writes (default: the sweep directory).
     """
     sweep_dir = Path(sweep_dir)
-    runs = sweep.scan(sweep_dir) if sweep_dir.is_dir() else []
-    results = sweep.collect(sweep_dir, runs=runs) if runs else None
+    runs = jobs.scan(sweep_dir) if sweep_dir.is_dir() else []
+    results = collect(sweep_dir, runs=runs) if runs else None
     if results is None:
-        print(f"sweep: no runs in {sweep.show(sweep_dir)}", flush=True)
+        print(f"sweep: no runs in {files.show(sweep_dir)}", flush=True)
         return EXIT_FAILED
-    code = 0 if any(r.status == sweep.OK for r in runs) else EXIT_FAILED
-    lines = sweep.report(sweep_dir, runs, results).splitlines()
+    code = 0 if any(r.status == jobs.OK for r in runs) else EXIT_FAILED
+    lines = report(sweep_dir, runs, results).splitlines()
     print("\n".join(lines[:-1]), flush=True)
     if experiment:
         target = Path(out_dir) if out_dir else sweep_dir
@@ -84,13 +86,13 @@ def finish(sweep_dir: Path, experiment: str | None = None, out_dir: Path | None 
             except Exception as err:  # noqa: BLE001 - the sweep's results stay; report and fail
                 traceback.print_exc()
                 print(
-                    f"orgstack: error: experiment {experiment}: analysis failed: {sweep.one_line(err)}",
+                    f"orgstack: error: experiment {experiment}: analysis failed: {jobs.one_line(err)}",
                     file=sys.stderr,
                     flush=True,
                 )
                 code = EXIT_FAILED
             else:
-                print(f"analysis: {sweep.show(target)} (experiments.{experiment})", flush=True)
+                print(f"analysis: {files.show(target)} (experiments.{experiment})", flush=True)
     print(lines[-1], flush=True)  # results: <path>
     return code
 
@@ -99,37 +101,37 @@ class SweepCallback(Callback):
     """Progress bar while a multirun runs; results, report and analysis at its end.
 
     The instance holds no state (Hydra sends callbacks to every job's process); the
-    sweep's state lives in :data:`sim.sweeps.sweep.current`, where ``orgstack`` also reads
+    sweep's state lives in :data:`sim.sweeps.progress.current`, where ``orgstack`` also reads
     its exit code.
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Plan the sweep, say what is already finished, start the progress bar."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        state = sweep.SweepState(sweep_dir.resolve())
-        sweep.current = state
+        state = progress.SweepState(sweep_dir.resolve())
+        progress.current = state
         try:
-            jobs = sweep.planned_jobs(config, GlobalHydra.instance().config_loader())
+            planned = progress.planned_jobs(config, GlobalHydra.instance().config_loader())
         except Exception:  # noqa: BLE001 - Hydra's sweeper reports a bad sweep itself
-            jobs = None
+            planned = None
         names = None
-        if jobs is not None:
-            state.total = len(jobs)
-            if sweep.uses_job_dir_names(config):
-                named = [(sweep.job_dir_name(job), job) for job in jobs]
-                names = [name for name, job in named if not sweep.is_finished(sweep_dir / name, job)]
-                state.skipped = len(jobs) - len(names)
+        if planned is not None:
+            state.total = len(planned)
+            if jobs.uses_job_dir_names(config):
+                named = [(jobs.job_dir_name(job), job) for job in planned]
+                names = [name for name, job in named if not jobs.is_finished(sweep_dir / name, job)]
+                state.skipped = len(planned) - len(names)
         count = f"{state.total} runs" if state.total is not None else "runs"
-        head = f"sweep: {count} into {sweep.show(sweep_dir)}"
+        head = f"sweep: {count} into {files.show(sweep_dir)}"
         if state.skipped:
             head += f"; {state.skipped} skipped, already finished"
         print(head, file=sys.stderr, flush=True)
-        state.progress = sweep.Progress(sweep_dir, names, total=state.total, skipped=state.skipped)
+        state.progress = progress.Progress(sweep_dir, names, total=state.total, skipped=state.skipped)
         state.progress.start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the progress bar; collect, report and analyse; record the exit code."""
-        state = sweep.current or sweep.SweepState(Path(str(config.hydra.sweep.dir)).resolve())
+        state = progress.current or progress.SweepState(Path(str(config.hydra.sweep.dir)).resolve())
         stop_progress(state)
         experiment = OmegaConf.select(config, "experiment.name", default=None)
         out_dir = OmegaConf.select(config, "experiment.out_dir", default=None)
@@ -139,11 +141,11 @@ class SweepCallback(Callback):
             Path(str(out_dir)) if out_dir else None,
         )
         state.ended, state.exit_code = True, code
-        sweep.current = state
+        progress.current = state
 
 
-def stop_progress(state: sweep.SweepState | None) -> None:
+def stop_progress(state: progress.SweepState | None) -> None:
     """Stop a sweep's progress bar (at its end, or when it is interrupted)."""
     if state is not None and state.progress is not None:
-        progress, state.progress = state.progress, None
-        progress.stop()
+        bar, state.progress = state.progress, None
+        bar.stop()

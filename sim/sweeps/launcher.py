@@ -29,12 +29,12 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from sim.cli.run import record_job
 from sim.config import load_config
 from sim.model.batches import chunks
 from sim.model.params import Config
 from sim.model.schema import ConfigError
-from sim.sweeps import sweep
+from sim.sweeps import frames
+from sim.sweeps.jobs import is_finished, record_job
 from sim.workers import worker_context, worker_count
 
 Job = tuple[Path, list[str], Config]
@@ -52,7 +52,7 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
     pending: list[Job] = []
     for name, overrides in jobs:
         out = Path(sweep_dir) / name
-        if sweep.is_finished(out, overrides):
+        if is_finished(out, overrides):
             continue
         try:
             config = load_config(overrides)
@@ -67,14 +67,14 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
     parts = [[pending[i] for i in part] for part in chunks([c for _, _, c in pending], workers=workers)]
     if workers == 1 or len(parts) == 1:
         for part in parts:
-            sweep.remember(run_chunk(part))
+            frames.remember(run_chunk(part))
         return
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(parts)), mp_context=worker_context(), initializer=_stop_on_interrupt
     )
     try:
         for done in as_completed([pool.submit(_run_chunk_packed, part) for part in parts]):
-            sweep.remember(_unpack(done.result()))
+            frames.remember(_unpack(done.result()))
     finally:
         # On an interrupt or a failed worker, what has not started is not started.
         pool.shutdown(cancel_futures=True)
@@ -90,7 +90,7 @@ def _run_chunk_packed(chunk: Sequence[Job]) -> Packed:
     Pickled one by one, a chunk of 50 runs' tables cost ~75 ms to send and ~35 ms to
     receive (column by column), while the worker starts nothing; as a stream, ~5 ms.
     """
-    groups: list[tuple[pa.Schema, list[sweep.FileTable]]] = []
+    groups: list[tuple[pa.Schema, list[frames.FileTable]]] = []
     for read in run_chunk(chunk):
         if not groups or not read[2].schema.equals(groups[-1][0], check_metadata=True):
             groups.append((read[2].schema, []))
@@ -106,7 +106,7 @@ def _run_chunk_packed(chunk: Sequence[Job]) -> Packed:
     return packed
 
 
-def _unpack(packed: Packed) -> list[sweep.FileTable]:
+def _unpack(packed: Packed) -> list[frames.FileTable]:
     """Unpack the tables of :func:`_run_chunk_packed`, one per file again."""
     out = []
     for paths, stamps, rows, stream in packed:
@@ -134,7 +134,7 @@ def _open_job(out: Path, overrides: Sequence[str]) -> None:
     (out / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)), encoding="utf-8")
 
 
-def run_chunk(chunk: Sequence[Job]) -> list[sweep.FileTable]:
+def run_chunk(chunk: Sequence[Job]) -> list[frames.FileTable]:
     """Simulate a chunk of jobs together and write each one's files.
 
     When the batch raises, its runs are simulated one by one, so that only the

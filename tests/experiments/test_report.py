@@ -17,6 +17,7 @@ from experiments.headline import overtake_week
 from experiments.stats import t_interval
 from sim import simulate
 from sim.config import load_config, options
+from sim.sweeps import jobs, results
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,17 +44,16 @@ def test_results_frame_has_the_schema_of_results_parquet():
 
 
 def test_results_frame_matches_what_the_sweep_machinery_collects(tmp_path):
-    sweep = pytest.importorskip("sim.sweeps.sweep")
     runs = []
     for seed, intervention in ((0, "none"), (1, "execution_push")):
         overrides = [f"intervention={intervention}", f"seed={seed}", "weeks=4"]
         weekly = simulate([*overrides, "record.team_every=0"])
-        job = tmp_path / sweep.job_dir_name(overrides)
+        job = tmp_path / jobs.job_dir_name(overrides)
         job.mkdir()
         weekly.to_parquet(job / "metrics.parquet")
-        sweep.write_run(job, status="ok", error=None, overrides=overrides, seconds=0.1)
+        jobs.write_run(job, status="ok", error=None, overrides=overrides, seconds=0.1)
         runs.append(({"intervention": intervention, "seed": seed, "weeks": 4}, weekly))
-    collected = pd.read_parquet(sweep.collect(tmp_path)).sort_values(["run", "week"], ignore_index=True)
+    collected = pd.read_parquet(results.collect(tmp_path)).sort_values(["run", "week"], ignore_index=True)
     ours = rp.results_frame(runs).sort_values(["run", "week"], ignore_index=True)
     assert list(ours.columns) == list(collected.columns)
     assert ours["run"].tolist() == collected["run"].tolist()

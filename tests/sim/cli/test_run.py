@@ -20,7 +20,7 @@ from tests.spec import REQUIRED_COLUMNS
 ROOT = Path(__file__).resolve().parents[3]
 PLAN = ROOT / "examples" / "plan.yaml"
 SCRIPT = Path(sys.executable).parent / "orgstack"
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim.cli.run"]
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim"]
 
 
 def orgstack(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -58,7 +58,7 @@ def test_run_prints_a_summary_and_writes_parquet(tmp_path):
 def test_multirun_writes_one_set_of_files_per_job(tmp_path):
     proc = orgstack(tmp_path, "--multirun", "seed=0,1", "weeks=8", "hydra.sweep.dir=sweep")
     assert proc.returncode == 0, proc.stderr
-    # One directory per job, named from its overrides (sim.sweeps.sweep.job_dir_name).
+    # One directory per job, named from its overrides (sim.sweeps.jobs.job_dir_name).
     jobs = [tmp_path / "sweep" / f"seed-{seed},weeks-8" for seed in (0, 1)]
     frames = [pd.read_parquet(job / "metrics.parquet") for job in jobs]
     assert all((job / "teams.parquet").exists() for job in jobs)

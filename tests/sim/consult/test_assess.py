@@ -14,13 +14,6 @@ def example(name: str) -> dict:
     return yaml.safe_load(examples()[name].read_text())
 
 
-def run_cli(capsys, args):
-    with pytest.raises(SystemExit) as exit_info:
-        assess.main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
-
-
 def test_two_examples_ship_and_are_valid():
     assert set(examples()) >= {"weak_architecture", "weak_alignment"}
     for path in examples().values():
@@ -110,26 +103,6 @@ def test_contradictions_are_named():
         parse_answers(data)
 
 
-def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
-    data = example("weak_alignment")
-    data["facts"]["change_failure_rate"] = 1.5
-    path = tmp_path / "answers.yaml"
-    path.write_text(yaml.safe_dump(data))
-    out_org = tmp_path / "org.yaml"
-    code, out, err = run_cli(capsys, [str(path), "--write-org", str(out_org)])
-    assert code == 2
-    assert out == ""
-    assert err.strip().splitlines() == [
-        "orgstack-assess: error: facts.change_failure_rate: must be a number from 0 to 1, got 1.5"
-    ]
-    assert not out_org.exists()
-    code, _, err = run_cli(capsys, [str(tmp_path / "missing.yaml")])
-    assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
-    path.write_text("answers: [1, 2\n")
-    code, _, err = run_cli(capsys, [str(path)])
-    assert code == 2 and "not valid YAML" in err and len(err.strip().splitlines()) == 1
-
-
 def test_org_overrides_compose_to_the_answered_organisation():
     from sim.config import load_config
 
@@ -200,20 +173,3 @@ def test_any_organisation_name_composes():
     data["organisation"] = "Acme ${oops} 'R&D' IT"
     config = load_config(assess.org_overrides(parse_answers(data)))
     assert config.org.description == "Acme oops R&D IT"
-
-
-def test_cli_prints_the_assessment_and_writes_the_fitted_org(tmp_path, capsys):
-    from sim.model.params import OrgConfig
-    from sim.model.schema import build
-
-    out_org = tmp_path / "acme.yaml"
-    assess.main(
-        [str(examples()["weak_architecture"]), "--trials", "3", "--seeds", "2", "--write-org", str(out_org)]
-    )
-    out = capsys.readouterr().out
-    for words in ("Northwind Insurance IT: assessment", "maturity:", "DORA cluster:", "fit (3 Optuna trials"):
-        assert words in out
-    for fact in assess.settings()["fit"]["targets"]:
-        assert fact in out
-    org = build(OrgConfig, yaml.safe_load(out_org.read_text()))  # a valid org preset
-    assert org.teams == 16 and org.layers.architecture < org.layers.strategy

@@ -8,8 +8,7 @@ import pytest
 from sim.consult.diagnose import LABELS, MECHANISMS, diagnose, interval
 from sim.model import mechanisms
 from sim.model.params import LAYER_NAMES
-
-from .conftest import KNOWN_WEAKNESS
+from tests.sim.conftest import KNOWN_WEAKNESS
 
 
 @pytest.fixture(scope="module")

@@ -3,18 +3,8 @@
 import re
 
 import pytest
-import yaml
 
 from sim.consult import report
-from sim.consult.assess import examples
-from sim.consult.diagnose import diagnose
-from sim.consult.recommend import recommend
-
-
-@pytest.fixture(scope="module")
-def small_study(assessed):
-    a = assessed["weak_architecture"]
-    return report.Study(a, diagnose(a, seeds=6), recommend(a, seeds=4, trials=8))
 
 
 @pytest.fixture(scope="module")
@@ -79,79 +69,3 @@ def test_report_renders_in_headless_chromium(html, tmp_path, page, screenshots):
     assert outside == []
     assert pdf.startswith(b"%PDF")
     assert (screenshots / "report.png").stat().st_size > 50_000
-
-
-def run_cli(capsys, args):
-    with pytest.raises(SystemExit) as exit_info:
-        report.main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
-
-
-def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
-    data = yaml.safe_load(examples()["weak_alignment"].read_text())
-    data["answers"]["culture"].pop("blameless")
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump(data))
-    out = tmp_path / "report.html"
-    code, stdout, err = run_cli(capsys, [str(answers), "-o", str(out)])
-    assert code == 2 and stdout == ""
-    assert err.strip().splitlines() == [
-        "orgstack-report: error: answers.culture: incomplete: no answer to blameless; every question needs a "
-        "whole number from 1 to 5"
-    ]
-    assert list(tmp_path.iterdir()) == [answers]
-    code, _, err = run_cli(capsys, [str(examples()["weak_alignment"]), "--seeds", "1", "-o", str(out)])
-    assert code == 2 and "--seeds: must be a whole number from 2 to 10000, got 1" in err
-    code, _, err = run_cli(capsys, [str(examples()["weak_alignment"]), "-o", str(tmp_path / "no" / "r.html")])
-    assert code == 2 and err.count("\n") == 1
-    assert list(tmp_path.iterdir()) == [answers]
-
-
-def test_cli_writes_atomically(tmp_path, capsys, monkeypatch, small_study):
-    out = tmp_path / "report.html"
-    out.write_text("old report")
-    calls = []
-
-    def fake_study(answers, **kwargs):  # the study itself is tested above; here only what the command does
-        calls.append((answers.organisation, kwargs))
-        return small_study
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("drawing failed")
-
-    monkeypatch.setattr(report, "study", fake_study)
-    monkeypatch.setattr(report, "render", broken)
-    args = [
-        str(examples()["weak_alignment"]),
-        "-o",
-        str(out),
-        "--seeds",
-        "5",
-        "--trials",
-        "0",
-        "--budget",
-        "2",
-    ]
-    with pytest.raises(RuntimeError):
-        report.main(args)
-    assert out.read_text() == "old report"
-    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
-    monkeypatch.setattr(report, "render", lambda s: "<!DOCTYPE html><p>new</p>")
-    report.main(args)
-    assert out.read_text() == "<!DOCTYPE html><p>new</p>"
-    assert "wrote" in capsys.readouterr().out
-    assert calls[-1] == (
-        "Contoso Retail IT",
-        {"seeds": 5, "trials": 0, "fit_trials": None, "budget_per_team_week": 2.0, "weeks": None},
-    )
-
-
-def test_a_short_horizon_study_end_to_end(tmp_path, capsys):
-    # the whole command, on the smallest settings: fit, diagnosis, ranking, report file
-    out = tmp_path / "r.html"
-    args = [str(examples()["weak_alignment"]), "-o", str(out), "--fit-trials", "3", "--seeds", "2"]
-    report.main([*args, "--trials", "0", "--weeks", "26"])
-    text = out.read_text()
-    assert "value gained in 26 weeks" in text and "Binding layer" in text
-    assert "binding layer" in capsys.readouterr().out

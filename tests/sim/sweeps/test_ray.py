@@ -37,7 +37,7 @@ pytestmark = [
 ]
 
 SCRIPT = Path(sys.executable).parent / "orgstack"
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim.cli.run"]
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "sim"]
 WEEKS = 8
 OVERRIDES = (f"weeks={WEEKS}",)
 SEEDS = (0, 1)

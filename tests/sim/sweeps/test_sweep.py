@@ -28,18 +28,19 @@ import pytest
 import yaml
 
 from sim.api import run as run_overrides
+from sim.cli.collect import main as collect_command
 from sim.cli.run import check_args
 from sim.config import options
 from sim.model.schema import ConfigError
-from sim.sweeps import callbacks, sweep
+from sim.sweeps import callbacks, frames, jobs, progress, results
 from tests.spec import REQUIRED_COLUMNS
 
 BIN = Path(sys.executable).parent
-ORGSTACK = [str(BIN / "orgstack")] if (BIN / "orgstack").exists() else [sys.executable, "-m", "sim.cli.run"]
+ORGSTACK = [str(BIN / "orgstack")] if (BIN / "orgstack").exists() else [sys.executable, "-m", "sim"]
 COLLECT = (
     [str(BIN / "orgstack-collect")]
     if (BIN / "orgstack-collect").exists()
-    else [sys.executable, "-m", "sim.sweeps.sweep"]
+    else [sys.executable, "-m", "sim.cli.collect"]
 )
 
 WEEKS = 8
@@ -229,7 +230,7 @@ def test_collect_command_needs_a_sweep_directory(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     for missing in ("nowhere", "."):
         with pytest.raises(SystemExit) as info:
-            sweep.main([missing])
+            collect_command([missing])
         assert info.value.code == 2
     err = capsys.readouterr().err
     assert "orgstack-collect: error: nowhere: not a directory" in err
@@ -241,13 +242,15 @@ def test_collect_streams_runs_into_bounded_row_groups(sweeps, tmp_path):
     copy = shutil.copytree(cwd / "s2", tmp_path / "s2")
     whole = read(copy / "results.parquet")
     # One run per row group when the buffer holds fewer rows than a run ...
-    path = sweep.collect(copy, rows_per_group=1)
+    path = results.collect(copy, rows_per_group=1)
     assert pq.ParquetFile(path).metadata.num_row_groups == RUNS
     assert [pq.ParquetFile(path).metadata.row_group(i).num_rows for i in range(RUNS)] == [WEEKS] * RUNS
     pd.testing.assert_frame_equal(read(path), whole)
     # ... two runs per group with room for two, and one group for a small sweep by default.
-    assert pq.ParquetFile(sweep.collect(copy, rows_per_group=2 * WEEKS)).metadata.num_row_groups == RUNS // 2
-    assert pq.ParquetFile(sweep.collect(copy)).metadata.num_row_groups == 1
+    assert (
+        pq.ParquetFile(results.collect(copy, rows_per_group=2 * WEEKS)).metadata.num_row_groups == RUNS // 2
+    )
+    assert pq.ParquetFile(results.collect(copy)).metadata.num_row_groups == 1
 
 
 def test_a_failing_run_is_recorded_and_the_others_go_on(hook, tmp_path):
@@ -347,7 +350,7 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path
     assert not (sweep_dir / "results.parquet").exists()
 
     # What is there can be collected: the finished runs only.
-    assert sweep.collect(sweep_dir).exists()
+    assert results.collect(sweep_dir).exists()
     assert set(read(sweep_dir / "results.parquet")["run"]) == set(finished)
 
     again = orgstack(tmp_path, *args[:-1], "hydra.launcher.n_jobs=1")  # workers do not name runs
@@ -356,15 +359,15 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(hook, tmp_path
     assert "8 ok, 0 failed" in again.stdout
     for name, mtime in finished.items():  # not run again
         assert (sweep_dir / name / "run.json").stat().st_mtime_ns == mtime
-    results = read(sweep_dir / "results.parquet")
-    assert sorted(results["seed"].unique()) == list(range(8)) and len(results) == 8 * WEEKS
+    collected = read(sweep_dir / "results.parquet")
+    assert sorted(collected["seed"].unique()) == list(range(8)) and len(collected) == 8 * WEEKS
 
 
 # --- in process -----------------------------------------------------------------------
 
 
 def test_job_dir_names_are_deterministic_and_path_safe():
-    name = sweep.job_dir_name
+    name = jobs.job_dir_name
     assert name(["seed=3", "intervention=none"]) == "intervention-none,seed-3"
     assert name(["intervention=none", "seed=3"]) == name(["seed=3", "intervention=none"])
     assert (
@@ -376,22 +379,22 @@ def test_job_dir_names_are_deterministic_and_path_safe():
     assert "/" not in unsafe and " " not in unsafe and "=" not in unsafe
     assert unsafe != name(["plan=/tmp/my_plan.yaml"])  # replaced characters never make two runs collide
     long = [f"org.levers.lever_{i}=0.{i}" for i in range(40)]
-    assert len(name(long)) <= sweep.MAX_NAME and name(long) == name(list(reversed(long)))
+    assert len(name(long)) <= jobs.MAX_NAME and name(long) == name(list(reversed(long)))
     assert name(long) != name(long[:-1])
 
 
 def test_run_records_are_atomic_and_say_whether_a_run_finished(tmp_path):
-    assert not sweep.is_finished(tmp_path, ["seed=1"])
-    sweep.write_run(tmp_path, status="failed", error="boom", overrides=["seed=1"], seconds=0.5)
-    assert not sweep.is_finished(tmp_path, ["seed=1"])
-    sweep.write_run(tmp_path, status="ok", error=None, overrides=["seed=1"], seconds=0.5)
-    assert sweep.is_finished(tmp_path, ["seed=1"])
-    assert not sweep.is_finished(tmp_path, ["seed=2"])  # another run's record never counts
+    assert not jobs.is_finished(tmp_path, ["seed=1"])
+    jobs.write_run(tmp_path, status="failed", error="boom", overrides=["seed=1"], seconds=0.5)
+    assert not jobs.is_finished(tmp_path, ["seed=1"])
+    jobs.write_run(tmp_path, status="ok", error=None, overrides=["seed=1"], seconds=0.5)
+    assert jobs.is_finished(tmp_path, ["seed=1"])
+    assert not jobs.is_finished(tmp_path, ["seed=2"])  # another run's record never counts
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temporary file left
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "run.json").stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the run writes
-    assert sweep.one_line(ValueError("two\nlines")) == "ValueError: two lines"
+    assert jobs.one_line(ValueError("two\nlines")) == "ValueError: two lines"
 
 
 def _frames():
@@ -409,9 +412,9 @@ def test_frames_are_converted_and_written_as_pandas_writes_them(tmp_path, case):
     frame, index = _frames()[case]
     expected = pa.Table.from_pandas(frame, preserve_index=None if index else False)
     for attempt in range(2):  # the first conversion of a shape works out its schema, the next reuses it
-        table = sweep.frame_table(frame, index=index)
+        table = frames.frame_table(frame, index=index)
         assert table.equals(expected) and table.schema.equals(expected.schema, check_metadata=True)
-        path, stamp, written = sweep.write_frame(frame, tmp_path / f"{attempt}.parquet", index=index)
+        path, stamp, written = frames.write_frame(frame, tmp_path / f"{attempt}.parquet", index=index)
         assert written.equals(pq.ParquetFile(path).read()) and stamp[1] == path.stat().st_size
         pd.testing.assert_frame_equal(pd.read_parquet(path), frame if index else frame.reset_index(drop=True))
 
@@ -421,17 +424,17 @@ def test_collect_skips_incomplete_runs_and_reports_failures(sweeps, tmp_path):
     copy = shutil.copytree(cwd / "s2", tmp_path / "s2")
     runs = sorted(p for p in copy.iterdir() if p.is_dir())
     (runs[0] / "run.json").unlink()  # interrupted
-    sweep.write_run(runs[1], status="failed", error="RuntimeError: boom", overrides=["seed=9"], seconds=1.0)
-    path = sweep.collect(copy)
+    jobs.write_run(runs[1], status="failed", error="RuntimeError: boom", overrides=["seed=9"], seconds=1.0)
+    path = results.collect(copy)
     assert set(read(path)["run"]) == {r.name for r in runs[2:]}
-    scanned = {r.name: r.status for r in sweep.scan(copy)}
+    scanned = {r.name: r.status for r in jobs.scan(copy)}
     assert scanned == {
         runs[0].name: "incomplete",
         runs[1].name: "failed",
         runs[2].name: "ok",
         runs[3].name: "ok",
     }
-    text = sweep.report(copy, sweep.scan(copy), path)
+    text = results.report(copy, jobs.scan(copy), path)
     assert "4 runs in" in text and "2 ok, 1 failed, 1 incomplete" in text
     assert f"failed  {runs[1].name}: RuntimeError: boom" in text
     assert text.splitlines()[-1].startswith("results: ")
@@ -439,7 +442,7 @@ def test_collect_skips_incomplete_runs_and_reports_failures(sweeps, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match="no runs"):
-        sweep.collect(empty)
+        results.collect(empty)
 
 
 def test_the_end_of_a_sweep_runs_the_named_experiment(sweeps, tmp_path, monkeypatch, capsys):
@@ -469,8 +472,8 @@ def test_the_end_of_a_sweep_runs_the_named_experiment(sweeps, tmp_path, monkeypa
 def test_a_sweep_where_every_run_failed_exits_1(sweeps, tmp_path, capsys):
     cwd, _ = sweeps
     copy = shutil.copytree(cwd / "s2", tmp_path / "s2")
-    for run in sweep.scan(copy):
-        sweep.write_run(copy / run.name, status="failed", error="E: x", overrides=run.overrides, seconds=0.1)
+    for run in jobs.scan(copy):
+        jobs.write_run(copy / run.name, status="failed", error="E: x", overrides=run.overrides, seconds=0.1)
     assert callbacks.finish(copy) == 1
     assert len(read(copy / "results.parquet")) == 0
     assert f"0 ok, {RUNS} failed" in capsys.readouterr().out
@@ -486,21 +489,21 @@ def test_progress_counts_runs_as_their_records_appear(tmp_path, stream_type):
     names = ["a", "b", "c"]
     for name in names:
         (tmp_path / name).mkdir()
-    sweep.write_run(
+    jobs.write_run(
         tmp_path / "a", status="failed", error="old", overrides=[], seconds=0
     )  # from an earlier try
     stream = stream_type()
-    progress = sweep.Progress(tmp_path, names, total=4, skipped=1, stream=stream, interval=0.01, log_every=0)
-    progress.start()
+    bar = progress.Progress(tmp_path, names, total=4, skipped=1, stream=stream, interval=0.01, log_every=0)
+    bar.start()
     assert "1/4  25%" in stream.getvalue() and "ETA ?" in stream.getvalue()
-    sweep.write_run(tmp_path / "b", status="ok", error=None, overrides=[], seconds=0)
+    jobs.write_run(tmp_path / "b", status="ok", error=None, overrides=[], seconds=0)
     time.sleep(0.01)
-    sweep.write_run(tmp_path / "a", status="failed", error="E: new", overrides=[], seconds=0)
+    jobs.write_run(tmp_path / "a", status="failed", error="E: new", overrides=[], seconds=0)
     deadline = time.monotonic() + 5
-    while progress.finished < 2 and time.monotonic() < deadline:
+    while bar.finished < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    sweep.write_run(tmp_path / "c", status="ok", error=None, overrides=[], seconds=0)
-    progress.stop()
+    jobs.write_run(tmp_path / "c", status="ok", error=None, overrides=[], seconds=0)
+    bar.stop()
     text = stream.getvalue()
     assert "failed  a: E: new" in text and "old" not in text
     assert "4/4 100%" in text and "ETA 0:00" in text and "1 failed" in text

@@ -1,0 +1,24 @@
+"""How OrgStack's commands end on bad input: one line on stderr naming the field, and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, prog: str) -> None:
+    """Print one error line on stderr and exit with the bad-input code (``orgstack`` and its siblings)."""
+    line = " ".join(message.split())
+    print(f"{prog}: error: {line}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that reports a bad command line in one line and exits 2."""
+
+    def error(self, message: str) -> None:
+        """Print ``message`` as one line, like every other bad input, and exit 2."""
+        fail(message, self.prog)

@@ -1,0 +1,56 @@
+"""``orgstack-assess``: its output, the fitted organisation it writes, and bad input."""
+
+import pytest
+import yaml
+
+from sim.cli import assess as command
+from sim.consult import assess
+from sim.consult.assess import examples
+
+
+def example(name: str) -> dict:
+    return yaml.safe_load(examples()[name].read_text())
+
+
+def run_cli(capsys, args):
+    with pytest.raises(SystemExit) as exit_info:
+        command.main(args)
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    data = example("weak_alignment")
+    data["facts"]["change_failure_rate"] = 1.5
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out_org = tmp_path / "org.yaml"
+    code, out, err = run_cli(capsys, [str(path), "--write-org", str(out_org)])
+    assert code == 2
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "orgstack-assess: error: facts.change_failure_rate: must be a number from 0 to 1, got 1.5"
+    ]
+    assert not out_org.exists()
+    code, _, err = run_cli(capsys, [str(tmp_path / "missing.yaml")])
+    assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
+    path.write_text("answers: [1, 2\n")
+    code, _, err = run_cli(capsys, [str(path)])
+    assert code == 2 and "not valid YAML" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_prints_the_assessment_and_writes_the_fitted_org(tmp_path, capsys):
+    from sim.model.params import OrgConfig
+    from sim.model.schema import build
+
+    out_org = tmp_path / "acme.yaml"
+    command.main(
+        [str(examples()["weak_architecture"]), "--trials", "3", "--seeds", "2", "--write-org", str(out_org)]
+    )
+    out = capsys.readouterr().out
+    for words in ("Northwind Insurance IT: assessment", "maturity:", "DORA cluster:", "fit (3 Optuna trials"):
+        assert words in out
+    for fact in assess.settings()["fit"]["targets"]:
+        assert fact in out
+    org = build(OrgConfig, yaml.safe_load(out_org.read_text()))  # a valid org preset
+    assert org.teams == 16 and org.layers.architecture < org.layers.strategy
