@@ -55,14 +55,14 @@ experiment: $(COMPILED)
 # Calibration check, sensitivity analysis and robustness: docs/validation.md and docs/validation.json
 # (~3-6 minutes on 2 cores; ARGS="--quick" for the reduced run of the tests, ARGS="--workers N").
 validate: $(COMPILED)
-	$(PY) -m experiments.validate $(ARGS)
+	$(PY) -m experiments.validation.validate $(ARGS)
 
 # The whole fit to the DORA envelopes and the presets' profiles (configs/validation/calibration.yaml):
 # from its recorded start, every stage and the race, each keeping the best candidate for which the
 # emergence tests pass. Seeded throughout: it rewrites configs/params/default.yaml and
 # configs/validation/population.yaml to the committed values (check: git diff --exit-code configs/).
 calibrate: $(COMPILED)
-	$(PY) -m experiments.calibration --apply $(ARGS)
+	$(PY) -m experiments.validation.calibration --apply $(ARGS)
 
 # The what-if studio on http://127.0.0.1:$(PORT) (make ui PORT=9000). It needs no network: the
 # front-end assets come from solara-assets, and Solara's version check and telemetry are off.

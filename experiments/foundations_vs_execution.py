@@ -28,9 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import report as rp
-from experiments.stats import Interval
+from sim.analysis.catalogue import METRICS, metric_label, window_label
+from sim.analysis.document import Report, Table, colours, new_figure
+from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require, summarise
 from sim.model.metrics import DORA_KEYS
+from sim.stats import Interval, band, interval, paired_difference
+from sim.text import ci_phrase, fmt, fmt_interval, fmt_signed_interval, join, seed_range, seeds_text
 
 NAME = "foundations_vs_execution"
 DEFAULTS: dict[str, Any] = {
@@ -38,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     # drawn thicker in the curves and named in the text when present
     "highlight": ["none", "execution_push", "foundations_first"],
 }
-METRIC = {m.key: m for m in rp.METRICS}
+METRIC = {m.key: m for m in METRICS}
 
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
@@ -51,18 +54,18 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         ``curves`` (mean cumulative value per org, intervention and week, with
         its 95% band), ``orgs``, ``weeks`` and ``seeds``.
     """
-    results = rp.fill_default(results, "org", "struggling")
-    rp.require(results, ["intervention", "seed", "week", "value"], NAME)
+    results = fill_default(results, "org", "struggling")
+    require(results, ["intervention", "seed", "week", "value"], NAME)
     baseline = settings["baseline"]
-    runs = rp.per_run(results, ["org", "intervention"])
-    summary = rp.summarise(runs, ["org", "intervention"], [m.key for m in rp.METRICS])
+    runs = per_run(results, ["org", "intervention"])
+    summary = summarise(runs, ["org", "intervention"], [m.key for m in METRICS])
     parts = []
     for org, table in summary.groupby("org", sort=False):
         table = table.sort_values("cumulative_value_mean", ascending=False, kind="stable").copy()
         table.insert(1, "rank", np.arange(1, len(table) + 1))
         org_runs = runs[runs["org"] == org]
         gains = [
-            rp.paired_difference(org_runs, "intervention", "cumulative_value", iv, baseline)
+            paired_difference(org_runs, "intervention", "cumulative_value", iv, baseline)
             if baseline in set(org_runs["intervention"])
             else Interval(np.nan, np.nan, np.nan, 0)
             for iv in table["intervention"]
@@ -79,8 +82,8 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     )
     curves = []
     for (org, iv), part in results.groupby(["org", "intervention"], sort=False, observed=True):
-        matrix = rp.curve_matrix(part, "value", cumulative=True)
-        mean, low, high = rp.band(matrix.to_numpy())
+        matrix = curve_matrix(part, "value", cumulative=True)
+        mean, low, high = band(matrix.to_numpy())
         curves.append(
             pd.DataFrame(
                 {
@@ -100,15 +103,15 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         "orgs": orgs,
         "weeks": int(results["week"].max()),
         "seeds": sorted(results["seed"].unique()),
-        "sizes": rp.org_sizes(results, ranking["org"].unique()),
+        "sizes": org_sizes(results, ranking["org"].unique()),
     }
 
 
 def _row_interval(row: pd.Series, key: str) -> Interval:
-    return rp.interval(row, key)
+    return interval(row, key)
 
 
-def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) -> rp.Table:
+def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) -> Table:
     """Return the ranking of one organisation as a table of text cells."""
     columns = [
         "rank",
@@ -116,7 +119,7 @@ def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) ->
         f"cumulative value ({weeks} wk)",
         f"gain over {baseline}",
         "innovations",
-        *(rp.metric_label(METRIC[k], weeks) for k in DORA_KEYS),
+        *(metric_label(METRIC[k], weeks) for k in DORA_KEYS),
         "attrition",
         "cost (k)",
     ]
@@ -127,15 +130,15 @@ def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) ->
             [
                 str(row["rank"]),
                 f"`{row['intervention']}`",
-                rp.fmt_interval(_row_interval(row, "cumulative_value")),
-                "-" if row["intervention"] == baseline else rp.fmt_signed_interval(gain),
-                rp.fmt_interval(_row_interval(row, "innovations")),
-                *(rp.fmt_interval(_row_interval(row, k), METRIC[k].scale) for k in DORA_KEYS),
-                rp.fmt_interval(_row_interval(row, "attrition")),
-                rp.fmt_interval(_row_interval(row, "cost")),
+                fmt_interval(_row_interval(row, "cumulative_value")),
+                "-" if row["intervention"] == baseline else fmt_signed_interval(gain),
+                fmt_interval(_row_interval(row, "innovations")),
+                *(fmt_interval(_row_interval(row, k), METRIC[k].scale) for k in DORA_KEYS),
+                fmt_interval(_row_interval(row, "attrition")),
+                fmt_interval(_row_interval(row, "cost")),
             ]
         )
-    return rp.Table(columns, rows, align=["r", "l", *["r"] * (len(columns) - 2)])
+    return Table(columns, rows, align=["r", "l", *["r"] * (len(columns) - 2)])
 
 
 def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
@@ -153,7 +156,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         cum = _row_interval(top, "cumulative_value")
         text = (
             f"On `{org}` ({result['sizes'][org]} teams), **{top['intervention']}** ranks first by "
-            f"cumulative value over {result['weeks']} weeks: {rp.fmt(cum.mean)} ({rp.ci_phrase(cum)})"
+            f"cumulative value over {result['weeks']} weeks: {fmt(cum.mean)} ({ci_phrase(cum)})"
         )
         base_rows = table[table["intervention"] == baseline]
         if top["intervention"] != baseline and len(base_rows):
@@ -162,15 +165,17 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 text += f", {100 * (cum.mean / base - 1):+.0f}% against doing nothing (`{baseline}`)"
         if len(table) > 1:
             second = table.iloc[1]["intervention"]
-            diff = rp.paired_difference(
+            diff = paired_difference(
                 org_runs, "intervention", "cumulative_value", top["intervention"], second
             )
             verdict = (
                 "a clear gap at 95% confidence"
-                if rp.clear(diff)
-                else f"a gap that {rp.seeds_text(n)} cannot tell from zero"
+                if diff.excludes()
+                else f"a gap that {seeds_text(n)} cannot tell from zero"
             )
-            text += f". It leads the runner-up, `{second}`, by {rp.fmt(diff.mean)} ({rp.ci_phrase(diff)}), {verdict}"
+            text += (
+                f". It leads the runner-up, `{second}`, by {fmt(diff.mean)} ({ci_phrase(diff)}), {verdict}"
+            )
         paragraphs.append(text + ".")
         if len(base_rows):
             better, worse, same = [], [], []
@@ -182,13 +187,12 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 (better if gain.low > 0 else worse if gain.high < 0 else same).append(name)
             sentences = [
                 f"Against doing nothing, paired by seed: {len(better)} of {len(table) - 1} interventions "
-                f"deliver more cumulative value at 95% confidence"
-                + (f" ({rp.join(better)})" if better else "")
+                f"deliver more cumulative value at 95% confidence" + (f" ({join(better)})" if better else "")
             ]
             if worse:
-                sentences.append(f"{len(worse)} deliver less ({rp.join(worse)})")
+                sentences.append(f"{len(worse)} deliver less ({join(worse)})")
             if same:
-                sentences.append(f"{len(same)} cannot be told apart from it ({rp.join(same)})")
+                sentences.append(f"{len(same)} cannot be told apart from it ({join(same)})")
             paragraphs.append("; ".join(sentences) + ".")
         named = [
             f"`{iv}` {int(table.loc[table['intervention'] == iv, 'rank'].iloc[0])}"
@@ -197,11 +201,11 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         ]
         inn = table.sort_values("innovations_mean", ascending=False, kind="stable").iloc[0]
         lead = table.sort_values("lead_time_days_mean", kind="stable").iloc[0]
-        text = f"Ranks of {len(table)}: {rp.join(named)}. " if named else ""
+        text = f"Ranks of {len(table)}: {join(named)}. " if named else ""
         text += (
-            f"The most innovations ship under `{inn['intervention']}` ({rp.fmt(inn['innovations_mean'])}); "
-            f"the shortest lead time over {rp.window_label(result['weeks'])} is under "
-            f"`{lead['intervention']}` ({rp.fmt(lead['lead_time_days_mean'])} days)."
+            f"The most innovations ship under `{inn['intervention']}` ({fmt(inn['innovations_mean'])}); "
+            f"the shortest lead time over {window_label(result['weeks'])} is under "
+            f"`{lead['intervention']}` ({fmt(lead['lead_time_days_mean'])} days)."
         )
         paragraphs.append(text)
     if len(winners) > 1:
@@ -209,7 +213,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         if len(distinct) == 1:
             paragraphs.append(f"`{next(iter(distinct))}` ranks first on every organisation.")
         else:
-            listed = rp.join([f"`{iv}` on `{org}`" for org, iv in winners.items()])
+            listed = join([f"`{iv}` on `{org}`" for org, iv in winners.items()])
             paragraphs.append(
                 f"The best intervention depends on the organisation: {listed} - the right move "
                 "depends on the diagnosis."
@@ -222,9 +226,9 @@ def plot_curves(result: dict[str, Any], settings: dict[str, Any]) -> Any:
     orgs = result["orgs"]
     curves = result["curves"]
     names = list(dict.fromkeys(result["ranking"]["intervention"]))
-    colour = rp.colours(names)
+    colour = colours(names)
     colour[settings["baseline"]] = "black"
-    fig = rp.new_figure(5.2 * len(orgs) + 2.5, 5.0)
+    fig = new_figure(5.2 * len(orgs) + 2.5, 5.0)
     axes = np.atleast_1d(fig.subplots(1, len(orgs), squeeze=False)[0])
     highlight = set(settings["highlight"])
     for ax, org in zip(axes, orgs, strict=True):
@@ -263,7 +267,7 @@ def plot_gains(result: dict[str, Any], settings: dict[str, Any]) -> Any:
     baseline = settings["baseline"]
     ranking = result["ranking"]
     orgs = result["orgs"]
-    fig = rp.new_figure(4.6 * len(orgs), 0.32 * ranking.groupby("org").size().max() + 1.6)
+    fig = new_figure(4.6 * len(orgs), 0.32 * ranking.groupby("org").size().max() + 1.6)
     axes = np.atleast_1d(fig.subplots(1, len(orgs), squeeze=False)[0])
     for ax, org in zip(axes, orgs, strict=True):
         table = ranking[(ranking["org"] == org) & (ranking["intervention"] != baseline)]
@@ -284,20 +288,20 @@ def plot_gains(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Rank every intervention per organisation and write the tables, figures and summaries."""
-    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
+    out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline, weeks, seeds = settings["baseline"], result["weeks"], result["seeds"]
 
     result["ranking"].to_csv(out_dir / "ranking.csv", index=False)
     result["curves"].to_csv(out_dir / "curves.csv", index=False)
 
-    doc = rp.Report("Foundations versus execution: every intervention on three organisations")
+    doc = Report("Foundations versus execution: every intervention on three organisations")
     sizes = ", ".join(f"`{org}` {result['sizes'][org]} teams" for org in result["orgs"])
     doc.text(
         f"{len(result['ranking']['intervention'].unique())} interventions x {len(result['orgs'])} "
-        f"organisations x {rp.seeds_text(len(seeds))} ({rp.seed_range(seeds)}), {weeks} weeks each. "
+        f"organisations x {seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks each. "
         f"Organisation sizes (stream-aligned teams): {sizes}. Each cell is the mean over seeds with its "
         f"95% Student-t interval in brackets; totals are over the whole horizon and the DORA keys are means "
-        f"over {rp.window_label(weeks)}. The gain over `{baseline}` is the per-seed difference (same seed, "
+        f"over {window_label(weeks)}. The gain over `{baseline}` is the per-seed difference (same seed, "
         "same starting organisation) averaged over seeds, with its own interval."
     )
     doc.heading("What the numbers say")
@@ -325,6 +329,6 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         top = result["ranking"][result["ranking"]["org"] == org].iloc[0]
         print(
             f"  {org}: best is {top['intervention']} "
-            f"(cumulative value {rp.fmt_interval(_row_interval(top, 'cumulative_value'))})"
+            f"(cumulative value {fmt_interval(_row_interval(top, 'cumulative_value'))})"
         )
     print(f"  wrote {paths['md']}, {paths['html']}, ranking.csv, curves.csv and figures to {out_dir}")

@@ -34,17 +34,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.stats import Interval, t_band, t_interval
+from sim.analysis.catalogue import FINAL_WEEKS, METRICS, Metric, final_window, window_label
 from sim.api import run_configs
 from sim.config import load_config
 from sim.model.params import Config
 from sim.model.schema import ConfigError
+from sim.stats import Interval, overtake_week, t_band, t_interval
+from sim.text import fmt
 
 DEFAULT_INTERVENTIONS: tuple[str, ...] = ("none", "execution_push", "foundations_first")
 BASELINE = "none"
 CONFIDENCE = 0.95
 EARLY_WEEKS = 12  # "the first weeks": the short-term window of the reading
-FINAL_WEEKS = 52  # the DORA keys are averaged over the last year of the horizon
 
 # Weekly columns of sim.simulate that the experiment keeps from each run.
 RUN_COLUMNS: tuple[str, ...] = (
@@ -56,58 +57,6 @@ RUN_COLUMNS: tuple[str, ...] = (
     "time_to_restore_hours",
     "attrition",
     "cost",
-)
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One row of the headline table.
-
-    Attributes:
-        key: Column stem in ``summary.csv`` (``<key>_mean``, ``_ci_low``, ``_ci_high``).
-        column: Weekly column of the simulation it is computed from.
-        how: ``total`` (sum over the horizon) or ``final`` (mean over the final year).
-        label: Row label; ``{window}`` is replaced by the final-year window.
-        higher_is_better: Direction used by the reading.
-        scale: Factor applied for display only (e.g. 100 for a percentage).
-        unit: Unit shown in the reading.
-    """
-
-    key: str
-    column: str
-    how: str
-    label: str
-    higher_is_better: bool
-    scale: float = 1.0
-    unit: str = ""
-
-
-METRICS: tuple[Metric, ...] = (
-    Metric("cumulative_value", "value", "total", "cumulative value ({weeks} weeks)", True),
-    Metric("innovations", "innovations", "total", "innovations (total)", True),
-    Metric(
-        "deploys_per_week", "deploys_per_week", "final", "deploys per week ({window})", True, unit="/week"
-    ),
-    Metric("lead_time_days", "lead_time_days", "final", "lead time, days ({window})", False, unit=" days"),
-    Metric(
-        "change_failure_rate",
-        "change_failure_rate",
-        "final",
-        "change failure rate, % ({window})",
-        False,
-        100.0,
-        "%",
-    ),
-    Metric(
-        "time_to_restore_hours",
-        "time_to_restore_hours",
-        "final",
-        "time to restore, h ({window})",
-        False,
-        unit=" h",
-    ),
-    Metric("attrition", "attrition", "total", "attrition (people left, total)", False),
-    Metric("cost", "cost", "total", "cost (total)", False),
 )
 
 
@@ -148,19 +97,6 @@ class HeadlineResult:
     def early_window(self) -> tuple[int, int]:
         """First and last week of the short-term window."""
         return 1, min(EARLY_WEEKS, self.weeks)
-
-
-def final_window(weeks: int) -> tuple[int, int]:
-    """Return the last year of a horizon (all of it if shorter): weeks 105-156 of 156."""
-    return max(1, weeks - FINAL_WEEKS + 1), weeks
-
-
-def window_label(weeks: int) -> str:
-    """Name of the final-year window, e.g. ``year 3`` for weeks 105-156."""
-    first, last = final_window(weeks)
-    if last - first + 1 == FINAL_WEEKS and last % FINAL_WEEKS == 0:
-        return f"year {last // FINAL_WEEKS}, weeks {first}-{last}"
-    return f"weeks {first}-{last}"
 
 
 # ----------------------------------------------------------------------------- running
@@ -298,20 +234,6 @@ def _bands(weekly: pd.DataFrame, interventions: tuple[str, ...]) -> pd.DataFrame
 # ----------------------------------------------------------------------------- reading
 
 
-def overtake_week(ahead: np.ndarray, behind: np.ndarray, weeks: np.ndarray) -> int | None:
-    """First week from which ``ahead`` stays strictly above ``behind`` to the end.
-
-    Returns:
-        That week (the first week if ``ahead`` leads throughout), or None if
-        ``ahead`` is not above at the last week.
-    """
-    above = np.asarray(ahead) > np.asarray(behind)
-    if above.size == 0 or not above[-1]:
-        return None
-    below = np.flatnonzero(~above)
-    return int(np.asarray(weeks)[0 if below.size == 0 else below[-1] + 1])
-
-
 def overtakes(result: HeadlineResult) -> list[tuple[int, str, str]]:
     """Every ``(week, a, b)`` where ``a``'s mean cumulative value rises above ``b``'s for good.
 
@@ -328,22 +250,6 @@ def overtakes(result: HeadlineResult) -> list[tuple[int, str, str]]:
             if w is not None and w > int(cum.loc[a].index[0]):
                 found.append((w, a, b))
     return sorted(found, key=lambda item: (item[0], result.interventions.index(item[1])))
-
-
-def fmt(x: float) -> str:
-    """Format a number for tables and text with a precision suited to its size."""
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    if a >= 1000:
-        return f"{x:,.0f}"
-    if a >= 100:
-        return f"{x:.0f}"
-    if a >= 10:
-        return f"{x:.1f}"
-    if a >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
 
 
 def _name(intervention: str) -> str:

@@ -12,14 +12,14 @@ Two intervals are given, because they answer two questions:
 
 * **Crossover of the mean curves, with a paired bootstrap interval** (the
   headline). The point is the crossover of the mean cumulative-value curves over
-  seeds (``experiments.headline.overtake_week``). The interval resamples seeds
+  seeds (``sim.stats.overtake_week``). The interval resamples seeds
   with replacement, the same seeds for both interventions (a seed is the same
   starting organisation under both), recomputes the crossover of the resampled
   mean curves 2,000 times and takes the 2.5th and 97.5th percentiles. A resample
   in which the overtaking never happens counts as "never", so the interval is
   honest when some seeds do not cross.
 * **Per-seed crossover weeks with a Student-t interval.** Each seed's own
-  crossover week, averaged, with ``experiments.stats.t_interval``: the week an
+  crossover week, averaged, with ``sim.stats.t_interval``: the week an
   organisation like this one can expect, and the range it spread over. It is
   exact only when every seed crosses within the horizon; otherwise the mean is
   over the seeds that cross and the summary says how many did.
@@ -40,8 +40,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import report as rp
-from experiments.stats import Interval, t_interval
+from sim.analysis.document import Report, Table, new_figure
+from sim.analysis.results import arrange, curve_matrix, fill_default, org_sizes, prepare, require
+from sim.stats import (
+    BOOTSTRAP_SAMPLES,
+    Interval,
+    band,
+    bootstrap,
+    overtake_weeks,
+    paired_matrices,
+    t_interval,
+)
+from sim.text import (
+    ci_phrase,
+    fmt,
+    fmt_interval,
+    fmt_percent,
+    fmt_signed_interval,
+    fmt_week,
+    fmt_week_interval,
+    organisations,
+    seed_range,
+    seeds_text,
+)
 
 NAME = "horizon"
 DEFAULTS: dict[str, Any] = {
@@ -53,33 +74,33 @@ DEFAULTS: dict[str, Any] = {
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Crossover weeks, their intervals, the checkpoint differences and the curves, per organisation."""
-    results = rp.fill_default(results, "org", "struggling")
-    rp.require(results, ["intervention", "seed", "week", "value"], NAME)
+    results = fill_default(results, "org", "struggling")
+    require(results, ["intervention", "seed", "week", "value"], NAME)
     ahead, behind = settings["ahead"], settings["behind"]
     present = set(results["intervention"])
     for name in (ahead, behind):
         if name not in present:
             raise ValueError(f"{NAME}: no runs of intervention {name!r} in the results")
     orgs = list(dict.fromkeys(results["org"]))
-    sizes = rp.org_sizes(results, orgs)
+    sizes = org_sizes(results, orgs)
     summary, checkpoints, difference, per_seed = [], [], [], []
     for org in orgs:
         rows = results[results["org"] == org]
-        a = rp.curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)
-        b = rp.curve_matrix(rows[rows["intervention"] == behind], "value", cumulative=True)
+        a = curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)
+        b = curve_matrix(rows[rows["intervention"] == behind], "value", cumulative=True)
         seeds = a.index.intersection(b.index)
-        A, B, weeks = rp.paired_matrices(a, b)
+        A, B, weeks = paired_matrices(a, b)
         horizon = int(weeks[-1])
 
         def crossover(x: np.ndarray, y: np.ndarray, weeks: np.ndarray = weeks) -> np.ndarray:
-            return rp.overtake_weeks(x, y, weeks)
+            return overtake_weeks(x, y, weeks)
 
-        boot, values = rp.bootstrap(crossover, A, B)
-        seed_weeks = rp.overtake_weeks(A, B, weeks)
+        boot, values = bootstrap(crossover, A, B)
+        seed_weeks = overtake_weeks(A, B, weeks)
         crossed = np.isfinite(seed_weeks)
         seed_iv = t_interval(seed_weeks[crossed])
         D = A - B
-        mean, low, high = rp.band(D)
+        mean, low, high = band(D)
         end = t_interval(D[:, -1])
         base_end = B[:, -1].mean()
         summary.append(
@@ -115,7 +136,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                     "difference_ci_low": iv.low,
                     "difference_ci_high": iv.high,
                     "leader": ahead if iv.mean > 0 else behind if iv.mean < 0 else "tie",
-                    "clear": rp.clear(iv),
+                    "clear": iv.excludes(),
                 }
             )
         difference.append(
@@ -168,21 +189,21 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         if np.isinf(week):
             text = (
                 f"On `{org}`, `{ahead}` does not overtake `{behind}` for good within {horizon} weeks "
-                f"(mean curves over {rp.seeds_text(n)})"
+                f"(mean curves over {seeds_text(n)})"
             )
             if row["bootstrap_share_never"] < 1:
                 text += (
                     f"; in {100 * (1 - row['bootstrap_share_never']):.0f}% of bootstrap resamples it does, "
-                    f"at the earliest in week {rp.fmt_week(row['crossover_ci_low'])}"
+                    f"at the earliest in week {fmt_week(row['crossover_ci_low'])}"
                 )
             text += "."
         elif week <= 1:
             text = f"On `{org}`, `{ahead}` is ahead of `{behind}` in cumulative value from the first week on."
         else:
             text = (
-                f"On `{org}`, **`{ahead}` overtakes `{behind}` for good in week {rp.fmt_week(week)}** "
-                f"(bootstrap 95% CI {rp.fmt_week(iv.low, 'never')} to "
-                f"{rp.fmt_week(iv.high, 'never within the horizon')})"
+                f"On `{org}`, **`{ahead}` overtakes `{behind}` for good in week {fmt_week(week)}** "
+                f"(bootstrap 95% CI {fmt_week(iv.low, 'never')} to "
+                f"{fmt_week(iv.high, 'never within the horizon')})"
             )
             share = row["bootstrap_share_never"]
             if share > 0:
@@ -199,9 +220,9 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 else f"only {crossing} of {total} seeds cross within the horizon, so this mean is over those"
             )
             text += (
-                f" Seed by seed the crossover comes in week {rp.fmt(seed_iv.mean)} on average "
-                f"({rp.ci_phrase(seed_iv)}; range {rp.fmt_week(row['per_seed_min'])}-"
-                f"{rp.fmt_week(row['per_seed_max'])}; {scope})."
+                f" Seed by seed the crossover comes in week {fmt(seed_iv.mean)} on average "
+                f"({ci_phrase(seed_iv)}; range {fmt_week(row['per_seed_min'])}-"
+                f"{fmt_week(row['per_seed_max'])}; {scope})."
             )
         else:
             text += f" No seed crosses within {horizon} weeks."
@@ -211,7 +232,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             diff = Interval(c["difference_mean"], c["difference_ci_low"], c["difference_ci_high"], n)
             certainty = "" if c["clear"] else ", not clear at 95%"
             judged.append(
-                f"week {int(c['week'])}: {rp.fmt_signed_interval(diff)} (`{c['leader']}` ahead{certainty})"
+                f"week {int(c['week'])}: {fmt_signed_interval(diff)} (`{c['leader']}` ahead{certainty})"
             )
         if judged:
             text += (
@@ -221,10 +242,10 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             )
         if np.isfinite(week) and week > 1:
             text += (
-                f" So a leader who judges before week {rp.fmt_week(week)} cannot count on `{ahead}` being "
-                f"ahead (in week {rp.fmt_week(week - 1)} `{behind}` is ahead or level); from week "
-                f"{rp.fmt_week(week)} on it is, and it ends week {horizon} ahead by "
-                f"{rp.fmt_percent(row['lead_at_end_share'])} of `{behind}`'s cumulative value."
+                f" So a leader who judges before week {fmt_week(week)} cannot count on `{ahead}` being "
+                f"ahead (in week {fmt_week(week - 1)} `{behind}` is ahead or level); from week "
+                f"{fmt_week(week)} on it is, and it ends week {horizon} ahead by "
+                f"{fmt_percent(row['lead_at_end_share'])} of `{behind}`'s cumulative value."
             )
         paragraphs.append(text)
     summary = result["summary"]
@@ -236,8 +257,8 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             overlap = early["crossover_ci_high"] >= late["crossover_ci_low"]
             paragraphs.append(
                 f"The payoff of fixing the foundations comes soonest on `{early['org']}` "
-                f"(week {rp.fmt_week(early['crossover_week'])}) and latest on `{late['org']}` "
-                f"(week {rp.fmt_week(late['crossover_week'])})"
+                f"(week {fmt_week(early['crossover_week'])}) and latest on `{late['org']}` "
+                f"(week {fmt_week(late['crossover_week'])})"
                 + ("; their intervals overlap." if overlap else "; their intervals do not overlap.")
             )
     return paragraphs
@@ -247,14 +268,14 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
     """Mean cumulative difference (ahead minus behind) with its band, per-seed lines and the crossover."""
     ahead, behind = settings["ahead"], settings["behind"]
     orgs = result["orgs"]
-    fig = rp.new_figure(5.0 * len(orgs), 4.4)
+    fig = new_figure(5.0 * len(orgs), 4.4)
     axes = np.atleast_1d(fig.subplots(1, len(orgs), squeeze=False)[0])
-    results = rp.fill_default(results, "org", "struggling")
+    results = fill_default(results, "org", "struggling")
     for ax, org in zip(axes, orgs, strict=True):
         rows = results[results["org"] == org]
-        a = rp.curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)
-        b = rp.curve_matrix(rows[rows["intervention"] == behind], "value", cumulative=True)
-        A, B, weeks = rp.paired_matrices(a, b)
+        a = curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)
+        b = curve_matrix(rows[rows["intervention"] == behind], "value", cumulative=True)
+        A, B, weeks = paired_matrices(a, b)
         for line in A - B:
             ax.plot(weeks, line, color="0.6", linewidth=0.4, alpha=0.5)
         d = result["difference"][result["difference"]["org"] == org]
@@ -273,7 +294,7 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
             ax.axvline(row["crossover_week"], color="tab:red", linestyle="--", linewidth=1.2)
             hi = row["crossover_ci_high"] if np.isfinite(row["crossover_ci_high"]) else weeks[-1]
             ax.axvspan(row["crossover_ci_low"], hi, color="tab:red", alpha=0.12)
-            title = f"org={org}: crossover week {rp.fmt_week(row['crossover_week'])}"
+            title = f"org={org}: crossover week {fmt_week(row['crossover_week'])}"
         else:
             title = f"org={org}: no crossover in {int(weeks[-1])} weeks"
         ax.set_title(title, fontsize=10)
@@ -286,7 +307,7 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Find the crossover week per organisation and write the tables, figure and summaries."""
-    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
+    out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     ahead, behind = settings["ahead"], settings["behind"]
     result["summary"].to_csv(out_dir / "horizon.csv", index=False)
     result["checkpoints"].to_csv(out_dir / "checkpoints.csv", index=False)
@@ -294,10 +315,10 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     result["per_seed"].to_csv(out_dir / "per_seed.csv", index=False)
 
     seeds, weeks = result["seeds"], result["weeks"]
-    doc = rp.Report(f"Horizon: when `{ahead}` overtakes `{behind}`")
+    doc = Report(f"Horizon: when `{ahead}` overtakes `{behind}`")
     doc.text(
-        f"`{ahead}` against `{behind}` on {rp.organisations(len(result['orgs']))}, "
-        f"{rp.seeds_text(len(seeds))} ({rp.seed_range(seeds)}), {weeks} weeks. The **crossover week** is the "
+        f"`{ahead}` against `{behind}` on {organisations(len(result['orgs']))}, "
+        f"{seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks. The **crossover week** is the "
         f"first week from which `{ahead}`'s cumulative value stays strictly above `{behind}`'s to the end "
         "of the horizon (it overtakes for good)."
     )
@@ -313,14 +334,14 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             [
                 f"`{row['org']}`",
                 str(row["teams"]),
-                rp.fmt_week_interval(_crossover_iv(row)),
+                fmt_week_interval(_crossover_iv(row)),
                 f"{100 * row['bootstrap_share_never']:.1f}%",
                 f"{int(row['seeds_crossing'])} of {int(row['n_seeds'])}",
-                rp.fmt_interval(seed_iv) if row["seeds_crossing"] else "-",
-                f"{rp.fmt_week(row['per_seed_min'])}-{rp.fmt_week(row['per_seed_max'])}"
+                fmt_interval(seed_iv) if row["seeds_crossing"] else "-",
+                f"{fmt_week(row['per_seed_min'])}-{fmt_week(row['per_seed_max'])}"
                 if row["seeds_crossing"]
                 else "-",
-                rp.fmt_signed_interval(
+                fmt_signed_interval(
                     Interval(
                         row["lead_at_end_mean"],
                         row["lead_at_end_ci_low"],
@@ -331,7 +352,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             ]
         )
     doc.table(
-        rp.Table(
+        Table(
             [
                 "organisation",
                 "teams",
@@ -348,7 +369,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     doc.heading("How the interval is computed")
     doc.text(
         "The crossover week is a statistic of the mean curves, not a mean, so its interval comes from a "
-        f"paired bootstrap over seeds: {rp.BOOTSTRAP_SAMPLES:,} resamples of the seeds with replacement, the "
+        f"paired bootstrap over seeds: {BOOTSTRAP_SAMPLES:,} resamples of the seeds with replacement, the "
         f"same seeds for both interventions (one seed is one starting organisation under both), the "
         "crossover of each resample's mean curves, and the 2.5th and 97.5th percentiles of those weeks "
         "(a resample that never crosses counts as later than every week). The per-seed columns answer a "
@@ -364,13 +385,13 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             [
                 f"`{c['org']}`",
                 str(int(c["week"])),
-                rp.fmt_signed_interval(iv),
+                fmt_signed_interval(iv),
                 f"`{c['leader']}`",
                 "yes" if c["clear"] else "no",
             ]
         )
     doc.table(
-        rp.Table(
+        Table(
             [
                 "organisation",
                 "week",
@@ -382,17 +403,17 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         )
     )
     doc.figure(
-        plot(result, rp.arrange(results, out_dir), settings),
+        plot(result, arrange(results, out_dir), settings),
         "horizon.png",
         f"Cumulative value of {ahead} minus {behind}: per seed (grey), mean with 95% band (blue); "
         "crossover week (dashed) with its bootstrap interval (shaded)",
     )
     doc.text("Data: `horizon.csv`, `checkpoints.csv`, `difference.csv`, `per_seed.csv`.")
     paths = doc.write(out_dir)
-    print(f"{NAME}: {ahead} against {behind}, {rp.seeds_text(len(seeds))}, {weeks} weeks.")
+    print(f"{NAME}: {ahead} against {behind}, {seeds_text(len(seeds))}, {weeks} weeks.")
     for _, row in result["summary"].iterrows():
         if np.isfinite(row["crossover_week"]):
-            print(f"  {row['org']}: overtakes for good in week {rp.fmt_week_interval(_crossover_iv(row))}")
+            print(f"  {row['org']}: overtakes for good in week {fmt_week_interval(_crossover_iv(row))}")
         else:
             print(f"  {row['org']}: does not overtake for good within {int(row['weeks'])} weeks")
     print(f"  wrote {paths['md']}, {paths['html']}, CSV tables and horizon.png to {out_dir}")

@@ -52,9 +52,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import report as rp
-from experiments.stats import Interval, t_interval
+from sim.analysis.catalogue import METRICS, Metric, metric_label, window_label
+from sim.analysis.document import Report, Table, colours, new_figure
+from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
 from sim.model.metrics import DORA_KEYS
+from sim.stats import Interval, band, paired_difference, paired_matrices, paired_values, t_interval
+from sim.text import (
+    ci_phrase,
+    fmt,
+    fmt_interval,
+    fmt_signed_interval,
+    join,
+    organisations,
+    plural,
+    seed_range,
+    seeds_text,
+)
 
 NAME = "people"
 HIRE_INTENSITY = (
@@ -76,7 +89,7 @@ DEFAULTS: dict[str, Any] = {
     "baseline": "none",
     "equal_tolerance": 0.05,  # extra investment within 5% counts as the same money
 }
-METRIC = {m.key: m for m in rp.METRICS}
+METRIC = {m.key: m for m in METRICS}
 
 
 # ----------------------------------------------------------------------------- the options
@@ -303,8 +316,8 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and option: money, value, DORA keys, people; and the equal-money check."""
     from sim.config import load_config
 
-    results = rp.fill_default(results, "org", "struggling")
-    rp.require(results, ["intervention", "seed", "week", "value", "cost", "incidents"], NAME)
+    results = fill_default(results, "org", "struggling")
+    require(results, ["intervention", "seed", "week", "value", "cost", "incidents"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
@@ -314,11 +327,11 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     orgs = list(dict.fromkeys(results["org"]))
     names = [iv for iv in dict.fromkeys(results["intervention"]) if iv != baseline]
     metrics = [
-        *rp.METRICS,
-        rp.Metric("investment", "investment", "total", "investment cost (total)", False),
-        rp.Metric("headcount_end", "headcount", "final", "headcount ({window})", True),
+        *METRICS,
+        Metric("investment", "investment", "total", "investment cost (total)", False),
+        Metric("headcount_end", "headcount", "final", "headcount ({window})", True),
     ]
-    runs = rp.per_run(results, ["org", "intervention"], metrics)
+    runs = per_run(results, ["org", "intervention"], metrics)
     rows = []
     for org in orgs:
         org_runs = runs[runs["org"] == org]
@@ -330,9 +343,9 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
             for m in metrics:
                 row.update(_cols(m.key, t_interval(part[m.key].to_numpy(float))))
             if name != baseline:
-                gain = rp.paired_values(org_runs, "intervention", "cumulative_value", name, baseline)
-                invest = rp.paired_values(org_runs, "intervention", "investment", name, baseline)
-                cost = rp.paired_values(org_runs, "intervention", "cost", name, baseline)
+                gain = paired_values(org_runs, "intervention", "cumulative_value", name, baseline)
+                invest = paired_values(org_runs, "intervention", "investment", name, baseline)
+                cost = paired_values(org_runs, "intervention", "cost", name, baseline)
                 row.update(_cols("gain", t_interval(gain.to_numpy())))
                 row.update(_cols("extra_investment", t_interval(invest.to_numpy())))
                 row.update(_cols("extra_cost", t_interval(cost.to_numpy())))
@@ -361,11 +374,11 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     curves = []
     for org in orgs:
         rows_org = results[results["org"] == org]
-        base = rp.curve_matrix(rows_org[rows_org["intervention"] == baseline], "value", cumulative=True)
+        base = curve_matrix(rows_org[rows_org["intervention"] == baseline], "value", cumulative=True)
         for name in names:
-            treat = rp.curve_matrix(rows_org[rows_org["intervention"] == name], "value", cumulative=True)
-            T, B, weeks = rp.paired_matrices(treat, base)
-            mean, low, high = rp.band(T - B)
+            treat = curve_matrix(rows_org[rows_org["intervention"] == name], "value", cumulative=True)
+            T, B, weeks = paired_matrices(treat, base)
+            mean, low, high = band(T - B)
             curves.append(
                 pd.DataFrame(
                     {
@@ -387,7 +400,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         "runs": runs,
         "weeks": int(results["week"].max()),
         "seeds": sorted(results["seed"].unique()),
-        "sizes": rp.org_sizes(results, orgs),
+        "sizes": org_sizes(results, orgs),
         "cost_per_incident": cpi,
         "clipped": pd.DataFrame(
             [
@@ -424,14 +437,14 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         if m["equal"]:
             text = (
                 f"On `{org}` ({result['sizes'][org]} teams) the options cost the same within "
-                f"{100 * m['relative_spread']:.1f}%: about {rp.fmt(m['mean_extra_investment'])} k of extra "
+                f"{100 * m['relative_spread']:.1f}%: about {fmt(m['mean_extra_investment'])} k of extra "
                 f"investment each over {result['weeks']} weeks."
             )
         else:
             text = (
                 f"On `{org}` ({result['sizes'][org]} teams) the money is NOT equal: extra investment ranges from "
                 f"`{m['lowest']}` to `{m['highest']}`, a spread of {100 * m['relative_spread']:.0f}% of the mean "
-                f"({rp.fmt(m['mean_extra_investment'])} k); compare them by value per 1,000 k, or recalibrate "
+                f"({fmt(m['mean_extra_investment'])} k); compare them by value per 1,000 k, or recalibrate "
                 "(`python -m experiments.people --calibrate`)."
             )
         clipped = result["clipped"]
@@ -448,7 +461,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         best = t.iloc[0]
         text += (
             f" **{best['intervention']}** adds the most cumulative value: "
-            f"{rp.fmt_signed_interval(_iv(best, 'gain'))} over `{baseline}`"
+            f"{fmt_signed_interval(_iv(best, 'gain'))} over `{baseline}`"
         )
         base = result["table"][
             (result["table"]["org"] == org) & (result["table"]["intervention"] == baseline)
@@ -457,31 +470,27 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             text += f" ({100 * best['gain_mean'] / base.iloc[0]['cumulative_value_mean']:+.1f}%)"
         if len(t) > 1:
             second = t.iloc[1]["intervention"]
-            diff = rp.paired_difference(
-                runs, "intervention", "cumulative_value", best["intervention"], second
-            )
-            text += f", ahead of `{second}` by {rp.fmt(diff.mean)} ({rp.ci_phrase(diff)}; " + (
-                "clear at 95%)" if rp.clear(diff) else f"not clear with {rp.seeds_text(n)})"
+            diff = paired_difference(runs, "intervention", "cumulative_value", best["intervention"], second)
+            text += f", ahead of `{second}` by {fmt(diff.mean)} ({ci_phrase(diff)}; " + (
+                "clear at 95%)" if diff.excludes() else f"not clear with {seeds_text(n)})"
             )
         text += "."
         losers = [f"`{r['intervention']}`" for _, r in t.iterrows() if r["gain_ci_high"] < 0]
         if losers:
-            text += (
-                f" {rp.join(losers)} {rp.plural(len(losers), 'delivers', 'deliver')} less than doing nothing."
-            )
+            text += f" {join(losers)} {plural(len(losers), 'delivers', 'deliver')} less than doing nothing."
         per_k = t.loc[t["gain_per_1000k_mean"].idxmax()]
         text += (
             f" Per 1,000 k of extra investment the most value comes from `{per_k['intervention']}` "
-            f"({rp.fmt_interval(_iv(per_k, 'gain_per_1000k'))})."
+            f"({fmt_interval(_iv(per_k, 'gain_per_1000k'))})."
         )
         lead = t.loc[t["lead_time_days_mean"].idxmin()]
         cfr = t.loc[t["change_failure_rate_mean"].idxmin()]
         att = t.loc[t["attrition_mean"].idxmin()]
         text += (
-            f" Over {rp.window_label(result['weeks'])} lead time is shortest under `{lead['intervention']}` "
-            f"({rp.fmt(lead['lead_time_days_mean'])} days) and the change failure rate lowest under "
-            f"`{cfr['intervention']}` ({rp.fmt(100 * cfr['change_failure_rate_mean'])}%); fewest people leave "
-            f"under `{att['intervention']}` ({rp.fmt(att['attrition_mean'])} over the horizon)."
+            f" Over {window_label(result['weeks'])} lead time is shortest under `{lead['intervention']}` "
+            f"({fmt(lead['lead_time_days_mean'])} days) and the change failure rate lowest under "
+            f"`{cfr['intervention']}` ({fmt(100 * cfr['change_failure_rate_mean'])}%); fewest people leave "
+            f"under `{att['intervention']}` ({fmt(att['attrition_mean'])} over the horizon)."
         )
         paragraphs.append(text)
     winners = {}
@@ -492,7 +501,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     if len(set(winners.values())) > 1:
         paragraphs.append(
             "The best use of the money depends on the organisation: "
-            + rp.join([f"`{iv}` on `{org}`" for org, iv in winners.items()])
+            + join([f"`{iv}` on `{org}`" for org, iv in winners.items()])
             + "."
         )
     elif len(winners) > 1:
@@ -502,7 +511,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     return paragraphs
 
 
-def option_table(result: dict[str, Any], org: str, baseline: str) -> rp.Table:
+def option_table(result: dict[str, Any], org: str, baseline: str) -> Table:
     """Return the comparison table of one organisation."""
     weeks = result["weeks"]
     t = result["table"][result["table"]["org"] == org].sort_values("rank", na_position="last")
@@ -513,18 +522,18 @@ def option_table(result: dict[str, Any], org: str, baseline: str) -> rp.Table:
             [
                 "-" if is_base else str(int(r["rank"])),
                 f"`{r['intervention']}`",
-                "-" if is_base else rp.fmt_signed_interval(_iv(r, "extra_investment")),
-                "-" if is_base else rp.fmt_signed_interval(_iv(r, "extra_cost")),
-                rp.fmt_interval(_iv(r, "cumulative_value")),
-                "-" if is_base else rp.fmt_signed_interval(_iv(r, "gain")),
-                "-" if is_base else rp.fmt_interval(_iv(r, "gain_per_1000k")),
-                *(rp.fmt_interval(_iv(r, k), METRIC[k].scale) for k in DORA_KEYS),
-                rp.fmt_interval(_iv(r, "attrition")),
-                rp.fmt_interval(_iv(r, "headcount_end")),
-                rp.fmt_interval(_iv(r, "innovations")),
+                "-" if is_base else fmt_signed_interval(_iv(r, "extra_investment")),
+                "-" if is_base else fmt_signed_interval(_iv(r, "extra_cost")),
+                fmt_interval(_iv(r, "cumulative_value")),
+                "-" if is_base else fmt_signed_interval(_iv(r, "gain")),
+                "-" if is_base else fmt_interval(_iv(r, "gain_per_1000k")),
+                *(fmt_interval(_iv(r, k), METRIC[k].scale) for k in DORA_KEYS),
+                fmt_interval(_iv(r, "attrition")),
+                fmt_interval(_iv(r, "headcount_end")),
+                fmt_interval(_iv(r, "innovations")),
             ]
         )
-    return rp.Table(
+    return Table(
         [
             "rank",
             "option",
@@ -533,9 +542,9 @@ def option_table(result: dict[str, Any], org: str, baseline: str) -> rp.Table:
             f"cumulative value ({weeks} wk)",
             f"gain over {baseline}",
             "gain per 1,000 k invested",
-            *(rp.metric_label(METRIC[k], weeks) for k in DORA_KEYS),
+            *(metric_label(METRIC[k], weeks) for k in DORA_KEYS),
             "attrition",
-            f"headcount ({rp.window_label(weeks)})",
+            f"headcount ({window_label(weeks)})",
             "innovations",
         ],
         rows,
@@ -546,8 +555,8 @@ def option_table(result: dict[str, Any], org: str, baseline: str) -> rp.Table:
 def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
     """Cumulative value gain over the baseline (top) and the extra investment of each option (bottom)."""
     orgs, names, curves = result["orgs"], result["names"], result["curves"]
-    colour = rp.colours(names)
-    fig = rp.new_figure(5.0 * len(orgs), 7.5)
+    colour = colours(names)
+    fig = new_figure(5.0 * len(orgs), 7.5)
     axes = fig.subplots(2, len(orgs), squeeze=False)
     for j, org in enumerate(orgs):
         top, bottom = axes[0, j], axes[1, j]
@@ -580,17 +589,17 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the same-money options per organisation and write the tables, figure and summaries."""
-    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
+    out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
     result["table"].to_csv(out_dir / "people.csv", index=False)
     result["money"].to_csv(out_dir / "money.csv", index=False)
     result["curves"].to_csv(out_dir / "curves.csv", index=False)
     result["clipped"].to_csv(out_dir / "clipped.csv", index=False)
     seeds, weeks = result["seeds"], result["weeks"]
-    doc = rp.Report("People: hire, train or build a platform team - for the same money")
+    doc = Report("People: hire, train or build a platform team - for the same money")
     doc.text(
-        f"{len(result['names'])} options against `{baseline}` on {rp.organisations(len(result['orgs']))}, "
-        f"{rp.seeds_text(len(seeds))} ({rp.seed_range(seeds)}), {weeks} weeks. Cells are means over seeds with "
+        f"{len(result['names'])} options against `{baseline}` on {organisations(len(result['orgs']))}, "
+        f"{seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks. Cells are means over seeds with "
         "95% Student-t intervals; differences from the baseline are paired by seed. **Extra investment** is "
         "the model's `cost` minus its incident part (people x cost per person + programme spend), summed over "
         f"the horizon, minus the baseline's; the options were calibrated so that it is the same for all - the "
@@ -612,22 +621,22 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             "`people_talent_coaching`: `talent_program` at intensity 1 (its training lever at full strength) "
             "plus `enabling_team` scaled until the extra investment equals the budget; the share of each "
             "option's lever change lost to the levers' ranges is in the text above and in `clipped.csv`.",
-            f"Calibration: `python -m experiments.people --calibrate --write` on {rp.join(list(CALIBRATION_ORGS))}, "
+            f"Calibration: `python -m experiments.people --calibrate --write` on {join(list(CALIBRATION_ORGS))}, "
             f"seeds {CALIBRATION_SEEDS[0]}-{CALIBRATION_SEEDS[-1]} (not the sweep's), {CALIBRATION_WEEKS} weeks, "
             "secant search on the mean extra investment per team-week over the organisations, to within "
             f"{100 * TOLERANCE:g}%; the presets record what it found. Incident costs "
-            f"({rp.fmt(result['cost_per_incident'])} k per incident) are left out: they follow from what an "
+            f"({fmt(result['cost_per_incident'])} k per incident) are left out: they follow from what an "
             "option does, and the table shows the total cost beside the investment.",
         ]
     )
     money = result["money"]
     doc.table(
-        rp.Table(
+        Table(
             ["organisation", "mean extra investment (k)", "lowest", "highest", "spread", "same money?"],
             [
                 [
                     f"`{r['org']}`",
-                    rp.fmt(r["mean_extra_investment"]),
+                    fmt(r["mean_extra_investment"]),
                     f"`{r['lowest']}`",
                     f"`{r['highest']}`",
                     f"{100 * r['relative_spread']:.1f}%",
@@ -646,13 +655,13 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     )
     doc.text("Data: `people.csv`, `money.csv`, `curves.csv`, `clipped.csv`.")
     paths = doc.write(out_dir)
-    print(f"{NAME}: {len(result['names'])} options, {rp.seeds_text(len(seeds))}, {weeks} weeks.")
+    print(f"{NAME}: {len(result['names'])} options, {seeds_text(len(seeds))}, {weeks} weeks.")
     for org in result["orgs"]:
         t = result["table"][(result["table"]["org"] == org) & (result["table"]["rank"] == 1)]
         m = money.set_index("org").loc[org]
         if len(t):
             print(
-                f"  {org}: best {t.iloc[0]['intervention']} (gain {rp.fmt_signed_interval(_iv(t.iloc[0], 'gain'))}); "
+                f"  {org}: best {t.iloc[0]['intervention']} (gain {fmt_signed_interval(_iv(t.iloc[0], 'gain'))}); "
                 f"money {'equal' if m['equal'] else 'NOT equal'} within {100 * m['relative_spread']:.1f}%"
             )
     print(

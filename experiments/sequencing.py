@@ -36,8 +36,8 @@ that the files are what the generator writes).
 
 Cumulative value, gain, cost and the dip depth have Student-t 95% intervals
 over seeds (the dip's over the per-seed losses at the trough week,
-:func:`experiments.report.dip`); the payback week is a statistic of the mean
-curves, with a paired bootstrap interval over seeds (:func:`experiments.report.bootstrap`).
+:func:`sim.stats.dip`); the payback week is a statistic of the mean
+curves, with a paired bootstrap interval over seeds (:func:`sim.stats.bootstrap`).
 """
 
 from __future__ import annotations
@@ -52,9 +52,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import report as rp
-from experiments.stats import Interval, t_interval
+from sim.analysis.catalogue import METRICS
+from sim.analysis.document import Report, Table, new_figure
+from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
 from sim.model.params import LAYER_NAMES
+from sim.stats import (
+    Interval,
+    band,
+    bootstrap,
+    dip,
+    overtake_weeks,
+    paired_difference,
+    paired_matrices,
+    rolling_mean,
+    t_interval,
+)
+from sim.text import (
+    capital,
+    ci_phrase,
+    fmt,
+    fmt_interval,
+    fmt_percent,
+    fmt_signed,
+    fmt_signed_interval,
+    fmt_week,
+    fmt_week_interval,
+    join,
+    organisations,
+    plural,
+    seed_range,
+    seeds_text,
+)
 
 NAME = "sequencing"
 LAYERS: tuple[str, ...] = LAYER_NAMES  # the brief's order, bottom-up
@@ -258,34 +286,34 @@ def budget_check(names: Sequence[str], org: str, weeks: int) -> pd.DataFrame:
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and schedule: value, gain, dip, payback, cost; the comparisons; the budget check."""
-    results = rp.fill_default(results, "org", "struggling")
-    rp.require(results, ["intervention", "seed", "week", "value", "cost"], NAME)
+    results = fill_default(results, "org", "struggling")
+    require(results, ["intervention", "seed", "week", "value", "cost"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
     orgs = list(dict.fromkeys(results["org"]))
     names = [iv for iv in dict.fromkeys(results["intervention"]) if iv != baseline]
     weeks = int(results["week"].max())
-    metrics = [m for m in rp.METRICS if m.key in ("cumulative_value", "innovations", "cost")]
-    runs = rp.per_run(results, ["org", "intervention"], metrics)
+    metrics = [m for m in METRICS if m.key in ("cumulative_value", "innovations", "cost")]
+    runs = per_run(results, ["org", "intervention"], metrics)
     table, curves = [], []
     for org in orgs:
         rows = results[results["org"] == org]
         org_runs = runs[runs["org"] == org]
-        base_w = rp.curve_matrix(rows[rows["intervention"] == baseline], "value")
+        base_w = curve_matrix(rows[rows["intervention"] == baseline], "value")
         for name in names:
-            treat_w = rp.curve_matrix(rows[rows["intervention"] == name], "value")
-            T, B, wk = rp.paired_matrices(treat_w, base_w)
-            depth, trough = rp.dip(T, B, wk, 0, int(settings["dip_window"]))
+            treat_w = curve_matrix(rows[rows["intervention"] == name], "value")
+            T, B, wk = paired_matrices(treat_w, base_w)
+            depth, trough = dip(T, B, wk, 0, int(settings["dip_window"]))
             end = min(int(settings["end_weeks"]), T.shape[1])
             end_rate = t_interval(T[:, -end:].mean(axis=1) / B[:, -end:].mean(axis=1) - 1.0)
-            payback, pay_values = rp.bootstrap(
-                lambda x, y, wk=wk: rp.overtake_weeks(np.cumsum(x, axis=1), np.cumsum(y, axis=1), wk), T, B
+            payback, pay_values = bootstrap(
+                lambda x, y, wk=wk: overtake_weeks(np.cumsum(x, axis=1), np.cumsum(y, axis=1), wk), T, B
             )
             part = org_runs[org_runs["intervention"] == name]
             value = t_interval(part["cumulative_value"].to_numpy(float))
-            gain = rp.paired_difference(org_runs, "intervention", "cumulative_value", name, baseline)
-            extra = rp.paired_difference(org_runs, "intervention", "cost", name, baseline)
+            gain = paired_difference(org_runs, "intervention", "cumulative_value", name, baseline)
+            extra = paired_difference(org_runs, "intervention", "cost", name, baseline)
             innov = t_interval(part["innovations"].to_numpy(float))
             order = order_of(name) if name.startswith("seq_") else None
             table.append(
@@ -306,9 +334,9 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                 }
             )
             cum_gain = np.cumsum(T, axis=1) - np.cumsum(B, axis=1)
-            mean, low, high = rp.band(cum_gain)
+            mean, low, high = band(cum_gain)
             with np.errstate(divide="ignore", invalid="ignore"):
-                rel = rp.rolling_mean(T.mean(0), 4) / rp.rolling_mean(B.mean(0), 4) - 1.0
+                rel = rolling_mean(T.mean(0), 4) / rolling_mean(B.mean(0), 4) - 1.0
             curves.append(
                 pd.DataFrame(
                     {
@@ -332,7 +360,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         "names": names,
         "weeks": weeks,
         "seeds": sorted(results["seed"].unique()),
-        "sizes": rp.org_sizes(results, orgs),
+        "sizes": org_sizes(results, orgs),
         "runs": runs,
         "table": table,
         "curves": pd.concat(curves, ignore_index=True),
@@ -363,21 +391,21 @@ def budget_sentence(budget: pd.DataFrame) -> str:
             worst = max(levers, key=lambda c: part[c].max() - part[c].min())
             differ.append(
                 f"on `{org}` the schedules do NOT have the same budget: planned spend ranges "
-                f"{rp.fmt(spend.min())}-{rp.fmt(spend.max())} k per team and `{worst.split('.', 1)[1]}` "
-                f"lever-weeks {rp.fmt(part[worst].min())} to {rp.fmt(part[worst].max())} (a horizon too "
+                f"{fmt(spend.min())}-{fmt(spend.max())} k per team and `{worst.split('.', 1)[1]}` "
+                f"lever-weeks {fmt(part[worst].min())} to {fmt(part[worst].max())} (a horizon too "
                 "short for the schedules cuts their programmes unequally)"
             )
     sentences = []
     if same:
-        orgs = rp.join([f"`{org}`" for org, *_ in same])
+        orgs = join([f"`{org}`" for org, *_ in same])
         spends = sorted({round(s, 6) for _, s, _, _ in same})
         sentences.append(
             f"Same budget, checked: on {orgs} all {same[0][3]} schedules plan the same spend "
-            f"({' / '.join(rp.fmt(x) for x in spends)} k per team over the horizon) and the same lever-weeks "
+            f"({' / '.join(fmt(x) for x in spends)} k per team over the horizon) and the same lever-weeks "
             "on every lever they move."
         )
     if differ:
-        sentences.append(rp.capital("; ".join(differ)) + ".")
+        sentences.append(capital("; ".join(differ)) + ".")
     return " ".join(sentences)
 
 
@@ -395,36 +423,34 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         best = t.iloc[0]
         text = (
             f"On `{org}` ({result['sizes'][org]} teams), **{best['intervention']}** delivers the most "
-            f"cumulative value ({rp.fmt_interval(_iv(best, 'cumulative_value'))}; "
-            f"{rp.fmt_signed(best['gain_mean'])} over `{baseline}`)"
+            f"cumulative value ({fmt_interval(_iv(best, 'cumulative_value'))}; "
+            f"{fmt_signed(best['gain_mean'])} over `{baseline}`)"
         )
         if len(t) > 1:
             second = t.iloc[1]["intervention"]
-            diff = rp.paired_difference(
+            diff = paired_difference(
                 org_runs, "intervention", "cumulative_value", best["intervention"], second
             )
-            text += f", ahead of `{second}` by {rp.fmt(diff.mean)} ({rp.ci_phrase(diff)}; " + (
-                "clear at 95%)" if rp.clear(diff) else f"not clear with {rp.seeds_text(n)})"
+            text += f", ahead of `{second}` by {fmt(diff.mean)} ({ci_phrase(diff)}; " + (
+                "clear at 95%)" if diff.excludes() else f"not clear with {seeds_text(n)})"
             )
         text += "."
         present = set(t["intervention"])
         comparisons = []
         for other, label in ((top, "top-down"), (together, "all at once")):
             if bottom in present and other in present:
-                diff = rp.paired_difference(org_runs, "intervention", "cumulative_value", bottom, other)
-                verdict = "clear" if rp.clear(diff) else "not clear"
-                comparisons.append(
-                    f"bottom-up minus {label}: {rp.fmt_signed_interval(diff)} ({verdict} at 95%)"
-                )
+                diff = paired_difference(org_runs, "intervention", "cumulative_value", bottom, other)
+                verdict = "clear" if diff.excludes() else "not clear"
+                comparisons.append(f"bottom-up minus {label}: {fmt_signed_interval(diff)} ({verdict} at 95%)")
         randoms = [iv for iv in t["intervention"] if str(iv).startswith(prefix)]
         if bottom in present and randoms:
             per_seed = org_runs.pivot_table(index="seed", columns="intervention", values="cumulative_value")
             per_seed = per_seed.dropna(subset=[bottom, *randoms])
             diff = t_interval((per_seed[bottom] - per_seed[randoms].mean(axis=1)).to_numpy())
-            verdict = "clear" if rp.clear(diff) else "not clear"
+            verdict = "clear" if diff.excludes() else "not clear"
             comparisons.append(
                 f"bottom-up minus the mean of the {len(randoms)} random orders: "
-                f"{rp.fmt_signed_interval(diff)} ({verdict} at 95%)"
+                f"{fmt_signed_interval(diff)} ({verdict} at 95%)"
             )
         if bottom in present:
             rank = int(t.loc[t["intervention"] == bottom, "rank"].iloc[0])
@@ -436,22 +462,22 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         flat = [f"`{x}`" for x in t.loc[t["trough_week"].isna(), "intervention"]]
         text += (
             f" The deepest dip is under `{deep['intervention']}` "
-            f"({rp.fmt_percent(deep['dip_depth_mean'])} of `{baseline}`'s weekly value in week "
-            f"{rp.fmt_week(deep['trough_week'])})"
+            f"({fmt_percent(deep['dip_depth_mean'])} of `{baseline}`'s weekly value in week "
+            f"{fmt_week(deep['trough_week'])})"
         )
         if flat:
-            text += f"; {rp.join(flat)} never {rp.plural(len(flat), 'falls', 'fall')} below `{baseline}`."
+            text += f"; {join(flat)} never {plural(len(flat), 'falls', 'fall')} below `{baseline}`."
         else:
             text += (
                 f", the shallowest under `{shallow['intervention']}` "
-                f"({rp.fmt_percent(shallow['dip_depth_mean'])})."
+                f"({fmt_percent(shallow['dip_depth_mean'])})."
             )
         last = t.loc[t["end_rate_mean"].idxmax()]
         if last["intervention"] != best["intervention"]:
             text += (
                 f" By the end, though, the highest weekly value is under `{last['intervention']}`: "
-                f"{rp.fmt_percent(last['end_rate_mean'], signed=True)} over `{baseline}` in the last "
-                f"{settings['end_weeks']} weeks, against {rp.fmt_percent(best['end_rate_mean'], signed=True)} "
+                f"{fmt_percent(last['end_rate_mean'], signed=True)} over `{baseline}` in the last "
+                f"{settings['end_weeks']} weeks, against {fmt_percent(best['end_rate_mean'], signed=True)} "
                 f"under `{best['intervention']}`."
             )
         paid = t[np.isfinite(t["payback_week_mean"])]
@@ -460,12 +486,12 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             late = paid.loc[paid["payback_week_mean"].idxmax()]
             text += (
                 f" Payback comes soonest under `{soon['intervention']}` (week "
-                f"{rp.fmt_week_interval(_iv(soon, 'payback_week'))}) and latest under "
-                f"`{late['intervention']}` (week {rp.fmt_week_interval(_iv(late, 'payback_week'))})"
+                f"{fmt_week_interval(_iv(soon, 'payback_week'))}) and latest under "
+                f"`{late['intervention']}` (week {fmt_week_interval(_iv(late, 'payback_week'))})"
             )
             never = t[~np.isfinite(t["payback_week_mean"])]
             if len(never):
-                text += f"; {rp.join([f'`{x}`' for x in never['intervention']])} never pay back within {result['weeks']} weeks"
+                text += f"; {join([f'`{x}`' for x in never['intervention']])} never pay back within {result['weeks']} weeks"
             text += "."
         else:
             text += f" No schedule pays back its dip within {result['weeks']} weeks."
@@ -473,7 +499,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     return paragraphs
 
 
-def results_table(result: dict[str, Any], org: str, baseline: str, end_weeks: int) -> rp.Table:
+def results_table(result: dict[str, Any], org: str, baseline: str, end_weeks: int) -> Table:
     """Return the comparison table of one organisation."""
     t = result["table"][result["table"]["org"] == org].sort_values("rank")
     rows = []
@@ -483,19 +509,17 @@ def results_table(result: dict[str, Any], org: str, baseline: str, end_weeks: in
                 str(int(row["rank"])),
                 f"`{row['intervention']}`",
                 row["order"],
-                rp.fmt_interval(_iv(row, "cumulative_value")),
-                rp.fmt_signed_interval(_iv(row, "gain")),
-                "none"
-                if np.isnan(row["trough_week"])
-                else rp.fmt_interval(_iv(row, "dip_depth"), 100.0, "%"),
-                "-" if np.isnan(row["trough_week"]) else rp.fmt_week(row["trough_week"]),
-                rp.fmt_week_interval(_iv(row, "payback_week")),
-                rp.fmt_signed_interval(_iv(row, "end_rate"), 100.0, "%"),
-                rp.fmt_interval(_iv(row, "innovations")),
-                rp.fmt_signed_interval(_iv(row, "extra_cost")),
+                fmt_interval(_iv(row, "cumulative_value")),
+                fmt_signed_interval(_iv(row, "gain")),
+                "none" if np.isnan(row["trough_week"]) else fmt_interval(_iv(row, "dip_depth"), 100.0, "%"),
+                "-" if np.isnan(row["trough_week"]) else fmt_week(row["trough_week"]),
+                fmt_week_interval(_iv(row, "payback_week")),
+                fmt_signed_interval(_iv(row, "end_rate"), 100.0, "%"),
+                fmt_interval(_iv(row, "innovations")),
+                fmt_signed_interval(_iv(row, "extra_cost")),
             ]
         )
-    return rp.Table(
+    return Table(
         [
             "rank",
             "schedule",
@@ -524,7 +548,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
     }
     greys = iter(["0.35", "0.5", "0.65", "0.75", "0.8", "0.85"])
     colour = {n: fixed.get(n) or next(greys, "0.6") for n in names}
-    fig = rp.new_figure(5.0 * len(orgs), 7.5)
+    fig = new_figure(5.0 * len(orgs), 7.5)
     axes = fig.subplots(2, len(orgs), squeeze=False, sharex=True)
     for j, org in enumerate(orgs):
         top, bottom = axes[0, j], axes[1, j]
@@ -554,17 +578,17 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the schedules per organisation and write the tables, figure and summaries."""
-    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
+    out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
     result["table"].to_csv(out_dir / "sequencing.csv", index=False)
     result["curves"].to_csv(out_dir / "curves.csv", index=False)
     result["budget"].to_csv(out_dir / "budget.csv", index=False)
 
     seeds, weeks = result["seeds"], result["weeks"]
-    doc = rp.Report("Sequencing: the order in which the layers are fixed, for the same budget")
+    doc = Report("Sequencing: the order in which the layers are fixed, for the same budget")
     doc.text(
-        f"{len(result['names'])} schedules against `{baseline}` on {rp.organisations(len(result['orgs']))}, "
-        f"{rp.seeds_text(len(seeds))} ({rp.seed_range(seeds)}), {weeks} weeks. Every schedule runs the same "
+        f"{len(result['names'])} schedules against `{baseline}` on {organisations(len(result['orgs']))}, "
+        f"{seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks. Every schedule runs the same "
         f"seven layer programmes (table below) for {PROGRAMME_WEEKS} weeks each; sequences start a new one "
         f"every {STAGGER_WEEKS} weeks, all-at-once starts them together in week 1. Cells are means over seeds "
         "with 95% intervals: Student-t over seeds for cumulative value, gain, innovations, cost (the gain and "
@@ -597,7 +621,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     )
     doc.heading("The layer programmes")
     doc.table(
-        rp.Table(
+        Table(
             ["layer", "what", "levers (change at intensity 1)", "cost (k per team-week)"],
             [
                 [layer, p.what, ", ".join(f"`{k}` {v:+g}" for k, v in p.levers.items()), f"{p.cost:g}"]
@@ -610,7 +634,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     lever_cols = [c for c in budget.columns if c.startswith("lever_weeks.")]
     doc.heading("Same budget: the check")
     doc.table(
-        rp.Table(
+        Table(
             [
                 "organisation",
                 "schedule",
@@ -621,8 +645,8 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
                 [
                     f"`{r['org']}`",
                     f"`{r['intervention']}`",
-                    rp.fmt(r["planned_spend_per_team"]),
-                    *[rp.fmt(r[c]) for c in lever_cols],
+                    fmt(r["planned_spend_per_team"]),
+                    *[fmt(r[c]) for c in lever_cols],
                 ]
                 for _, r in budget.iterrows()
             ],
@@ -642,7 +666,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         "Data: `sequencing.csv`, `curves.csv`, `budget.csv`."
     )
     paths = doc.write(out_dir)
-    print(f"{NAME}: {len(result['names'])} schedules, {rp.seeds_text(len(seeds))}, {weeks} weeks.")
+    print(f"{NAME}: {len(result['names'])} schedules, {seeds_text(len(seeds))}, {weeks} weeks.")
     for org in result["orgs"]:
         best = result["table"][result["table"]["org"] == org].sort_values("rank").iloc[0]
         print(f"  {org}: most cumulative value under {best['intervention']} ({best['order']})")

@@ -11,7 +11,7 @@ acts (same starting organisation, same random draws), so every measure is
   no-shock run (read from the data; the preset's start week is shown beside it);
 * **dip depth**: the largest relative weekly value loss from the onset on,
   ``max_w (1 - mean value(w) / mean value_none(w))`` over the mean curves, and the
-  **trough week** where it happens (``experiments.report.dip``);
+  **trough week** where it happens (``sim.stats.dip``);
 * **weeks to recover**: weeks from the onset until the value is back within
   ``tolerance`` (5%) of the no-shock run, both as ``recovery_window``-week (4)
   trailing means of the mean curves - counted from the first week it falls
@@ -26,10 +26,10 @@ acts (same starting organisation, same random draws), so every measure is
   (``layer_talent``) and business-unit trust (``bu_trust``) over those weeks.
 
 Means of per-seed quantities (value lost, lasting changes) have Student-t 95%
-intervals (``experiments.stats.t_interval``), and so has the dip depth, over the
+intervals (``sim.stats.t_interval``), and so has the dip depth, over the
 per-seed losses at the trough week; weeks to recover is a statistic of the mean
 curves, with a 95% interval from a paired bootstrap over seeds
-(``experiments.report.bootstrap``). It writes ``shocks.csv``,
+(``sim.stats.bootstrap``). It writes ``shocks.csv``,
 ``curves.csv``, ``shocks.png`` and ``summary.md`` / ``summary.html``.
 """
 
@@ -41,8 +41,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import report as rp
-from experiments.stats import Interval, t_interval
+from sim.analysis.document import Report, Table, colours, new_figure
+from sim.analysis.results import curve_matrix, fill_default, org_sizes, prepare, require, swept_columns
+from sim.stats import (
+    BOOTSTRAP_SAMPLES,
+    Interval,
+    band,
+    bootstrap,
+    dip,
+    paired_matrices,
+    rolling_mean,
+    t_interval,
+)
+from sim.text import (
+    fmt_interval,
+    fmt_percent,
+    fmt_signed_interval,
+    fmt_week,
+    fmt_week_interval,
+    join,
+    plural,
+    seed_range,
+    seeds_text,
+)
 
 NAME = "shocks"
 DEFAULTS: dict[str, Any] = {
@@ -62,7 +83,7 @@ def onset_week(shocked: pd.DataFrame, calm: pd.DataFrame) -> float:
     for column in ONSET_COLUMNS:
         if column not in shocked.columns:
             continue
-        S, C, weeks = rp.paired_matrices(rp.curve_matrix(shocked, column), rp.curve_matrix(calm, column))
+        S, C, weeks = paired_matrices(curve_matrix(shocked, column), curve_matrix(calm, column))
         differs = (S != C).any(axis=0)
         if differs.any():
             first = min(first, float(weeks[np.argmax(differs)]))
@@ -90,7 +111,7 @@ def recovery(
     never comes back.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = rp.rolling_mean(np.atleast_2d(treat), window) / rp.rolling_mean(np.atleast_2d(base), window) - 1.0
+        g = rolling_mean(np.atleast_2d(treat), window) / rolling_mean(np.atleast_2d(base), window) - 1.0
     n_weeks = g.shape[1]
     index = np.arange(n_weeks)
     out = (g < -tolerance) & (index >= start)
@@ -115,7 +136,7 @@ def recovery_for_good(
     leaves the band, ``inf`` if it is still below in the last week.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        g = rp.rolling_mean(np.atleast_2d(treat), window) / rp.rolling_mean(np.atleast_2d(base), window) - 1.0
+        g = rolling_mean(np.atleast_2d(treat), window) / rolling_mean(np.atleast_2d(base), window) - 1.0
     n_weeks = g.shape[1]
     below = (g < -tolerance) & (np.arange(n_weeks) >= start)
     left = below.any(axis=1)
@@ -127,8 +148,8 @@ def recovery_for_good(
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Every measure per organisation (context) and shock, and the curves for the figure."""
-    results = rp.fill_default(results, "org", "struggling")
-    rp.require(results, ["shock", "seed", "week", "value"], NAME)
+    results = fill_default(results, "org", "struggling")
+    require(results, ["shock", "seed", "week", "value"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["shock"]):
         raise ValueError(f"{NAME}: no runs without a shock (shock={baseline}) in the results")
@@ -136,7 +157,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     # (constant columns such as ``experiment`` or ``weeks`` say nothing).
     varied = [
         c
-        for c in rp.swept_columns(results)
+        for c in swept_columns(results)
         if c not in ("org", "shock", "seed") and results[c].nunique(dropna=False) > 1
     ]
     context = ["org", *varied]
@@ -154,9 +175,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         for shock in [s for s in dict.fromkeys(part["shock"]) if s != baseline]:
             shocked = part[part["shock"] == shock]
             onset = onset_week(shocked, calm)
-            T, B, weeks = rp.paired_matrices(
-                rp.curve_matrix(shocked, "value"), rp.curve_matrix(calm, "value")
-            )
+            T, B, weeks = paired_matrices(curve_matrix(shocked, "value"), curve_matrix(calm, "value"))
             start = int(np.searchsorted(weeks, onset)) if np.isfinite(onset) else len(weeks)
             row: dict[str, Any] = dict(zip(context, key, strict=True))
             row.update({"context": label, "shock": shock, "n_seeds": T.shape[0]})
@@ -168,15 +187,15 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                 rows.append(row)
                 continue
             row["effect"] = True
-            depth, trough = rp.dip(T, B, weeks, start, 1)
+            depth, trough = dip(T, B, weeks, start, 1)
             row.update(_cols("dip_depth", depth))
             row["trough_week"] = trough
-            rec, rec_values = rp.bootstrap(
+            rec, rec_values = bootstrap(
                 lambda x, y, s=start, w=weeks: recovery(x, y, w, s, tol, window)[0], T, B
             )
             row.update(_cols("weeks_to_recover", rec))
             row["recover_never_share"] = float(np.mean(np.isinf(rec_values)))
-            lasting_rec, _ = rp.bootstrap(
+            lasting_rec, _ = bootstrap(
                 lambda x, y, s=start, w=weeks: recovery_for_good(x, y, w, s, tol, window), T, B
             )
             row.update(_cols("weeks_to_recover_for_good", lasting_rec))
@@ -196,15 +215,15 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
             for column in lasting:
                 if column not in part.columns:
                     continue
-                S, C, _ = rp.paired_matrices(rp.curve_matrix(shocked, column), rp.curve_matrix(calm, column))
+                S, C, _ = paired_matrices(curve_matrix(shocked, column), curve_matrix(calm, column))
                 row.update(
                     _cols(f"end_{column}", t_interval(S[:, -end:].mean(axis=1) - C[:, -end:].mean(axis=1)))
                 )
             rows.append(row)
             with np.errstate(divide="ignore", invalid="ignore"):
-                rel = rp.rolling_mean(T.mean(0), window) / rp.rolling_mean(B.mean(0), window) - 1.0
+                rel = rolling_mean(T.mean(0), window) / rolling_mean(B.mean(0), window) - 1.0
             cum_lost = np.cumsum(np.where(np.arange(len(weeks)) >= start, B - T, 0.0), axis=1)
-            mean, low, high = rp.band(cum_lost)
+            mean, low, high = band(cum_lost)
             curves.append(
                 pd.DataFrame(
                     {
@@ -226,7 +245,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         "curves": pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
         "weeks": int(results["week"].max()),
         "seeds": sorted(results["seed"].unique()),
-        "sizes": rp.org_sizes(results, list(dict.fromkeys(results["org"]))),
+        "sizes": org_sizes(results, list(dict.fromkeys(results["org"]))),
     }
 
 
@@ -256,9 +275,9 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         worst = t.loc[t["value_lost_mean"].idxmax()]
         text = (
             f"On `{label}`, the deepest dip follows **{deep['shock']}**: "
-            f"{rp.fmt_percent(deep['dip_depth_mean'])} of the no-shock weekly value "
-            f"(95% CI {rp.fmt_percent(deep['dip_depth_ci_low'])} to "
-            f"{rp.fmt_percent(deep['dip_depth_ci_high'])}) in week {rp.fmt_week(deep['trough_week'])}. "
+            f"{fmt_percent(deep['dip_depth_mean'])} of the no-shock weekly value "
+            f"(95% CI {fmt_percent(deep['dip_depth_ci_low'])} to "
+            f"{fmt_percent(deep['dip_depth_ci_high'])}) in week {fmt_week(deep['trough_week'])}. "
         )
         if np.isinf(slow["weeks_to_recover_mean"]):
             text += (
@@ -268,7 +287,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         elif slow["weeks_to_recover_mean"] > 0:
             text += (
                 f"The slowest recovery follows **{slow['shock']}**: back within "
-                f"{100 * settings['tolerance']:.0f}% after {rp.fmt_week_interval(_iv(slow, 'weeks_to_recover'))} "
+                f"{100 * settings['tolerance']:.0f}% after {fmt_week_interval(_iv(slow, 'weeks_to_recover'))} "
                 "weeks (bootstrap 95% CI). "
             )
         else:
@@ -278,19 +297,19 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         if lasting_slow["shock"] != slow["shock"] and lasting_slow["weeks_to_recover_for_good_mean"] > 0:
             text += (
                 f"Counting only a recovery that lasts to week {weeks}, **{lasting_slow['shock']}** is the slowest: "
-                f"{rp.fmt_week_interval(_iv(lasting_slow, 'weeks_to_recover_for_good'), 'never')} weeks. "
+                f"{fmt_week_interval(_iv(lasting_slow, 'weeks_to_recover_for_good'), 'never')} weeks. "
             )
         never = t[np.isinf(t["weeks_to_recover_mean"])]["shock"].tolist()
         if len(never) > 1:
-            text += f"Not recovered by week {weeks}: {rp.join([f'`{s}`' for s in never])}. "
+            text += f"Not recovered by week {weeks}: {join([f'`{s}`' for s in never])}. "
         text += (
-            f"The most value is lost to **{worst['shock']}**: {rp.fmt_interval(_iv(worst, 'value_lost'))} by "
-            f"week {weeks} ({rp.fmt_percent(worst['value_lost_share_mean'])} of the no-shock value after the onset)"
+            f"The most value is lost to **{worst['shock']}**: {fmt_interval(_iv(worst, 'value_lost'))} by "
+            f"week {weeks} ({fmt_percent(worst['value_lost_share_mean'])} of the no-shock value after the onset)"
         )
         gained = t[t["value_lost_ci_high"] < 0]["shock"].tolist()
         if gained:
             text += (
-                f"; {rp.join([f'`{s}`' for s in gained])} {rp.plural(len(gained), 'ends', 'end')} with more "
+                f"; {join([f'`{s}`' for s in gained])} {plural(len(gained), 'ends', 'end')} with more "
                 "cumulative value than no shock"
             )
         text += "."
@@ -301,12 +320,12 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             lower = [r["shock"] for _, r in t.iterrows() if r[f"end_{column}_ci_high"] < 0]
             higher = [r["shock"] for _, r in t.iterrows() if r[f"end_{column}_ci_low"] > 0]
             if lower:
-                scars.append(f"{name} is lower after {rp.join([f'`{s}`' for s in lower])}")
+                scars.append(f"{name} is lower after {join([f'`{s}`' for s in lower])}")
             if higher:
-                scars.append(f"{name} is higher after {rp.join([f'`{s}`' for s in higher])}")
+                scars.append(f"{name} is higher after {join([f'`{s}`' for s in higher])}")
         run_rate = [r["shock"] for _, r in t.iterrows() if r["end_rate_ci_high"] < 0]
         if run_rate:
-            scars.append(f"weekly value is still lower after {rp.join([f'`{s}`' for s in run_rate])}")
+            scars.append(f"weekly value is still lower after {join([f'`{s}`' for s in run_rate])}")
         end = settings["end_weeks"]
         if scars:
             text += (
@@ -317,7 +336,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 f" No lasting change in value, headcount, skill or trust is clear in the last {end} weeks."
             )
         if len(none):
-            text += f" No effect within the horizon: {rp.join([f'`{s}`' for s in none['shock']])}."
+            text += f" No effect within the horizon: {join([f'`{s}`' for s in none['shock']])}."
         paragraphs.append(text)
     effective = table[table["effect"].astype(bool)]
     if len(result["contexts"]) > 1 and len(effective):
@@ -325,13 +344,13 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         best, worst = mean_loss.idxmin(), mean_loss.idxmax()
         paragraphs.append(
             f"Across the shocks, `{best}` is the most resilient organisation (it loses "
-            f"{rp.fmt_percent(mean_loss[best])} of its post-onset value on average per shock) and `{worst}` the "
-            f"least ({rp.fmt_percent(mean_loss[worst])})."
+            f"{fmt_percent(mean_loss[best])} of its post-onset value on average per shock) and `{worst}` the "
+            f"least ({fmt_percent(mean_loss[worst])})."
         )
     return paragraphs
 
 
-def shock_table(result: dict[str, Any], label: str, settings: dict[str, Any]) -> rp.Table:
+def shock_table(result: dict[str, Any], label: str, settings: dict[str, Any]) -> Table:
     """Return the resilience table of one organisation."""
     weeks, end = result["weeks"], settings["end_weeks"]
     lasting = {
@@ -341,30 +360,32 @@ def shock_table(result: dict[str, Any], label: str, settings: dict[str, Any]) ->
     for _, r in result["table"][result["table"]["context"] == label].iterrows():
         if not r["effect"]:
             rows.append(
-                [f"`{r['shock']}`", rp.fmt_week(r["preset_start"]), "no effect"] + ["-"] * (8 + len(lasting))
+                [f"`{r['shock']}`", fmt_week(r["preset_start"]), "no effect"] + ["-"] * (8 + len(lasting))
             )
             continue
-        rec = rp.fmt_week_interval(_iv(r, "weeks_to_recover"))
+        rec = fmt_week_interval(_iv(r, "weeks_to_recover"))
         if r["falls_out_again"]:
             rec += " (falls out again)"
-        own = f"{100 * r['seeds_recovered_share']:.0f}% (median {rp.fmt_week(r['seeds_median_weeks_to_recover'])})"
+        own = (
+            f"{100 * r['seeds_recovered_share']:.0f}% (median {fmt_week(r['seeds_median_weeks_to_recover'])})"
+        )
         rows.append(
             [
                 f"`{r['shock']}`",
-                rp.fmt_week(r["preset_start"]),
-                rp.fmt_week(r["onset_week"]),
-                rp.fmt_interval(_iv(r, "dip_depth"), 100.0, "%"),
-                rp.fmt_week(r["trough_week"]),
+                fmt_week(r["preset_start"]),
+                fmt_week(r["onset_week"]),
+                fmt_interval(_iv(r, "dip_depth"), 100.0, "%"),
+                fmt_week(r["trough_week"]),
                 rec,
-                rp.fmt_week_interval(_iv(r, "weeks_to_recover_for_good")),
+                fmt_week_interval(_iv(r, "weeks_to_recover_for_good")),
                 own,
-                rp.fmt_interval(_iv(r, "value_lost")),
-                rp.fmt_interval(_iv(r, "value_lost_share"), 100.0, "%"),
-                rp.fmt_signed_interval(_iv(r, "end_rate"), 100.0, "%"),
-                *(rp.fmt_signed_interval(_iv(r, f"end_{c}")) for c in lasting),
+                fmt_interval(_iv(r, "value_lost")),
+                fmt_interval(_iv(r, "value_lost_share"), 100.0, "%"),
+                fmt_signed_interval(_iv(r, "end_rate"), 100.0, "%"),
+                *(fmt_signed_interval(_iv(r, f"end_{c}")) for c in lasting),
             ]
         )
-    return rp.Table(
+    return Table(
         [
             "shock",
             "preset start",
@@ -387,9 +408,9 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
     """Relative weekly value (top) and cumulative value lost (bottom) per shock, one column per organisation."""
     contexts, curves = result["contexts"], result["curves"]
     shocks = list(dict.fromkeys(result["table"]["shock"]))
-    colour = rp.colours(shocks)
+    colour = colours(shocks)
     tol = float(settings["tolerance"])
-    fig = rp.new_figure(5.0 * len(contexts), 7.0)
+    fig = new_figure(5.0 * len(contexts), 7.0)
     axes = fig.subplots(2, len(contexts), squeeze=False, sharex=True)
     for j, label in enumerate(contexts):
         top, bottom = axes[0, j], axes[1, j]
@@ -418,16 +439,16 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Measure every organisation's resilience to every shock and write the tables, figure and summaries."""
-    out_dir, settings, result = rp.prepare(results, out_dir, DEFAULTS, compute)
+    out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     result["table"].to_csv(out_dir / "shocks.csv", index=False)
     result["curves"].to_csv(out_dir / "curves.csv", index=False)
     seeds, weeks = result["seeds"], result["weeks"]
     tol = float(settings["tolerance"])
-    doc = rp.Report("Shocks: resilience of each organisation")
+    doc = Report("Shocks: resilience of each organisation")
     sizes = ", ".join(f"`{org}` {n} teams" for org, n in result["sizes"].items())
     doc.text(
         f"{len(result['table']['shock'].unique())} shocks against no shock on {len(result['contexts'])} "
-        f"{rp.plural(len(result['contexts']), 'organisation', 'organisations')} ({sizes}), {rp.seeds_text(len(seeds))} ({rp.seed_range(seeds)}), {weeks} weeks, no "
+        f"{plural(len(result['contexts']), 'organisation', 'organisations')} ({sizes}), {seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks, no "
         "intervention. Every measure is paired by seed with the no-shock run of the same seed, which is the "
         "same run until the shock acts."
     )
@@ -458,7 +479,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             "trust `bu_trust`, both 0-1).",
             "Intervals: Student-t over seeds for the per-seed quantities and for the dip depth (over the "
             "per-seed losses at the trough week, which is chosen on the mean curves); paired bootstrap over "
-            f"seeds ({rp.BOOTSTRAP_SAMPLES:,} resamples, percentiles 2.5 and 97.5) for weeks to recover, a "
+            f"seeds ({BOOTSTRAP_SAMPLES:,} resamples, percentiles 2.5 and 97.5) for weeks to recover, a "
             "statistic of the mean curves.",
         ]
     )
@@ -470,12 +491,12 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     )
     doc.text("Data: `shocks.csv` (every measure with its interval) and `curves.csv` (the curves).")
     paths = doc.write(out_dir)
-    print(f"{NAME}: {rp.seeds_text(len(seeds))}, {weeks} weeks.")
+    print(f"{NAME}: {seeds_text(len(seeds))}, {weeks} weeks.")
     for label in result["contexts"]:
         t = result["table"][(result["table"]["context"] == label) & result["table"]["effect"].astype(bool)]
         if len(t):
             worst = t.loc[t["value_lost_mean"].idxmax()]
             print(
-                f"  {label}: most value lost to {worst['shock']} ({rp.fmt_interval(_iv(worst, 'value_lost'))})"
+                f"  {label}: most value lost to {worst['shock']} ({fmt_interval(_iv(worst, 'value_lost'))})"
             )
     print(f"  wrote {paths['md']}, {paths['html']}, shocks.csv, curves.csv and shocks.png to {out_dir}")

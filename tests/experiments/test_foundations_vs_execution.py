@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from experiments import foundations_vs_execution as fve
-from experiments import report as rp
+from sim.analysis.catalogue import METRICS
 from tests.experiments.analysed import analysed
+from tests.experiments.sweeps import reduced_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +18,7 @@ SEEDS, WEEKS = 3, 40
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("fve")
-    frame = rp.reduced_sweep(
+    frame = reduced_sweep(
         "foundations_vs_execution",
         SEEDS,
         WEEKS,
@@ -58,7 +59,7 @@ def test_ranking_has_every_org_and_intervention_ranked_by_mean_value(done):
 def test_intervals_contain_their_means(done):
     out, _, _ = done
     ranking = pd.read_csv(out / "ranking.csv")
-    for key in [m.key for m in rp.METRICS] + ["gain"]:
+    for key in [m.key for m in METRICS] + ["gain"]:
         low, mean, high = (ranking[f"{key}_{p}"] for p in ("ci_low", "mean", "ci_high"))
         assert ((low <= mean + 1e-9) & (mean <= high + 1e-9)).all(), key
 

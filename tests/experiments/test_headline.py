@@ -7,16 +7,11 @@ import pandas as pd
 import pytest
 
 from experiments import headline
-from experiments.headline import (
-    DEFAULT_INTERVENTIONS,
-    METRICS,
-    final_window,
-    main,
-    overtake_week,
-    run_experiment,
-    write_outputs,
-)
+from experiments.headline import DEFAULT_INTERVENTIONS, main, run_experiment, write_outputs
 from sim import simulate
+from sim.analysis.catalogue import METRICS, final_window, window_label
+from sim.stats import overtake_week
+from sim.text import fmt
 
 SEEDS = 3
 WEEKS = 20
@@ -72,7 +67,7 @@ def test_per_run_metrics_follow_their_definitions(serial):
 def test_final_window_is_year_three_of_three():
     assert final_window(156) == (105, 156)
     assert final_window(20) == (1, 20)
-    assert headline.window_label(156) == "year 3, weeks 105-156"
+    assert window_label(156) == "year 3, weeks 105-156"
 
 
 def test_overtake_week():
@@ -111,7 +106,7 @@ def test_reading_names_the_winner_from_the_numbers(serial):
     winner = serial.summary.loc[serial.summary["cumulative_value_mean"].idxmax(), "intervention"]
     name = "doing nothing (none)" if winner == "none" else winner
     assert f"{name} delivers the most cumulative value: " in serial.reading
-    assert headline.fmt(serial.summary["cumulative_value_mean"].max()) in serial.reading
+    assert fmt(serial.summary["cumulative_value_mean"].max()) in serial.reading
 
 
 def test_cli_writes_and_reports(tmp_path, capsys):

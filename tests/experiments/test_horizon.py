@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from experiments import horizon
-from experiments import report as rp
-from experiments.headline import overtake_week
+from sim.stats import overtake_week
 from tests.experiments.analysed import analysed
+from tests.experiments.sweeps import reduced_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,7 @@ SEEDS, WEEKS = 4, 70  # foundations_first overtakes by about week 30-60 on the t
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("horizon")
-    frame = rp.reduced_sweep("horizon", SEEDS, WEEKS, teams={"enterprise": 20})
+    frame = reduced_sweep("horizon", SEEDS, WEEKS, teams={"enterprise": 20})
     return analysed(horizon, out, frame)
 
 

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from experiments import people
-from experiments import report as rp
 from sim.config import load_config
 from tests.experiments.analysed import analysed
+from tests.experiments.sweeps import reduced_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def test_secant_search_finds_a_root():
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("people")
-    frame = rp.reduced_sweep("people", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
+    frame = reduced_sweep("people", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
     return analysed(people, out, frame)
 
 

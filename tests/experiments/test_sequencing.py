@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments import report as rp
 from experiments import sequencing as sq
 from sim.config import load_config, options
 from sim.model.levers import LEVER_NAMES
 from tests.experiments.analysed import analysed
+from tests.experiments.sweeps import reduced_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +89,7 @@ def test_schedules_start_when_they_say():
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("sequencing")
-    frame = rp.reduced_sweep("sequencing", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
+    frame = reduced_sweep("sequencing", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
     return analysed(sq, out, frame)
 
 

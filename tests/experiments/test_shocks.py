@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import report as rp
 from experiments import shocks
 from tests.experiments.analysed import analysed
+from tests.experiments.sweeps import reduced_sweep, run_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,7 @@ SHOCKS = ["demand_surge", "budget_cut", "key_people_loss", "security_incident", 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
     out = tmp_path_factory.mktemp("shocks")
-    frame = rp.reduced_sweep(
+    frame = reduced_sweep(
         "shocks", SEEDS, WEEKS, only={"org": ["struggling", "enterprise"]}, teams={"enterprise": 20}
     )
     return analysed(shocks, out, frame)
@@ -118,7 +118,7 @@ def test_recovery_on_known_curves():
 
 
 def test_a_shock_that_changes_nothing_is_reported_as_such(tmp_path):
-    frame = rp.run_sweep({"shock": ["none", "demand_surge"], "seed": [0, 1]}, ["weeks=20"])
+    frame = run_sweep({"shock": ["none", "demand_surge"], "seed": [0, 1]}, ["weeks=20"])
     result = shocks.compute(frame, dict(shocks.DEFAULTS))
     row = result["table"].iloc[0]
     assert not row["effect"] and np.isnan(row["onset_week"])

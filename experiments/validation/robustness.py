@@ -1,7 +1,7 @@
 """Robustness of the headline: in how many plausible worlds does "foundations first" win, and where not.
 
 A world is a Latin-hypercube point of the uncertain inputs
-(:func:`experiments.uncertainty.factors`: the parameters and the analysed
+(:func:`experiments.validation.uncertainty.factors`: the parameters and the analysed
 organisation's starting layers, here over a wider range, ``robustness.layer_width``,
 so that the worlds reach organisations whose foundations are not weak) with its own run seed, the same for each
 intervention run in it (common random numbers within a world, independent
@@ -10,7 +10,7 @@ worlds). In each world the interventions of ``configs/validation/uncertainty.yam
 
 * **Share of wins**: worlds where foundations_first has the most cumulative value.
 * **Crossover week**: the first week from which foundations_first's cumulative
-  value stays above both others' to the end (:func:`experiments.report.overtake_weeks`);
+  value stays above both others' to the end (:func:`sim.stats.overtake_weeks`);
   ``inf`` where it never does within the horizon.
 * **Scenario discovery**: a shallow decision tree (scikit-learn) predicting
   whether foundations_first wins from the inputs; the leaves where it mostly
@@ -27,8 +27,7 @@ import pandas as pd
 from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier
 
-from experiments.report import overtake_weeks
-from experiments.uncertainty import (
+from experiments.validation.uncertainty import (
     DIAGNOSIS,
     Factor,
     RobustnessSpec,
@@ -37,8 +36,9 @@ from experiments.uncertainty import (
     factors,
     world,
 )
-from experiments.worlds import run_all
+from experiments.validation.worlds import run_all
 from sim.config import load_config
+from sim.stats import overtake_weeks
 
 HERO = "foundations_first"
 # Name of the decision-horizon input (weeks), beside the parameters and layers.

@@ -4,8 +4,8 @@ import dataclasses
 
 import numpy as np
 
-from experiments import population
-from experiments.worlds import outcome, run_all
+from experiments.validation import population
+from experiments.validation.worlds import outcome, run_all
 from sim.api import run_config
 
 

@@ -17,7 +17,7 @@ failure rates, the published low and elite profiles of two presets
 few seeds) and, held back from the fit, the Spearman correlation of deploy
 frequency with ``1 - change failure rate`` across the population.
 
-**The fit** (``python -m experiments.calibration``, ``make calibrate``) starts
+**The fit** (``python -m experiments.validation.calibration``, ``make calibrate``) starts
 from ``fit.start``, the recorded starting point (``--apply`` writes it first),
 and runs the stages of ``configs/validation/calibration.yaml`` in order. Each
 stage is a scrambled Sobol design in a box around the previous stage's choice
@@ -59,8 +59,8 @@ import yaml
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.stats import qmc, spearmanr
 
-from experiments import population
-from experiments.worlds import Outcome, run_all
+from experiments.validation import population
+from experiments.validation.worlds import Outcome, run_all
 from sim.config import CONFIG_DIR, compose_dict, config_from_dict, load_config
 from sim.model.metrics import CLUSTERS, DORA_KEYS, dora_cluster
 from sim.model.params import Config, Params
@@ -611,7 +611,7 @@ def _show_and_apply(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m experiments.calibration [--stage NAME | --race] [--apply] [--workers N]``.
+    """``python -m experiments.validation.calibration [--stage NAME | --race] [--apply] [--workers N]``.
 
     With neither ``--stage`` nor ``--race`` this is the whole procedure: from
     ``fit.start`` (written first with ``--apply``), every stage in order, each

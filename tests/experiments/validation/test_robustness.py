@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
-from experiments import robustness, uncertainty
+from experiments.validation import robustness, uncertainty
 
 
 def test_boxes_recover_a_known_rule_and_partition_the_worlds():

@@ -12,14 +12,25 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments import report as rp
-from experiments.headline import overtake_week
-from experiments.stats import t_interval
+from experiments.__main__ import main
 from sim import simulate
+from sim.analysis.document import Report, Table, new_figure
+from sim.analysis.results import arrange, load_settings, per_run, summarise, sweep_order, swept_columns
 from sim.config import load_config, options
+from sim.stats import (
+    BOOTSTRAP_SAMPLES,
+    bootstrap,
+    dip,
+    overtake_week,
+    overtake_weeks,
+    rolling_mean,
+    t_interval,
+)
 from sim.sweeps import jobs, results
+from sim.text import fmt_interval, fmt_signed, fmt_week, fmt_week_interval, join, seed_range
+from tests.experiments.sweeps import reduced_sweep, results_frame, run_sweep, sweep_dir, sweep_params
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # ----------------------------------------------------------------------------- results schema
@@ -28,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_results_frame_has_the_schema_of_results_parquet():
     a = simulate(["weeks=5", "seed=1", "record.team_every=0"])
     b = simulate(["weeks=5", "seed=2", "record.team_every=0", "intervention=[platform_team,talent_program]"])
-    frame = rp.results_frame(
+    frame = results_frame(
         [
             ({"seed": 1, "intervention": "none"}, a),
             ({"seed": 2, "intervention": ["platform_team", "talent_program"]}, b),
@@ -54,7 +65,7 @@ def test_results_frame_matches_what_the_sweep_machinery_collects(tmp_path):
         jobs.write_run(job, status="ok", error=None, overrides=overrides, seconds=0.1)
         runs.append(({"intervention": intervention, "seed": seed, "weeks": 4}, weekly))
     collected = pd.read_parquet(results.collect(tmp_path)).sort_values(["run", "week"], ignore_index=True)
-    ours = rp.results_frame(runs).sort_values(["run", "week"], ignore_index=True)
+    ours = results_frame(runs).sort_values(["run", "week"], ignore_index=True)
     assert list(ours.columns) == list(collected.columns)
     assert ours["run"].tolist() == collected["run"].tolist()
     for column in ("intervention", "seed", "weeks", "week", "value", "cost"):
@@ -62,7 +73,7 @@ def test_results_frame_matches_what_the_sweep_machinery_collects(tmp_path):
 
 
 def test_run_sweep_is_the_cartesian_product_and_equals_simulate():
-    frame = rp.run_sweep(
+    frame = run_sweep(
         {"intervention": ["none", "execution_push"], "seed": [3, 4]}, ["+experiment=horizon", "weeks=6"]
     )
     combos = frame.groupby(["intervention", "seed"]).size()
@@ -79,14 +90,14 @@ def test_run_sweep_is_the_cartesian_product_and_equals_simulate():
 
 
 def test_swept_columns_are_the_non_metric_columns():
-    frame = rp.run_sweep({"seed": [0]}, ["weeks=2"])
-    assert rp.swept_columns(frame) == ["seed", "weeks"]
+    frame = run_sweep({"seed": [0]}, ["weeks=2"])
+    assert swept_columns(frame) == ["seed", "weeks"]
 
 
 # ----------------------------------------------------------------------------- the experiment YAMLs
 
 
-@pytest.mark.parametrize("name", rp.EXPERIMENT_NAMES)
+@pytest.mark.parametrize("name", options("experiment"))
 def test_every_experiment_yaml_follows_the_contract(name):
     path = ROOT / "configs" / "experiment" / f"{name}.yaml"
     text = path.read_text()
@@ -94,8 +105,8 @@ def test_every_experiment_yaml_follows_the_contract(name):
     data = yaml.safe_load(text)
     assert data["experiment"]["name"] == name
     assert data["hydra"]["sweep"]["dir"] == f"results/experiments/{name}"
-    assert rp.sweep_dir(name) == f"results/experiments/{name}"
-    params = rp.sweep_params(name)
+    assert sweep_dir(name) == f"results/experiments/{name}"
+    params = sweep_params(name)
     assert params["seed"] == list(range(30)), "every experiment sweeps seeds 0-29"
     assert set(params["org"]) == {"struggling", "solid_but_slow", "enterprise"}
     for group in ("intervention", "shock", "org"):
@@ -107,7 +118,7 @@ def test_every_experiment_yaml_follows_the_contract(name):
 
 
 def test_foundations_vs_execution_sweeps_every_intervention_of_the_brief():
-    params = rp.sweep_params("foundations_vs_execution")
+    params = sweep_params("foundations_vs_execution")
     variants = ("seq_", "people_")
     brief = [n for n in options("intervention") if not n.startswith(variants)]
     assert sorted(params["intervention"]) == sorted(brief)
@@ -121,7 +132,7 @@ def test_overtake_weeks_is_the_row_wise_headline_overtake_week():
     weeks = np.arange(1, 41)
     ahead = np.cumsum(rng.normal(1.0, 1.0, (50, 40)), axis=1)
     behind = np.cumsum(rng.normal(1.0, 1.0, (50, 40)), axis=1)
-    got = rp.overtake_weeks(ahead, behind, weeks)
+    got = overtake_weeks(ahead, behind, weeks)
     for i in range(50):
         expected = overtake_week(ahead[i], behind[i], weeks)
         assert got[i] == (np.inf if expected is None else expected)
@@ -130,7 +141,7 @@ def test_overtake_weeks_is_the_row_wise_headline_overtake_week():
 def test_rolling_mean_is_a_trailing_mean():
     x = np.random.default_rng(2).normal(size=(3, 20))
     expected = pd.DataFrame(x.T).rolling(4, min_periods=1).mean().to_numpy().T
-    np.testing.assert_allclose(rp.rolling_mean(x, 4), expected)
+    np.testing.assert_allclose(rolling_mean(x, 4), expected)
 
 
 def test_dip_finds_the_trough_and_its_interval_contains_it():
@@ -138,11 +149,11 @@ def test_dip_finds_the_trough_and_its_interval_contains_it():
     base = np.full((5, 20), 100.0)
     treat = base.copy()
     treat[:, 9] = [60, 70, 80, 90, 100]  # mean loss 20% in week 10
-    depth, trough = rp.dip(treat, base, weeks)
+    depth, trough = dip(treat, base, weeks)
     assert trough == 10
     assert depth.mean == pytest.approx(0.2)
     assert depth.low < 0.2 < depth.high
-    none, week = rp.dip(base + 1, base, weeks)
+    none, week = dip(base + 1, base, weeks)
     assert none.mean == 0 and np.isnan(week)
 
 
@@ -153,33 +164,33 @@ def test_bootstrap_is_deterministic_and_brackets_the_statistic():
     def mean_of_first(x):
         return x[:, 0]
 
-    first, values = rp.bootstrap(mean_of_first, a)
-    second, _ = rp.bootstrap(mean_of_first, a)
+    first, values = bootstrap(mean_of_first, a)
+    second, _ = bootstrap(mean_of_first, a)
     assert first == second
     assert first.mean == pytest.approx(a[:, 0].mean())
     assert first.low < first.mean < first.high
     t = t_interval(a[:, 0])
     assert abs(first.low - t.low) < 0.25 and abs(first.high - t.high) < 0.25
-    assert len(values) == rp.BOOTSTRAP_SAMPLES
+    assert len(values) == BOOTSTRAP_SAMPLES
 
 
 def test_bootstrap_keeps_never_as_inf():
     def never(x):
         return np.full(x.shape[0], np.inf)
 
-    iv, _ = rp.bootstrap(never, np.ones((4, 3)))
+    iv, _ = bootstrap(never, np.ones((4, 3)))
     assert np.isinf(iv.mean) and np.isinf(iv.low) and np.isinf(iv.high)
-    assert rp.fmt_week_interval(iv) == "never [never, never]"
+    assert fmt_week_interval(iv) == "never [never, never]"
 
 
 def test_per_run_totals_and_final_year_means():
-    frame = rp.run_sweep({"seed": [0, 1]}, ["weeks=60"])
-    runs = rp.per_run(frame, [])
+    frame = run_sweep({"seed": [0, 1]}, ["weeks=60"])
+    runs = per_run(frame, [])
     one = frame[frame["seed"] == 1]
     row = runs[runs["seed"] == 1].iloc[0]
     assert row["cumulative_value"] == pytest.approx(one["value"].sum())
     assert row["lead_time_days"] == pytest.approx(one[one["week"] >= 9]["lead_time_days"].mean())
-    summary = rp.summarise(runs.assign(all="x"), ["all"], ["cumulative_value"]).iloc[0]
+    summary = summarise(runs.assign(all="x"), ["all"], ["cumulative_value"]).iloc[0]
     assert (
         summary["cumulative_value_ci_low"]
         <= summary["cumulative_value_mean"]
@@ -191,8 +202,8 @@ def test_per_run_totals_and_final_year_means():
 
 
 def test_settings_and_order_come_from_multirun_yaml(tmp_path):
-    assert rp.load_settings(tmp_path, {"a": 1}) == {"a": 1}
-    assert rp.sweep_order(tmp_path, "org") == []
+    assert load_settings(tmp_path, {"a": 1}) == {"a": 1}
+    assert sweep_order(tmp_path, "org") == []
     (tmp_path / "multirun.yaml").write_text(
         yaml.safe_dump(
             {
@@ -204,13 +215,13 @@ def test_settings_and_order_come_from_multirun_yaml(tmp_path):
             }
         )
     )
-    assert rp.load_settings(tmp_path, {"a": 1, "c": 3}) == {"a": 2, "b": [1, 2], "c": 3}
-    assert rp.sweep_order(tmp_path, "org") == ["struggling", "elite"]
-    assert rp.sweep_order(tmp_path, "intervention") == ["b", "a"]  # the command line wins
+    assert load_settings(tmp_path, {"a": 1, "c": 3}) == {"a": 2, "b": [1, 2], "c": 3}
+    assert sweep_order(tmp_path, "org") == ["struggling", "elite"]
+    assert sweep_order(tmp_path, "intervention") == ["b", "a"]  # the command line wins
     frame = pd.DataFrame(
         {"org": ["elite", "elite", "struggling"], "intervention": ["a", "b", "a"], "seed": 0, "week": 1}
     )
-    arranged = rp.arrange(frame, tmp_path)
+    arranged = arrange(frame, tmp_path)
     assert arranged[["org", "intervention"]].values.tolist() == [
         ["struggling", "a"],
         ["elite", "b"],
@@ -222,12 +233,12 @@ def test_settings_and_order_come_from_multirun_yaml(tmp_path):
 
 
 def test_report_writes_markdown_and_self_contained_html(tmp_path):
-    doc = rp.Report("Title & <things>")
+    doc = Report("Title & <things>")
     doc.heading("Section")
     doc.text("A `code` span, **bold**, and 1 < 2 & 3.")
     doc.bullets(["one", "two"])
-    doc.table(rp.Table(["name", "value"], [["a|b", "1"], ["c", "2"]], caption="Caption"))
-    fig = rp.new_figure(3, 2)
+    doc.table(Table(["name", "value"], [["a|b", "1"], ["c", "2"]], caption="Caption"))
+    fig = new_figure(3, 2)
     fig.subplots().plot([1, 2], [3, 4])
     doc.figure(fig, "plot.png", "A figure")
     paths = doc.write(tmp_path)
@@ -244,24 +255,24 @@ def test_report_writes_markdown_and_self_contained_html(tmp_path):
 
 
 def test_formatting_helpers():
-    assert rp.fmt_interval(t_interval([1.0, 2.0, 3.0])) == "2.00 [-0.484, 4.48]"
-    assert rp.fmt_signed(-1234.0) == "-1,234" and rp.fmt_signed(5.0) == "+5.00"
-    assert rp.fmt_week(np.inf) == "never" and rp.fmt_week(12.0) == "12"
-    assert rp.join(["a"]) == "a" and rp.join(["a", "b", "c"]) == "a, b and c"
-    assert rp.seed_range([0, 1, 2]) == "0-2" and rp.seed_range([0, 2]) == "0, 2"
+    assert fmt_interval(t_interval([1.0, 2.0, 3.0])) == "2.00 [-0.484, 4.48]"
+    assert fmt_signed(-1234.0) == "-1,234" and fmt_signed(5.0) == "+5.00"
+    assert fmt_week(np.inf) == "never" and fmt_week(12.0) == "12"
+    assert join(["a"]) == "a" and join(["a", "b", "c"]) == "a, b and c"
+    assert seed_range([0, 1, 2]) == "0-2" and seed_range([0, 2]) == "0, 2"
 
 
 # ----------------------------------------------------------------------------- command line
 
 
 def test_report_command_line(tmp_path):
-    assert rp.main([]) == 2
-    assert rp.main(["nope", str(tmp_path)]) == 2
-    assert rp.main(["horizon", str(tmp_path)]) == 1
-    frame = rp.reduced_sweep("horizon", seeds=2, weeks=8, only={"org": ["struggling"]})
+    assert main([]) == 2
+    assert main(["nope", str(tmp_path)]) == 2
+    assert main(["horizon", str(tmp_path)]) == 1
+    frame = reduced_sweep("horizon", seeds=2, weeks=8, only={"org": ["struggling"]})
     frame.to_parquet(tmp_path / "results.parquet")
     done = subprocess.run(
-        [sys.executable, "-m", "experiments.report", "horizon", str(tmp_path)],
+        [sys.executable, "-m", "experiments", "horizon", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -269,4 +280,4 @@ def test_report_command_line(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "horizon:" in done.stdout and (tmp_path / "summary.html").is_file()
-    assert json.loads(json.dumps(rp.sweep_params("horizon")))["seed"][:2] == [0, 1]
+    assert json.loads(json.dumps(sweep_params("horizon")))["seed"][:2] == [0, 1]

@@ -1,6 +1,6 @@
 """make validate, reduced: the report's files, the DORA envelopes and the consistency of its numbers.
 
-The reduced run (``experiments.validate.QUICK``) keeps a population large enough
+The reduced run (``experiments.validation.validate.QUICK``) keeps a population large enough
 for the calibration envelopes; the sensitivity and robustness designs are small,
 so their numbers are checked for consistency, not for their values.
 """
@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from experiments import calibration, validate
+from experiments.validation import calibration, validate
 
 pytestmark = pytest.mark.slow
 

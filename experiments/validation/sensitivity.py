@@ -9,7 +9,7 @@ the same seed (common random numbers), so that a change of outcome between two
 points of a design comes from the inputs, not from a different random stream.
 
 1. **Morris** (elementary effects) over every uncertain input
-   (:func:`experiments.uncertainty.factors`): ``r`` trajectories of ``k + 1``
+   (:func:`experiments.validation.uncertainty.factors`): ``r`` trajectories of ``k + 1``
    runs. ``μ*`` (mean absolute effect) ranks influence, ``σ`` flags
    non-linearity and interactions.
 2. **Sobol** (Saltelli's scheme, first and total order) over the ``sobol_top``
@@ -29,8 +29,8 @@ from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from experiments.uncertainty import UncertaintySpec, base_config, factors, problem, world
-from experiments.worlds import run_all
+from experiments.validation.uncertainty import UncertaintySpec, base_config, factors, problem, world
+from experiments.validation.worlds import run_all
 
 OUTCOMES: dict[str, str] = {
     "value": "3-year cumulative value",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments import calibration, population
+from experiments.validation import calibration, population
 from sim import simulate
 from sim.config import load_config
 from sim.model.schema import ConfigError, build

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from experiments.stats import Interval, t_band, t_interval
+from sim.stats import Interval, t_band, t_interval
 
 
 def test_known_value_by_hand():

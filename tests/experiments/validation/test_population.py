@@ -7,7 +7,7 @@ import pytest
 import yaml
 from scipy.stats import spearmanr
 
-from experiments import population
+from experiments.validation import population
 from sim.model.schema import ConfigError, build
 
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from experiments import sensitivity
+from experiments.validation import sensitivity
 
 
 def test_rank_takes_each_factor_at_its_most_influential_outcome():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from experiments import uncertainty
+from experiments.validation import uncertainty
 from sim.model.params import LAYER_NAMES, Params
 from sim.model.schema import ConfigError, build
 

@@ -1,0 +1,202 @@
+"""An analysis's document: headings, text, tables and figures, written as ``summary.md`` and ``summary.html``."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Table:
+    """A table of text cells.
+
+    Attributes:
+        columns: Header cells.
+        rows: Body rows, each as many cells as ``columns``.
+        caption: Optional line above the table.
+        align: ``l`` or ``r`` per column; by default the first is left, the rest right.
+    """
+
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    align: list[str] | None = None
+
+    def _align(self) -> list[str]:
+        return self.align or ["l"] + ["r"] * (len(self.columns) - 1)
+
+    def markdown(self) -> str:
+        """Return the table as GitHub-flavoured Markdown."""
+
+        def cell(text: str) -> str:
+            return str(text).replace("|", "\\|").replace("\n", " ")
+
+        lines = []
+        if self.caption:
+            lines += [self.caption, ""]
+        lines.append("| " + " | ".join(cell(c) for c in self.columns) + " |")
+        lines.append("|" + "|".join("---:" if a == "r" else "---" for a in self._align()) + "|")
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        """Return the table as an HTML fragment."""
+        align = self._align()
+        head = "".join(
+            f"<th class='{a}'>{_inline_html(str(c))}</th>" for c, a in zip(self.columns, align, strict=True)
+        )
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td class='{a}'>{_inline_html(str(c))}</td>" for c, a in zip(row, align, strict=True))
+            + "</tr>"
+            for row in self.rows
+        )
+        caption = f"<p class='caption'>{_inline_html(self.caption)}</p>" if self.caption else ""
+        return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _inline_html(text: str) -> str:
+    """Escape text and render the inline Markdown the reports use: `code` and **bold**."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+
+
+@dataclass
+class _Figure:
+    filename: str
+    caption: str
+    png: bytes
+
+
+@dataclass
+class Report:
+    """A summary written once as Markdown and once as self-contained HTML.
+
+    Build it with :meth:`heading`, :meth:`text`, :meth:`bullets`, :meth:`table`
+    and :meth:`figure`, then :meth:`write` it to a directory.
+    """
+
+    title: str
+    blocks: list[tuple[str, Any]] = field(default_factory=list)
+
+    def heading(self, text: str, level: int = 2) -> None:
+        """Add a heading (level 2 or deeper; the title is level 1)."""
+        self.blocks.append(("heading", (level, text)))
+
+    def text(self, paragraph: str) -> None:
+        """Add a paragraph (inline `code` and **bold** allowed)."""
+        if paragraph:
+            self.blocks.append(("text", paragraph))
+
+    def bullets(self, items: Sequence[str]) -> None:
+        """Add a bulleted list."""
+        if items:
+            self.blocks.append(("bullets", list(items)))
+
+    def table(self, table: Table) -> None:
+        """Add a table."""
+        self.blocks.append(("table", table))
+
+    def figure(self, fig: Any, filename: str, caption: str) -> None:
+        """Add a matplotlib figure; it is rendered to PNG now and written by :meth:`write`."""
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
+        self.blocks.append(("figure", _Figure(filename, caption, buffer.getvalue())))
+
+    def markdown(self) -> str:
+        """Return the report as Markdown; figures are referenced by file name."""
+        out = [f"# {self.title}", ""]
+        for kind, item in self.blocks:
+            if kind == "heading":
+                level, text = item
+                out += ["#" * level + " " + text, ""]
+            elif kind == "text":
+                out += [item, ""]
+            elif kind == "bullets":
+                out += [f"- {line}" for line in item] + [""]
+            elif kind == "table":
+                out += [item.markdown(), ""]
+            elif kind == "figure":
+                out += [f"![{item.caption}]({item.filename})", "", f"*{item.caption}*", ""]
+        return "\n".join(out)
+
+    def html(self) -> str:
+        """Return the report as one HTML page with every figure embedded (base64 PNG)."""
+        body = [f"<h1>{_inline_html(self.title)}</h1>"]
+        for kind, item in self.blocks:
+            if kind == "heading":
+                level, text = item
+                body.append(f"<h{level}>{_inline_html(text)}</h{level}>")
+            elif kind == "text":
+                body.append(f"<p>{_inline_html(item)}</p>")
+            elif kind == "bullets":
+                body.append("<ul>" + "".join(f"<li>{_inline_html(x)}</li>" for x in item) + "</ul>")
+            elif kind == "table":
+                body.append(item.html())
+            elif kind == "figure":
+                data = base64.b64encode(item.png).decode("ascii")
+                body.append(
+                    f"<figure><img alt='{html.escape(item.caption)}' src='data:image/png;base64,{data}'>"
+                    f"<figcaption>{_inline_html(item.caption)}</figcaption></figure>"
+                )
+        return (
+            "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head>"
+            f"<body>{''.join(body)}</body></html>\n"
+        )
+
+    def write(self, out_dir: Path | str, name: str = "summary", html: bool = True) -> dict[str, Path]:
+        """Write ``<name>.md``, ``<name>.html`` (unless ``html`` is false) and each figure's PNG into ``out_dir``.
+
+        A figure's file name may include subdirectories of ``out_dir`` (e.g. ``images/a.png``).
+        """
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"md": out / f"{name}.md"}
+        for kind, item in self.blocks:
+            if kind == "figure":
+                path = out / item.filename
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(item.png)
+                paths[item.filename] = path
+        paths["md"].write_text(self.markdown())
+        if html:
+            paths["html"] = out / f"{name}.html"
+            paths["html"].write_text(self.html())
+        return paths
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;"
+    "color:#222;line-height:1.45}"
+    "table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.9em}"
+    "th,td{border-bottom:1px solid #ddd;padding:0.25em 0.6em;vertical-align:top}"
+    "th{background:#f4f4f4}td.r,th.r{text-align:right;white-space:nowrap}td.l,th.l{text-align:left}"
+    "code{background:#f4f4f4;padding:0 0.2em}p.caption{margin-bottom:0.2em;font-weight:600}"
+    "figure{margin:1em 0}figure img{max-width:100%}figcaption{font-size:0.9em;color:#555}"
+)
+
+
+def new_figure(width: float, height: float) -> Any:
+    """Return a matplotlib figure on the Agg canvas (no display, no global pyplot state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def colours(names: Sequence[str]) -> dict[str, Any]:
+    """Return a distinct colour per name (tab10 up to ten, tab20 beyond)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if len(names) <= 10 else "tab20"]
+    return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
