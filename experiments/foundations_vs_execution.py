@@ -107,10 +107,6 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _row_interval(row: pd.Series, key: str) -> Interval:
-    return interval(row, key)
-
-
 def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) -> Table:
     """Return the ranking of one organisation as a table of text cells."""
     columns = [
@@ -130,12 +126,12 @@ def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) ->
             [
                 str(row["rank"]),
                 f"`{row['intervention']}`",
-                fmt_interval(_row_interval(row, "cumulative_value")),
+                fmt_interval(interval(row, "cumulative_value")),
                 "-" if row["intervention"] == baseline else fmt_signed_interval(gain),
-                fmt_interval(_row_interval(row, "innovations")),
-                *(fmt_interval(_row_interval(row, k), METRIC[k].scale) for k in DORA_KEYS),
-                fmt_interval(_row_interval(row, "attrition")),
-                fmt_interval(_row_interval(row, "cost")),
+                fmt_interval(interval(row, "innovations")),
+                *(fmt_interval(interval(row, k), METRIC[k].scale) for k in DORA_KEYS),
+                fmt_interval(interval(row, "attrition")),
+                fmt_interval(interval(row, "cost")),
             ]
         )
     return Table(columns, rows, align=["r", "l", *["r"] * (len(columns) - 2)])
@@ -153,7 +149,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         n = int(table["n_seeds"].min())
         top = table.iloc[0]
         winners[org] = top["intervention"]
-        cum = _row_interval(top, "cumulative_value")
+        cum = interval(top, "cumulative_value")
         text = (
             f"On `{org}` ({result['sizes'][org]} teams), **{top['intervention']}** ranks first by "
             f"cumulative value over {result['weeks']} weeks: {fmt(cum.mean)} ({ci_phrase(cum)})"
@@ -329,6 +325,6 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         top = result["ranking"][result["ranking"]["org"] == org].iloc[0]
         print(
             f"  {org}: best is {top['intervention']} "
-            f"(cumulative value {fmt_interval(_row_interval(top, 'cumulative_value'))})"
+            f"(cumulative value {fmt_interval(interval(top, 'cumulative_value'))})"
         )
     print(f"  wrote {paths['md']}, {paths['html']}, ranking.csv, curves.csv and figures to {out_dir}")

@@ -39,12 +39,12 @@ from sim.api import run_configs
 from sim.config import load_config
 from sim.model.params import Config
 from sim.model.schema import ConfigError
-from sim.stats import Interval, overtake_week, t_band, t_interval
-from sim.text import fmt
+from sim.stats import CONFIDENCE, Interval, interval, overtake_week, t_band, t_interval
+from sim.text import capital, fmt, join, seeds_text
 
 DEFAULT_INTERVENTIONS: tuple[str, ...] = ("none", "execution_push", "foundations_first")
 BASELINE = "none"
-CONFIDENCE = 0.95
+
 EARLY_WEEKS = 12  # "the first weeks": the short-term window of the reading
 
 # Weekly columns of sim.simulate that the experiment keeps from each run.
@@ -257,9 +257,7 @@ def _name(intervention: str) -> str:
 
 
 def _interval(summary: pd.DataFrame, intervention: str, key: str) -> Interval:
-    row = summary.set_index("intervention").loc[intervention]
-    n = int(row["n_seeds"])
-    return Interval(row[f"{key}_mean"], row[f"{key}_ci_low"], row[f"{key}_ci_high"], n, CONFIDENCE)
+    return interval(summary.set_index("intervention").loc[intervention], key)
 
 
 def _ranked(result: HeadlineResult, metric: Metric) -> list[tuple[str, float]]:
@@ -283,7 +281,7 @@ def _best_phrase(result: HeadlineResult, metric: Metric, verb: str, noun: str) -
     others = ", ".join(f"{iv} {fmt(v)}" for iv, v in ranked if iv not in tied)
     against = f", against {others}" if others else ""
     if len(tied) > 1:
-        return f"{noun} is the same under {_join(tied)} ({fmt(best_value)}{metric.unit}{against})"
+        return f"{noun} is the same under {join(tied)} ({fmt(best_value)}{metric.unit}{against})"
     noise = ""
     if len(ranked) > 1:
         second = ranked[1][0]
@@ -304,14 +302,6 @@ def _ci_text(interval: Interval) -> str:
     return "no interval from a single seed"
 
 
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
-
-
-def _join(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def reading(result: HeadlineResult) -> str:
     """Write a plain-language paragraph from the numbers of ``result``."""
     metric = {m.key: m for m in METRICS}
@@ -324,7 +314,7 @@ def reading(result: HeadlineResult) -> str:
     win = ranked[0][0]
     win_iv = _interval(result.summary, win, "cumulative_value")
     text = (
-        f"On the '{result.org}' organisation over {result.weeks} weeks ({_seeds(n)}), "
+        f"On the '{result.org}' organisation over {result.weeks} weeks ({seeds_text(n)}), "
         f"{_name(win)} delivers the most cumulative value: {fmt(win_iv.mean)} "
         f"({_ci_text(win_iv)})"
     )
@@ -341,7 +331,7 @@ def reading(result: HeadlineResult) -> str:
         elif diff.excludes(0.0):
             text += f" ({_ci_text(diff)}), a gap that is clear at 95% confidence"
         else:
-            text += f" ({_ci_text(diff)}), a gap that {_seeds(n)} cannot tell from zero"
+            text += f" ({_ci_text(diff)}), a gap that {seeds_text(n)} cannot tell from zero"
     sentences.append(text + ".")
 
     # The short term, then who overtakes whom for good.
@@ -375,7 +365,7 @@ def reading(result: HeadlineResult) -> str:
         sentences.append("No intervention ships an innovation.")
     else:
         sentences.append(
-            _capital(
+            capital(
                 _best_phrase(
                     result, metric["innovations"], "most innovations are shipped", "the number of innovations"
                 )
@@ -405,16 +395,12 @@ def reading(result: HeadlineResult) -> str:
 
     # People and money.
     sentences.append(
-        _capital(_best_phrase(result, metric["attrition"], "fewest people leave", "attrition"))
+        capital(_best_phrase(result, metric["attrition"], "fewest people leave", "attrition"))
         + ", and "
         + _best_phrase(result, metric["cost"], "total cost is lowest", "total cost")
         + "."
     )
     return " ".join(sentences)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _paired_difference(result: HeadlineResult, a: str, b: str, key: str) -> Interval:
@@ -459,7 +445,7 @@ def render_text(result: HeadlineResult) -> str:
             lines.append("  ".join("-" * w for w in widths))
     title = (
         f"Headline: {', '.join(result.interventions)} on org={result.org}, "
-        f"{_seeds(len(result.seeds))} x {result.weeks} weeks"
+        f"{seeds_text(len(result.seeds))} x {result.weeks} weeks"
     )
     wrapped = textwrap.fill(result.reading, width=min(110, max(70, sum(widths) + 2 * len(widths))))
     return "\n".join([title, "", *lines, "", wrapped])
@@ -477,7 +463,7 @@ def render_markdown(result: HeadlineResult, image: str = "headline.png") -> str:
     lines = [
         "# Headline: execution push versus foundations first",
         "",
-        f"Organisation `{result.org}`, {result.weeks} weeks, {_seeds(len(seeds))} ({seed_text}) "
+        f"Organisation `{result.org}`, {result.weeks} weeks, {seeds_text(len(seeds))} ({seed_text}) "
         "per intervention. "
         f"Each cell is the mean over seeds with its 95% t-interval. Totals are over the whole horizon; "
         f"the DORA keys are means over {window_label(result.weeks)}.",
@@ -530,7 +516,7 @@ def plot(result: HeadlineResult, path: Path) -> None:
         ax.grid(alpha=0.3)
     top.set_ylabel("cumulative value")
     top.set_title(
-        f"org={result.org}: mean over {_seeds(len(result.seeds))} with 95% band "
+        f"org={result.org}: mean over {seeds_text(len(result.seeds))} with 95% band "
         f"(shaded grey: {window_label(result.weeks)})"
     )
     top.legend(loc="upper left")

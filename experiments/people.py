@@ -56,7 +56,15 @@ from sim.analysis.catalogue import METRICS, Metric, metric_label, window_label
 from sim.analysis.document import Report, Table, colours, new_figure
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
 from sim.model.metrics import DORA_KEYS
-from sim.stats import Interval, band, paired_difference, paired_matrices, paired_values, t_interval
+from sim.stats import (
+    band,
+    interval,
+    interval_columns,
+    paired_difference,
+    paired_matrices,
+    paired_values,
+    t_interval,
+)
 from sim.text import (
     ci_phrase,
     fmt,
@@ -341,17 +349,17 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                 continue
             row: dict[str, Any] = {"org": org, "intervention": name, "n_seeds": len(part)}
             for m in metrics:
-                row.update(_cols(m.key, t_interval(part[m.key].to_numpy(float))))
+                row.update(interval_columns(m.key, t_interval(part[m.key].to_numpy(float))))
             if name != baseline:
                 gain = paired_values(org_runs, "intervention", "cumulative_value", name, baseline)
                 invest = paired_values(org_runs, "intervention", "investment", name, baseline)
                 cost = paired_values(org_runs, "intervention", "cost", name, baseline)
-                row.update(_cols("gain", t_interval(gain.to_numpy())))
-                row.update(_cols("extra_investment", t_interval(invest.to_numpy())))
-                row.update(_cols("extra_cost", t_interval(cost.to_numpy())))
+                row.update(interval_columns("gain", t_interval(gain.to_numpy())))
+                row.update(interval_columns("extra_investment", t_interval(invest.to_numpy())))
+                row.update(interval_columns("extra_cost", t_interval(cost.to_numpy())))
                 with np.errstate(divide="ignore", invalid="ignore"):
                     per_k = (gain / invest * 1000.0).replace([np.inf, -np.inf], np.nan)
-                row.update(_cols("gain_per_1000k", t_interval(per_k.to_numpy())))
+                row.update(interval_columns("gain_per_1000k", t_interval(per_k.to_numpy())))
             rows.append(row)
     table = pd.DataFrame(rows)
     options = table[table["intervention"] != baseline].copy()
@@ -413,14 +421,6 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _cols(key: str, iv: Interval) -> dict[str, float]:
-    return {f"{key}_mean": iv.mean, f"{key}_ci_low": iv.low, f"{key}_ci_high": iv.high}
-
-
-def _iv(row: pd.Series, key: str) -> Interval:
-    return Interval(row[f"{key}_mean"], row[f"{key}_ci_low"], row[f"{key}_ci_high"], int(row["n_seeds"]))
-
-
 def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     """Paragraphs generated from the numbers."""
     baseline = settings["baseline"]
@@ -461,7 +461,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         best = t.iloc[0]
         text += (
             f" **{best['intervention']}** adds the most cumulative value: "
-            f"{fmt_signed_interval(_iv(best, 'gain'))} over `{baseline}`"
+            f"{fmt_signed_interval(interval(best, 'gain'))} over `{baseline}`"
         )
         base = result["table"][
             (result["table"]["org"] == org) & (result["table"]["intervention"] == baseline)
@@ -481,7 +481,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         per_k = t.loc[t["gain_per_1000k_mean"].idxmax()]
         text += (
             f" Per 1,000 k of extra investment the most value comes from `{per_k['intervention']}` "
-            f"({fmt_interval(_iv(per_k, 'gain_per_1000k'))})."
+            f"({fmt_interval(interval(per_k, 'gain_per_1000k'))})."
         )
         lead = t.loc[t["lead_time_days_mean"].idxmin()]
         cfr = t.loc[t["change_failure_rate_mean"].idxmin()]
@@ -522,15 +522,15 @@ def option_table(result: dict[str, Any], org: str, baseline: str) -> Table:
             [
                 "-" if is_base else str(int(r["rank"])),
                 f"`{r['intervention']}`",
-                "-" if is_base else fmt_signed_interval(_iv(r, "extra_investment")),
-                "-" if is_base else fmt_signed_interval(_iv(r, "extra_cost")),
-                fmt_interval(_iv(r, "cumulative_value")),
-                "-" if is_base else fmt_signed_interval(_iv(r, "gain")),
-                "-" if is_base else fmt_interval(_iv(r, "gain_per_1000k")),
-                *(fmt_interval(_iv(r, k), METRIC[k].scale) for k in DORA_KEYS),
-                fmt_interval(_iv(r, "attrition")),
-                fmt_interval(_iv(r, "headcount_end")),
-                fmt_interval(_iv(r, "innovations")),
+                "-" if is_base else fmt_signed_interval(interval(r, "extra_investment")),
+                "-" if is_base else fmt_signed_interval(interval(r, "extra_cost")),
+                fmt_interval(interval(r, "cumulative_value")),
+                "-" if is_base else fmt_signed_interval(interval(r, "gain")),
+                "-" if is_base else fmt_interval(interval(r, "gain_per_1000k")),
+                *(fmt_interval(interval(r, k), METRIC[k].scale) for k in DORA_KEYS),
+                fmt_interval(interval(r, "attrition")),
+                fmt_interval(interval(r, "headcount_end")),
+                fmt_interval(interval(r, "innovations")),
             ]
         )
     return Table(
@@ -661,7 +661,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         m = money.set_index("org").loc[org]
         if len(t):
             print(
-                f"  {org}: best {t.iloc[0]['intervention']} (gain {fmt_signed_interval(_iv(t.iloc[0], 'gain'))}); "
+                f"  {org}: best {t.iloc[0]['intervention']} (gain {fmt_signed_interval(interval(t.iloc[0], 'gain'))}); "
                 f"money {'equal' if m['equal'] else 'NOT equal'} within {100 * m['relative_spread']:.1f}%"
             )
     print(

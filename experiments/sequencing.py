@@ -57,10 +57,11 @@ from sim.analysis.document import Report, Table, new_figure
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
 from sim.model.params import LAYER_NAMES
 from sim.stats import (
-    Interval,
     band,
     bootstrap,
     dip,
+    interval,
+    interval_columns,
     overtake_weeks,
     paired_difference,
     paired_matrices,
@@ -322,15 +323,15 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                     "intervention": name,
                     "order": " > ".join(order) if order else "",
                     "n_seeds": value.n,
-                    **_cols("cumulative_value", value),
-                    **_cols("gain", gain),
-                    **_cols("dip_depth", depth),
+                    **interval_columns("cumulative_value", value),
+                    **interval_columns("gain", gain),
+                    **interval_columns("dip_depth", depth),
                     "trough_week": trough,
-                    **_cols("payback_week", payback),
+                    **interval_columns("payback_week", payback),
                     "payback_never_share": float(np.mean(np.isinf(pay_values))),
-                    **_cols("end_rate", end_rate),
-                    **_cols("innovations", innov),
-                    **_cols("extra_cost", extra),
+                    **interval_columns("end_rate", end_rate),
+                    **interval_columns("innovations", innov),
+                    **interval_columns("extra_cost", extra),
                 }
             )
             cum_gain = np.cumsum(T, axis=1) - np.cumsum(B, axis=1)
@@ -366,14 +367,6 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         "curves": pd.concat(curves, ignore_index=True),
         "budget": budget,
     }
-
-
-def _cols(key: str, iv: Interval) -> dict[str, float]:
-    return {f"{key}_mean": iv.mean, f"{key}_ci_low": iv.low, f"{key}_ci_high": iv.high}
-
-
-def _iv(row: pd.Series, key: str) -> Interval:
-    return Interval(row[f"{key}_mean"], row[f"{key}_ci_low"], row[f"{key}_ci_high"], int(row["n_seeds"]))
 
 
 def budget_sentence(budget: pd.DataFrame) -> str:
@@ -423,7 +416,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         best = t.iloc[0]
         text = (
             f"On `{org}` ({result['sizes'][org]} teams), **{best['intervention']}** delivers the most "
-            f"cumulative value ({fmt_interval(_iv(best, 'cumulative_value'))}; "
+            f"cumulative value ({fmt_interval(interval(best, 'cumulative_value'))}; "
             f"{fmt_signed(best['gain_mean'])} over `{baseline}`)"
         )
         if len(t) > 1:
@@ -486,8 +479,8 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             late = paid.loc[paid["payback_week_mean"].idxmax()]
             text += (
                 f" Payback comes soonest under `{soon['intervention']}` (week "
-                f"{fmt_week_interval(_iv(soon, 'payback_week'))}) and latest under "
-                f"`{late['intervention']}` (week {fmt_week_interval(_iv(late, 'payback_week'))})"
+                f"{fmt_week_interval(interval(soon, 'payback_week'))}) and latest under "
+                f"`{late['intervention']}` (week {fmt_week_interval(interval(late, 'payback_week'))})"
             )
             never = t[~np.isfinite(t["payback_week_mean"])]
             if len(never):
@@ -509,14 +502,16 @@ def results_table(result: dict[str, Any], org: str, baseline: str, end_weeks: in
                 str(int(row["rank"])),
                 f"`{row['intervention']}`",
                 row["order"],
-                fmt_interval(_iv(row, "cumulative_value")),
-                fmt_signed_interval(_iv(row, "gain")),
-                "none" if np.isnan(row["trough_week"]) else fmt_interval(_iv(row, "dip_depth"), 100.0, "%"),
+                fmt_interval(interval(row, "cumulative_value")),
+                fmt_signed_interval(interval(row, "gain")),
+                "none"
+                if np.isnan(row["trough_week"])
+                else fmt_interval(interval(row, "dip_depth"), 100.0, "%"),
                 "-" if np.isnan(row["trough_week"]) else fmt_week(row["trough_week"]),
-                fmt_week_interval(_iv(row, "payback_week")),
-                fmt_signed_interval(_iv(row, "end_rate"), 100.0, "%"),
-                fmt_interval(_iv(row, "innovations")),
-                fmt_signed_interval(_iv(row, "extra_cost")),
+                fmt_week_interval(interval(row, "payback_week")),
+                fmt_signed_interval(interval(row, "end_rate"), 100.0, "%"),
+                fmt_interval(interval(row, "innovations")),
+                fmt_signed_interval(interval(row, "extra_cost")),
             ]
         )
     return Table(

@@ -45,10 +45,11 @@ from sim.analysis.document import Report, Table, colours, new_figure
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, prepare, require, swept_columns
 from sim.stats import (
     BOOTSTRAP_SAMPLES,
-    Interval,
     band,
     bootstrap,
     dip,
+    interval,
+    interval_columns,
     paired_matrices,
     rolling_mean,
     t_interval,
@@ -188,17 +189,17 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                 continue
             row["effect"] = True
             depth, trough = dip(T, B, weeks, start, 1)
-            row.update(_cols("dip_depth", depth))
+            row.update(interval_columns("dip_depth", depth))
             row["trough_week"] = trough
             rec, rec_values = bootstrap(
                 lambda x, y, s=start, w=weeks: recovery(x, y, w, s, tol, window)[0], T, B
             )
-            row.update(_cols("weeks_to_recover", rec))
+            row.update(interval_columns("weeks_to_recover", rec))
             row["recover_never_share"] = float(np.mean(np.isinf(rec_values)))
             lasting_rec, _ = bootstrap(
                 lambda x, y, s=start, w=weeks: recovery_for_good(x, y, w, s, tol, window), T, B
             )
-            row.update(_cols("weeks_to_recover_for_good", lasting_rec))
+            row.update(interval_columns("weeks_to_recover_for_good", lasting_rec))
             row["falls_out_again"] = bool(recovery(T.mean(0), B.mean(0), weeks, start, tol, window)[1][0])
             # The same measure seed by seed (each shocked run against its own no-shock run): noisier,
             # since a single run's weekly value moves by several percent from week to week.
@@ -206,18 +207,22 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
             row["seeds_recovered_share"] = float(np.mean(np.isfinite(own)))
             row["seeds_median_weeks_to_recover"] = float(np.median(own))
             lost = (B[:, start:] - T[:, start:]).sum(axis=1)
-            row.update(_cols("value_lost", t_interval(lost)))
-            row.update(_cols("value_lost_share", t_interval(lost / B[:, start:].sum(axis=1))))
+            row.update(interval_columns("value_lost", t_interval(lost)))
+            row.update(interval_columns("value_lost_share", t_interval(lost / B[:, start:].sum(axis=1))))
             end = min(end_weeks, len(weeks) - start)
             row.update(
-                _cols("end_rate", t_interval(T[:, -end:].mean(axis=1) / B[:, -end:].mean(axis=1) - 1.0))
+                interval_columns(
+                    "end_rate", t_interval(T[:, -end:].mean(axis=1) / B[:, -end:].mean(axis=1) - 1.0)
+                )
             )
             for column in lasting:
                 if column not in part.columns:
                     continue
                 S, C, _ = paired_matrices(curve_matrix(shocked, column), curve_matrix(calm, column))
                 row.update(
-                    _cols(f"end_{column}", t_interval(S[:, -end:].mean(axis=1) - C[:, -end:].mean(axis=1)))
+                    interval_columns(
+                        f"end_{column}", t_interval(S[:, -end:].mean(axis=1) - C[:, -end:].mean(axis=1))
+                    )
                 )
             rows.append(row)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -247,14 +252,6 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         "seeds": sorted(results["seed"].unique()),
         "sizes": org_sizes(results, list(dict.fromkeys(results["org"]))),
     }
-
-
-def _cols(key: str, iv: Interval) -> dict[str, float]:
-    return {f"{key}_mean": iv.mean, f"{key}_ci_low": iv.low, f"{key}_ci_high": iv.high}
-
-
-def _iv(row: pd.Series, key: str) -> Interval:
-    return Interval(row[f"{key}_mean"], row[f"{key}_ci_low"], row[f"{key}_ci_high"], int(row["n_seeds"]))
 
 
 def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
@@ -287,7 +284,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         elif slow["weeks_to_recover_mean"] > 0:
             text += (
                 f"The slowest recovery follows **{slow['shock']}**: back within "
-                f"{100 * settings['tolerance']:.0f}% after {fmt_week_interval(_iv(slow, 'weeks_to_recover'))} "
+                f"{100 * settings['tolerance']:.0f}% after {fmt_week_interval(interval(slow, 'weeks_to_recover'))} "
                 "weeks (bootstrap 95% CI). "
             )
         else:
@@ -297,13 +294,13 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         if lasting_slow["shock"] != slow["shock"] and lasting_slow["weeks_to_recover_for_good_mean"] > 0:
             text += (
                 f"Counting only a recovery that lasts to week {weeks}, **{lasting_slow['shock']}** is the slowest: "
-                f"{fmt_week_interval(_iv(lasting_slow, 'weeks_to_recover_for_good'), 'never')} weeks. "
+                f"{fmt_week_interval(interval(lasting_slow, 'weeks_to_recover_for_good'), 'never')} weeks. "
             )
         never = t[np.isinf(t["weeks_to_recover_mean"])]["shock"].tolist()
         if len(never) > 1:
             text += f"Not recovered by week {weeks}: {join([f'`{s}`' for s in never])}. "
         text += (
-            f"The most value is lost to **{worst['shock']}**: {fmt_interval(_iv(worst, 'value_lost'))} by "
+            f"The most value is lost to **{worst['shock']}**: {fmt_interval(interval(worst, 'value_lost'))} by "
             f"week {weeks} ({fmt_percent(worst['value_lost_share_mean'])} of the no-shock value after the onset)"
         )
         gained = t[t["value_lost_ci_high"] < 0]["shock"].tolist()
@@ -363,7 +360,7 @@ def shock_table(result: dict[str, Any], label: str, settings: dict[str, Any]) ->
                 [f"`{r['shock']}`", fmt_week(r["preset_start"]), "no effect"] + ["-"] * (8 + len(lasting))
             )
             continue
-        rec = fmt_week_interval(_iv(r, "weeks_to_recover"))
+        rec = fmt_week_interval(interval(r, "weeks_to_recover"))
         if r["falls_out_again"]:
             rec += " (falls out again)"
         own = (
@@ -374,15 +371,15 @@ def shock_table(result: dict[str, Any], label: str, settings: dict[str, Any]) ->
                 f"`{r['shock']}`",
                 fmt_week(r["preset_start"]),
                 fmt_week(r["onset_week"]),
-                fmt_interval(_iv(r, "dip_depth"), 100.0, "%"),
+                fmt_interval(interval(r, "dip_depth"), 100.0, "%"),
                 fmt_week(r["trough_week"]),
                 rec,
-                fmt_week_interval(_iv(r, "weeks_to_recover_for_good")),
+                fmt_week_interval(interval(r, "weeks_to_recover_for_good")),
                 own,
-                fmt_interval(_iv(r, "value_lost")),
-                fmt_interval(_iv(r, "value_lost_share"), 100.0, "%"),
-                fmt_signed_interval(_iv(r, "end_rate"), 100.0, "%"),
-                *(fmt_signed_interval(_iv(r, f"end_{c}")) for c in lasting),
+                fmt_interval(interval(r, "value_lost")),
+                fmt_interval(interval(r, "value_lost_share"), 100.0, "%"),
+                fmt_signed_interval(interval(r, "end_rate"), 100.0, "%"),
+                *(fmt_signed_interval(interval(r, f"end_{c}")) for c in lasting),
             ]
         )
     return Table(
@@ -497,6 +494,6 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         if len(t):
             worst = t.loc[t["value_lost_mean"].idxmax()]
             print(
-                f"  {label}: most value lost to {worst['shock']} ({fmt_interval(_iv(worst, 'value_lost'))})"
+                f"  {label}: most value lost to {worst['shock']} ({fmt_interval(interval(worst, 'value_lost'))})"
             )
     print(f"  wrote {paths['md']}, {paths['html']}, shocks.csv, curves.csv and shocks.png to {out_dir}")

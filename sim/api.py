@@ -75,6 +75,31 @@ def run_configs(
     return results
 
 
+def run_over_seeds(
+    configs: Sequence[Config], seeds: Sequence[int], *, progress: Callable[[float], None] | None = None
+) -> list[pd.DataFrame]:
+    """Run each configuration over the same seeds, batched, and stack each one's weeks by seed.
+
+    Common random numbers: every configuration meets the same seeds, so that
+    differences between them are not differences of luck.
+
+    Args:
+        configs: The configurations (their own seeds are replaced).
+        seeds: The seeds each configuration runs with.
+        progress: Called with the share of the work done, from 0 to 1.
+
+    Returns:
+        Per configuration, its weekly frames stacked and indexed by ``seed`` and ``week``.
+    """
+    seeds = list(seeds)
+    results = run_configs([dataclasses.replace(c, seed=s) for c in configs for s in seeds], progress=progress)
+    n = len(seeds)
+    return [
+        pd.concat([r.weekly for r in results[i * n : (i + 1) * n]], keys=seeds, names=["seed", "week"])
+        for i in range(len(configs))
+    ]
+
+
 def _simulate(configs: Sequence[Config], progress: Callable[[float], None] | None) -> list[RunResult]:
     """Run configurations in this process, in batches of worlds."""
     parts = batches(configs)

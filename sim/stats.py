@@ -133,6 +133,11 @@ def interval(row: Mapping[str, Any], key: str) -> Interval:
     )
 
 
+def interval_columns(key: str, iv: Interval) -> dict[str, float]:
+    """Write an interval as the columns :func:`interval` reads back: ``<key>_mean``, ``_ci_low``, ``_ci_high``."""
+    return {f"{key}_mean": iv.mean, f"{key}_ci_low": iv.low, f"{key}_ci_high": iv.high}
+
+
 def paired_values(runs: pd.DataFrame, column: str, key: str, a: Any, b: Any) -> pd.Series:
     """Per-seed ``a - b`` of ``key`` between two values of ``column``, on the seeds both have."""
     first = runs[runs[column] == a].set_index("seed")[key]
@@ -230,13 +235,27 @@ def dip(
     return t_interval((b[:, at] - t[:, at]) / mean_b[at], CONFIDENCE), float(np.asarray(weeks)[at])
 
 
-def overtake_weeks(ahead: np.ndarray, behind: np.ndarray, weeks: np.ndarray) -> np.ndarray:
-    """Per row, the first week from which ``ahead`` stays strictly above ``behind`` to the end.
+def overtake_weeks(
+    ahead: np.ndarray, behind: np.ndarray, weeks: np.ndarray, *, level_counts: bool = False
+) -> np.ndarray:
+    """Per row, the first week from which ``ahead`` stays above ``behind`` to the end.
 
-    The first
-    week if ``ahead`` leads throughout, ``inf`` if it is not above in the last week.
+    The crossover and payback weeks of every analysis, the studio and the
+    roadmap are this one rule.
+
+    Args:
+        ahead: Curves, one per row (or one curve).
+        behind: The curves they are compared with, of the same shape (or one curve).
+        weeks: The week of each column.
+        level_counts: Whether being level counts as being ahead (a payback: "at
+            or above"); by default ``ahead`` must be strictly above.
+
+    Returns:
+        Per row, the first week if ``ahead`` leads throughout, ``inf`` if it is
+        not ahead in the last week.
     """
-    above = np.atleast_2d(ahead) > np.atleast_2d(behind)
+    a, b = np.atleast_2d(ahead), np.atleast_2d(behind)
+    above = a >= b if level_counts else a > b
     weeks = np.asarray(weeks, dtype=float)
     n_weeks = above.shape[1]
     below = ~above
@@ -248,14 +267,18 @@ def overtake_weeks(ahead: np.ndarray, behind: np.ndarray, weeks: np.ndarray) -> 
     return out
 
 
-def overtake_week(ahead: np.ndarray, behind: np.ndarray, weeks: np.ndarray) -> int | None:
-    """First week from which ``ahead`` stays strictly above ``behind`` to the end (one pair of curves).
+def overtake_week(
+    ahead: np.ndarray, behind: np.ndarray, weeks: np.ndarray, *, level_counts: bool = False
+) -> int | None:
+    """First week from which ``ahead`` stays above ``behind`` to the end, for one pair of curves.
 
     Returns:
         That week (the first week if ``ahead`` leads throughout), or None if
-        ``ahead`` is not above at the last week.
+        ``ahead`` is not ahead at the last week (see :func:`overtake_weeks`).
     """
     if np.asarray(ahead).size == 0:
         return None
-    week = overtake_weeks(np.asarray(ahead)[None], np.asarray(behind)[None], weeks)[0]
+    week = overtake_weeks(
+        np.asarray(ahead)[None], np.asarray(behind)[None], weeks, level_counts=level_counts
+    )[0]
     return None if np.isinf(week) else int(week)

@@ -20,8 +20,8 @@ import yaml
 from solara.lab import use_task
 
 from sim.consult.assess import AssessmentError, examples, parse_answers, questionnaire, settings
-from sim.consult.diagnose import fmt
 from sim.consult.report import Study, ab_figure, layer_figure, marginal_figure, render, study
+from sim.text import fmt
 from viz.scenario import LAYER_GROUPS
 from viz.widgets import Chart, Markdown, show_status
 

@@ -2,7 +2,7 @@
 
 Nothing here knows Solara: the pages build a :class:`Scenario` and two
 :class:`Plan` objects from their inputs, :func:`run_what_if` turns them into
-one call of :func:`sim.simulate_many`, and the summaries feed the charts and
+one call of :func:`sim.api.run_over_seeds`, and the summaries feed the charts and
 the table.
 """
 
@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim import ConfigError, load_config, simulate_many
+from sim import ConfigError, load_config
+from sim.api import run_over_seeds
 from sim.config import options
 from sim.consult.recommend import Step
 from sim.model.metrics import END_WEEKS
 from sim.model.params import LAYER_NAMES
+from sim.stats import overtake_week
 
 LAYER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Alignment", ("partnership", "strategy")),
@@ -167,20 +169,16 @@ def prepare(scenario: Scenario, *plans: Plan) -> None:
 def run_what_if(
     scenario: Scenario, plan_a: Plan, plan_b: Plan, progress: Callable[[float], None] | None = None
 ) -> Outcome:
-    """Run both plans over the scenario's seeds in one call of :func:`sim.simulate_many`.
+    """Run both plans over the scenario's seeds in one call of :func:`sim.api.run_over_seeds`.
 
     Raises:
         sim.ConfigError: An input is out of range; nothing is simulated then.
     """
-    runs = [overrides(scenario, plan, seed) for plan in (plan_a, plan_b) for seed in range(scenario.seeds)]
-    frame = simulate_many(runs, progress=progress)
-    frame["cumulative_value"] = frame.groupby(level="run")["value"].cumsum()
-    run = frame.index.get_level_values("run")
-    frame.index = pd.MultiIndex.from_arrays(
-        [run % scenario.seeds, frame.index.get_level_values("week")], names=["seed", "week"]
-    )
-    in_b = run >= scenario.seeds
-    return Outcome(frame[~in_b], frame[in_b])
+    configs = [load_config(overrides(scenario, plan, 0)) for plan in (plan_a, plan_b)]
+    a, b = run_over_seeds(configs, range(scenario.seeds), progress=progress)
+    for frame in (a, b):
+        frame["cumulative_value"] = frame.groupby(level="seed")["value"].cumsum()
+    return Outcome(a, b)
 
 
 def band(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -196,19 +194,18 @@ def band(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def crossover_week(outcome: Outcome, metric: str = "cumulative_value") -> int | None:
-    """Find the week from which the plan ahead on a metric's mean stays ahead to the horizon.
+    """Find the week from which the plan ahead on a metric's mean at the horizon stays ahead.
 
     Returns:
-        The first week of the last stretch in which the sign of B - A no
-        longer changes, or ``None`` if one plan is ahead (or level) from
-        week 1 on.
+        That week (:func:`sim.stats.overtake_week`), or ``None`` if the plans
+        are level at the horizon or the winner leads from the first week on.
     """
-    diff = band(outcome.b, metric)["mean"] - band(outcome.a, metric)["mean"]
-    sign = np.sign(diff.to_numpy())
-    changes = np.flatnonzero(sign[1:] != sign[:-1])
-    if len(changes) == 0:
+    a, b = band(outcome.a, metric)["mean"], band(outcome.b, metric)["mean"]
+    if a.iloc[-1] == b.iloc[-1]:
         return None
-    return int(diff.index[changes[-1] + 1])
+    ahead, behind = (b, a) if b.iloc[-1] > a.iloc[-1] else (a, b)
+    week = overtake_week(ahead.to_numpy(), behind.to_numpy(), ahead.index.to_numpy())
+    return None if week == int(ahead.index[0]) else week
 
 
 def _at_horizon(runs: pd.DataFrame, metric: str) -> pd.Series:

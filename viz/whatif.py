@@ -12,8 +12,8 @@ import solara
 import solara.util
 from solara.lab import Task, use_task
 
-from sim.consult.diagnose import fmt
 from sim.model.metrics import END_WEEKS
+from sim.text import fmt
 from viz.charts import layer_stack_figure, metrics_figure, start_drawing
 from viz.scenario import (
     LAYER_GROUPS,

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.api import run_configs
+from sim.api import run_over_seeds
 from sim.config import CONFIG_DIR, compose_dict, load_config
 from sim.model.metrics import CLUSTERS, DEPLOY_BOUNDS, DORA_KEYS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.model.params import LAYER_NAMES, Config
@@ -457,9 +457,7 @@ def fit(
         config = small
         for key, value in values.items():
             config = set_value(config, key, value)
-        runs = run_configs([dataclasses.replace(config, seed=i) for i in range(seeds)])
-        frame = pd.concat([r.weekly for r in runs], keys=range(seeds), names=["seed", "week"])
-        return measure(frame, s["weeks"])
+        return measure(run_over_seeds([config], range(seeds))[0], s["weeks"])
 
     def objective(trial: optuna.Trial) -> float:
         values = {k: trial.suggest_float(k, lo, hi) for k, (lo, hi) in ranges.items()}
@@ -627,9 +625,7 @@ def assess(
         weeks=s["weeks"],
         record=dataclasses.replace(result.config.record, team_every=0),
     )
-    runs = run_configs([dataclasses.replace(config, seed=i) for i in range(n)])
-    baseline = pd.concat([r.weekly for r in runs], keys=range(n), names=["seed", "week"])
-    return Assessment(answers, result, baseline)
+    return Assessment(answers, result, run_over_seeds([config], range(n))[0])
 
 
 def org_yaml(assessment: Assessment) -> str:

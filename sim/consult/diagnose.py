@@ -26,13 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.api import run_configs
+from sim.api import run_over_seeds
 from sim.config import load_config
 from sim.consult.assess import Assessment, org_overrides, settings, sized
 from sim.model.metrics import DORA_KEYS
 from sim.model.params import LAYER_NAMES, Config
+from sim.stats import t_interval
+from sim.text import fmt
 
 # Recorded quantities the chain can pass through, with how they read in a sentence.
 LABELS: dict[str, str] = {
@@ -356,17 +357,6 @@ def _worse(base: float, variant: float) -> str:
     return "lower" if variant > base else "higher"
 
 
-def fmt(value: float) -> str:
-    """Format a number with the digits its size needs."""
-    if value != value:
-        return "-"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
-
-
 def fitted_strengths(assessment: Assessment) -> dict[str, float]:
     """Layer strengths of the fitted organisation (answers, with fitted layers replaced)."""
     strengths = assessment.answers.strengths()
@@ -386,42 +376,12 @@ def variant_config(
     return sized(config, max_teams)
 
 
-def run_seeds(
-    configs: Sequence[Config], seeds: int, progress: Callable[[float], None] | None = None
-) -> list[pd.DataFrame]:
-    """Run each config over seeds 0..seeds-1 (the same seeds for all), batched.
-
-    Returns:
-        Per config, the weekly frames stacked and indexed by ``seed`` and ``week``.
-    """
-    runs = [dataclasses.replace(c, seed=s) for c in configs for s in range(seeds)]
-    results = run_configs(runs, progress=progress)
-    return [
-        pd.concat(
-            [r.weekly for r in results[i * seeds : (i + 1) * seeds]],
-            keys=range(seeds),
-            names=["seed", "week"],
-        )
-        for i in range(len(configs))
-    ]
-
-
 def per_seed(frame: pd.DataFrame) -> pd.DataFrame:
     """Per seed, horizon means of every numeric column, and cumulative value."""
     numeric = frame.select_dtypes("number")
     out = numeric.groupby(level="seed").mean()
     out["value"] = numeric["value"].groupby(level="seed").sum()
     return out
-
-
-def interval(diff: np.ndarray, level: float) -> tuple[float, float, float]:
-    """Mean of paired differences and its two-sided t interval."""
-    n = len(diff)
-    mean = float(np.mean(diff))
-    if n < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * np.std(diff, ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
 
 
 def diagnose(
@@ -450,17 +410,17 @@ def diagnose(
         stronger[layer] = min(base[layer] + s["delta"], 1.0)
         at_max[layer] = base[layer] >= 1.0
         configs.append(variant_config(assessment, stronger, s["weeks"], s["max_teams"]))
-    frames = run_seeds(configs, seeds, progress)
+    frames = run_over_seeds(configs, range(seeds), progress=progress)
     summaries = [per_seed(f) for f in frames]
     base_values = summaries[0]["value"].to_numpy()
     rows = {}
     for layer, summary in zip(LAYER_NAMES, summaries[1:], strict=True):
-        mean, lo, hi = interval(summary["value"].to_numpy() - base_values, s["interval"])
+        iv = t_interval(summary["value"].to_numpy() - base_values, s["interval"])
         rows[layer] = {
-            "mean": mean,
-            "lo": lo,
-            "hi": hi,
-            "share": mean / float(base_values.mean()),
+            "mean": iv.mean,
+            "lo": iv.low,
+            "hi": iv.high,
+            "share": iv.mean / float(base_values.mean()),
             "at_max": at_max[layer],
         }
     marginal = pd.DataFrame.from_dict(rows, orient="index")

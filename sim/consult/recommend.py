@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.api import run_configs
+from sim.api import run_over_seeds
 from sim.config import load_config
 from sim.consult.assess import Assessment, settings, sized
-from sim.consult.diagnose import interval
 from sim.model.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
+from sim.stats import overtake_week, t_interval
 
 NOTHING = "-"  # an empty slot of a searched schedule
 
@@ -209,19 +209,8 @@ class Evaluator:
         self, plans: Sequence[Plan], seeds: Sequence[int], progress: Callable[[float], None] | None = None
     ) -> list[pd.DataFrame]:
         """Simulate every plan over the same seeds; weekly frames indexed by seed and week, per plan."""
-        configs = [
-            dataclasses.replace(self.config, seed=s, intervention=self.interventions(p))
-            for p in plans
-            for s in seeds
-        ]
-        results = run_configs(configs, progress=progress)
-        n = len(seeds)
-        return [
-            pd.concat(
-                [r.weekly for r in results[i * n : (i + 1) * n]], keys=list(seeds), names=["seed", "week"]
-            )
-            for i in range(len(plans))
-        ]
+        configs = [dataclasses.replace(self.config, intervention=self.interventions(p)) for p in plans]
+        return run_over_seeds(configs, seeds, progress=progress)
 
 
 def extra_cost(frame: pd.DataFrame, baseline: pd.DataFrame, scale: float = 1.0) -> float:
@@ -386,7 +375,8 @@ def recommend(
     level = settings()["diagnosis"]["interval"]
     rows = []
     for plan in ranked:
-        mean, lo, hi = interval(cumulative(by_plan[plan]) - base_value, level)
+        iv = t_interval(cumulative(by_plan[plan]) - base_value, level)
+        mean, lo, hi = iv.mean, iv.low, iv.high
         rows.append(
             {
                 "plan": plan.label(),
@@ -450,12 +440,7 @@ def dip_and_payback(baseline: pd.DataFrame, plan: pd.DataFrame) -> tuple[tuple[f
     week = int(share.idxmin())
     dip = (min(float(share.min()), 0.0), week)
     cum = ahead.cumsum().to_numpy()
-    behind = np.flatnonzero(cum < 0)
-    if not len(behind):
-        return dip, 1
-    last = int(behind[-1])
-    payback = int(ahead.index[last + 1]) if last + 1 < len(cum) else None
-    return dip, payback
+    return dip, overtake_week(cum, np.zeros_like(cum), ahead.index.to_numpy(), level_counts=True)
 
 
 def _change(lever: str, delta: float, baseline: float, lo: np.ndarray, hi: np.ndarray) -> str:

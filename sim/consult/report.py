@@ -24,9 +24,10 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sim.consult.assess import Answers, Assessment, assess, questionnaire, settings
-from sim.consult.diagnose import Diagnosis, diagnose, fmt
+from sim.consult.diagnose import Diagnosis, diagnose
 from sim.consult.recommend import Recommendation, recommend
 from sim.model.metrics import END_WEEKS, MATURITY_LEVELS
+from sim.text import fmt
 
 VALIDATION = Path(__file__).resolve().parents[2] / "docs" / "validation.json"
 GROUPS = (

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.stats import Interval, t_band, t_interval
+from sim.stats import Interval, overtake_week, overtake_weeks, t_band, t_interval
 
 
 def test_known_value_by_hand():
@@ -83,3 +83,22 @@ def test_excludes():
     assert Interval(2.0, 1.0, 3.0, 5).excludes(0.0)
     assert not Interval(2.0, -1.0, 3.0, 5).excludes(0.0)
     assert Interval(-2.0, -3.0, -1.0, 5).excludes(0.0)
+
+
+def test_interval_covers_the_mean_and_narrows_with_seeds():
+    rng = np.random.default_rng(0)
+    small = t_interval(rng.normal(1, 1, 10), 0.9)
+    large = t_interval(rng.normal(1, 1, 1000), 0.9)
+    assert small.low < small.mean < small.high
+    assert large.high - large.low < small.high - small.low
+
+
+def test_overtake_week_takes_the_last_crossing_and_the_tie_rule():
+    weeks = np.arange(1, 7)
+    a = np.array([0.0, 2, 0, 1, 1, 3])
+    b = np.array([1.0, 1, 1, 1, 1, 1])
+    assert overtake_week(a, b, weeks) == 6  # level in weeks 4-5: not ahead
+    assert overtake_week(a, b, weeks, level_counts=True) == 4
+    assert overtake_week(b, a, weeks) is None  # behind at the end
+    assert overtake_week(a + 5, b, weeks) == 1  # ahead throughout
+    np.testing.assert_array_equal(overtake_weeks(np.stack([a, b]), np.stack([b, a]), weeks), [6.0, np.inf])

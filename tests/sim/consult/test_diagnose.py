@@ -5,7 +5,7 @@ import inspect
 import numpy as np
 import pytest
 
-from sim.consult.diagnose import LABELS, MECHANISMS, diagnose, interval
+from sim.consult.diagnose import LABELS, MECHANISMS, diagnose
 from sim.model import mechanisms
 from sim.model.params import LAYER_NAMES
 from tests.sim.conftest import KNOWN_WEAKNESS
@@ -55,14 +55,6 @@ def test_chain_runs_from_the_layer_to_value_as_the_runs_moved(diagnosed, name):
     for step in d.chain:
         assert LABELS[step.mechanism.effect] in text.lower()
     assert d.binding in text
-
-
-def test_interval_covers_the_mean_and_narrows_with_seeds():
-    rng = np.random.default_rng(0)
-    small = interval(rng.normal(1, 1, 10), 0.9)
-    large = interval(rng.normal(1, 1, 1000), 0.9)
-    assert small[1] < small[0] < small[2]
-    assert large[2] - large[1] < small[2] - small[1]
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN_WEAKNESS))
