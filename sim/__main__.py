@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.overrides import split_text
 from sim.workers import start_workers_early, worker_count
 
 # The launcher's configuration, read for its default number of workers.
@@ -32,11 +33,10 @@ def uses_workers(parsed: argparse.Namespace) -> bool:
 
     n_jobs = OmegaConf.load(LAUNCHER_CONFIG).n_jobs
     for line in parsed.overrides:
-        key, _, value = line.partition("=")
-        key = key.lstrip("+~")
+        key, value = split_text(line)
         if key == "hydra/launcher" and value != "orgstack":
             return False
-        if key == "hydra.launcher.n_jobs" and value.lstrip("-").isdigit():
+        if key == "hydra.launcher.n_jobs" and value and value.lstrip("-").isdigit():
             n_jobs = int(value)
     return worker_count(n_jobs) > 1
 

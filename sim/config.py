@@ -29,7 +29,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.model.levers import Levers
 from sim.model.params import Config
 from sim.model.schema import ConfigError, as_dict, build
-from sim.overrides import override_parser
+from sim.overrides import override_parser, split_text
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")
@@ -64,7 +64,7 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     """
     overrides = tuple(overrides)
     # A plan file can change between calls, so only plan-free configurations are cached.
-    if any(item.partition("=")[0].lstrip("+") == "plan" for item in overrides):
+    if any(split_text(item)[0] == "plan" for item in overrides):
         return _build(overrides)
     # Runs that differ only in a plain seed share one composition (Hydra takes ~50 ms).
     seeds = [item for item in overrides if item.startswith("seed=")]
@@ -218,8 +218,8 @@ def compose_config(overrides: Sequence[str], with_hydra: bool = False) -> Any:
 def _check_choices(overrides: Sequence[str]) -> None:
     """Name the allowed presets when an override picks one that does not exist."""
     for item in overrides:
-        key, sep, value = item.lstrip("+~").partition("=")
-        if not sep or key not in GROUPS:
+        key, value = split_text(item)
+        if value is None or key not in GROUPS:
             continue
         for choice in value.strip("[]").split(","):
             choice = choice.strip()

@@ -1,18 +1,36 @@
-"""Override lines (``key=value``) as Hydra's grammar reads them: the one parser of OrgStack."""
+"""Override lines (``key=value``) as Hydra's grammar reads them: the one parser of OrgStack.
+
+Hydra is imported only when a line is parsed, so that the command's entry point
+(:mod:`sim.__main__`) can read its own few keys with :func:`split_text` before
+anything heavy is imported.
+"""
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
+if TYPE_CHECKING:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
 
 @functools.cache
 def override_parser() -> OverridesParser:
     """Hydra's parser of override lines (building it takes a few milliseconds)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
     return OverridesParser.create()
+
+
+def split_text(line: str) -> tuple[str, str | None]:
+    """Split an override line into its key and its value's text, without Hydra's grammar.
+
+    The key has no ``+``, ``++`` or ``~`` prefix; the value is None for a line
+    without ``=`` (a deletion ``~key``). For quick looks at a key; anything that
+    needs the value's meaning uses :func:`split_override`.
+    """
+    key, sep, value = line.partition("=")
+    return key.lstrip("+~"), value if sep else None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -23,11 +41,13 @@ def split_override(line: str) -> tuple[str, Any]:
     ``experiment``); the value is what Hydra's grammar makes of it: ``3`` an int,
     ``0.5`` a float, ``[a,b]`` a list, ``none`` a string, ``null`` None.
     """
+    from hydra.errors import HydraException
+
     try:
         (override,) = override_parser().parse_overrides([line])
     except HydraException:
-        key, _, value = line.partition("=")
-        return key.lstrip("+~"), value
+        key, value = split_text(line)
+        return key, value or ""
     return override.key_or_group, override.value()
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import io
 import logging
 import math
 import multiprocessing
@@ -33,6 +32,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from sim.figures import png
 from viz.scenario import LAYER_GROUPS, METRICS, Outcome, band
 
 COLOURS = {"A": "#d95f02", "B": "#1b9e77"}
@@ -48,15 +48,8 @@ _pool: ProcessPoolExecutor | None = None
 _pictures: OrderedDict[bytes, Future[bytes]] = OrderedDict()
 
 
-def png(figure: Figure, dpi: int = DPI) -> bytes:
-    """Draw a figure to PNG bytes."""
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=dpi)
-    return out.getvalue()
-
-
 def _build_and_draw(build: Callable[[], Figure]) -> bytes:
-    return png(build())
+    return png(build(), DPI)
 
 
 def _draw_pickled(payload: bytes) -> bytes:

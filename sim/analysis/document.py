@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sim.figures import img_tag, png
 
 
 @dataclass
@@ -106,9 +106,7 @@ class Report:
 
     def figure(self, fig: Any, filename: str, caption: str) -> None:
         """Add a matplotlib figure; it is rendered to PNG now and written by :meth:`write`."""
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110)
-        self.blocks.append(("figure", _Figure(filename, caption, buffer.getvalue())))
+        self.blocks.append(("figure", _Figure(filename, caption, png(fig))))
 
     def markdown(self) -> str:
         """Return the report as Markdown; figures are referenced by file name."""
@@ -141,9 +139,8 @@ class Report:
             elif kind == "table":
                 body.append(item.html())
             elif kind == "figure":
-                data = base64.b64encode(item.png).decode("ascii")
                 body.append(
-                    f"<figure><img alt='{html.escape(item.caption)}' src='data:image/png;base64,{data}'>"
+                    f"<figure>{img_tag(item.png, item.caption)}"
                     f"<figcaption>{_inline_html(item.caption)}</figcaption></figure>"
                 )
         return (

@@ -11,7 +11,7 @@ import yaml
 
 from sim.analysis.catalogue import METRICS, Metric, final_window
 from sim.model.metrics import COLUMNS as METRIC_COLUMNS
-from sim.overrides import value_text
+from sim.overrides import override_parser, split_text, value_text
 from sim.stats import CONFIDENCE, t_interval
 
 RESERVED = ("run", "week")  # columns of results.parquet that are neither swept values nor metrics
@@ -60,22 +60,20 @@ def sweep_order(out_dir: Path | str, key: str) -> list[str]:
     A command-line sweep of the key (``hydra.overrides.task``) wins over the
     experiment's ``hydra.sweeper.params``; without either, an empty list.
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     data = _multirun(out_dir)
     hydra_node = data.get("hydra") or {}
     lines = [str(x) for x in ((hydra_node.get("overrides") or {}).get("task") or [])]
     text = None
     for line in lines:
-        name, sep, value = line.lstrip("+~").partition("=")
-        if sep and name == key:
+        name, value = split_text(line)
+        if value is not None and name == key:
             text = value
     if text is None:
         text = ((hydra_node.get("sweeper") or {}).get("params") or {}).get(key)
     if text is None:
         return []
     try:
-        override = OverridesParser.create().parse_override(f"{key}={text}")
+        (override,) = override_parser().parse_overrides([f"{key}={text}"])
     except Exception:  # noqa: BLE001 - an unreadable sweep just gives no order
         return []
     values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]

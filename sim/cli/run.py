@@ -34,7 +34,6 @@ import hydra
 from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import HydraException, OverrideParseException
 from hydra.types import RunMode
@@ -44,7 +43,7 @@ from sim import files
 from sim.cli.errors import EXIT_INTERRUPTED, fail
 from sim.config import CONFIG_DIR, GROUPS, compose_config, config_from_composed, load_config, options
 from sim.model.schema import ConfigError
-from sim.overrides import value_text
+from sim.overrides import override_parser, split_text, value_text
 from sim.summary import summary
 from sim.sweeps import jobs, progress
 from sim.sweeps.callbacks import stop_progress
@@ -153,13 +152,13 @@ def check_args(args: Sequence[str]) -> None:
 
 def _parse(lines: Sequence[str]) -> list[Override]:
     """Parse overrides with Hydra's grammar, dropping those of Hydra itself."""
-    parser = OverridesParser.create()
+    parser = override_parser()
     result = []
     for line in lines:
         try:
             (override,) = parser.parse_overrides([line])
         except OverrideParseException as err:
-            key = line.split("=", 1)[0].lstrip("+~") if "=" in line else line
+            key = split_text(line)[0]
             reason = err.message.splitlines()[0]
             raise ConfigError(key, f"cannot parse override {line!r} ({reason})") from None
         if not override.key_or_group:

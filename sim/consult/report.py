@@ -11,10 +11,8 @@ written. Bad input ends the command with one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from matplotlib.figure import Figure
 from sim.consult.assess import Answers, Assessment, assess, questionnaire, settings
 from sim.consult.diagnose import Diagnosis, diagnose
 from sim.consult.recommend import Recommendation, recommend
+from sim.figures import img_tag, png
 from sim.model.metrics import END_WEEKS, MATURITY_LEVELS
 from sim.text import fmt
 
@@ -104,12 +103,9 @@ def study(
 # ------------------------------------------------------------------ charts
 
 
-def png(fig: Figure) -> str:
-    """Return the figure as an inline ``<img>`` (base64 PNG)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="chart" src="data:image/png;base64,{data}">'
+def chart(fig: Figure) -> str:
+    """Return the figure as an ``<img>`` embedded in the page."""
+    return img_tag(png(fig, tight=True), "chart")
 
 
 def layer_figure(strengths: dict[str, float], binding: str) -> Figure:
@@ -336,7 +332,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
         "<h3>Facts</h3>",
         table(["fact", "value", "meaning"], facts, [False, True, False]),
         "<h2>2. Layer picture, maturity and DORA cluster</h2>",
-        png(layer_figure(strengths, d.binding)),
+        chart(layer_figure(strengths, d.binding)),
         f"<p>The model records maturity level <b>{a.maturity} {esc(a.maturity_name)}</b> for the fitted baseline "
         f"(from the answers alone: {a.answered_maturity} {esc(MATURITY_LEVELS[a.answered_maturity - 1])}). "
         f"The facts put delivery in the <b>{esc(a.dora_cluster)}</b> DORA cluster.</p>",
@@ -372,7 +368,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
         f"<p>Each layer was strengthened by {d.delta:g} in turn (its starting strength and the baseline "
         f"effort that holds it) and simulated for {d.weeks} weeks over the same {d.seeds} seeds as the "
         f"baseline. The binding layer is the one whose strengthening is worth most.</p>",
-        png(marginal_figure(d)),
+        chart(marginal_figure(d)),
         table(
             ["layer", f"value gained in {d.weeks} weeks", f"{level}% interval", "of baseline value"],
             marg_rows,
@@ -469,7 +465,7 @@ def render(s: Study, *, generated: str | None = None) -> str:
         "<h2>5. Against the execution-only alternative</h2>",
         f"<p>The recommended plan against pushing execution alone ({esc(r.alternative.label())}) and doing "
         "nothing: means over seeds with 10-90% bands.</p>",
-        png(ab_figure(r)),
+        chart(ab_figure(r)),
         _ab_table(r),
         "<h2>6. Caveats</h2>",
         "<ul>" + "".join(f"<li>{esc(c)}</li>" for c in caveats(s)) + "</ul>",

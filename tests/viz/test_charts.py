@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from matplotlib.colors import to_hex
 
+from sim.figures import png
 from viz import charts
-from viz.charts import STRENGTH_CMAP, draw_png, layer_stack_figure, metrics_figure, png, start_drawing
+from viz.charts import DPI, STRENGTH_CMAP, draw_png, layer_stack_figure, metrics_figure, start_drawing
 from viz.scenario import METRICS, Plan, Scenario, Step, run_what_if
 
 
@@ -54,8 +55,8 @@ def test_the_drawing_process_draws_the_same_picture_as_this_process():
     build = partial(layer_stack_figure, {"A": STRONG, "B": {**STRONG, "talent": 0.1}}, 5)
     picture = start_drawing(build)
     assert picture is not None
-    assert picture.result() == png(build())
-    assert draw_png(build) == png(build())
+    assert picture.result() == png(build(), DPI)
+    assert draw_png(build) == png(build(), DPI)
     assert start_drawing(build) is picture, "an equal figure asked for again is not drawn again"
     other = start_drawing(partial(layer_stack_figure, {"A": STRONG}, 5))
     assert other is not picture and other.result() != picture.result()
@@ -66,7 +67,7 @@ def test_a_figure_that_cannot_be_sent_is_drawn_in_this_process():
         return layer_stack_figure({"A": STRONG}, 3)
 
     assert start_drawing(build) is None
-    assert draw_png(build) == png(build())
+    assert draw_png(build) == png(build(), DPI)
 
 
 @pytest.mark.slow
