@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.model.metrics import END_WEEKS
-from viz.scenario import Outcome, Plan, Scenario, Step, band, crossover_week, differences, layers_at
+from sim.plans import Plan, Step
+from viz.scenario import Outcome, Scenario, band, crossover_week, differences, layers_at
 
 SEEDS = 10
 

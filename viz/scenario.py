@@ -18,9 +18,9 @@ import pandas as pd
 from sim import ConfigError, load_config
 from sim.api import run_over_seeds
 from sim.config import options
-from sim.consult.recommend import Step
 from sim.model.metrics import END_WEEKS
 from sim.model.params import LAYER_NAMES
+from sim.plans import Plan
 from sim.stats import overtake_week
 
 LAYER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -70,24 +70,6 @@ def preset_defaults(org: str) -> tuple[dict[str, float], int]:
     """Return the starting layer strengths and team count of an organisation preset."""
     config = load_config([f"org={org}"]).org
     return {name: getattr(config.layers, name) for name in LAYER_NAMES}, config.teams
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A plan: interventions applied together, each from its start week."""
-
-    steps: tuple[Step, ...] = ()
-
-    def label(self) -> str:
-        """Short description, e.g. ``execution_push`` or ``platform_team (w10) + talent_program (x0.5)``."""
-        if not self.steps:
-            return "no intervention"
-        parts = []
-        for step in self.steps:
-            extras = [f"w{step.start}"] if step.start != 1 else []
-            extras += [f"x{step.intensity:g}"] if step.intensity != 1 else []
-            parts.append(f"{step.name} ({', '.join(extras)})" if extras else step.name)
-        return " + ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import solara.util
 from solara.lab import Task, use_task
 
 from sim.model.metrics import END_WEEKS
+from sim.plans import Plan, Step
 from sim.text import fmt
 from viz.charts import layer_stack_figure, metrics_figure, start_drawing
 from viz.scenario import (
@@ -20,9 +21,7 @@ from viz.scenario import (
     LOWER_IS_BETTER,
     METRICS,
     Outcome,
-    Plan,
     Scenario,
-    Step,
     crossover_week,
     differences,
     interventions,

@@ -210,7 +210,7 @@ MAX_CHAIN = 6
 
 
 @dataclass(frozen=True)
-class Step:
+class Link:
     """One link of the chain as the runs show it.
 
     Attributes:
@@ -260,9 +260,9 @@ class Diagnosis:
     binding: str
     runner_up: str
     overlap: bool
-    chain: tuple[Step, ...]
-    also: tuple[Step, ...]
-    symptom: tuple[Step, ...]
+    chain: tuple[Link, ...]
+    also: tuple[Link, ...]
+    symptom: tuple[Link, ...]
     moved: pd.DataFrame
     baseline_value: float
     weeks: int
@@ -292,7 +292,7 @@ class Diagnosis:
             text += " The symptom in delivery: " + self._tell(self.symptom)
         return f"Looking down the stack from value. {text}"
 
-    def _tell(self, chain: Sequence[Step]) -> str:
+    def _tell(self, chain: Sequence[Link]) -> str:
         """Tell a chain top-down: each effect as it is now, because of its cause, through a mechanism."""
         layer = self.binding
         with_more = f"with {layer} +{self.delta:g}"
@@ -474,7 +474,7 @@ def movement(base: pd.DataFrame, variant: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def symptom_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: float) -> tuple[Step, ...]:
+def symptom_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: float) -> tuple[Link, ...]:
     """Find the chain from a layer to the DORA key that moved most clearly, if one did.
 
     Returns:
@@ -490,7 +490,7 @@ def symptom_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: floa
 
 def causal_chain(
     layer: str, moved: pd.DataFrame, min_z: float, min_share: float, target: str = "value"
-) -> tuple[Step, ...]:
+) -> tuple[Link, ...]:
     """Find the strongest path of mechanisms from a layer to a target along which the runs moved as the model says.
 
     A link counts when its effect moved (``|z| >= min_z`` and a relative change
@@ -536,7 +536,7 @@ def causal_chain(
     if direction(start) != 0:
         walk(start, [], {start}, 0.0)
     return tuple(
-        Step(
+        Link(
             m,
             float(moved.loc[m.effect, "base"]),
             float(moved.loc[m.effect, "variant"]),
@@ -559,8 +559,8 @@ def _consistent(m: Mechanism, moved: pd.DataFrame, min_z: float, min_share: floa
 
 
 def side_links(
-    layer: str, chain: Sequence[Step], moved: pd.DataFrame, min_z: float, min_share: float, most: int = 3
-) -> tuple[Step, ...]:
+    layer: str, chain: Sequence[Link], moved: pd.DataFrame, min_z: float, min_share: float, most: int = 3
+) -> tuple[Link, ...]:
     """Find the links out of the layer and the chain's quantities, off the chain, that moved as the model says.
 
     Returns:
@@ -578,7 +578,7 @@ def side_links(
     ]
     found.sort(key=lambda m: -abs(moved.loc[m.effect, "z"]))
     return tuple(
-        Step(
+        Link(
             m,
             float(moved.loc[m.effect, "base"]),
             float(moved.loc[m.effect, "variant"]),

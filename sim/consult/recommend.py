@@ -30,49 +30,10 @@ from sim.api import run_over_seeds
 from sim.config import load_config
 from sim.consult.assess import Assessment, settings, sized
 from sim.model.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
+from sim.plans import Plan, Step
 from sim.stats import overtake_week, t_interval
 
 NOTHING = "-"  # an empty slot of a searched schedule
-
-
-@dataclass(frozen=True)
-class Step:
-    """One intervention of a schedule.
-
-    Attributes:
-        name: Its preset in ``configs/intervention``.
-        start: First week it acts.
-        intensity: Scale of its lever changes and cost.
-    """
-
-    name: str
-    start: int = 1
-    intensity: float = 1.0
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A schedule of interventions (possibly none).
-
-    Attributes:
-        items: The interventions, in order of start week.
-        source: How it was found: ``baseline``, ``single``, ``alternative`` or ``search``.
-    """
-
-    items: tuple[Step, ...]
-    source: str = "single"
-
-    def describe(self) -> str:
-        """Plain words: ``a (from week 1, intensity 1); b (from week 13, intensity 0.5)``."""
-        if not self.items:
-            return "do nothing"
-        return "; ".join(f"{i.name} (from week {i.start}, intensity {i.intensity:g})" for i in self.items)
-
-    def label(self) -> str:
-        """Short name: ``a@1x1.0 + b@13x0.5`` (start week, intensity), or ``do nothing``."""
-        if not self.items:
-            return "do nothing"
-        return " + ".join(f"{i.name}@{i.start}x{i.intensity:g}" for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -178,7 +139,7 @@ class Evaluator:
         """Return the plan's interventions, each preset with its start and intensity."""
         return {
             i.name: dataclasses.replace(self.presets[i.name], start=i.start, intensity=i.intensity)
-            for i in plan.items
+            for i in plan.steps
         }
 
     def spend(self, plan: Plan) -> float:
@@ -200,7 +161,7 @@ class Evaluator:
         return Plan(
             tuple(
                 dataclasses.replace(i, intensity=math.floor(100 * i.intensity * scale) / 100)
-                for i in plan.items
+                for i in plan.steps
             ),
             plan.source,
         )
@@ -265,12 +226,12 @@ def search(
     for plan in warm_start:
         params = {}
         for k in range(slots):
-            item = plan.items[k] if k < len(plan.items) else None
+            item = plan.steps[k] if k < len(plan.steps) else None
             params[f"slot{k}"] = item.name if item else NOTHING
             params[f"start{k}"] = 1 + step * ((item.start - 1) // step) if item else 1
             params[f"intensity{k}"] = min(max(round(item.intensity / istep) * istep, lo), hi) if item else 1.0
         study.enqueue_trial(params)
-    (base_frame,) = evaluator.run([Plan(())], seeds)
+    (base_frame,) = evaluator.run([Plan((), "single")], seeds)
     base_value = abs(float(cumulative(base_frame).mean()))
     tried: dict[tuple[Step, ...], float] = {}
     done = 0
@@ -295,7 +256,7 @@ def search(
             trial.set_user_attr("plan", plan.label())
             study.tell(trial, value - max(over, 0.0) / max(budget, 1e-9) * base_value)
             if over <= 0:
-                tried[plan.items] = value
+                tried[plan.steps] = value
         done += len(batch)
         if progress is not None:
             progress(done / trials)
@@ -335,10 +296,10 @@ def recommend(
     final_seeds = list(range(seeds))
     report = _stages(progress, (0.25, 0.55, 0.2))
 
-    singles = [Plan((Step(name),)) for name in candidates]
+    singles = [Plan((Step(name),), "single") for name in candidates]
     baseline = Plan((), "baseline")
     alternative = Plan((Step(alternative_name),), "alternative")
-    same = [p for p in singles if p.items == alternative.items]
+    same = [p for p in singles if p.steps == alternative.steps]
     if same:
         alternative = same[0]
     else:
@@ -347,8 +308,8 @@ def recommend(
     base_frame, base_value = frames[0], cumulative(frames[0])
     by_plan: dict[Plan, pd.DataFrame] = dict(zip(singles, frames[1:], strict=True))
     costs = {p: extra_cost(f, base_frame, evaluator.scale) for p, f in by_plan.items()}
-    within = [p for p in singles if costs[p] <= budget and p.items[0].name in candidates]
-    over = {p.items[0].name: costs[p] for p in singles if costs[p] > budget}
+    within = [p for p in singles if costs[p] <= budget and p.steps[0].name in candidates]
+    over = {p.steps[0].name: costs[p] for p in singles if costs[p] > budget}
     gains = {p: float((cumulative(by_plan[p]) - base_value).mean()) for p in within}
     top = sorted(gains, key=gains.get, reverse=True)[: int(r["search"]["slots"])]
 
@@ -357,15 +318,15 @@ def recommend(
         search_seeds = [1000 + i for i in range(int(r["search"]["seeds"]))]
         found = search(
             evaluator,
-            [p.items[0].name for p in within],
+            [p.steps[0].name for p in within],
             budget,
             trials=trials,
             seeds=search_seeds,
-            warm_start=[Plan(tuple(p.items[0] for p in top)), *top[:1]] if top else (),
+            warm_start=[Plan(tuple(p.steps[0] for p in top), "single"), *top[:1]] if top else (),
             progress=report(1),
         )
-        known = {p.items for p in singles}
-        searched = [p for _, p in found if p.items and p.items not in known][:3]
+        known = {p.steps for p in singles}
+        searched = [p for _, p in found if p.steps and p.steps not in known][:3]
     if searched:
         for plan, frame in zip(searched, evaluator.run(searched, final_seeds, report(2)), strict=True):
             costs[plan] = extra_cost(frame, base_frame, evaluator.scale)

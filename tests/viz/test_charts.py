@@ -8,9 +8,10 @@ import pytest
 from matplotlib.colors import to_hex
 
 from sim.figures import png
+from sim.plans import Plan, Step
 from viz import charts
 from viz.charts import DPI, STRENGTH_CMAP, draw_png, layer_stack_figure, metrics_figure, start_drawing
-from viz.scenario import METRICS, Plan, Scenario, Step, run_what_if
+from viz.scenario import METRICS, Scenario, run_what_if
 
 
 def test_metrics_figure_has_a_panel_per_metric_and_marks_the_crossover():

@@ -157,7 +157,7 @@ def test_a_plan_without_intensity_delivers_what_no_intervention_delivers():
     run(rc)
     values = cumulative(rc)
     assert values["B"] == pytest.approx(values["A"])
-    assert "foundations_first (w10, x0)" in rc.find(v.Alert, type="success").widget.children[0]
+    assert "foundations_first (week 10, x0)" in rc.find(v.Alert, type="success").widget.children[0]
 
 
 def test_scrubbing_the_week_redraws_the_layer_stack():

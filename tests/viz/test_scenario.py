@@ -3,12 +3,11 @@ import pytest
 
 from sim import ConfigError, load_config
 from sim.config import _compose_choices
+from sim.plans import Plan, Step
 from viz.scenario import (
     METRICS,
     Outcome,
-    Plan,
     Scenario,
-    Step,
     band,
     crossover_week,
     differences,
@@ -39,8 +38,8 @@ def test_empty_plan_runs_no_intervention():
 
 
 def test_plan_label_names_changed_settings_only():
-    assert Plan().label() == "no intervention"
-    assert Plan((Step("a"), Step("b", start=5, intensity=0.5))).label() == "a + b (w5, x0.5)"
+    assert Plan().label() == "do nothing"
+    assert Plan((Step("a"), Step("b", start=5, intensity=0.5))).label() == "a + b (week 5, x0.5)"
 
 
 def _outcome(a: list[list[float]], b: list[list[float]]) -> Outcome:

@@ -55,7 +55,7 @@ def test_roadmap_phases_follow_start_weeks(recommended):
             else "Beyond the first year"
         )
         assert row["phase"] == expected
-    names = {i.name for i in recommended.best.items}
+    names = {i.name for i in recommended.best.steps}
     assert {r.split(" ")[0] for r in road["intervention"]} == names
 
 
