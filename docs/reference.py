@@ -441,6 +441,11 @@ def block_interventions() -> str:
     return _items_table("intervention")
 
 
+def block_generated() -> str:
+    """Render the intervention presets the experiments generate (``configs/generated/intervention``)."""
+    return _items_table("generated/intervention")
+
+
 def block_shocks() -> str:
     """Render the shock presets of ``configs/shock``."""
     return _items_table("shock")
@@ -625,6 +630,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "levers": block_levers,
     "org": block_org,
     "interventions": block_interventions,
+    "generated": block_generated,
     "shocks": block_shocks,
     "dora": block_dora,
     "delays": block_delays,

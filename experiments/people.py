@@ -1,7 +1,7 @@
 """People: hire more, train the people you have, or build a platform team - for the same money.
 
 **The options** are intervention presets written as data by
-``python -m experiments.people --calibrate --write`` (``configs/intervention/people_*.yaml``):
+``python -m experiments.people --calibrate --write`` (``configs/generated/intervention/people_*.yaml``):
 
 * ``people_hire_more``: ``hire_more`` at intensity 5/12, i.e. a headcount target
   12.5% higher - **one more person per stream-aligned team** (the model hires
@@ -55,6 +55,7 @@ import pandas as pd
 from sim.analysis.catalogue import METRICS, Metric, metric_label, window_label
 from sim.analysis.document import Report, Table, colours, new_figure
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
+from sim.config import GENERATED, GENERATED_DIR, load_config
 from sim.model.metrics import DORA_KEYS
 from sim.stats import (
     band,
@@ -86,7 +87,7 @@ CALIBRATION_SEEDS: tuple[int, ...] = tuple(range(1000, 1010))
 CALIBRATION_WEEKS = 156
 TOLERANCE = 0.005
 MAX_INTENSITY = 3.0  # sim.model.levers.Intervention.intensity's range
-PRESET_DIR = Path(__file__).resolve().parent.parent / "configs" / "intervention"
+PRESET_DIR = GENERATED_DIR / "intervention"
 OPTIONS: tuple[str, ...] = (
     "people_hire_more",
     "people_platform_team",
@@ -104,9 +105,8 @@ METRIC = {m.key: m for m in METRICS}
 
 
 def _preset(name: str):
-    from sim.config import load_config
 
-    return load_config([f"intervention={name}"]).intervention[name]
+    return load_config([GENERATED, f"intervention={name}"]).intervention[name]
 
 
 def option(name: str, x: float):
@@ -155,12 +155,11 @@ def extra_investment(
 ) -> dict[str, float]:
     """Mean extra investment per stream-aligned team per week over ``none``, per organisation (paired by seed)."""
     from sim.api import run_config
-    from sim.config import load_config
 
     cache = {} if _cache is None else _cache
     out = {}
     for org in orgs:
-        base = load_config([f"org={org}", f"weeks={weeks}", "record.team_every=0", *overrides])
+        base = load_config([GENERATED, f"org={org}", f"weeks={weeks}", "record.team_every=0", *overrides])
         cpi = base.params.cost_per_incident
         extras = []
         for seed in seeds:
@@ -299,10 +298,9 @@ def clipped_share(name: str, org: str, weeks: int) -> dict[str, float]:
     table minus the baseline. A share of 0.6 means 60% of the change paid for
     does not reach the model (the money is spent all the same).
     """
-    from sim.config import load_config
     from sim.model.levers import LEVER_INDEX, schedule
 
-    config = load_config([f"org={org}", f"intervention={name}", f"weeks={weeks}"])
+    config = load_config([GENERATED, f"org={org}", f"intervention={name}", f"weeks={weeks}"])
     item = config.intervention[name]
     base, _ = schedule(config.org.levers, [], weeks, 1.0)
     table, _ = schedule(config.org.levers, [item], weeks, 1.0)
@@ -322,8 +320,6 @@ def clipped_share(name: str, org: str, weeks: int) -> dict[str, float]:
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and option: money, value, DORA keys, people; and the equal-money check."""
-    from sim.config import load_config
-
     results = fill_default(results, "org", "struggling")
     require(results, ["intervention", "seed", "week", "value", "cost", "incidents"], NAME)
     baseline = settings["baseline"]
@@ -676,7 +672,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m experiments.people --calibrate [--write]``: calibrate the same-money presets."""
     parser = argparse.ArgumentParser(prog="python -m experiments.people")
     parser.add_argument("--calibrate", action="store_true", help="find the same-money scale of every option")
-    parser.add_argument("--write", action="store_true", help="write configs/intervention/people_*.yaml")
+    parser.add_argument(
+        "--write", action="store_true", help="write configs/generated/intervention/people_*.yaml"
+    )
     parser.add_argument(
         "--seeds", type=int, default=len(CALIBRATION_SEEDS), help="calibration seeds (from 1000)"
     )

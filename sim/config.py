@@ -23,7 +23,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.types import OverrideType
 from hydra.errors import HydraException
-from omegaconf import OmegaConf
+from omegaconf import OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.model.levers import Levers
@@ -33,6 +33,12 @@ from sim.overrides import override_parser, split_text
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")
+# Presets the experiments generate (``configs/generated/intervention/``): not for users to pick,
+# so they are found only on the extra search path a named experiment declares
+# (``experiment.search_path`` in its file) or that :data:`GENERATED` adds.
+GENERATED_DIR = CONFIG_DIR / "generated"
+EXPERIMENT = "experiment"  # the config group of named experiments (configs/experiment/)
+SEARCH_PATH = "hydra.searchpath"
 PLAN_ITEM_KEYS = ("name", "start", "duration", "intensity")
 
 _lock = threading.RLock()  # Hydra's global state is not thread-safe
@@ -43,9 +49,66 @@ _lock = threading.RLock()  # Hydra's global state is not thread-safe
 ConfigStore.instance().store(name="lever_defaults", node={"org": {"levers": as_dict(Levers())}})
 
 
-def options(group: str) -> list[str]:
-    """Names of the presets available in a config group (``org``, ``intervention`` ...)."""
-    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+def options(group: str, overrides: Sequence[str] = ()) -> list[str]:
+    """Names of the presets available in a config group (``org``, ``intervention`` ...).
+
+    Args:
+        group: The config group.
+        overrides: Overrides that may extend the search path (see :func:`search_dirs`);
+            without them only the presets users choose are listed.
+    """
+    return sorted({p.stem for root in search_dirs(overrides) for p in (root / group).glob("*.yaml")})
+
+
+def search_path_override(*dirs: Path) -> str:
+    """Return the override that adds directories to Hydra's config search path."""
+    return f"{SEARCH_PATH}=[{','.join(repr(f'file://{d}') for d in dirs)}]"
+
+
+GENERATED = search_path_override(GENERATED_DIR)
+
+
+def experiment_search_path(name: str) -> list[str]:
+    """Return the search-path override a named experiment declares for its presets, if any.
+
+    An experiment's file may list directories under ``configs/`` as
+    ``experiment.search_path``; its runs then find the presets there. An
+    unknown experiment declares none (composing it reports the error).
+    """
+    path = CONFIG_DIR / EXPERIMENT / f"{name}.yaml"
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text()) or {}
+    dirs = (data.get(EXPERIMENT) or {}).get("search_path") or []
+    return [search_path_override(*(CONFIG_DIR / d for d in dirs))] if dirs else []
+
+
+def implied_search_path(overrides: Sequence[str]) -> list[str]:
+    """Return the search-path override that the named experiment the overrides choose needs, unless one is given."""
+    if any(split_text(item)[0] == SEARCH_PATH for item in overrides):
+        return []
+    for item in overrides:
+        key, value = split_text(item)
+        if key.lstrip("+") == EXPERIMENT and value:
+            return experiment_search_path(value)
+    return []
+
+
+def search_dirs(overrides: Sequence[str] = ()) -> list[Path]:
+    """Return the configuration directories the overrides compose from: ``configs/`` and any added."""
+    dirs = [CONFIG_DIR]
+    for item in [*overrides, *implied_search_path(overrides)]:
+        if split_text(item)[0] != SEARCH_PATH:
+            continue
+        try:
+            (override,) = override_parser().parse_overrides([item])
+        except HydraException:
+            continue  # Hydra reports it when it composes
+        value = override.value()
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, str) and entry.startswith("file://"):
+                dirs.append(Path(entry.removeprefix("file://")))
+    return dirs
 
 
 def load_config(overrides: Sequence[str] = ()) -> Config:
@@ -54,7 +117,9 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     Args:
         overrides: Hydra overrides such as ``org=enterprise``,
             ``intervention=[platform_team,talent_program]``, ``seed=3``,
-            ``org.teams=40`` or ``plan=my_plan.yaml``.
+            ``org.teams=40`` or ``plan=my_plan.yaml``. A named experiment
+            (``+experiment=sequencing``) brings the search path of the presets
+            it generates.
 
     Returns:
         The validated configuration.
@@ -62,7 +127,7 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     Raises:
         ConfigError: An override or a value is not allowed.
     """
-    overrides = tuple(overrides)
+    overrides = (*overrides, *implied_search_path(overrides))
     # A plan file can change between calls, so only plan-free configurations are cached.
     if any(split_text(item)[0] == "plan" for item in overrides):
         return _build(overrides)
@@ -107,6 +172,27 @@ def _plain(cfg: Any) -> dict[str, Any]:
 
 
 _cached = functools.lru_cache(maxsize=256)(_build)
+
+
+def compose_run(overrides: Sequence[str]) -> tuple[Any, Config]:
+    """Compose a run with Hydra's own node (its run directory, logging) and validate it, once.
+
+    For a command that runs the job itself: Hydra's settings come with the
+    composed configuration, and the validated ``Config`` is built from it.
+
+    Returns:
+        The composed ``DictConfig`` (with ``hydra``) and the validated configuration.
+
+    Raises:
+        ConfigError: An override or a value is not allowed.
+    """
+    overrides = [*overrides, *implied_search_path(overrides)]
+    _check_choices(overrides)
+    cfg = compose_config([*overrides, "hydra.mode=RUN"], with_hydra=True)
+    task = copy.deepcopy(cfg)  # the job's own configuration, as Hydra hands it to a job
+    with open_dict(task):
+        del task["hydra"]
+    return cfg, config_from_composed(task)
 
 
 def compose_dict(overrides: Sequence[str]) -> dict[str, Any]:
@@ -221,10 +307,11 @@ def _check_choices(overrides: Sequence[str]) -> None:
         key, value = split_text(item)
         if value is None or key not in GROUPS:
             continue
+        names = options(key, overrides)
         for choice in value.strip("[]").split(","):
             choice = choice.strip()
-            if choice and choice not in options(key):
-                raise ConfigError(key, f"unknown preset {choice!r}; choose from {', '.join(options(key))}")
+            if choice and choice not in names:
+                raise ConfigError(key, f"unknown preset {choice!r}; choose from {', '.join(names)}")
 
 
 def _explain(err: Exception) -> ConfigError:

@@ -27,35 +27,47 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import hydra
-from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
+from hydra._internal.callbacks import Callbacks
+from hydra._internal.utils import get_args_parser, run_and_report  # Hydra's own, so flags parse alike
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.types import Override, ValueType
+from hydra.core.utils import run_job
 from hydra.errors import HydraException, OverrideParseException
-from hydra.types import RunMode
-from omegaconf import OmegaConf
+from hydra.types import HydraContext, RunMode
+from omegaconf import DictConfig, OmegaConf
 
 from sim import files
 from sim.cli.errors import EXIT_INTERRUPTED, fail
-from sim.config import CONFIG_DIR, GROUPS, compose_config, config_from_composed, load_config, options
+from sim.config import (
+    CONFIG_DIR,
+    EXPERIMENT,
+    GROUPS,
+    compose_config,
+    compose_run,
+    config_from_composed,
+    implied_search_path,
+    load_config,
+    options,
+)
+from sim.model.params import Config
 from sim.model.schema import ConfigError
 from sim.overrides import override_parser, split_text, value_text
 from sim.summary import summary
 from sim.sweeps import jobs, progress
 from sim.sweeps.callbacks import stop_progress
 
-if TYPE_CHECKING:
-    pass
-
 PROG = "orgstack"
-EXPERIMENT = "experiment"  # the config group of named experiments (configs/experiment/)
 
 # Hydra flags after which the command does not run a job, so overrides need no check.
 _NO_RUN_FLAGS = ("help", "hydra_help", "info", "shell_completion", "experimental_rerun")
+# Flags that make Hydra compose otherwise (another config) or show instead of run: Hydra's main runs these.
+_HYDRA_COMPOSES = ("cfg", "config_path", "config_name", "config_dir")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -68,13 +80,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        check_args(args)
+        command = check_args(args)
     except ConfigError as err:
         fail(str(err), PROG)
-    sys.argv = [PROG, *args]
     progress.current = None
     try:
-        _hydra_main()
+        if command.run is not None:
+            run_and_report(lambda: _run_single(*command.run))
+        else:
+            sys.argv = [PROG, *command.args]
+            _hydra_main()
     except KeyboardInterrupt:
         stop_progress(progress.current)
         _stopped("interrupted")
@@ -108,7 +123,24 @@ def _stopped(how: str) -> None:
     )
 
 
-def check_args(args: Sequence[str]) -> None:
+@dataclass(frozen=True)
+class Command:
+    """A checked command line.
+
+    Attributes:
+        args: The arguments to hand Hydra, with the search path of a named
+            experiment's generated presets added.
+        run: For a plain single run, its configuration as Hydra composed it
+            (with the ``hydra`` node) and as validated: the command runs the
+            job itself, composing once. ``None`` when Hydra runs the command
+            (a sweep, ``--cfg``, another config directory or name).
+    """
+
+    args: list[str]
+    run: tuple[DictConfig, Config] | None = None
+
+
+def check_args(args: Sequence[str]) -> Command:
     """Validate the overrides of a command line before Hydra runs anything.
 
     Hydra's own argument parser separates flags from overrides. Overrides of
@@ -119,14 +151,20 @@ def check_args(args: Sequence[str]) -> None:
     ``hydra.sweeper.params`` of the composed configuration (a named experiment
     sets it), the command line winning for a key both set, as Hydra's sweeper does.
 
+    Returns:
+        What to run; a plain single run composed and validated once.
+
     Raises:
         ConfigError: An override cannot be parsed, names an unknown key or
             preset, has a value of the wrong type or out of range, or is a
             sweep without ``--multirun``.
     """
-    parsed = get_args_parser().parse_args(list(args))
+    args = list(args)
+    parsed = get_args_parser().parse_args(args)
     if any(getattr(parsed, flag, None) for flag in _NO_RUN_FLAGS):
-        return
+        return Command(args)
+    # A named experiment's runs find the presets it generates on the search path it declares.
+    args += implied_search_path(parsed.overrides)
     overrides = _parse(parsed.overrides)
     _check_experiment(overrides, multirun=parsed.multirun, show_only=bool(parsed.cfg))
     try:
@@ -139,15 +177,18 @@ def check_args(args: Sequence[str]) -> None:
     if sweeps and not parsed.multirun:
         o = sweeps[0]
         raise ConfigError(o.key_or_group, f"{o.input_line!r} is a sweep; add --multirun to run every value")
+    if not parsed.multirun and not any(getattr(parsed, flag, None) for flag in _HYDRA_COMPOSES):
+        return Command(args, compose_run(parsed.overrides))
     try:
         load_config(fixed)
         for o in sweeps:
-            for value in _sweep_values(o):
+            for value in _sweep_values(o, fixed):
                 load_config([*fixed, f"{o.get_key_element()}={value}"])
     finally:
         # Hydra's main initialises its own global state and refuses to start if
         # the compose API (used by load_config) has already done so.
         GlobalHydra.instance().clear()
+    return Command(args)
 
 
 def _parse(lines: Sequence[str]) -> list[Override]:
@@ -211,16 +252,17 @@ def _sweeper_params(lines: Sequence[str]) -> dict[str, object]:
     return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _sweep_values(override: Override) -> list[str]:
+def _sweep_values(override: Override, fixed: Sequence[str]) -> list[str]:
     """List the values a sweep override stands for, as override strings."""
     key = override.key_or_group
     if override.value_type == ValueType.GLOB_CHOICE_SWEEP:
         if key not in GROUPS:
             raise ConfigError(key, f"glob() sweeps only apply to the groups {', '.join(GROUPS)}")
-        names = list(override.value().filter(options(key)))
+        available = options(key, fixed)
+        names = list(override.value().filter(available))
         if not names:
             raise ConfigError(
-                key, f"{override.input_line!r} matches no preset; choose from {', '.join(options(key))}"
+                key, f"{override.input_line!r} matches no preset; choose from {', '.join(available)}"
             )
         return names
     if override.is_interval_sweep():
@@ -235,7 +277,7 @@ def _sweep_values(override: Override) -> list[str]:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _hydra_main(cfg: Any) -> None:
-    """Run one Hydra job: simulate, write the parquet files and the summary, record the run."""
+    """Run one Hydra job: a sweep's, or a single run Hydra composed (another config directory)."""
     hc = HydraConfig.get()
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Hydra's job logging would show every step
     out = Path(hc.runtime.output_dir)
@@ -243,16 +285,50 @@ def _hydra_main(cfg: Any) -> None:
     if hc.mode == RunMode.MULTIRUN:
         _sweep_job(out, overrides, cfg)
         return
-    from sim.api import run_config  # the model: imported only where runs are simulated (sim.model.batches)
-
-    start = time.perf_counter()
     try:
         config = config_from_composed(cfg)
     except ConfigError as err:
         fail(str(err), PROG)
+    _single_job(out, overrides, config)
+
+
+def _run_single(cfg: DictConfig, config: Config) -> None:
+    """Run a single run's job as Hydra's main would, with the configuration already composed.
+
+    Hydra's ``run_job`` makes the run directory, saves ``.hydra/`` and sets up
+    the job's logging, as for any Hydra run.
+    """
+    callbacks = Callbacks(cfg)
+    callbacks.on_run_start(config=cfg, config_name="config")
+    context = HydraContext(config_loader=GlobalHydra.instance().config_loader(), callbacks=callbacks)
+
+    def job(_: DictConfig) -> None:
+        logging.getLogger("MESA").setLevel(logging.WARNING)
+        hc = HydraConfig.get()
+        _single_job(Path(hc.runtime.output_dir), [str(o) for o in hc.overrides.task], config)
+
+    try:
+        ret = run_job(
+            task_function=job,
+            config=cfg,
+            job_dir_key="hydra.run.dir",
+            job_subdir_key=None,
+            hydra_context=context,
+        )
+        callbacks.on_run_end(config=cfg, config_name="config", job_return=ret)
+        _ = ret.return_value  # raises what the job raised
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _single_job(out: Path, overrides: list[str], config: Config) -> None:
+    """Simulate one run, write its files and ``run.json``, and print its summary."""
+    from sim.api import run_config  # the model: imported only where runs are simulated (sim.model.batches)
+
+    start = time.perf_counter()
     try:
         result = run_config(config)
-        metrics_path = jobs.write_outputs(out, config, result)[0]
+        jobs.write_outputs(out, config, result)
     except Exception as err:
         jobs.write_run(
             out,
@@ -264,8 +340,8 @@ def _hydra_main(cfg: Any) -> None:
         raise
     jobs.write_run(out, status=jobs.OK, error=None, overrides=overrides, seconds=time.perf_counter() - start)
     print(summary(config, result.weekly))
-    teams_path = out / jobs.TEAMS_FILE
-    print(f"\nwrote {files.show(metrics_path)} and {files.show(teams_path)}", flush=True)
+    shown = " and ".join(files.show(out / name) for name in (jobs.METRICS_FILE, jobs.TEAMS_FILE))
+    print(f"\nwrote {shown}", flush=True)
 
 
 def _sweep_job(out: Path, overrides: list[str], cfg: Any) -> None:

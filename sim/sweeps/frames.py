@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 READ_AHEAD = 4096
 _read_ahead: dict[str, tuple[tuple[int, int], pa.Table]] = {}
 _schemas: dict[tuple, pa.Schema] = {}  # frame_table's Arrow schemas, by the frame's shape
-_file_schemas: dict[pa.Schema, pa.Schema] = {}  # what write_frame's files read back as
+_file_schemas: dict[pa.Schema, pa.Schema] = {}  # what write_frame's files read back as (read_back)
 FileTable = tuple[Path, tuple[int, int], pa.Table]  # a Parquet file, its (mtime_ns, size), its table
 
 
@@ -55,18 +55,25 @@ def frame_table(frame: pd.DataFrame, *, index: bool = True) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def write_frame(frame: pd.DataFrame, path: Path, *, index: bool = True) -> FileTable:
+def write_frame(frame: pd.DataFrame, path: Path, *, index: bool = True) -> pa.Table:
     """Write a frame to Parquet, readable with ``pandas.read_parquet`` as it was.
 
     Returns:
-        The file, its (mtime_ns, size) and its table as a read would give it
-        back, for :func:`remember`.
+        The Arrow table written (for :func:`read_back`).
     """
     table = frame_table(frame, index=index)
     # Dictionary encoding only for categoricals (it keeps their categories): run metrics are
     # floats that seldom repeat, and without it the files are smaller and written faster.
     categorical = [field.name for field in table.schema if pa.types.is_dictionary(field.type)]
     pq.write_table(table, path, use_dictionary=categorical)
+    return table
+
+
+def read_back(path: Path, table: pa.Table) -> FileTable:
+    """Describe a file :func:`write_frame` wrote: its (mtime_ns, size) and its table as a read gives it.
+
+    A sweep's workers hand this to :func:`remember`, so that collecting need not read the file.
+    """
     stat = os.stat(path)
     # A file reads back with types of its own (a categorical's large strings as strings):
     # read the first file of each schema, and give later tables the types it read back with.
@@ -82,7 +89,7 @@ def write_frame(frame: pd.DataFrame, path: Path, *, index: bool = True) -> FileT
 def remember(read: Sequence[FileTable]) -> None:
     """Keep metrics tables for the next :func:`collect` in this process, so that it need not read them.
 
-    A launcher's workers hand over the tables they wrote (:func:`write_frame`).
+    A launcher's workers hand over the tables they wrote (:func:`read_back`).
     """
     for path, stamp, table in read:
         if len(_read_ahead) >= READ_AHEAD:

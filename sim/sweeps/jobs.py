@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 from omegaconf import DictConfig, OmegaConf
@@ -28,7 +29,7 @@ from sim.files import write_atomic
 from sim.model.params import Config
 from sim.overrides import split_override, value_text
 from sim.summary import summary
-from sim.sweeps.frames import FileTable, write_frame
+from sim.sweeps.frames import FileTable, read_back, write_frame
 
 if TYPE_CHECKING:
     from sim.api import RunResult
@@ -184,8 +185,8 @@ def uses_job_dir_names(config: DictConfig) -> bool:
     return isinstance(sweep, dict) and sweep.get("subdir") == SUBDIR
 
 
-def write_outputs(out: Path, config: Config, result: RunResult) -> FileTable:
-    """Write a run's files but ``run.json``; return the metrics file as :func:`sim.sweeps.frames.write_frame` does."""
+def write_outputs(out: Path, config: Config, result: RunResult) -> pa.Table:
+    """Write a run's files but ``run.json``; return the weekly metrics table written."""
     metrics = write_frame(result.weekly, out / METRICS_FILE)
     write_frame(result.teams, out / TEAMS_FILE, index=False)
     (out / SUMMARY_FILE).write_text(summary(config, result.weekly) + "\n", encoding="utf-8")
@@ -219,7 +220,7 @@ def record_job(
         (out / stale).unlink(missing_ok=True)
     if error is None:
         try:
-            metrics = write_outputs(out, config, result)
+            metrics = read_back(out / METRICS_FILE, write_outputs(out, config, result))
         except Exception as err:  # noqa: BLE001 - a job that cannot write its outputs has failed
             error = err
     if error is None:

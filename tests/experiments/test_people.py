@@ -1,7 +1,6 @@
 """people: the same-money options as data, their calibration, and the experiment on a reduced size."""
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,13 +8,12 @@ import pytest
 import yaml
 
 from experiments import people
-from sim.config import load_config
+from sim.config import GENERATED, GENERATED_DIR, load_config
 from tests.experiments.analysed import analysed
 from tests.experiments.sweeps import reduced_sweep
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 SEEDS, WEEKS = 3, 60
 
 
@@ -24,11 +22,11 @@ SEEDS, WEEKS = 3, 60
 
 @pytest.mark.parametrize("name", people.OPTIONS)
 def test_preset_is_the_option_at_its_recorded_scale(name):
-    path = ROOT / "configs" / "intervention" / f"{name}.yaml"
+    path = GENERATED_DIR / "intervention" / f"{name}.yaml"
     text = path.read_text()
     assert yaml.safe_load(text)["description"]
     scale = people.read_scale(name)
-    preset = load_config([f"intervention={name}"]).intervention[name]
+    preset = load_config([GENERATED, f"intervention={name}"]).intervention[name]
     built = people.option(name, scale)
     assert preset.intensity == pytest.approx(built.intensity)
     assert len(preset.phases) == len(built.phases)

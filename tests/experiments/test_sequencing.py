@@ -1,21 +1,18 @@
 """sequencing: the schedules as data with the same budget, and the experiment on a reduced size."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from experiments import sequencing as sq
-from sim.config import load_config, options
+from sim.config import GENERATED, GENERATED_DIR, load_config, options
 from sim.model.levers import LEVER_NAMES
 from tests.experiments.analysed import analysed
 from tests.experiments.sweeps import reduced_sweep
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 3
 WEEKS = sq.PROGRAMME_WEEKS + sq.STAGGER_WEEKS * (len(sq.LAYERS) - 1) + 5  # every schedule ends in the horizon
 
@@ -25,12 +22,14 @@ WEEKS = sq.PROGRAMME_WEEKS + sq.STAGGER_WEEKS * (len(sq.LAYERS) - 1) + 5  # ever
 
 def test_preset_files_are_what_the_generator_writes():
     for filename, text in sq.presets().items():
-        path = ROOT / "configs" / "intervention" / filename
+        path = GENERATED_DIR / "intervention" / filename
         assert path.read_text() == text, (
             f"{filename} differs: run python -m experiments.sequencing --write-presets"
         )
         assert yaml.safe_load(text)["phases"]
-    assert sorted(n for n in options("intervention") if n.startswith("seq_")) == sorted(sq.schedules())
+    assert sorted(n for n in options("intervention", [GENERATED]) if n.startswith("seq_")) == sorted(
+        sq.schedules()
+    )
 
 
 def test_programmes_do_not_share_levers_and_exist():
@@ -78,7 +77,7 @@ def test_a_horizon_that_cuts_the_schedules_is_flagged():
 
 
 def test_schedules_start_when_they_say():
-    item = load_config(["intervention=seq_bottom_up"]).intervention["seq_bottom_up"]
+    item = load_config([GENERATED, "intervention=seq_bottom_up"]).intervention["seq_bottom_up"]
     assert [p.offset for p in item.phases] == [i * sq.STAGGER_WEEKS for i in range(len(sq.LAYERS))]
     assert {p.duration for p in item.phases} == {sq.PROGRAMME_WEEKS} and item.intensity == 1
 

@@ -7,7 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import CONFIG_DIR, _compose_choices, _compose_reusing, compose_dict, load_config, options
+from sim.config import (
+    CONFIG_DIR,
+    GENERATED,
+    GENERATED_DIR,
+    _compose_choices,
+    _compose_reusing,
+    compose_dict,
+    implied_search_path,
+    load_config,
+    options,
+    search_dirs,
+    search_path_override,
+)
 from sim.model.params import Config
 from sim.model.schema import ConfigError
 
@@ -79,6 +91,25 @@ def test_unknown_preset_lists_every_preset():
     err = config_error("intervention=nope")
     for name in options("intervention"):
         assert name in err.message
+
+
+def test_generated_presets_are_found_only_on_the_search_path_an_experiment_adds():
+    generated = sorted(p.stem for p in (GENERATED_DIR / "intervention").glob("*.yaml"))
+    assert generated and not set(generated) & set(options("intervention"))
+    err = config_error(f"intervention={generated[0]}")
+    listed = err.message.split("choose from ")[1].split(", ")
+    assert err.field == "intervention" and listed == options("intervention")
+    assert set(generated) <= set(options("intervention", [GENERATED]))
+    assert load_config([GENERATED, f"intervention={generated[0]}"]).intervention.keys() == {generated[0]}
+
+
+def test_a_named_experiment_brings_the_search_path_it_declares(tmp_path):
+    assert implied_search_path(["+experiment=sequencing"]) == [GENERATED]
+    assert implied_search_path(["+experiment=horizon"]) == []  # declares none
+    assert implied_search_path(["+experiment=sequencing", GENERATED]) == []  # given already
+    config = load_config(["+experiment=sequencing", "intervention=seq_top_down"])
+    assert list(config.intervention) == ["seq_top_down"]
+    assert search_dirs([search_path_override(tmp_path)]) == [CONFIG_DIR, tmp_path]
 
 
 def test_bad_override_syntax_is_a_config_error():

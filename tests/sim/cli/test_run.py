@@ -12,6 +12,7 @@ import pytest
 
 from sim import simulate
 from sim.cli.run import check_args, main
+from sim.config import GENERATED
 from sim.model.metrics import MATURITY_LEVELS
 from sim.model.params import LAYER_NAMES
 from sim.model.schema import ConfigError
@@ -145,6 +146,25 @@ def test_bad_input_in_process(tmp_path, monkeypatch, capsys, args, field, allowe
 )
 def test_good_input_passes_the_checks(args):
     check_args(args)
+
+
+def test_a_single_run_is_composed_and_validated_once(monkeypatch):
+    import sim.config
+
+    composed = []
+    compose = sim.config.compose_config
+    monkeypatch.setattr(sim.config, "compose_config", lambda *a, **k: composed.append(a) or compose(*a, **k))
+    command = check_args(["org=elite", "seed=4", "hydra.run.dir=somewhere"])
+    cfg, config = command.run
+    assert len(composed) == 1 and config.seed == 4 and config.org.name == "elite"
+    assert cfg.hydra.run.dir == "somewhere"  # Hydra's settings come with it, for the job
+    assert check_args(["-m", "seed=1,2"]).run is None  # a sweep is Hydra's to run
+
+
+def test_a_named_experiment_runs_with_the_search_path_of_its_presets():
+    args = ["-m", "+experiment=sequencing", "seed=0", "org=struggling"]
+    assert check_args(args).args == [*args, GENERATED]
+    assert check_args(["-m", "seed=0,1"]).args == ["-m", "seed=0,1"]
 
 
 def test_hydra_overrides_are_left_to_hydra():

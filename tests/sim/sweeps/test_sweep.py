@@ -414,7 +414,10 @@ def test_frames_are_converted_and_written_as_pandas_writes_them(tmp_path, case):
     for attempt in range(2):  # the first conversion of a shape works out its schema, the next reuses it
         table = frames.frame_table(frame, index=index)
         assert table.equals(expected) and table.schema.equals(expected.schema, check_metadata=True)
-        path, stamp, written = frames.write_frame(frame, tmp_path / f"{attempt}.parquet", index=index)
+        path, stamp, written = frames.read_back(
+            tmp_path / f"{attempt}.parquet",
+            frames.write_frame(frame, tmp_path / f"{attempt}.parquet", index=index),
+        )
         assert written.equals(pq.ParquetFile(path).read()) and stamp[1] == path.stat().st_size
         pd.testing.assert_frame_equal(pd.read_parquet(path), frame if index else frame.reset_index(drop=True))
 
