@@ -3,8 +3,9 @@
 A sweep's workers are forked from a process that imports OrgStack once
 (:mod:`sim.workers`). Started here, before the command imports anything heavy,
 that process and the command import on two cores at once. So this module
-imports only the standard library and :mod:`sim.workers`, and Hydra's
-command-line parser where it reads the arguments.
+imports only the standard library and OrgStack's stdlib-only :mod:`sim.workers`,
+:mod:`sim.overrides` and :mod:`sim.paths`, and Hydra's command-line parser where
+it reads the arguments.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from sim.overrides import split_text
+from sim.paths import CONFIG_DIR
 from sim.workers import start_workers_early, worker_count
 
 # The launcher's configuration, read for its default number of workers.
-LAUNCHER_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "hydra" / "launcher" / "orgstack.yaml"
+LAUNCHER_CONFIG = CONFIG_DIR / "hydra" / "launcher" / "orgstack.yaml"
 
 
 def uses_workers(parsed: argparse.Namespace) -> bool:

@@ -30,8 +30,8 @@ from sim.model.levers import Levers
 from sim.model.params import Config
 from sim.model.schema import ConfigError, as_dict, build
 from sim.overrides import override_parser, split_text
+from sim.paths import CONFIG_DIR
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 GROUPS = ("org", "intervention", "shock", "params")
 # Presets the experiments generate (``configs/generated/intervention/``): not for users to pick,
 # so they are found only on the extra search path a named experiment declares

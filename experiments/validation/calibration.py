@@ -65,10 +65,12 @@ from sim.config import CONFIG_DIR, compose_dict, config_from_dict, load_config
 from sim.model.metrics import CLUSTERS, DORA_KEYS, dora_cluster
 from sim.model.params import Config, Params
 from sim.model.schema import ConfigError, build, check_range, spec
+from sim.paths import repository
 
 SPEC_PATH = CONFIG_DIR / "validation" / "calibration.yaml"
 PARAMS_PATH = CONFIG_DIR / "params" / "default.yaml"
-ROOT = CONFIG_DIR.parent
+# The repository these tools write into; an installed package has none, so they write under the cwd.
+ROOT = repository() or Path.cwd()
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,11 @@ from experiments.validation.worlds import run_all
 from sim.analysis.document import Report, Table, colours, new_figure
 from sim.config import CONFIG_DIR
 from sim.model.metrics import CLUSTERS, DORA_KEYS
+from sim.paths import repository
 from sim.text import fmt
 
-ROOT = CONFIG_DIR.parent
+# The repository these tools write into; an installed package has none, so they write under the cwd.
+ROOT = repository() or Path.cwd()
 PUBLISHED_PATH = CONFIG_DIR / "validation" / "published.yaml"
 IMAGES = "images/validation"
 # Seeds of the presets' runs: as many as `make run` uses, more than the calibration's (0-4).

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.cli.errors import CommandParser, fail
-from sim.consult.assess import assess, load_answers, org_yaml
-from sim.files import write_atomic
+from sim.consult.assess import EXAMPLES_DIR, assess, load_answers, org_yaml
+from sim.files import show, write_atomic
 from sim.model.schema import ConfigError
 
 PROG = "orgstack-assess"
@@ -16,7 +16,7 @@ PROG = "orgstack-assess"
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``orgstack-assess ANSWERS.yaml [--write-org FILE]``."""
     parser = CommandParser(prog=PROG, description="Assess an organisation from an answers file.")
-    parser.add_argument("answers", help="answers file (YAML); examples in configs/assessment/examples/")
+    parser.add_argument("answers", help=f"answers file (YAML); examples in {show(EXAMPLES_DIR)}")
     parser.add_argument("--write-org", metavar="FILE", help="write the fitted organisation as an org preset")
     parser.add_argument("--trials", type=int, help="Optuna trials of the fit")
     parser.add_argument("--seeds", type=int, help="seeds per fit candidate")

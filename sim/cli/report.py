@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.cli.errors import CommandParser, fail
-from sim.consult.assess import load_answers
+from sim.consult.assess import EXAMPLES_DIR, load_answers
 from sim.consult.report import render, study
-from sim.files import write_atomic
+from sim.files import show, write_atomic
 from sim.model.schema import ConfigError
 
 PROG = "orgstack-report"
@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = CommandParser(
         prog=PROG, description="Write a self-contained HTML diagnosis report from an answers file."
     )
-    parser.add_argument("answers", help="answers file (YAML); examples in configs/assessment/examples/")
+    parser.add_argument("answers", help=f"answers file (YAML); examples in {show(EXAMPLES_DIR)}")
     parser.add_argument(
         "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
     )

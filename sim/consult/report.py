@@ -26,9 +26,11 @@ from sim.consult.diagnose import Diagnosis, diagnose
 from sim.consult.recommend import Recommendation, recommend
 from sim.figures import img_tag, png
 from sim.model.metrics import END_WEEKS, MATURITY_LEVELS
+from sim.paths import repository_file
 from sim.text import fmt
 
-VALIDATION = Path(__file__).resolve().parents[2] / "docs" / "validation.json"
+# make validate writes it into the repository; a wheel does not carry docs/ (None there).
+VALIDATION = repository_file("docs/validation.json")
 GROUPS = (
     ("Alignment", ("partnership", "strategy")),
     ("Foundation", ("architecture", "culture", "talent")),
@@ -261,8 +263,18 @@ def caveats(s: Study) -> list[str]:
     return out
 
 
-def sensitivity_caveats(path: Path = VALIDATION) -> list[str]:
-    """Say what the project's sensitivity and robustness analysis (``make validate``) says, if it has run."""
+def sensitivity_caveats(path: Path | None = VALIDATION) -> list[str]:
+    """Say what the project's sensitivity and robustness analysis (``make validate``) says, if it has run.
+
+    Args:
+        path: The analysis' results (``docs/validation.json``); None where OrgStack is
+            installed from a wheel, which does not carry them.
+    """
+    if path is None:
+        return [
+            "The sensitivity analysis is not part of this installation (it is docs/validation.md in OrgStack's "
+            "repository); the model's parameter uncertainty is not shown."
+        ]
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):

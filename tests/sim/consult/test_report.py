@@ -36,6 +36,8 @@ def test_report_has_every_section_and_no_external_address(html):
 def test_caveats_use_the_sensitivity_analysis_when_it_exists(tmp_path):
     missing = report.sensitivity_caveats(tmp_path / "none.json")
     assert missing and "No sensitivity analysis" in missing[0]
+    installed = report.sensitivity_caveats(None)
+    assert installed and "not part of this installation" in installed[0]
     path = tmp_path / "validation.json"
     path.write_text(
         '{"sensitivity": {"sobol": [{"factor": "effort_base", "outcome": "value", "ST": 0.7},'
