@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
 CANDIDATES := $(PYTHON) python3.12 $(wildcard /root/.pyenv/versions/3.12*/bin/python3) python3
-SOURCES := sim experiments benchmarks tests viz hydra_plugins docs
+SOURCES := sim experiments benchmarks tests viz hydra_plugins docs setup.py
 PORT ?= 8765
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
@@ -29,8 +29,8 @@ $(PY):
 	echo "       Install Python 3.12 or run: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)" >&2; \
 	exit 1
 
-# Install the project and its dev tools; again only when pyproject.toml changes.
-$(STAMP): pyproject.toml Makefile | $(PY)
+# Install the project and its dev tools; again only when pyproject.toml or setup.py changes.
+$(STAMP): pyproject.toml setup.py Makefile | $(PY)
 	@$(PY) -c '$(IS_312)' || { echo "error: $(VENV) uses Python < 3.12; run 'make clean' first" >&2; exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray,ui]"
 	@touch $@
@@ -98,5 +98,5 @@ bench: $(COMPILED)
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache *.egg-info build dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
