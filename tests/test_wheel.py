@@ -179,3 +179,11 @@ def test_the_api_works_from_the_wheel(installed):
         installed, "python", "-c", "from sim import simulate; print(len(simulate(['weeks=3'])))"
     ).stdout
     assert out.strip() == "3"
+
+
+def test_the_generated_presets_are_on_their_search_path_in_the_wheel(installed):
+    code = (
+        "from sim.config import GENERATED, load_config;"
+        "print(*load_config([GENERATED, 'intervention=seq_bottom_up']).intervention)"
+    )
+    assert _run(installed, "python", "-c", code).stdout.split() == ["seq_bottom_up"]
