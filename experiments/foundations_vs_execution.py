@@ -29,11 +29,19 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.catalogue import METRICS, metric_label, window_label
-from sim.analysis.document import Report, Table, colours, new_figure
+from sim.analysis.document import Report, Table, colours, new_figure, wrote
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require, summarise
 from sim.model.metrics import DORA_KEYS
 from sim.stats import Interval, band, interval, paired_difference
-from sim.text import ci_phrase, fmt, fmt_interval, fmt_signed_interval, join, seed_range, seeds_text
+from sim.text import (
+    ci_phrase,
+    fmt,
+    fmt_interval,
+    fmt_signed_interval,
+    join,
+    seed_span,
+    seeds_text,
+)
 
 NAME = "foundations_vs_execution"
 DEFAULTS: dict[str, Any] = {
@@ -287,25 +295,21 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline, weeks, seeds = settings["baseline"], result["weeks"], result["seeds"]
 
-    result["ranking"].to_csv(out_dir / "ranking.csv", index=False)
-    result["curves"].to_csv(out_dir / "curves.csv", index=False)
-
     doc = Report("Foundations versus execution: every intervention on three organisations")
     sizes = ", ".join(f"`{org}` {result['sizes'][org]} teams" for org in result["orgs"])
     doc.text(
         f"{len(result['ranking']['intervention'].unique())} interventions x {len(result['orgs'])} "
-        f"organisations x {seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks each. "
+        f"organisations x {seed_span(seeds)}, {weeks} weeks each. "
         f"Organisation sizes (stream-aligned teams): {sizes}. Each cell is the mean over seeds with its "
         f"95% Student-t interval in brackets; totals are over the whole horizon and the DORA keys are means "
         f"over {window_label(weeks)}. The gain over `{baseline}` is the per-seed difference (same seed, "
         "same starting organisation) averaged over seeds, with its own interval."
     )
-    doc.heading("What the numbers say")
-    for paragraph in reading(result, settings):
-        doc.text(paragraph)
-    for org in result["orgs"]:
-        doc.heading(f"Ranking on `{org}`", 3)
-        doc.table(ranking_table(result["ranking"], org, weeks, baseline))
+    doc.section("What the numbers say", reading(result, settings))
+    doc.tables(
+        (f"Ranking on `{org}`", ranking_table(result["ranking"], org, weeks, baseline))
+        for org in result["orgs"]
+    )
     doc.heading("Curves")
     doc.figure(
         plot_curves(result, settings),
@@ -317,7 +321,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         "gain.png",
         f"Gain in cumulative value over {baseline} by week {weeks}, paired by seed, with 95% intervals",
     )
-    doc.text("Data: `ranking.csv` (the tables, long form) and `curves.csv` (the curves).")
+    doc.data({"ranking.csv": result["ranking"], "curves.csv": result["curves"]})
     paths = doc.write(out_dir)
 
     print(f"{NAME}: {len(results['run'].unique()) if 'run' in results else '?'} runs, {weeks} weeks.")
@@ -327,4 +331,4 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             f"  {org}: best is {top['intervention']} "
             f"(cumulative value {fmt_interval(interval(top, 'cumulative_value'))})"
         )
-    print(f"  wrote {paths['md']}, {paths['html']}, ranking.csv, curves.csv and figures to {out_dir}")
+    print(wrote(paths))

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.document import Report, Table, new_figure
+from sim.analysis.document import Report, Table, new_figure, wrote
 from sim.analysis.results import arrange, curve_matrix, fill_default, org_sizes, prepare, require
 from sim.stats import (
     BOOTSTRAP_SAMPLES,
@@ -60,7 +60,7 @@ from sim.text import (
     fmt_week,
     fmt_week_interval,
     organisations,
-    seed_range,
+    seed_span,
     seeds_text,
 )
 
@@ -309,22 +309,16 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Find the crossover week per organisation and write the tables, figure and summaries."""
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     ahead, behind = settings["ahead"], settings["behind"]
-    result["summary"].to_csv(out_dir / "horizon.csv", index=False)
-    result["checkpoints"].to_csv(out_dir / "checkpoints.csv", index=False)
-    result["difference"].to_csv(out_dir / "difference.csv", index=False)
-    result["per_seed"].to_csv(out_dir / "per_seed.csv", index=False)
 
     seeds, weeks = result["seeds"], result["weeks"]
     doc = Report(f"Horizon: when `{ahead}` overtakes `{behind}`")
     doc.text(
         f"`{ahead}` against `{behind}` on {organisations(len(result['orgs']))}, "
-        f"{seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks. The **crossover week** is the "
+        f"{seed_span(seeds)}, {weeks} weeks. The **crossover week** is the "
         f"first week from which `{ahead}`'s cumulative value stays strictly above `{behind}`'s to the end "
         "of the horizon (it overtakes for good)."
     )
-    doc.heading("What the numbers say")
-    for paragraph in reading(result, settings):
-        doc.text(paragraph)
+    doc.section("What the numbers say", reading(result, settings))
     rows = []
     for _, row in result["summary"].iterrows():
         seed_iv = Interval(
@@ -408,7 +402,14 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         f"Cumulative value of {ahead} minus {behind}: per seed (grey), mean with 95% band (blue); "
         "crossover week (dashed) with its bootstrap interval (shaded)",
     )
-    doc.text("Data: `horizon.csv`, `checkpoints.csv`, `difference.csv`, `per_seed.csv`.")
+    doc.data(
+        {
+            "horizon.csv": result["summary"],
+            "checkpoints.csv": result["checkpoints"],
+            "difference.csv": result["difference"],
+            "per_seed.csv": result["per_seed"],
+        }
+    )
     paths = doc.write(out_dir)
     print(f"{NAME}: {ahead} against {behind}, {seeds_text(len(seeds))}, {weeks} weeks.")
     for _, row in result["summary"].iterrows():
@@ -416,4 +417,4 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             print(f"  {row['org']}: overtakes for good in week {fmt_week_interval(_crossover_iv(row))}")
         else:
             print(f"  {row['org']}: does not overtake for good within {int(row['weeks'])} weeks")
-    print(f"  wrote {paths['md']}, {paths['html']}, CSV tables and horizon.png to {out_dir}")
+    print(wrote(paths))

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.catalogue import METRICS, Metric, metric_label, window_label
-from sim.analysis.document import Report, Table, colours, new_figure
+from sim.analysis.document import Report, Table, colours, new_figure, wrote
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
 from sim.config import GENERATED, GENERATED_DIR, load_config
 from sim.model.metrics import DORA_KEYS
@@ -68,13 +68,12 @@ from sim.stats import (
 )
 from sim.text import (
     ci_phrase,
+    compared,
     fmt,
     fmt_interval,
     fmt_signed_interval,
     join,
-    organisations,
     plural,
-    seed_range,
     seeds_text,
 )
 
@@ -587,26 +586,18 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the same-money options per organisation and write the tables, figure and summaries."""
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
-    result["table"].to_csv(out_dir / "people.csv", index=False)
-    result["money"].to_csv(out_dir / "money.csv", index=False)
-    result["curves"].to_csv(out_dir / "curves.csv", index=False)
-    result["clipped"].to_csv(out_dir / "clipped.csv", index=False)
     seeds, weeks = result["seeds"], result["weeks"]
     doc = Report("People: hire, train or build a platform team - for the same money")
     doc.text(
-        f"{len(result['names'])} options against `{baseline}` on {organisations(len(result['orgs']))}, "
-        f"{seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks. Cells are means over seeds with "
+        compared("options", len(result["names"]), baseline, len(result["orgs"]), seeds, weeks)
+        + " Cells are means over seeds with "
         "95% Student-t intervals; differences from the baseline are paired by seed. **Extra investment** is "
         "the model's `cost` minus its incident part (people x cost per person + programme spend), summed over "
-        f"the horizon, minus the baseline's; the options were calibrated so that it is the same for all - the "
+        "the horizon, minus the baseline's; the options were calibrated so that it is the same for all - the "
         "cost of one more person per stream-aligned team (see the method below)."
     )
-    doc.heading("What the numbers say")
-    for paragraph in reading(result, settings):
-        doc.text(paragraph)
-    for org in result["orgs"]:
-        doc.heading(f"Options on `{org}`", 3)
-        doc.table(option_table(result, org, baseline))
+    doc.section("What the numbers say", reading(result, settings))
+    doc.tables((f"Options on `{org}`", option_table(result, org, baseline)) for org in result["orgs"])
     doc.heading("Same money: the method and the check")
     doc.bullets(
         [
@@ -649,7 +640,14 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         f"Cumulative value gain over {baseline} (top, mean with 95% band) and extra investment of each option "
         "(bottom, 95% CI): the same-money check",
     )
-    doc.text("Data: `people.csv`, `money.csv`, `curves.csv`, `clipped.csv`.")
+    doc.data(
+        {
+            "people.csv": result["table"],
+            "money.csv": result["money"],
+            "curves.csv": result["curves"],
+            "clipped.csv": result["clipped"],
+        }
+    )
     paths = doc.write(out_dir)
     print(f"{NAME}: {len(result['names'])} options, {seeds_text(len(seeds))}, {weeks} weeks.")
     for org in result["orgs"]:
@@ -660,9 +658,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
                 f"  {org}: best {t.iloc[0]['intervention']} (gain {fmt_signed_interval(interval(t.iloc[0], 'gain'))}); "
                 f"money {'equal' if m['equal'] else 'NOT equal'} within {100 * m['relative_spread']:.1f}%"
             )
-    print(
-        f"  wrote {paths['md']}, {paths['html']}, people.csv, money.csv, curves.csv and people.png to {out_dir}"
-    )
+    print(wrote(paths))
 
 
 # ----------------------------------------------------------------------------- command line

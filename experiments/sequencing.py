@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.catalogue import METRICS
-from sim.analysis.document import Report, Table, new_figure
+from sim.analysis.document import Report, Table, difference_panels, new_figure, wrote
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
 from sim.config import GENERATED, GENERATED_DIR, load_config
 from sim.model.params import LAYER_NAMES
@@ -72,6 +72,7 @@ from sim.stats import (
 from sim.text import (
     capital,
     ci_phrase,
+    compared,
     fmt,
     fmt_interval,
     fmt_percent,
@@ -80,9 +81,7 @@ from sim.text import (
     fmt_week,
     fmt_week_interval,
     join,
-    organisations,
     plural,
-    seed_range,
     seeds_text,
 )
 
@@ -558,11 +557,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
             bottom.plot(
                 c["week"], 100 * c["relative_value_4wk"], color=colour[name], linewidth=2 if wide else 1
             )
-        for ax in (top, bottom):
-            ax.axhline(0, color="0.2", linewidth=0.8)
-            ax.grid(alpha=0.3)
-        top.set_title(f"org={org}")
-        bottom.set_xlabel("week")
+        difference_panels(top, bottom, f"org={org}")
     axes[0, 0].set_ylabel(f"cumulative value minus {settings['baseline']}")
     axes[1, 0].set_ylabel(f"weekly value vs {settings['baseline']}, % (4-week mean)")
     axes[0, 0].legend(fontsize=7, loc="upper left")
@@ -573,15 +568,12 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the schedules per organisation and write the tables, figure and summaries."""
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
-    result["table"].to_csv(out_dir / "sequencing.csv", index=False)
-    result["curves"].to_csv(out_dir / "curves.csv", index=False)
-    result["budget"].to_csv(out_dir / "budget.csv", index=False)
 
     seeds, weeks = result["seeds"], result["weeks"]
     doc = Report("Sequencing: the order in which the layers are fixed, for the same budget")
     doc.text(
-        f"{len(result['names'])} schedules against `{baseline}` on {organisations(len(result['orgs']))}, "
-        f"{seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks. Every schedule runs the same "
+        compared("schedules", len(result["names"]), baseline, len(result["orgs"]), seeds, weeks)
+        + " Every schedule runs the same "
         f"seven layer programmes (table below) for {PROGRAMME_WEEKS} weeks each; sequences start a new one "
         f"every {STAGGER_WEEKS} weeks, all-at-once starts them together in week 1. Cells are means over seeds "
         "with 95% intervals: Student-t over seeds for cumulative value, gain, innovations, cost (the gain and "
@@ -592,12 +584,11 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         "last programmes have less time to pay back; the last column (the weekly run-rate at the end) shows "
         "where each schedule leaves the organisation."
     )
-    doc.heading("What the numbers say")
-    for paragraph in reading(result, settings):
-        doc.text(paragraph)
-    for org in result["orgs"]:
-        doc.heading(f"Schedules on `{org}`", 3)
-        doc.table(results_table(result, org, baseline, settings["end_weeks"]))
+    doc.section("What the numbers say", reading(result, settings))
+    doc.tables(
+        (f"Schedules on `{org}`", results_table(result, org, baseline, settings["end_weeks"]))
+        for org in result["orgs"]
+    )
     doc.heading("Definitions")
     doc.bullets(
         [
@@ -655,15 +646,17 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     )
     doc.text(
         f"The random orders were drawn once with `numpy.random.default_rng({RANDOM_SEED})` "
-        "(`experiments.sequencing.random_orders`) and written as data into `configs/generated/intervention/seq_random_*.yaml`. "
-        "Data: `sequencing.csv`, `curves.csv`, `budget.csv`."
+        "(`experiments.sequencing.random_orders`) and written as data into `configs/generated/intervention/seq_random_*.yaml`."
+    )
+    doc.data(
+        {"sequencing.csv": result["table"], "curves.csv": result["curves"], "budget.csv": result["budget"]}
     )
     paths = doc.write(out_dir)
     print(f"{NAME}: {len(result['names'])} schedules, {seeds_text(len(seeds))}, {weeks} weeks.")
     for org in result["orgs"]:
         best = result["table"][result["table"]["org"] == org].sort_values("rank").iloc[0]
         print(f"  {org}: most cumulative value under {best['intervention']} ({best['order']})")
-    print(f"  wrote {paths['md']}, {paths['html']}, CSV tables and sequencing.png to {out_dir}")
+    print(wrote(paths))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.document import Report, Table, colours, new_figure
+from sim.analysis.document import Report, Table, colours, difference_panels, new_figure, wrote
 from sim.analysis.results import curve_matrix, fill_default, org_sizes, prepare, require, swept_columns
 from sim.stats import (
     BOOTSTRAP_SAMPLES,
@@ -62,7 +62,7 @@ from sim.text import (
     fmt_week_interval,
     join,
     plural,
-    seed_range,
+    seed_span,
     seeds_text,
 )
 
@@ -421,11 +421,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
             bottom.fill_between(
                 c["week"], c["value_lost_ci_low"], c["value_lost_ci_high"], color=colour[shock], alpha=0.15
             )
-        for ax in (top, bottom):
-            ax.axhline(0, color="0.2", linewidth=0.8)
-            ax.grid(alpha=0.3)
-        top.set_title(f"{label}")
-        bottom.set_xlabel("week")
+        difference_panels(top, bottom, label)
     axes[0, 0].set_ylabel(f"weekly value vs no shock, % ({settings['recovery_window']}-week mean)")
     axes[1, 0].set_ylabel("cumulative value lost (mean, 95% band)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -437,24 +433,18 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Measure every organisation's resilience to every shock and write the tables, figure and summaries."""
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
-    result["table"].to_csv(out_dir / "shocks.csv", index=False)
-    result["curves"].to_csv(out_dir / "curves.csv", index=False)
     seeds, weeks = result["seeds"], result["weeks"]
     tol = float(settings["tolerance"])
     doc = Report("Shocks: resilience of each organisation")
     sizes = ", ".join(f"`{org}` {n} teams" for org, n in result["sizes"].items())
     doc.text(
         f"{len(result['table']['shock'].unique())} shocks against no shock on {len(result['contexts'])} "
-        f"{plural(len(result['contexts']), 'organisation', 'organisations')} ({sizes}), {seeds_text(len(seeds))} ({seed_range(seeds)}), {weeks} weeks, no "
+        f"{plural(len(result['contexts']), 'organisation', 'organisations')} ({sizes}), {seed_span(seeds)}, {weeks} weeks, no "
         "intervention. Every measure is paired by seed with the no-shock run of the same seed, which is the "
         "same run until the shock acts."
     )
-    doc.heading("What the numbers say")
-    for paragraph in reading(result, settings):
-        doc.text(paragraph)
-    for label in result["contexts"]:
-        doc.heading(f"`{label}`", 3)
-        doc.table(shock_table(result, label, settings))
+    doc.section("What the numbers say", reading(result, settings))
+    doc.tables((f"`{label}`", shock_table(result, label, settings)) for label in result["contexts"])
     doc.heading("Definitions")
     doc.bullets(
         [
@@ -486,7 +476,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         f"Weekly value relative to no shock (top; grey band: ±{100 * tol:.0f}%) and cumulative value lost since "
         "the onset (bottom, mean with 95% band)",
     )
-    doc.text("Data: `shocks.csv` (every measure with its interval) and `curves.csv` (the curves).")
+    doc.data({"shocks.csv": result["table"], "curves.csv": result["curves"]})
     paths = doc.write(out_dir)
     print(f"{NAME}: {seeds_text(len(seeds))}, {weeks} weeks.")
     for label in result["contexts"]:
@@ -496,4 +486,4 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             print(
                 f"  {label}: most value lost to {worst['shock']} ({fmt_interval(interval(worst, 'value_lost'))})"
             )
-    print(f"  wrote {paths['md']}, {paths['html']}, shocks.csv, curves.csv and shocks.png to {out_dir}")
+    print(wrote(paths))

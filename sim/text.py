@@ -108,6 +108,16 @@ def seeds_text(n: int) -> str:
     return f"{n} seed" if n == 1 else f"{n} seeds"
 
 
+def seed_span(seeds: Sequence[int]) -> str:
+    """``30 seeds (0-29)``: how many seeds and which."""
+    return f"{seeds_text(len(seeds))} ({seed_range(seeds)})"
+
+
+def compared(what: str, n: int, baseline: str, orgs: int, seeds: Sequence[int], weeks: int) -> str:
+    """Say what a comparison covers: ``7 schedules against `none` on 3 organisations, 30 seeds (0-29), 156 weeks``."""
+    return f"{n} {what} against `{baseline}` on {organisations(orgs)}, {seed_span(seeds)}, {weeks} weeks."
+
+
 def seed_range(seeds: Iterable[int]) -> str:
     """``0-29`` for a contiguous range, else the list."""
     s = sorted(int(x) for x in seeds)

@@ -20,6 +20,7 @@ import yaml
 from solara.lab import use_task
 
 from sim.consult.assess import AssessmentError, examples, parse_answers, questionnaire, settings
+from sim.consult.effort import Effort
 from sim.consult.report import Study, ab_figure, layer_figure, marginal_figure, render, study
 from sim.text import fmt
 from viz.scenario import LAYER_GROUPS
@@ -224,14 +225,8 @@ def Diagnose() -> None:
             if name != stage.value:
                 stage.set(name)
 
-        result = study(
-            answers,
-            seeds=seeds.value,
-            trials=trials.value,
-            fit_trials=fit_trials.value,
-            budget_per_team_week=budget.value,
-            progress=progress,
-        )
+        effort = Effort(seeds=seeds.value, trials=trials.value, fit_trials=fit_trials.value)
+        result = study(answers, budget.value, effort, progress)
         return result, time.perf_counter() - started.current
 
     task = use_task(compute, dependencies=None, raise_error=False)

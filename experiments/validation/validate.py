@@ -478,38 +478,34 @@ def build_report(
     )
     pivot = sens.morris.pivot(index="factor", columns="outcome", values="mu_star_norm")
     order = sensitivity.rank(sens.morris).index[:15]
-    rows = [[f"`{f}`", *(fmt(pivot.loc[f, o]) for o in sensitivity.OUTCOMES)] for f in order]
-    rep.table(
-        Table(
-            ["input", *(f"μ*/max: {o}" for o in sensitivity.OUTCOMES)],
-            rows,
-            caption="Morris screening, the 15 most influential inputs",
-        )
-    )
-    rep.figure(
-        _morris_figure(sens.morris),
-        f"{IMAGES}/morris.png",
-        "Morris μ* (normalised per outcome), the 15 most influential inputs per outcome.",
-    )
-    rows = []
+    morris_rows = [[f"`{f}`", *(fmt(pivot.loc[f, o]) for o in sensitivity.OUTCOMES)] for f in order]
+    sobol_rows = []
     for f in sens.top:
         cells = [f"`{f}`"]
         for o in sensitivity.OUTCOMES:
             r = sens.sobol[(sens.sobol["factor"] == f) & (sens.sobol["outcome"] == o)].iloc[0]
             cells.append(f"{r['S1']:.2f} ± {r['S1_conf']:.2f} / {r['ST']:.2f} ± {r['ST_conf']:.2f}")
-        rows.append(cells)
-    rep.table(
-        Table(
-            ["input", *(f"S1 / ST: {o}" for o in sensitivity.OUTCOMES)],
-            rows,
-            caption="Sobol indices (± 95% bootstrap half-width)",
-        )
-    )
-    rep.figure(
-        _sobol_figure(sens.sobol),
-        f"{IMAGES}/sobol.png",
-        "First- and total-order Sobol indices of the top inputs.",
-    )
+        sobol_rows.append(cells)
+    for label, rows, caption, fig, name, fig_caption in (
+        (
+            "μ*/max",
+            morris_rows,
+            "Morris screening, the 15 most influential inputs",
+            _morris_figure(sens.morris),
+            "morris",
+            "Morris μ* (normalised per outcome), the 15 most influential inputs per outcome.",
+        ),
+        (
+            "S1 / ST",
+            sobol_rows,
+            "Sobol indices (± 95% bootstrap half-width)",
+            _sobol_figure(sens.sobol),
+            "sobol",
+            "First- and total-order Sobol indices of the top inputs.",
+        ),
+    ):
+        rep.table(Table(["input", *(f"{label}: {o}" for o in sensitivity.OUTCOMES)], rows, caption=caption))
+        rep.figure(fig, f"{IMAGES}/{name}.png", fig_caption)
 
     rep.heading('3. Robustness: where "foundations first" wins and where it fails')
     rs = unc.robustness

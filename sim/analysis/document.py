@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.figures import img_tag, png
+from sim.text import join
 
 
 @dataclass
@@ -79,12 +80,14 @@ class _Figure:
 class Report:
     """A summary written once as Markdown and once as self-contained HTML.
 
-    Build it with :meth:`heading`, :meth:`text`, :meth:`bullets`, :meth:`table`
-    and :meth:`figure`, then :meth:`write` it to a directory.
+    Build it with :meth:`heading`, :meth:`text`, :meth:`bullets`, :meth:`table`,
+    :meth:`section`, :meth:`tables`, :meth:`figure` and :meth:`data`, then
+    :meth:`write` it to a directory.
     """
 
     title: str
     blocks: list[tuple[str, Any]] = field(default_factory=list)
+    tables_data: dict[str, Any] = field(default_factory=dict)
 
     def heading(self, text: str, level: int = 2) -> None:
         """Add a heading (level 2 or deeper; the title is level 1)."""
@@ -103,6 +106,23 @@ class Report:
     def table(self, table: Table) -> None:
         """Add a table."""
         self.blocks.append(("table", table))
+
+    def section(self, heading: str, paragraphs: Iterable[str], level: int = 2) -> None:
+        """Add a heading and the paragraphs under it."""
+        self.heading(heading, level)
+        for paragraph in paragraphs:
+            self.text(paragraph)
+
+    def tables(self, titled: Iterable[tuple[str, Table]], level: int = 3) -> None:
+        """Add each ``(heading, table)`` as a table under a heading of its own."""
+        for heading, table in titled:
+            self.heading(heading, level)
+            self.table(table)
+
+    def data(self, tables: Mapping[str, Any]) -> None:
+        """Add a line naming the data files; :meth:`write` writes each table (a pandas frame) as that CSV file."""
+        self.tables_data.update(tables)
+        self.text("Data: " + ", ".join(f"`{name}`" for name in tables) + ".")
 
     def figure(self, fig: Any, filename: str, caption: str) -> None:
         """Add a matplotlib figure; it is rendered to PNG now and written by :meth:`write`."""
@@ -150,7 +170,7 @@ class Report:
         )
 
     def write(self, out_dir: Path | str, name: str = "summary", html: bool = True) -> dict[str, Path]:
-        """Write ``<name>.md``, ``<name>.html`` (unless ``html`` is false) and each figure's PNG into ``out_dir``.
+        """Write ``<name>.md``, ``<name>.html`` (unless ``html`` is false), each figure's PNG and each data table into ``out_dir``.
 
         A figure's file name may include subdirectories of ``out_dir`` (e.g. ``images/a.png``).
         """
@@ -163,6 +183,9 @@ class Report:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(item.png)
                 paths[item.filename] = path
+        for filename, frame in self.tables_data.items():
+            paths[filename] = out / filename
+            frame.to_csv(paths[filename], index=False)
         paths["md"].write_text(self.markdown())
         if html:
             paths["html"] = out / f"{name}.html"
@@ -181,6 +204,12 @@ _CSS = (
 )
 
 
+def wrote(paths: Mapping[str, Path]) -> str:
+    """Say which files :meth:`Report.write` wrote, and where (the line an analysis prints last)."""
+    files = list(paths.values())
+    return f"  wrote {join([f.name for f in files])} to {files[0].parent}"
+
+
 def new_figure(width: float, height: float) -> Any:
     """Return a matplotlib figure on the Agg canvas (no display, no global pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -189,6 +218,15 @@ def new_figure(width: float, height: float) -> Any:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def difference_panels(top: Any, bottom: Any, title: str) -> None:
+    """Finish a column of two panels plotted against a baseline: zero line, grid, title, week axis."""
+    for ax in (top, bottom):
+        ax.axhline(0, color="0.2", linewidth=0.8)
+        ax.grid(alpha=0.3)
+    top.set_title(title)
+    bottom.set_xlabel("week")
 
 
 def colours(names: Sequence[str]) -> dict[str, Any]:

@@ -198,9 +198,3 @@ def org_sizes(results: pd.DataFrame, orgs: Iterable[str]) -> dict[str, str]:
         else:
             sizes[org] = str(load_config([f"org={org}"]).org.teams)
     return sizes
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a table as CSV (no index)."""
-    frame.to_csv(path, index=False)
-    return path

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sim.cli.errors import CommandParser, fail
 from sim.consult.assess import EXAMPLES_DIR, assess, load_answers, org_yaml
+from sim.consult.effort import Effort
 from sim.files import show, write_atomic
 from sim.model.schema import ConfigError
 
 PROG = "orgstack-assess"
+
+
+def effort_from(
+    prog: str, flags: Mapping[str, int | None], fields: Mapping[str, str] | None = None
+) -> Effort:
+    """Build the study's :class:`Effort` from command-line flags, or fail naming the flag.
+
+    Args:
+        prog: The command, for the error line.
+        flags: Values by flag name (``fit_trials`` for ``--fit-trials``); None where not given.
+        fields: The ``Effort`` field of a flag where its name differs (``{"trials": "fit_trials"}``).
+    """
+    fields = fields or {}
+    try:
+        return Effort(**{fields.get(flag, flag): value for flag, value in flags.items()})
+    except ConfigError as err:
+        flag = next((f for f in flags if fields.get(f, f) == err.field), err.field)
+        fail(f"--{flag.replace('_', '-')}: {err.message}", prog)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -21,13 +40,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--trials", type=int, help="Optuna trials of the fit")
     parser.add_argument("--seeds", type=int, help="seeds per fit candidate")
     args = parser.parse_args(argv)
-    for name in ("trials", "seeds"):
-        value = getattr(args, name)
-        if value is not None and not 1 <= value <= 10_000:
-            fail(f"--{name}: must be a whole number from 1 to 10000, got {value}", parser.prog)
+    effort = effort_from(
+        PROG, {"trials": args.trials, "seeds": args.seeds}, {"trials": "fit_trials", "seeds": "fit_seeds"}
+    )
     try:
         answers = load_answers(args.answers)
-        result = assess(answers, trials=args.trials, seeds=args.seeds)
+        result = assess(answers, effort)
     except ConfigError as err:
         fail(str(err).splitlines()[0], parser.prog)
     print(result.summary())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
-def fail(message: str, prog: str) -> None:
+def fail(message: str, prog: str) -> NoReturn:
     """Print one error line on stderr and exit with the bad-input code (``orgstack`` and its siblings)."""
     line = " ".join(message.split())
     print(f"{prog}: error: {line}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.cli.assess import effort_from
 from sim.cli.errors import CommandParser, fail
 from sim.consult.assess import EXAMPLES_DIR, load_answers
 from sim.consult.report import render, study
@@ -29,15 +30,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--budget", type=float, help="budget for a plan's extra cost, k per team per week")
     parser.add_argument("--weeks", type=int, help="horizon in weeks (default 156: three years)")
     args = parser.parse_args(argv)
-    for name, lo, hi in (
-        ("seeds", 2, 10_000),
-        ("trials", 0, 10_000),
-        ("fit_trials", 1, 10_000),
-        ("weeks", 1, 520),
-    ):
-        value = getattr(args, name)
-        if value is not None and not lo <= value <= hi:
-            fail(f"--{name.replace('_', '-')}: must be a whole number from {lo} to {hi}, got {value}", PROG)
+    effort = effort_from(
+        PROG, {"seeds": args.seeds, "trials": args.trials, "fit_trials": args.fit_trials, "weeks": args.weeks}
+    )
     if args.budget is not None and not 0 <= args.budget <= 1000:  # NaN fails too
         fail(f"--budget: must be a number from 0 to 1000 (k per team per week), got {args.budget}", PROG)
     out = Path(args.output)
@@ -45,14 +40,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(f"-o: cannot write {str(out)!r}: not a file in an existing directory", PROG)
     try:
         answers = load_answers(args.answers)
-        result = study(
-            answers,
-            seeds=args.seeds,
-            trials=args.trials,
-            fit_trials=args.fit_trials,
-            budget_per_team_week=args.budget,
-            weeks=args.weeks,
-        )
+        result = study(answers, args.budget, effort)
     except ConfigError as err:
         fail(str(err).splitlines()[0], PROG)
     write_atomic(out, render(result))

@@ -41,6 +41,7 @@ import yaml
 
 from sim.api import run_over_seeds
 from sim.config import CONFIG_DIR, compose_dict, load_config
+from sim.consult.effort import Effort
 from sim.model.metrics import CLUSTERS, DEPLOY_BOUNDS, DORA_KEYS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.model.params import LAYER_NAMES, Config
 from sim.model.schema import ConfigError
@@ -417,19 +418,12 @@ class Fit:
         return bool(self.errors["within"].all())
 
 
-def fit(
-    answers: Answers,
-    *,
-    trials: int | None = None,
-    seeds: int | None = None,
-    progress: Callable[[float], None] | None = None,
-) -> Fit:
+def fit(answers: Answers, effort: Effort = Effort(), progress: Callable[[float], None] | None = None) -> Fit:
     """Fit the unknowns so that the simulated baseline reproduces the facts.
 
     Args:
         answers: The validated answers.
-        trials: Optuna trials (default from ``settings.yaml``).
-        seeds: Seeds per candidate (default from ``settings.yaml``).
+        effort: Its ``fit_trials`` and ``fit_seeds`` (defaults from ``settings.yaml``).
         progress: Called with the share of trials done.
 
     Returns:
@@ -441,8 +435,8 @@ def fit(
     import optuna
 
     s = settings()["fit"]
-    trials = int(trials or s["trials"])
-    seeds = int(seeds or s["seeds"])
+    trials = int(effort.fit_trials or s["trials"])
+    seeds = int(effort.fit_seeds or s["seeds"])
     started = time.perf_counter()
     overrides = org_overrides(answers)
     try:
@@ -606,20 +600,16 @@ class Assessment:
 
 
 def assess(
-    answers: Answers,
-    *,
-    trials: int | None = None,
-    seeds: int | None = None,
-    progress: Callable[[float], None] | None = None,
+    answers: Answers, effort: Effort = Effort(), progress: Callable[[float], None] | None = None
 ) -> Assessment:
     """Fit the answered organisation and record its baseline.
 
     Raises:
         AssessmentError: The answers give an organisation the model refuses.
     """
-    result = fit(answers, trials=trials, seeds=seeds, progress=progress)
+    result = fit(answers, effort, progress)
     s = settings()["fit"]
-    n = int(seeds or s["seeds"])
+    n = int(effort.fit_seeds or s["seeds"])
     config = dataclasses.replace(
         sized(result.config, s["max_teams"]),
         weeks=s["weeks"],

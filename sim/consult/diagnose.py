@@ -30,6 +30,7 @@ import pandas as pd
 from sim.api import run_over_seeds
 from sim.config import load_config
 from sim.consult.assess import Assessment, org_overrides, settings, sized
+from sim.consult.effort import Effort
 from sim.model.metrics import DORA_KEYS
 from sim.model.params import LAYER_NAMES, Config
 from sim.stats import t_interval
@@ -385,23 +386,18 @@ def per_seed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def diagnose(
-    assessment: Assessment,
-    *,
-    seeds: int | None = None,
-    weeks: int | None = None,
-    progress: Callable[[float], None] | None = None,
+    assessment: Assessment, effort: Effort = Effort(), progress: Callable[[float], None] | None = None
 ) -> Diagnosis:
     """Find the binding layer and the causal chain behind it.
 
     Args:
         assessment: The assessed, fitted organisation.
-        seeds: Seeds per variant (default from ``settings.yaml``).
-        weeks: Horizon (default from ``settings.yaml``: 156).
+        effort: Its ``seeds`` per variant and ``weeks`` (defaults from ``settings.yaml``).
         progress: Called with the share of runs done.
     """
     s = dict(settings()["diagnosis"])
-    seeds = int(seeds or s["seeds"])
-    s["weeks"] = int(weeks or s["weeks"])
+    seeds = int(effort.seeds or s["seeds"])
+    s["weeks"] = int(effort.weeks or s["weeks"])
     base = fitted_strengths(assessment)
     configs = [variant_config(assessment, base, s["weeks"], s["max_teams"])]
     at_max = {}

@@ -29,6 +29,7 @@ import pandas as pd
 from sim.api import run_over_seeds
 from sim.config import load_config
 from sim.consult.assess import Assessment, settings, sized
+from sim.consult.effort import Effort
 from sim.model.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
 from sim.plans import Plan, Step
 from sim.stats import overtake_week, t_interval
@@ -266,11 +267,8 @@ def search(
 
 def recommend(
     assessment: Assessment,
-    *,
     budget_per_team_week: float | None = None,
-    weeks: int | None = None,
-    seeds: int | None = None,
-    trials: int | None = None,
+    effort: Effort = Effort(),
     progress: Callable[[float], None] | None = None,
 ) -> Recommendation:
     """Rank interventions and searched schedules under a budget, and lay out the best as a roadmap.
@@ -278,15 +276,14 @@ def recommend(
     Args:
         assessment: The assessed organisation.
         budget_per_team_week: Budget in k per stream-aligned team per week, averaged over the horizon.
-        weeks: Horizon (default 156: three years).
-        seeds: Seeds of the ranking and the final comparison.
-        trials: Optuna trials of the schedule search.
+        effort: Its ``weeks``, ``seeds`` of the ranking and the final comparison and ``trials`` of
+            the schedule search (defaults from ``settings.yaml``).
         progress: Called with the share of the work done.
     """
     r = settings()["recommendation"]
-    weeks = int(weeks or r["weeks"])
-    seeds = int(seeds or r["seeds"])
-    trials = int(trials if trials is not None else r["search"]["trials"])
+    weeks = int(effort.weeks or r["weeks"])
+    seeds = int(effort.seeds or r["seeds"])
+    trials = int(effort.trials if effort.trials is not None else r["search"]["trials"])
     per_team_week = float(r["budget_per_team_week"] if budget_per_team_week is None else budget_per_team_week)
     candidates = list(r["candidates"])
     alternative_name = r["alternative"]

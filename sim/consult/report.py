@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from sim.consult.assess import Answers, Assessment, assess, questionnaire, settings
 from sim.consult.diagnose import Diagnosis, diagnose
+from sim.consult.effort import Effort
 from sim.consult.recommend import Recommendation, recommend
 from sim.figures import img_tag, png
 from sim.model.metrics import END_WEEKS, MATURITY_LEVELS
@@ -57,23 +58,16 @@ class Study:
 
 def study(
     answers: Answers,
-    *,
-    seeds: int | None = None,
-    trials: int | None = None,
-    fit_trials: int | None = None,
     budget_per_team_week: float | None = None,
-    weeks: int | None = None,
+    effort: Effort = Effort(),
     progress: Callable[[float, str], None] | None = None,
 ) -> Study:
     """Assess, diagnose and recommend, reporting progress by stage.
 
     Args:
         answers: The validated answers.
-        seeds: Seeds of the diagnosis and the ranking (defaults in ``settings.yaml``).
-        trials: Optuna trials of the schedule search.
-        fit_trials: Optuna trials of the fit.
         budget_per_team_week: Budget for the plan's extra cost, k per team per week.
-        weeks: Horizon of the diagnosis and the recommendation (default 156).
+        effort: Seeds, trials and horizon of the stages (defaults in ``settings.yaml``).
         progress: Called with the share done (0-1) and the stage's name.
 
     Raises:
@@ -85,17 +79,10 @@ def study(
             return None
         return lambda share: progress(lo + (hi - lo) * share, name)
 
-    assessment = assess(answers, trials=fit_trials, progress=stage(0.0, 0.25, "Fitting the organisation"))
-    diagnosis = diagnose(
-        assessment, seeds=seeds, weeks=weeks, progress=stage(0.25, 0.45, "Diagnosing the layers")
-    )
+    assessment = assess(answers, effort, stage(0.0, 0.25, "Fitting the organisation"))
+    diagnosis = diagnose(assessment, effort, stage(0.25, 0.45, "Diagnosing the layers"))
     recommendation = recommend(
-        assessment,
-        weeks=weeks,
-        seeds=seeds,
-        trials=trials,
-        budget_per_team_week=budget_per_team_week,
-        progress=stage(0.45, 1.0, "Searching the roadmap"),
+        assessment, budget_per_team_week, effort, stage(0.45, 1.0, "Searching the roadmap")
     )
     if progress is not None:
         progress(1.0, "Done")

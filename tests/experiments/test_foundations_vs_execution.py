@@ -6,8 +6,7 @@ import pytest
 
 from experiments import foundations_vs_execution as fve
 from sim.analysis.catalogue import METRICS
-from tests.experiments.analysed import analysed
-from tests.experiments.sweeps import reduced_sweep
+from tests.experiments.analysed import assert_wrote, reduced_analysis
 
 pytestmark = pytest.mark.slow
 
@@ -17,31 +16,18 @@ SEEDS, WEEKS = 3, 40
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
-    out = tmp_path_factory.mktemp("fve")
-    frame = reduced_sweep(
-        "foundations_vs_execution",
-        SEEDS,
-        WEEKS,
-        only={"intervention": INTERVENTIONS},
-        teams={"enterprise": 20},
+    return reduced_analysis(
+        fve, tmp_path_factory, SEEDS, WEEKS, only={"intervention": INTERVENTIONS}, teams={"enterprise": 20}
     )
-    return analysed(fve, out, frame)
 
 
 def test_writes_its_files(done):
-    out, _, printed = done
-    for name in (
-        "summary.md",
-        "summary.html",
-        "ranking.csv",
-        "curves.csv",
-        "cumulative_value.png",
-        "gain.png",
-    ):
-        assert (out / name).is_file(), name
-    html = (out / "summary.html").read_text()
-    assert html.count("data:image/png;base64,") == 2
-    assert "foundations_vs_execution:" in printed and str(out) in printed
+    assert_wrote(
+        done,
+        "foundations_vs_execution",
+        ("ranking.csv", "curves.csv", "cumulative_value.png", "gain.png"),
+        figures=2,
+    )
 
 
 def test_ranking_has_every_org_and_intervention_ranked_by_mean_value(done):

@@ -6,8 +6,7 @@ import pytest
 
 from experiments import horizon
 from sim.stats import overtake_week
-from tests.experiments.analysed import analysed
-from tests.experiments.sweeps import reduced_sweep
+from tests.experiments.analysed import assert_wrote, reduced_analysis
 
 pytestmark = pytest.mark.slow
 
@@ -16,24 +15,11 @@ SEEDS, WEEKS = 4, 70  # foundations_first overtakes by about week 30-60 on the t
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
-    out = tmp_path_factory.mktemp("horizon")
-    frame = reduced_sweep("horizon", SEEDS, WEEKS, teams={"enterprise": 20})
-    return analysed(horizon, out, frame)
+    return reduced_analysis(horizon, tmp_path_factory, SEEDS, WEEKS, teams={"enterprise": 20})
 
 
 def test_writes_its_files(done):
-    out, _, printed = done
-    for name in (
-        "summary.md",
-        "summary.html",
-        "horizon.csv",
-        "checkpoints.csv",
-        "difference.csv",
-        "per_seed.csv",
-    ):
-        assert (out / name).is_file(), name
-    assert "data:image/png;base64," in (out / "summary.html").read_text()
-    assert "horizon:" in printed and str(out) in printed
+    assert_wrote(done, "horizon", ("horizon.csv", "checkpoints.csv", "difference.csv", "per_seed.csv"))
 
 
 def test_one_row_per_org_with_an_interval_around_the_crossover(done):

@@ -9,8 +9,7 @@ import yaml
 
 from experiments import people
 from sim.config import GENERATED, GENERATED_DIR, load_config
-from tests.experiments.analysed import analysed
-from tests.experiments.sweeps import reduced_sweep
+from tests.experiments.analysed import assert_wrote, reduced_analysis
 
 pytestmark = pytest.mark.slow
 
@@ -92,25 +91,13 @@ def test_secant_search_finds_a_root():
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
-    out = tmp_path_factory.mktemp("people")
-    frame = reduced_sweep("people", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
-    return analysed(people, out, frame)
+    return reduced_analysis(
+        people, tmp_path_factory, SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]}
+    )
 
 
 def test_writes_its_files(done):
-    out, _, printed = done
-    for name in (
-        "summary.md",
-        "summary.html",
-        "people.csv",
-        "money.csv",
-        "curves.csv",
-        "clipped.csv",
-        "people.png",
-    ):
-        assert (out / name).is_file(), name
-    assert "data:image/png;base64," in (out / "summary.html").read_text()
-    assert "people:" in printed and str(out) in printed
+    assert_wrote(done, "people", ("people.csv", "money.csv", "curves.csv", "clipped.csv", "people.png"))
 
 
 def test_table_ranks_options_by_gain_with_intervals(done):

@@ -8,8 +8,7 @@ import yaml
 from experiments import sequencing as sq
 from sim.config import GENERATED, GENERATED_DIR, load_config, options
 from sim.model.levers import LEVER_NAMES
-from tests.experiments.analysed import analysed
-from tests.experiments.sweeps import reduced_sweep
+from tests.experiments.analysed import assert_wrote, reduced_analysis
 
 pytestmark = pytest.mark.slow
 
@@ -87,24 +86,13 @@ def test_schedules_start_when_they_say():
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sequencing")
-    frame = reduced_sweep("sequencing", SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]})
-    return analysed(sq, out, frame)
+    return reduced_analysis(
+        sq, tmp_path_factory, SEEDS, WEEKS, only={"org": ["struggling", "solid_but_slow"]}
+    )
 
 
 def test_writes_its_files(done):
-    out, _, printed = done
-    for name in (
-        "summary.md",
-        "summary.html",
-        "sequencing.csv",
-        "curves.csv",
-        "budget.csv",
-        "sequencing.png",
-    ):
-        assert (out / name).is_file(), name
-    assert "data:image/png;base64," in (out / "summary.html").read_text()
-    assert "sequencing:" in printed and str(out) in printed
+    assert_wrote(done, "sequencing", ("sequencing.csv", "curves.csv", "budget.csv", "sequencing.png"))
 
 
 def test_table_ranks_schedules_by_mean_value_with_intervals(done):

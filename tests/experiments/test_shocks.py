@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from experiments import shocks
-from tests.experiments.analysed import analysed
-from tests.experiments.sweeps import reduced_sweep, run_sweep
+from tests.experiments.analysed import assert_wrote, reduced_analysis
+from tests.experiments.sweeps import run_sweep
 
 pytestmark = pytest.mark.slow
 
@@ -16,19 +16,18 @@ SHOCKS = ["demand_surge", "budget_cut", "key_people_loss", "security_incident", 
 
 @pytest.fixture(scope="module")
 def done(tmp_path_factory):
-    out = tmp_path_factory.mktemp("shocks")
-    frame = reduced_sweep(
-        "shocks", SEEDS, WEEKS, only={"org": ["struggling", "enterprise"]}, teams={"enterprise": 20}
+    return reduced_analysis(
+        shocks,
+        tmp_path_factory,
+        SEEDS,
+        WEEKS,
+        only={"org": ["struggling", "enterprise"]},
+        teams={"enterprise": 20},
     )
-    return analysed(shocks, out, frame)
 
 
 def test_writes_its_files(done):
-    out, _, printed = done
-    for name in ("summary.md", "summary.html", "shocks.csv", "curves.csv", "shocks.png"):
-        assert (out / name).is_file(), name
-    assert "data:image/png;base64," in (out / "summary.html").read_text()
-    assert "shocks:" in printed and str(out) in printed
+    assert_wrote(done, "shocks", ("shocks.csv", "curves.csv", "shocks.png"))
 
 
 def test_one_row_per_org_and_shock_with_sane_measures(done):

@@ -3,6 +3,7 @@
 import pytest
 
 from sim.consult.assess import assess, examples, load_answers
+from sim.consult.effort import Effort
 
 # Each example's known weakness: the layers its binding layer may be.
 KNOWN_WEAKNESS = {"weak_architecture": {"architecture"}, "weak_alignment": {"partnership", "strategy"}}
@@ -21,4 +22,4 @@ def small_study(assessed):
     from sim.consult.recommend import recommend
 
     a = assessed["weak_architecture"]
-    return report.Study(a, diagnose(a, seeds=6), recommend(a, seeds=4, trials=8))
+    return report.Study(a, diagnose(a, Effort(seeds=6)), recommend(a, effort=Effort(seeds=4, trials=8)))

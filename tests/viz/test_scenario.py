@@ -3,6 +3,7 @@ import pytest
 
 from sim import ConfigError, load_config
 from sim.config import _compose_choices
+from sim.model.params import LAYER_NAMES
 from sim.plans import Plan, Step
 from viz.scenario import (
     METRICS,
@@ -77,15 +78,7 @@ def test_what_if_runs_both_plans_on_the_same_seeds_and_compares_them():
     row = table.loc["Cumulative value"]
     assert row["B - A"] == pytest.approx(row["B"] - row["A"])
     assert 0 <= row["B better"] <= 1
-    assert set(layers_at(outcome.a, 8)) == {
-        "partnership",
-        "strategy",
-        "architecture",
-        "culture",
-        "talent",
-        "execution",
-        "innovation",
-    }
+    assert set(layers_at(outcome.a, 8)) == set(LAYER_NAMES)
 
 
 def test_stronger_culture_raises_value_through_the_scenario():

@@ -1,22 +1,15 @@
 """``orgstack-assess``: its output, the fitted organisation it writes, and bad input."""
 
-import pytest
 import yaml
 
 from sim.cli import assess as command
 from sim.consult import assess
 from sim.consult.assess import examples
+from tests.sim.cli.exits import exited
 
 
 def example(name: str) -> dict:
     return yaml.safe_load(examples()[name].read_text())
-
-
-def run_cli(capsys, args):
-    with pytest.raises(SystemExit) as exit_info:
-        command.main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
 
 
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
@@ -25,17 +18,17 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     path = tmp_path / "answers.yaml"
     path.write_text(yaml.safe_dump(data))
     out_org = tmp_path / "org.yaml"
-    code, out, err = run_cli(capsys, [str(path), "--write-org", str(out_org)])
+    code, out, err = exited(capsys, command.main, [str(path), "--write-org", str(out_org)])
     assert code == 2
     assert out == ""
     assert err.strip().splitlines() == [
         "orgstack-assess: error: facts.change_failure_rate: must be a number from 0 to 1, got 1.5"
     ]
     assert not out_org.exists()
-    code, _, err = run_cli(capsys, [str(tmp_path / "missing.yaml")])
+    code, _, err = exited(capsys, command.main, [str(tmp_path / "missing.yaml")])
     assert code == 2 and "cannot read" in err and len(err.strip().splitlines()) == 1
     path.write_text("answers: [1, 2\n")
-    code, _, err = run_cli(capsys, [str(path)])
+    code, _, err = exited(capsys, command.main, [str(path)])
     assert code == 2 and "not valid YAML" in err and len(err.strip().splitlines()) == 1
 
 

@@ -5,13 +5,8 @@ import yaml
 
 from sim.cli import report as command
 from sim.consult.assess import examples
-
-
-def run_cli(capsys, args):
-    with pytest.raises(SystemExit) as exit_info:
-        command.main(args)
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
+from sim.consult.effort import Effort
+from tests.sim.cli.exits import exited
 
 
 def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
@@ -20,16 +15,20 @@ def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
     answers = tmp_path / "answers.yaml"
     answers.write_text(yaml.safe_dump(data))
     out = tmp_path / "report.html"
-    code, stdout, err = run_cli(capsys, [str(answers), "-o", str(out)])
+    code, stdout, err = exited(capsys, command.main, [str(answers), "-o", str(out)])
     assert code == 2 and stdout == ""
     assert err.strip().splitlines() == [
         "orgstack-report: error: answers.culture: incomplete: no answer to blameless; every question needs a "
         "whole number from 1 to 5"
     ]
     assert list(tmp_path.iterdir()) == [answers]
-    code, _, err = run_cli(capsys, [str(examples()["weak_alignment"]), "--seeds", "1", "-o", str(out)])
+    code, _, err = exited(
+        capsys, command.main, [str(examples()["weak_alignment"]), "--seeds", "1", "-o", str(out)]
+    )
     assert code == 2 and "--seeds: must be a whole number from 2 to 10000, got 1" in err
-    code, _, err = run_cli(capsys, [str(examples()["weak_alignment"]), "-o", str(tmp_path / "no" / "r.html")])
+    code, _, err = exited(
+        capsys, command.main, [str(examples()["weak_alignment"]), "-o", str(tmp_path / "no" / "r.html")]
+    )
     assert code == 2 and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == [answers]
 
@@ -39,8 +38,10 @@ def test_cli_writes_atomically(tmp_path, capsys, monkeypatch, small_study):
     out.write_text("old report")
     calls = []
 
-    def fake_study(answers, **kwargs):  # the study itself is tested above; here only what the command does
-        calls.append((answers.organisation, kwargs))
+    def fake_study(
+        answers, budget, effort
+    ):  # the study itself is tested above; here only what the command does
+        calls.append((answers.organisation, budget, effort))
         return small_study
 
     def broken(*args, **kwargs):
@@ -67,10 +68,7 @@ def test_cli_writes_atomically(tmp_path, capsys, monkeypatch, small_study):
     command.main(args)
     assert out.read_text() == "<!DOCTYPE html><p>new</p>"
     assert "wrote" in capsys.readouterr().out
-    assert calls[-1] == (
-        "Contoso Retail IT",
-        {"seeds": 5, "trials": 0, "fit_trials": None, "budget_per_team_week": 2.0, "weeks": None},
-    )
+    assert calls[-1] == ("Contoso Retail IT", 2.0, Effort(seeds=5, trials=0))
 
 
 def test_a_short_horizon_study_end_to_end(tmp_path, capsys):

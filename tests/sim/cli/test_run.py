@@ -16,6 +16,7 @@ from sim.config import GENERATED
 from sim.model.metrics import MATURITY_LEVELS
 from sim.model.params import LAYER_NAMES
 from sim.model.schema import ConfigError
+from tests.sim.cli.exits import exited
 from tests.spec import REQUIRED_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -121,12 +122,10 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, fiel
 )
 def test_bad_input_in_process(tmp_path, monkeypatch, capsys, args, field, allowed):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    assert info.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.splitlines()
+    code, out, err = exited(capsys, main, args)
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"orgstack: error: {field}: ")
     assert allowed in lines[0]

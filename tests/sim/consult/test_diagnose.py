@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.consult.diagnose import LABELS, MECHANISMS, diagnose
+from sim.consult.effort import Effort
 from sim.model import mechanisms
 from sim.model.params import LAYER_NAMES
 from tests.sim.conftest import KNOWN_WEAKNESS
@@ -13,7 +14,7 @@ from tests.sim.conftest import KNOWN_WEAKNESS
 
 @pytest.fixture(scope="module")
 def diagnosed(assessed):
-    return {name: diagnose(a, seeds=12) for name, a in assessed.items()}
+    return {name: diagnose(a, Effort(seeds=12)) for name, a in assessed.items()}
 
 
 def test_every_mechanism_names_a_model_function_and_recorded_quantities():

@@ -9,12 +9,13 @@ import pytest
 from sim.config import options
 from sim.consult import recommend as rec
 from sim.consult.assess import settings
+from sim.consult.effort import Effort
 
 
 @pytest.fixture(scope="module")
 def recommended(assessed):
     # Few seeds and trials keep this quick; the defaults are in configs/assessment/settings.yaml.
-    return rec.recommend(assessed["weak_alignment"], seeds=6, trials=16)
+    return rec.recommend(assessed["weak_alignment"], effort=Effort(seeds=6, trials=16))
 
 
 def test_ranking_is_sorted_with_intervals_and_the_best_fits_the_budget(recommended):
@@ -31,13 +32,13 @@ def test_ranking_is_sorted_with_intervals_and_the_best_fits_the_budget(recommend
 
 
 def test_search_is_reproducible_and_respects_a_small_budget(assessed):
-    a = rec.recommend(assessed["weak_architecture"], seeds=4, trials=8, budget_per_team_week=0.3)
-    b = rec.recommend(assessed["weak_architecture"], seeds=4, trials=8, budget_per_team_week=0.3)
+    a = rec.recommend(assessed["weak_architecture"], 0.3, Effort(seeds=4, trials=8))
+    b = rec.recommend(assessed["weak_architecture"], 0.3, Effort(seeds=4, trials=8))
     assert a.best == b.best
     pd.testing.assert_frame_equal(a.ranking, b.ranking)
     assert a.ranking.loc[a.ranking["plan"] == a.best.label(), "extra_cost"].iloc[0] <= a.budget
     assert len(a.over_budget) > len(
-        rec.recommend(assessed["weak_architecture"], seeds=4, trials=0).over_budget
+        rec.recommend(assessed["weak_architecture"], effort=Effort(seeds=4, trials=0)).over_budget
     )
 
 
