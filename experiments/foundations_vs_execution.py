@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.analysis.catalogue import METRICS, metric_label, window_label
 from sim.analysis.document import Report, Table, colours, new_figure, wrote
-from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require, summarise
+from sim.analysis.results import curve_matrix, org_sizes, per_run, prepare, require, summarise
 from sim.model.metrics import DORA_KEYS
 from sim.stats import Interval, band, interval, paired_difference
 from sim.text import (
@@ -62,8 +62,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         ``curves`` (mean cumulative value per org, intervention and week, with
         its 95% band), ``orgs``, ``weeks`` and ``seeds``.
     """
-    results = fill_default(results, "org", "struggling")
-    require(results, ["intervention", "seed", "week", "value"], NAME)
+    results = require(results, ["intervention", "seed", "week", "value"], NAME)
     baseline = settings["baseline"]
     runs = per_run(results, ["org", "intervention"])
     summary = summarise(runs, ["org", "intervention"], [m.key for m in METRICS])

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.document import Report, Table, new_figure, wrote
-from sim.analysis.results import arrange, curve_matrix, fill_default, org_sizes, prepare, require
+from sim.analysis.results import arrange, curve_matrix, highest, lowest, org_sizes, prepare, require
 from sim.stats import (
     BOOTSTRAP_SAMPLES,
     Interval,
@@ -74,8 +74,7 @@ DEFAULTS: dict[str, Any] = {
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Crossover weeks, their intervals, the checkpoint differences and the curves, per organisation."""
-    results = fill_default(results, "org", "struggling")
-    require(results, ["intervention", "seed", "week", "value"], NAME)
+    results = require(results, ["intervention", "seed", "week", "value"], NAME)
     ahead, behind = settings["ahead"], settings["behind"]
     present = set(results["intervention"])
     for name in (ahead, behind):
@@ -251,8 +250,8 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     summary = result["summary"]
     finite = summary[np.isfinite(summary["crossover_week"])]
     if len(summary) > 1 and len(finite) > 1:
-        early = finite.loc[finite["crossover_week"].idxmin()]
-        late = finite.loc[finite["crossover_week"].idxmax()]
+        early = lowest(finite, "crossover_week")
+        late = highest(finite, "crossover_week")
         if early["org"] != late["org"]:
             overlap = early["crossover_ci_high"] >= late["crossover_ci_low"]
             paragraphs.append(
@@ -270,7 +269,7 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
     orgs = result["orgs"]
     fig = new_figure(5.0 * len(orgs), 4.4)
     axes = np.atleast_1d(fig.subplots(1, len(orgs), squeeze=False)[0])
-    results = fill_default(results, "org", "struggling")
+    results = require(results, [], NAME)
     for ax, org in zip(axes, orgs, strict=True):
         rows = results[results["org"] == org]
         a = curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)

@@ -54,7 +54,7 @@ import pandas as pd
 
 from sim.analysis.catalogue import METRICS, Metric, metric_label, window_label
 from sim.analysis.document import Report, Table, colours, new_figure, wrote
-from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
+from sim.analysis.results import curve_matrix, highest, lowest, org_sizes, per_run, prepare, require
 from sim.config import GENERATED, GENERATED_DIR, load_config
 from sim.model.metrics import DORA_KEYS
 from sim.stats import (
@@ -319,8 +319,7 @@ def clipped_share(name: str, org: str, weeks: int) -> dict[str, float]:
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and option: money, value, DORA keys, people; and the equal-money check."""
-    results = fill_default(results, "org", "struggling")
-    require(results, ["intervention", "seed", "week", "value", "cost", "incidents"], NAME)
+    results = require(results, ["intervention", "seed", "week", "value", "cost", "incidents"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
@@ -473,14 +472,14 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         losers = [f"`{r['intervention']}`" for _, r in t.iterrows() if r["gain_ci_high"] < 0]
         if losers:
             text += f" {join(losers)} {plural(len(losers), 'delivers', 'deliver')} less than doing nothing."
-        per_k = t.loc[t["gain_per_1000k_mean"].idxmax()]
+        per_k = highest(t, "gain_per_1000k_mean")
         text += (
             f" Per 1,000 k of extra investment the most value comes from `{per_k['intervention']}` "
             f"({fmt_interval(interval(per_k, 'gain_per_1000k'))})."
         )
-        lead = t.loc[t["lead_time_days_mean"].idxmin()]
-        cfr = t.loc[t["change_failure_rate_mean"].idxmin()]
-        att = t.loc[t["attrition_mean"].idxmin()]
+        lead = lowest(t, "lead_time_days_mean")
+        cfr = lowest(t, "change_failure_rate_mean")
+        att = lowest(t, "attrition_mean")
         text += (
             f" Over {window_label(result['weeks'])} lead time is shortest under `{lead['intervention']}` "
             f"({fmt(lead['lead_time_days_mean'])} days) and the change failure rate lowest under "
@@ -586,11 +585,9 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the same-money options per organisation and write the tables, figure and summaries."""
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
     baseline = settings["baseline"]
-    seeds, weeks = result["seeds"], result["weeks"]
     doc = Report("People: hire, train or build a platform team - for the same money")
     doc.text(
-        compared("options", len(result["names"]), baseline, len(result["orgs"]), seeds, weeks)
-        + " Cells are means over seeds with "
+        compared("options", result, baseline) + " Cells are means over seeds with "
         "95% Student-t intervals; differences from the baseline are paired by seed. **Extra investment** is "
         "the model's `cost` minus its incident part (people x cost per person + programme spend), summed over "
         "the horizon, minus the baseline's; the options were calibrated so that it is the same for all - the "
@@ -649,7 +646,9 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         }
     )
     paths = doc.write(out_dir)
-    print(f"{NAME}: {len(result['names'])} options, {seeds_text(len(seeds))}, {weeks} weeks.")
+    print(
+        f"{NAME}: {len(result['names'])} options, {seeds_text(len(result['seeds']))}, {result['weeks']} weeks."
+    )
     for org in result["orgs"]:
         t = result["table"][(result["table"]["org"] == org) & (result["table"]["rank"] == 1)]
         m = money.set_index("org").loc[org]

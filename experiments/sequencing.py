@@ -54,7 +54,7 @@ import pandas as pd
 
 from sim.analysis.catalogue import METRICS
 from sim.analysis.document import Report, Table, difference_panels, new_figure, wrote
-from sim.analysis.results import curve_matrix, fill_default, org_sizes, per_run, prepare, require
+from sim.analysis.results import curve_matrix, highest, lowest, org_sizes, per_run, prepare, require
 from sim.config import GENERATED, GENERATED_DIR, load_config
 from sim.model.params import LAYER_NAMES
 from sim.stats import (
@@ -284,8 +284,7 @@ def budget_check(names: Sequence[str], org: str, weeks: int) -> pd.DataFrame:
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and schedule: value, gain, dip, payback, cost; the comparisons; the budget check."""
-    results = fill_default(results, "org", "struggling")
-    require(results, ["intervention", "seed", "week", "value", "cost"], NAME)
+    results = require(results, ["intervention", "seed", "week", "value", "cost"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
@@ -447,8 +446,8 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             comparisons.append(f"bottom-up ranks {rank} of {len(t)} schedules")
         if comparisons:
             text += " Cumulative value, paired by seed - " + "; ".join(comparisons) + "."
-        deep = t.loc[t["dip_depth_mean"].idxmax()]
-        shallow = t.loc[t["dip_depth_mean"].idxmin()]
+        deep = highest(t, "dip_depth_mean")
+        shallow = lowest(t, "dip_depth_mean")
         flat = [f"`{x}`" for x in t.loc[t["trough_week"].isna(), "intervention"]]
         text += (
             f" The deepest dip is under `{deep['intervention']}` "
@@ -462,7 +461,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 f", the shallowest under `{shallow['intervention']}` "
                 f"({fmt_percent(shallow['dip_depth_mean'])})."
             )
-        last = t.loc[t["end_rate_mean"].idxmax()]
+        last = highest(t, "end_rate_mean")
         if last["intervention"] != best["intervention"]:
             text += (
                 f" By the end, though, the highest weekly value is under `{last['intervention']}`: "
@@ -472,8 +471,8 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             )
         paid = t[np.isfinite(t["payback_week_mean"])]
         if len(paid):
-            soon = paid.loc[paid["payback_week_mean"].idxmin()]
-            late = paid.loc[paid["payback_week_mean"].idxmax()]
+            soon = lowest(paid, "payback_week_mean")
+            late = highest(paid, "payback_week_mean")
             text += (
                 f" Payback comes soonest under `{soon['intervention']}` (week "
                 f"{fmt_week_interval(interval(soon, 'payback_week'))}) and latest under "
@@ -567,13 +566,10 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
 def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     """Compare the schedules per organisation and write the tables, figure and summaries."""
     out_dir, settings, result = prepare(results, out_dir, DEFAULTS, compute)
-    baseline = settings["baseline"]
-
-    seeds, weeks = result["seeds"], result["weeks"]
+    baseline, weeks = settings["baseline"], result["weeks"]
     doc = Report("Sequencing: the order in which the layers are fixed, for the same budget")
     doc.text(
-        compared("schedules", len(result["names"]), baseline, len(result["orgs"]), seeds, weeks)
-        + " Every schedule runs the same "
+        compared("schedules", result, baseline) + " Every schedule runs the same "
         f"seven layer programmes (table below) for {PROGRAMME_WEEKS} weeks each; sequences start a new one "
         f"every {STAGGER_WEEKS} weeks, all-at-once starts them together in week 1. Cells are means over seeds "
         "with 95% intervals: Student-t over seeds for cumulative value, gain, innovations, cost (the gain and "
@@ -652,7 +648,9 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         {"sequencing.csv": result["table"], "curves.csv": result["curves"], "budget.csv": result["budget"]}
     )
     paths = doc.write(out_dir)
-    print(f"{NAME}: {len(result['names'])} schedules, {seeds_text(len(seeds))}, {weeks} weeks.")
+    print(
+        f"{NAME}: {len(result['names'])} schedules, {seeds_text(len(result['seeds']))}, {result['weeks']} weeks."
+    )
     for org in result["orgs"]:
         best = result["table"][result["table"]["org"] == org].sort_values("rank").iloc[0]
         print(f"  {org}: most cumulative value under {best['intervention']} ({best['order']})")

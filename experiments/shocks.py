@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.document import Report, Table, colours, difference_panels, new_figure, wrote
-from sim.analysis.results import curve_matrix, fill_default, org_sizes, prepare, require, swept_columns
+from sim.analysis.results import curve_matrix, highest, org_sizes, prepare, require, swept_columns
 from sim.stats import (
     BOOTSTRAP_SAMPLES,
     band,
@@ -149,8 +149,7 @@ def recovery_for_good(
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Every measure per organisation (context) and shock, and the curves for the figure."""
-    results = fill_default(results, "org", "struggling")
-    require(results, ["shock", "seed", "week", "value"], NAME)
+    results = require(results, ["shock", "seed", "week", "value"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["shock"]):
         raise ValueError(f"{NAME}: no runs without a shock (shock={baseline}) in the results")
@@ -266,10 +265,10 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         if t.empty:
             paragraphs.append(f"On `{label}` no shock changes anything within {weeks} weeks.")
             continue
-        deep = t.loc[t["dip_depth_mean"].idxmax()]
+        deep = highest(t, "dip_depth_mean")
         rec = t.copy()
         slow = rec.loc[rec["weeks_to_recover_mean"].replace(np.inf, 1e9).idxmax()]
-        worst = t.loc[t["value_lost_mean"].idxmax()]
+        worst = highest(t, "value_lost_mean")
         text = (
             f"On `{label}`, the deepest dip follows **{deep['shock']}**: "
             f"{fmt_percent(deep['dip_depth_mean'])} of the no-shock weekly value "
@@ -482,7 +481,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     for label in result["contexts"]:
         t = result["table"][(result["table"]["context"] == label) & result["table"]["effect"].astype(bool)]
         if len(t):
-            worst = t.loc[t["value_lost_mean"].idxmax()]
+            worst = highest(t, "value_lost_mean")
             print(
                 f"  {label}: most value lost to {worst['shock']} ({fmt_interval(interval(worst, 'value_lost'))})"
             )

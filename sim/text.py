@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -113,9 +114,18 @@ def seed_span(seeds: Sequence[int]) -> str:
     return f"{seeds_text(len(seeds))} ({seed_range(seeds)})"
 
 
-def compared(what: str, n: int, baseline: str, orgs: int, seeds: Sequence[int], weeks: int) -> str:
-    """Say what a comparison covers: ``7 schedules against `none` on 3 organisations, 30 seeds (0-29), 156 weeks``."""
-    return f"{n} {what} against `{baseline}` on {organisations(orgs)}, {seed_span(seeds)}, {weeks} weeks."
+def compared(what: str, result: Mapping[str, Any], baseline: str) -> str:
+    """Say what a comparison covers: ``7 schedules against `none` on 3 organisations, 30 seeds (0-29), 156 weeks``.
+
+    Args:
+        what: What is compared, in the plural (``schedules``).
+        result: An analysis' result, with its ``names``, ``orgs``, ``seeds`` and ``weeks``.
+        baseline: What they are compared against.
+    """
+    return (
+        f"{len(result['names'])} {what} against `{baseline}` on {organisations(len(result['orgs']))}, "
+        f"{seed_span(result['seeds'])}, {result['weeks']} weeks."
+    )
 
 
 def seed_range(seeds: Iterable[int]) -> str:

@@ -17,6 +17,9 @@ from sim.stats import CONFIDENCE, t_interval
 RESERVED = ("run", "week")  # columns of results.parquet that are neither swept values nor metrics
 
 
+DEFAULT_ORG = "struggling"  # configs/config.yaml's org, which a sweep that does not vary it runs
+
+
 def label(value: Any) -> Any:
     """Return a swept value as results.parquet holds it: a list ``[a, b]`` becomes ``"a+b"``."""
     return value_text(value) if isinstance(value, list | tuple) else value
@@ -124,23 +127,21 @@ def arrange(
     return frame.drop(columns=sort_cols).reset_index(drop=True)
 
 
-def require(results: pd.DataFrame, columns: Iterable[str], experiment: str) -> None:
-    """Stop with a clear message when the results lack a column the analysis needs."""
+def require(results: pd.DataFrame, columns: Iterable[str], experiment: str) -> pd.DataFrame:
+    """Return the results with an ``org`` column, or stop with a clear message when they lack one it needs.
+
+    A sweep that did not vary ``org`` ran the default organisation (``struggling``, ``configs/config.yaml``)
+    and has no ``org`` column; it is added as a constant, so that every analysis can group by it.
+    """
     missing = [c for c in columns if c not in results.columns]
     if missing:
         raise ValueError(
             f"{experiment}: results have no column {', '.join(repr(c) for c in missing)}; "
             f"sweep it (see configs/experiment/{experiment}.yaml)"
         )
-
-
-def fill_default(results: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
-    """Add a constant column for a key the sweep did not vary (e.g. ``org`` left at its default)."""
-    if column in results.columns:
+    if "org" in results.columns:
         return results
-    out = results.copy()
-    out[column] = value
-    return out
+    return results.assign(org=DEFAULT_ORG)
 
 
 def per_run(results: pd.DataFrame, by: Sequence[str], metrics: Sequence[Metric] = METRICS) -> pd.DataFrame:
@@ -198,3 +199,13 @@ def org_sizes(results: pd.DataFrame, orgs: Iterable[str]) -> dict[str, str]:
         else:
             sizes[org] = str(load_config([f"org={org}"]).org.teams)
     return sizes
+
+
+def highest(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return the row with the largest value in ``column`` (the first, on a tie)."""
+    return frame.loc[frame[column].idxmax()]
+
+
+def lowest(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return the row with the smallest value in ``column`` (the first, on a tie)."""
+    return frame.loc[frame[column].idxmin()]

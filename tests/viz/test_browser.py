@@ -6,6 +6,7 @@ written to results/screenshots/timings.json (measured, not asserted: they depend
 on the machine's load).
 """
 
+import contextlib
 import json
 import re
 import time
@@ -50,13 +51,21 @@ def assert_offline(page) -> None:
     assert page.failed == [], "an asset failed to load"
 
 
+@contextlib.contextmanager
+def opened(solara_app, solara_server, page, path: str, ready: str):
+    """Serve the studio, open ``path`` and wait for ``ready``; after the test's steps, check it stayed offline."""
+    with solara_app("viz.app"):
+        page.goto(solara_server.base_url + path)
+        page.get_by_text(ready).wait_for(timeout=WAIT_MS)
+        yield page
+        assert_offline(page)
+
+
 def test_what_if_page_compares_plans_and_follows_the_layers(
     solara_app, solara_server, offline_page, screenshots
 ):
     page = offline_page
-    with solara_app("viz.app"):
-        page.goto(solara_server.base_url + "/")
-        page.get_by_text("Press Run to simulate both plans").wait_for(timeout=WAIT_MS)
+    with opened(solara_app, solara_server, page, "/", "Press Run to simulate both plans"):
         clicked = time.perf_counter()
         seconds = run_and_wait(page, "After 156 weeks")
         wait_for_pictures(page, 2)  # layer stacks, metric panels
@@ -99,14 +108,11 @@ def test_what_if_page_compares_plans_and_follows_the_layers(
         page.get_by_text("Simulated 2 runs").wait_for(timeout=WAIT_MS)
         after = numbers(page, "Cumulative value")
         assert after[0] > before[0] and after[1] > before[1]
-        assert_offline(page)
 
 
 def test_organisation_page_shows_the_network_and_a_team(solara_app, solara_server, offline_page, screenshots):
     page = offline_page
-    with solara_app("viz.app"):
-        page.goto(solara_server.base_url + "/organisation")
-        page.get_by_text("Press Run to simulate the organisation").wait_for(timeout=WAIT_MS)
+    with opened(solara_app, solara_server, page, "/organisation", "Press Run to simulate the organisation"):
         run_and_wait(page, "serves business unit")
         assert page.get_by_text("Team 0 serves business unit 0").is_visible()
         team = page.get_by_label("Team", exact=True)
@@ -125,14 +131,11 @@ def test_organisation_page_shows_the_network_and_a_team(solara_app, solara_serve
         page.get_by_text(re.compile(r"^Week ([4-9]|\d\d+)$")).wait_for(timeout=WAIT_MS)
         page.get_by_role("button", name="\u275a\u275a").click()  # pause
         page.screenshot(path=screenshots / "organisation-live.png", full_page=True)
-        assert_offline(page)
 
 
 def test_learn_page_reveals_the_answer_after_the_run(solara_app, solara_server, offline_page, screenshots):
     page = offline_page
-    with solara_app("viz.app"):
-        page.goto(solara_server.base_url + "/learn")
-        page.get_by_text("Question.").wait_for(timeout=WAIT_MS)
+    with opened(solara_app, solara_server, page, "/learn", "Question."):
         assert page.get_by_text("Answer:").count() == 0
         page.get_by_role("button", name="Doing nothing").click()
         run_and_wait(page, "Answer:")
@@ -142,16 +145,13 @@ def test_learn_page_reveals_the_answer_after_the_run(solara_app, solara_server, 
             or "You answered: Doing nothing" in answer
         )
         page.screenshot(path=screenshots / "learn.png", full_page=True)
-        assert_offline(page)
 
 
 def test_diagnose_page_diagnoses_an_example_and_offers_the_report(
     solara_app, solara_server, offline_page, screenshots
 ):
     page = offline_page
-    with solara_app("viz.app"):
-        page.goto(solara_server.base_url + "/diagnose")
-        page.get_by_text("Press Diagnose to fit the organisation").wait_for(timeout=WAIT_MS)
+    with opened(solara_app, solara_server, page, "/diagnose", "Press Diagnose to fit the organisation"):
         for label in ("Seeds", "Roadmap search trials", "Fit trials"):
             press(page, label, "Home")  # the smallest settings keep the test quick
         page.get_by_text("Roadmap search trials: 0").wait_for()
@@ -162,4 +162,3 @@ def test_diagnose_page_diagnoses_an_example_and_offers_the_report(
         assert page.get_by_role("button", name="Download report (HTML)").is_visible()
         assert page.get_by_text("Diagnosis: marginal value of each layer over 156 weeks").is_visible()
         assert page.get_by_text("Recommended plan: ").is_visible()
-        assert_offline(page)

@@ -15,7 +15,18 @@ import yaml
 from experiments.__main__ import main
 from sim import simulate
 from sim.analysis.document import Report, Table, new_figure
-from sim.analysis.results import arrange, load_settings, per_run, summarise, sweep_order, swept_columns
+from sim.analysis.results import (
+    DEFAULT_ORG,
+    arrange,
+    highest,
+    load_settings,
+    lowest,
+    per_run,
+    require,
+    summarise,
+    sweep_order,
+    swept_columns,
+)
 from sim.config import load_config, options
 from sim.stats import (
     BOOTSTRAP_SAMPLES,
@@ -87,6 +98,22 @@ def test_run_sweep_is_the_cartesian_product_and_equals_simulate():
     direct = simulate(["intervention=execution_push", "seed=4", "weeks=6", "record.team_every=0"])
     mine = frame[(frame["intervention"] == "execution_push") & (frame["seed"] == 4)].set_index("week")
     pd.testing.assert_frame_equal(mine[direct.columns], direct)
+
+
+def test_require_names_the_missing_column_and_adds_the_default_org():
+    frame = pd.DataFrame({"seed": [0, 1], "value": [2.0, 1.0]})
+    with pytest.raises(ValueError, match="exp: results have no column 'intervention'; sweep it"):
+        require(frame, ["intervention", "value"], "exp")
+    assert require(frame, ["value"], "exp")["org"].tolist() == [DEFAULT_ORG] * 2
+    assert load_config().org.name == DEFAULT_ORG  # what a sweep that does not vary org runs
+    swept = frame.assign(org=["a", "b"])
+    assert require(swept, [], "exp")["org"].tolist() == ["a", "b"]
+
+
+def test_highest_and_lowest_pick_the_first_row_of_a_tie():
+    frame = pd.DataFrame({"name": ["a", "b", "c"], "x": [1.0, 3.0, 3.0]})
+    assert highest(frame, "x")["name"] == "b"
+    assert lowest(frame, "x")["name"] == "a"
 
 
 def test_swept_columns_are_the_non_metric_columns():
