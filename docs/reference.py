@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import importlib
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -624,6 +625,21 @@ def block_helpers() -> str:
     return table(["helper", "what it does", "parameters read", "levers read"], rows)
 
 
+def block_rules(path: str) -> str:
+    """Render the fields of a rules dataclass (``module.Class``): default, unit, range, meaning and source."""
+    module, _, name = path.rpartition(".")
+    cls = getattr(importlib.import_module(module), name)
+    rows = [
+        [code(f.name), fmt(f.default), fmt_unit(f.metadata), fmt_range(f.metadata), f.metadata.get("doc", "")]
+        for f in dataclasses.fields(cls)
+    ]
+    return table(
+        ["parameter", "default", "unit", "range", "meaning and source"],
+        rows,
+        ["---", "--:", "---", "---", "---"],
+    )
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "schedule": block_schedule,
     "params": block_params,
@@ -644,6 +660,8 @@ def render_block(name: str) -> str:
         return BLOCKS[name]()
     if name.startswith("uses:"):
         return block_uses(name.split(":", 1)[1])
+    if name.startswith("rules:"):
+        return block_rules(name.split(":", 1)[1])
     raise SystemExit(f"docs/model.md: unknown generated block {name!r}")
 
 

@@ -56,20 +56,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from enum import IntEnum
 
 import numpy as np
 
-# LLVM's -O1 compiles these functions in about a third of the time -O3 takes (the cold
-# compile is most of a minute), and a default run is as fast: what is left is the cost
-# of passing arrays, not arithmetic. Set before numba is imported, which reads it then;
-# NUMBA_OPT in the environment wins.
-os.environ.setdefault("NUMBA_OPT", "1")
-import numba  # noqa: E402
-from numba import njit  # noqa: E402
-
-from sim.model.levers import LEVER_NAMES, STAFFING_LEVERS  # noqa: E402
+from sim.model.compiled import jit, numba
+from sim.model.levers import LEVER_NAMES, STAFFING_LEVERS
 from sim.model.params import Params
 
 DAYS_PER_WEEK = 7.0
@@ -158,8 +150,6 @@ WeekOrg = _rows("WeekOrg", WEEK_ORG)
 # The levers the dynamics read: all but those that set staffing, which the model reads.
 LEVERS = tuple(name for name in LEVER_NAMES if name not in STAFFING_LEVERS)
 Lever = _rows("Lever", LEVERS)
-
-jit = njit(cache=True, error_model="numpy")
 
 
 def params_record(params: Params) -> np.ndarray:

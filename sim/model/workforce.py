@@ -1,0 +1,256 @@
+"""People: a hiring pipeline with a lag, novices who ramp up and take mentors' time, coordination, attrition.
+
+What a team can do in a week starts from its people, and people are not
+interchangeable units of capacity:
+
+* **Hiring lag.** An offer made this week brings a person ``hiring_lag_weeks``
+  later: the pipeline is a fixed delay of that many weekly slots.
+* **Ramp-up.** A new hire works at ``novice_output`` of an experienced person's
+  output in their first week, rising linearly to full output after
+  ``ramp_weeks``; until then they are counted by cohort (weeks since they
+  joined), and after it they join the experienced.
+* **Mentoring.** Each novice takes ``mentoring_share`` of an experienced
+  person's week when they join, falling linearly to nothing as they ramp up, so
+  hiring costs output before it adds any (Brooks 1975, *The Mythical
+  Man-Month*: "adding manpower to a late software project makes it later").
+* **Coordination.** Each person spends ``coordination_per_peer`` of their week
+  per teammate on coordination (Brooks's n(n-1)/2 communication paths: n-1 per
+  person), so a team of 15 delivers less than one and a half teams of 10.
+  Team Topologies (Skelton & Pais 2019) keeps teams to 5-9 people for this
+  reason.
+* **Attrition.** Each person leaves in a week with a probability that starts
+  from the published annual rate (``attrition_annual``) and rises as morale
+  falls and pressure rises above the policy's normal; novices and experienced
+  people leave alike.
+
+The rest of the model reads :func:`capacity`'s person-days and its overhead
+shares (onboarding, coordination) and draws the leavers from
+:func:`attrition_probability`; this module draws nothing itself. Arrays have a
+row per world and a column per team, ``(worlds, teams)``; cohorts and the
+pipeline add a last axis of weekly slots.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.compiled import jit
+from sim.model.schema import spec, validate_fields
+
+WORKING_DAYS = 5.0  # days a person works in a week
+
+
+@dataclass(frozen=True)
+class WorkforceRules:
+    """How people join, ramp up, coordinate and leave.
+
+    Defaults are published figures where one exists (the source in each field's
+    doc) and stated assumptions otherwise, to be fitted by the calibration.
+    """
+
+    hiring_lag_weeks: int = spec(
+        0,
+        52,
+        default=8,
+        unit="weeks",
+        doc="From the decision to hire to the first day: time to fill of about six weeks "
+        "(SHRM human-capital benchmarks, 42 days) plus notice; assumption within that range.",
+    )
+    ramp_weeks: int = spec(
+        1,
+        104,
+        default=13,
+        unit="weeks",
+        doc="Weeks until a new hire delivers as much as an experienced person (three months, within "
+        "the three to six months commonly reported; assumption).",
+    )
+    novice_output: float = spec(
+        0,
+        1,
+        default=0.25,
+        unit="share",
+        doc="A new hire's output in their first week, relative to an experienced person's (assumption).",
+    )
+    mentoring_share: float = spec(
+        0,
+        1,
+        default=0.2,
+        unit="share per novice",
+        doc="Share of an experienced person's week a new hire takes in their first week, falling to "
+        "nothing as they ramp up (assumption).",
+    )
+    coordination_per_peer: float = spec(
+        0,
+        0.05,
+        default=0.01,
+        unit="share per teammate",
+        doc="Share of a person's week spent coordinating per teammate: 7% in a team of 8, 14% in a "
+        "team of 15 (assumption after Brooks 1975).",
+    )
+    attrition_annual: float = spec(
+        0,
+        0.9,
+        default=0.13,
+        unit="share per year",
+        doc="Voluntary attrition of IT staff at normal morale and pressure (about 13% a year in the "
+        "technology sector: LinkedIn Talent Solutions 2018).",
+    )
+    attrition_morale: float = spec(
+        0,
+        10,
+        default=2.0,
+        unit="1",
+        doc="Log-hazard of leaving per unit of morale below 0.5 (assumption).",
+    )
+    attrition_pressure: float = spec(
+        0,
+        10,
+        default=1.0,
+        unit="1",
+        doc="Hazard of leaving added per unit of pressure above the policy's normal, as a multiple "
+        "of the base hazard (assumption).",
+    )
+    normal_pressure: float = spec(
+        0,
+        1,
+        default=0.3,
+        unit="1",
+        doc="Pressure that adds no attrition: the neutral policy's (the pressure lever's default).",
+    )
+
+    def __post_init__(self) -> None:
+        validate_fields(self)
+
+    @property
+    def weekly_hazard(self) -> float:
+        """Weekly hazard of leaving at normal morale and pressure, so that a year compounds to ``attrition_annual``."""
+        return -math.log1p(-self.attrition_annual) / 52.0
+
+
+@jit
+def novice_output(ramp_weeks, first_week_output):
+    """Return the output of a novice in each cohort (weeks since joining, 0 to ``ramp_weeks - 1``)."""
+    age = np.arange(ramp_weeks) / ramp_weeks
+    return first_week_output + (1.0 - first_week_output) * age
+
+
+@jit
+def capacity(experienced, cohorts, first_week_output, mentoring_share, coordination_per_peer):
+    """Return what each team can work in a week, and where the rest of its people's time goes.
+
+    Args:
+        experienced: People past their ramp-up, ``(worlds, teams)``.
+        cohorts: Novices by weeks since joining, ``(worlds, teams, ramp_weeks)``.
+        first_week_output: A novice's output in the first week, relative to an experienced person's.
+        mentoring_share: Share of an experienced person's week a novice takes in the first week.
+        coordination_per_peer: Share of each person's week per teammate spent coordinating.
+
+    Returns:
+        ``(person_days, onboarding, coordination)``: the person-days of work the team can
+        do, and the shares of its people's time lost to onboarding (novices' lower output
+        and mentors' time) and to coordination, each ``(worlds, teams)``. With the
+        person-days' share they sum to 1 over the headcount's working days.
+    """
+    ramp = cohorts.shape[2]
+    output = novice_output(ramp, first_week_output)
+    still = 1.0 - np.arange(ramp) / ramp  # the share of the mentoring a cohort still needs
+    worlds, teams = experienced.shape
+    person_days = np.zeros((worlds, teams))
+    onboarding = np.zeros((worlds, teams))
+    coordination = np.zeros((worlds, teams))
+    for i in range(worlds):
+        for j in range(teams):
+            novices = 0.0
+            novice_work = 0.0
+            mentoring = 0.0
+            for a in range(ramp):
+                novices += cohorts[i, j, a]
+                novice_work += cohorts[i, j, a] * output[a]
+                mentoring += cohorts[i, j, a] * mentoring_share * still[a]
+            people = experienced[i, j] + novices
+            if people <= 0.0:
+                continue
+            mentoring = min(mentoring, experienced[i, j])
+            coord = min(coordination_per_peer * max(people - 1.0, 0.0), 1.0)
+            work = (experienced[i, j] - mentoring + novice_work) * (1.0 - coord)
+            person_days[i, j] = WORKING_DAYS * work
+            coordination[i, j] = coord
+            onboarding[i, j] = 1.0 - coord - work / people
+    return person_days, onboarding, coordination
+
+
+@jit
+def attrition_probability(
+    morale, pressure, weekly_hazard, attrition_morale, attrition_pressure, normal_pressure
+):
+    """Return each person's probability of leaving this week, per team.
+
+    The hazard is the base weekly hazard times ``exp(attrition_morale * (0.5 - morale))``
+    times ``1 + attrition_pressure * (pressure - normal_pressure)`` above the normal
+    pressure; the probability is ``1 - exp(-hazard)``.
+    """
+    excess = np.maximum(pressure - normal_pressure, 0.0)
+    hazard = weekly_hazard * np.exp(attrition_morale * (0.5 - morale)) * (1.0 + attrition_pressure * excess)
+    return 1.0 - np.exp(-hazard)
+
+
+@jit
+def leave(experienced, cohorts, leavers):
+    """Take the week's leavers from each team, from the experienced and every cohort alike.
+
+    Args:
+        experienced: People past their ramp-up, ``(worlds, teams)``; updated in place.
+        cohorts: Novices by weeks since joining; updated in place.
+        leavers: People leaving each team this week (at most its headcount).
+
+    Returns:
+        The experienced people among the leavers, per team (they take the most knowledge).
+    """
+    worlds, teams = experienced.shape
+    experienced_left = np.zeros((worlds, teams))
+    for i in range(worlds):
+        for j in range(teams):
+            people = experienced[i, j] + cohorts[i, j].sum()
+            if people <= 0.0 or leavers[i, j] <= 0.0:
+                continue
+            stay = 1.0 - min(leavers[i, j] / people, 1.0)
+            experienced_left[i, j] = experienced[i, j] * (1.0 - stay)
+            experienced[i, j] *= stay
+            cohorts[i, j] *= stay
+    return experienced_left
+
+
+@jit
+def advance(experienced, cohorts, pipeline, offers):
+    """Move everyone on a week: offers enter the pipeline, arrivals join, ramped novices become experienced.
+
+    Args:
+        experienced: People past their ramp-up, ``(worlds, teams)``; updated in place.
+        cohorts: Novices by weeks since joining, ``(worlds, teams, ramp_weeks)``; updated in place.
+        pipeline: Accepted offers by weeks until the first day, ``(worlds, teams, hiring_lag_weeks)``
+            (an empty last axis for no lag); updated in place.
+        offers: Offers made this week, per team.
+
+    Returns:
+        The people who joined this week, per team.
+    """
+    worlds, teams, ramp = cohorts.shape
+    lag = pipeline.shape[2]
+    joined = np.zeros((worlds, teams))
+    for i in range(worlds):
+        for j in range(teams):
+            if lag == 0:
+                joined[i, j] = offers[i, j]
+            else:
+                joined[i, j] = pipeline[i, j, 0]
+                for k in range(lag - 1):
+                    pipeline[i, j, k] = pipeline[i, j, k + 1]
+                pipeline[i, j, lag - 1] = offers[i, j]
+            experienced[i, j] += cohorts[i, j, ramp - 1]
+            for a in range(ramp - 1, 0, -1):
+                cohorts[i, j, a] = cohorts[i, j, a - 1]
+            cohorts[i, j, 0] = joined[i, j]
+    return joined
