@@ -1,0 +1,845 @@
+"""A week of work flowing through teams, item by item, in continuous time (compiled).
+
+Time is in days from the start of week 0 (a week is ``[7 w, 7 w + 7)``);
+capacity is in person-days per week and is spent at an even rate through the
+week. Within the week the engine is an exact event-driven simulation: between
+two events nothing changes but the remaining work of the items in progress,
+which falls linearly, so the next event is known in closed form and nothing is
+approximated by a time step.
+
+Service discipline: **limited processor sharing by class**. A team works on
+up to ``wip_limit`` items at once and shares its capacity among them in
+proportion to their weights (1, or ``incident_weight`` for an incident); when
+a slot frees, it takes the next item of the highest class waiting: rework,
+then dependency requests from other teams, then planned work (features,
+improvements, experiments), first come first served within a class.
+Incidents are Kanban's *expedite* class: they start on arrival, outside the
+WIP limit. Why sharing rather than serving one item at a time: a team of
+several people works several items at once, and a WIP limit of 1 gives the
+serial queue back as a special case. The discipline is work-conserving
+(whenever any item is in progress, all capacity is used), so with exponential
+sizes the number of items in system is that of an M/M/1 queue and the mean
+flow time is ``1 / (mu - lambda)`` whatever the WIP limit; with right-skewed
+sizes, sharing keeps small items from waiting behind large ones (M/G/1-PS's
+mean is insensitive to the size distribution, FCFS's grows with its variance),
+and a WIP limit sits between the two.
+
+Dependencies: a feature decides on arrival whether it needs a change from
+another team (``dependency_prob``, then a target drawn from the team's row of
+the dependency graph) and raises the request when work on it starts, as
+work is refined when it is pulled. The request is an item of kind DEPENDENCY
+in the target team's queue; the feature's own work proceeds, and when it is
+done the feature is BLOCKED until the request is done, then finishes at that
+moment. A blocked item holds no WIP slot and no capacity: boards often count
+blocked items against WIP, but then two teams that wait on each other could
+deadlock, and this is the optimistic case. A platform team is just a team that
+many rows of the graph point to. Because a request changes the target team's
+work at the moment it is raised, all teams of a world share one clock: the
+world's next event is the minimum of its teams' next events, kept in an
+indexed binary heap (O(log teams) per event), and a team's state is advanced
+lazily to the time of the event that touches it.
+
+Deploys: each team deploys every ``deploy_interval`` days; a deploy ships
+every item finished since the last one (a deploy with nothing to ship is not
+counted) and fails with ``failure_prob``; a failure creates an incident (the
+restore) and a rework item on the same team. Incidents are not deployed: an
+incident is over when service is restored, so it leaves when its work is done.
+
+Withdrawal: at the end of each week each feature still waiting (not started)
+leaves with probability ``1 - exp(-withdraw_rate)``: the business unit had
+it done elsewhere (shadow IT) or gave up. It is counted; nothing vanishes:
+``arrived = finished + in system + withdrawn`` for every team at every week.
+
+Measures (``OUT``, ``(len(OUT), worlds, teams)`` per week) are accumulated
+during the week and turned into means and shares at its end; see
+``docs/flow.md`` for each. Lead time is DORA's: from commit (an item's finish)
+to production (its deploy), median and 85th percentile of the week's shipped
+changes; flow time is request to done.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.model.flow.items import (
+    CLASS_OF_KIND,
+    N_CLASSES,
+    N_KINDS,
+    NONE,
+    ItemF,
+    ItemI,
+    Kind,
+    Klass,
+    Meta,
+    State,
+    _rows,
+)
+from sim.model.flow.rng import Stream, exponential, normal, uniform
+
+jit = njit(cache=True, error_model="numpy")
+
+DAYS_PER_WEEK = 7.0
+INF = math.inf
+# Kinds passed as arguments, as plain integers (an IntEnum argument would compile a second version).
+_INCIDENT = int(Kind.INCIDENT)
+_REWORK = int(Kind.REWORK)
+_DEPENDENCY = int(Kind.DEPENDENCY)
+
+TEAM_I = (
+    tuple(f"q_head_{c}" for c in range(N_CLASSES))
+    + tuple(f"q_tail_{c}" for c in range(N_CLASSES))
+    + tuple(f"n_wait_{c}" for c in range(N_CLASSES))
+    + tuple(f"sys_{k}" for k in range(N_KINDS))
+    + (
+        "prog_head",
+        "n_prog",
+        "n_limited",
+        "done_head",
+        "done_tail",
+        "n_done",
+        "ship_head",
+        "n_ship",
+        "n_blocked",
+        "in_system",
+        "arrived",
+        "finished",
+        "closed",
+        "withdrawn",
+    )
+)
+TeamI = _rows("TeamI", TEAM_I)
+Q_HEAD = TeamI.Q_HEAD_0
+Q_TAIL = TeamI.Q_TAIL_0
+N_WAIT = TeamI.N_WAIT_0
+SYS = TeamI.SYS_0
+
+TEAM_F = ("clock", "next_deploy", "weight", "age_sum")
+TeamF = _rows("TeamF", TEAM_F)
+
+_KINDS = tuple(k.name.lower() for k in Kind)
+OUT = (
+    (
+        "arrived",
+        "finished",
+        "withdrawn",
+        "closed",
+        "in_system",
+        "in_system_mean",
+        "waiting",
+        "in_progress",
+        "blocked",
+        "awaiting_deploy",
+        "flow_time",
+        "available",
+        "busy",
+        "utilisation",
+    )
+    + tuple(f"share_{k}" for k in _KINDS)
+    + (
+        "share_idle",
+        "deploys",
+        "failures",
+        "changes_deployed",
+        "lead_time",
+        "lead_time_p85",
+        "restore_time",
+        "restored",
+        "unplanned_backlog",
+        "value_delivered",
+        "value_withdrawn",
+        "backlog_age",
+    )
+    + tuple(f"finished_{k}" for k in _KINDS)
+    + tuple(f"flow_time_{k}" for k in _KINDS)
+    + ("finished_dep", "flow_time_dep")
+)
+Out = _rows("Out", OUT)
+SHARE = Out.SHARE_FEATURE
+FINISHED_KIND = Out.FINISHED_FEATURE
+FLOW_KIND = Out.FLOW_TIME_FEATURE
+
+# The scalar parameters the compiled week reads, in one float array.
+PRM = ("exponential_sizes", "value_sigma", "incident_weight")
+Prm = _rows("Prm", PRM)
+
+
+def new_team_state(worlds: int, teams: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty teams: no items, clocks at 0, no deploy scheduled yet."""
+    team_i = np.zeros((len(TEAM_I), worlds, teams), dtype=np.int64)
+    for row in (
+        *range(Q_HEAD, Q_HEAD + N_CLASSES),
+        *range(Q_TAIL, Q_TAIL + N_CLASSES),
+        TeamI.PROG_HEAD,
+        TeamI.DONE_HEAD,
+        TeamI.DONE_TAIL,
+        TeamI.SHIP_HEAD,
+    ):
+        team_i[row] = NONE
+    team_f = np.zeros((len(TEAM_F), worlds, teams))
+    team_f[TeamF.NEXT_DEPLOY] = np.nan
+    return team_i, team_f
+
+
+# ------------------------------------------------------------------ arrivals
+@jit
+def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
+    """Draw the week's external arrivals of every team, and bound the items the week can create.
+
+    Arrivals of a team form a Poisson process of rate ``sum(rates[w, j])`` per
+    week, drawn as exponential gaps; each arrival's kind is drawn in
+    proportion to the rates. The process restarts each week at the week's
+    rates, which is exact for piecewise-constant rates (memorylessness).
+
+    Args:
+        keys: The random streams' keys (:mod:`sim.model.flow.rng`).
+        ctr: The random streams' counters, advanced in place.
+        rates: ``(worlds, teams, kinds)`` arrivals per week.
+        t0: Start of the week, days.
+        team_i: Team state (for the features waiting, each of which may raise one request).
+        deploy_interval: ``(worlds, teams)`` days between deploys.
+
+    Returns:
+        ``offsets`` (``worlds * teams + 1``), arrival ``times`` (days) and
+        ``kinds``, sorted by time within each team; and ``need``, an upper
+        bound on the items the week can create.
+    """
+    worlds, teams, kinds = rates.shape
+    total = 0.0
+    for w in range(worlds):
+        for j in range(teams):
+            for k in range(kinds):
+                total += rates[w, j, k]
+    size = int(total + 10.0 * math.sqrt(total) + 16.0)
+    times = np.empty(size)
+    kind_of = np.empty(size, dtype=np.int64)
+    offsets = np.zeros(worlds * teams + 1, dtype=np.int64)
+    n = 0
+    deploys = 0
+    waiting = 0
+    for w in range(worlds):
+        for j in range(teams):
+            lam = 0.0
+            for k in range(kinds):
+                lam += rates[w, j, k]
+            if lam > 0.0:
+                scale = DAYS_PER_WEEK / lam
+                t = exponential(keys, ctr, w, j, Stream.ARRIVAL) * scale
+                while t < DAYS_PER_WEEK:
+                    if n == times.shape[0]:
+                        times = np.concatenate((times, np.empty(n)))
+                        kind_of = np.concatenate((kind_of, np.empty(n, dtype=np.int64)))
+                    pick = uniform(keys, ctr, w, j, Stream.KIND) * lam
+                    chosen = -1
+                    acc = 0.0
+                    for k in range(kinds):
+                        if rates[w, j, k] > 0.0:
+                            chosen = k
+                            acc += rates[w, j, k]
+                            if pick < acc:
+                                break
+                    times[n] = t0 + t
+                    kind_of[n] = chosen
+                    n += 1
+                    t += exponential(keys, ctr, w, j, Stream.ARRIVAL) * scale
+            offsets[w * teams + j + 1] = n
+            deploys += int(DAYS_PER_WEEK / deploy_interval[w, j]) + 2
+            waiting += team_i[N_WAIT + Klass.PLANNED, w, j]
+    # Each arrival is one item and a feature may raise one request; so may each waiting item when it
+    # starts; each deploy may fail and create an incident and a rework item.
+    need = 2 * n + waiting + 2 * deploys
+    return offsets, times[:n], kind_of[:n], need
+
+
+# ------------------------------------------------------------ list helpers
+@jit
+def _enqueue(i, team_i, w, j, c, item):
+    """Append ``item`` to the queue of class ``c`` of team ``j``."""
+    tail = team_i[Q_TAIL + c, w, j]
+    i[ItemI.NEXT, item] = NONE
+    i[ItemI.PREV, item] = tail
+    if tail >= 0:
+        i[ItemI.NEXT, tail] = item
+    else:
+        team_i[Q_HEAD + c, w, j] = item
+    team_i[Q_TAIL + c, w, j] = item
+    team_i[N_WAIT + c, w, j] += 1
+
+
+@jit
+def _unqueue(i, team_i, w, j, c, item):
+    """Take ``item`` out of the queue of class ``c`` of team ``j``, wherever it is."""
+    prev = i[ItemI.PREV, item]
+    nxt = i[ItemI.NEXT, item]
+    if prev >= 0:
+        i[ItemI.NEXT, prev] = nxt
+    else:
+        team_i[Q_HEAD + c, w, j] = nxt
+    if nxt >= 0:
+        i[ItemI.PREV, nxt] = prev
+    else:
+        team_i[Q_TAIL + c, w, j] = prev
+    team_i[N_WAIT + c, w, j] -= 1
+
+
+@jit
+def _push_progress(i, team_i, w, j, item):
+    head = team_i[TeamI.PROG_HEAD, w, j]
+    i[ItemI.PREV, item] = NONE
+    i[ItemI.NEXT, item] = head
+    if head >= 0:
+        i[ItemI.PREV, head] = item
+    team_i[TeamI.PROG_HEAD, w, j] = item
+
+
+@jit
+def _pop_progress(i, team_i, w, j, item):
+    prev = i[ItemI.PREV, item]
+    nxt = i[ItemI.NEXT, item]
+    if prev >= 0:
+        i[ItemI.NEXT, prev] = nxt
+    else:
+        team_i[TeamI.PROG_HEAD, w, j] = nxt
+    if nxt >= 0:
+        i[ItemI.PREV, nxt] = prev
+
+
+@jit
+def _free(i, meta, item):
+    i[ItemI.STATE, item] = State.FREE
+    i[ItemI.NEXT, item] = meta[Meta.FREE_HEAD]
+    meta[Meta.FREE_HEAD] = item
+    meta[Meta.FREE_COUNT] += 1
+
+
+# ------------------------------------------------------------ indexed heap
+@jit
+def _less(key, a, b):
+    """Heap order: earlier time first, then lower team index (deterministic ties)."""
+    return key[a] < key[b] or (key[a] == key[b] and a < b)
+
+
+@jit
+def _sift_up(heap, pos, key, k):
+    team = heap[k]
+    while k > 0:
+        parent = (k - 1) >> 1
+        other = heap[parent]
+        if not _less(key, team, other):
+            break
+        heap[k] = other
+        pos[other] = k
+        k = parent
+    heap[k] = team
+    pos[team] = k
+
+
+@jit
+def _sift_down(heap, pos, key, k):
+    n = heap.shape[0]
+    team = heap[k]
+    while True:
+        child = 2 * k + 1
+        if child >= n:
+            break
+        if child + 1 < n and _less(key, heap[child + 1], heap[child]):
+            child += 1
+        other = heap[child]
+        if not _less(key, other, team):
+            break
+        heap[k] = other
+        pos[other] = k
+        k = child
+    heap[k] = team
+    pos[team] = k
+
+
+@jit
+def _heap_update(heap, pos, key, team, value):
+    old = key[team]
+    key[team] = value
+    if value < old:
+        _sift_up(heap, pos, key, pos[team])
+    else:
+        _sift_down(heap, pos, key, pos[team])
+
+
+# ------------------------------------------------------------- the items
+@jit
+def _weight(i, prm, item):
+    return prm[Prm.INCIDENT_WEIGHT] if i[ItemI.KIND, item] == Kind.INCIDENT else 1.0
+
+
+@jit
+def _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind):
+    if prm[Prm.EXPONENTIAL_SIZES] > 0.0:
+        return size_median[kind] / math.log(2.0) * exponential(keys, ctr, w, src, Stream.SIZE)
+    if size_sigma[kind] == 0.0:
+        return size_median[kind]
+    return size_median[kind] * math.exp(size_sigma[kind] * normal(keys, ctr, w, src, Stream.SIZE))
+
+
+@jit
+def _create(
+    f,
+    i,
+    meta,
+    team_i,
+    team_f,
+    out,
+    keys,
+    ctr,
+    prm,
+    size_median,
+    size_sigma,
+    dep_prob,
+    dep_off,
+    dep_target,
+    dep_cum,
+    feature_value,
+    w,
+    j,
+    src,
+    kind,
+    t,
+):
+    """Create an item of ``kind`` in team ``j``'s queue at time ``t``; its draws come from team ``src``'s streams."""
+    item = meta[Meta.FREE_HEAD]
+    if item < 0:
+        raise RuntimeError("flow item store is full: the week's bound on new items was wrong")
+    meta[Meta.FREE_HEAD] = i[ItemI.NEXT, item]
+    meta[Meta.FREE_COUNT] -= 1
+    size = _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind)
+    f[ItemF.SIZE, item] = size
+    f[ItemF.REMAINING, item] = size
+    f[ItemF.ARRIVAL, item] = t
+    f[ItemF.START, item] = np.nan
+    f[ItemF.FINISH, item] = np.nan
+    f[ItemF.DEPLOYED, item] = np.nan
+    f[ItemF.VALUE, item] = 0.0
+    i[ItemI.WORLD, item] = w
+    i[ItemI.TEAM, item] = j
+    i[ItemI.KIND, item] = kind
+    i[ItemI.STATE, item] = State.WAITING
+    i[ItemI.PARENT, item] = NONE
+    i[ItemI.BLOCKED, item] = 0
+    i[ItemI.DEP_TEAM, item] = NONE
+    i[ItemI.HAD_DEP, item] = 0
+    if kind == Kind.FEATURE:
+        sigma = prm[Prm.VALUE_SIGMA]
+        z = normal(keys, ctr, w, src, Stream.VALUE) if sigma > 0.0 else 0.0
+        f[ItemF.VALUE, item] = feature_value[w, j] * math.exp(sigma * z)
+        row = w * team_i.shape[2] + j
+        lo = dep_off[row]
+        hi = dep_off[row + 1]
+        if hi > lo and dep_prob[w, j] > 0.0:
+            if uniform(keys, ctr, w, src, Stream.DEPENDENCY) < dep_prob[w, j]:
+                u = uniform(keys, ctr, w, src, Stream.DEPENDENCY)
+                target = dep_target[hi - 1]
+                for e in range(lo, hi):
+                    if u < dep_cum[e]:
+                        target = dep_target[e]
+                        break
+                i[ItemI.DEP_TEAM, item] = target
+    team_i[TeamI.ARRIVED, w, j] += 1
+    team_i[TeamI.IN_SYSTEM, w, j] += 1
+    team_i[SYS + kind, w, j] += 1
+    team_f[TeamF.AGE_SUM, w, j] += t
+    out[Out.ARRIVED, w, j] += 1.0
+    _enqueue(i, team_i, w, j, CLASS_OF_KIND[kind], item)
+    return item
+
+
+@jit
+def _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t):
+    """Bring team ``j`` to time ``t``: its items in progress get their share of the capacity meanwhile."""
+    dt = t - team_f[TeamF.CLOCK, w, j]
+    if dt <= 0.0:
+        return
+    team_f[TeamF.CLOCK, w, j] = t
+    out[Out.IN_SYSTEM_MEAN, w, j] += team_i[TeamI.IN_SYSTEM, w, j] * dt
+    rate = capacity[w, j] / DAYS_PER_WEEK
+    if team_i[TeamI.N_PROG, w, j] == 0 or rate <= 0.0:
+        return
+    per_weight = rate / team_f[TeamF.WEIGHT, w, j]
+    item = team_i[TeamI.PROG_HEAD, w, j]
+    while item >= 0:
+        work = per_weight * _weight(i, prm, item) * dt
+        f[ItemF.REMAINING, item] = max(f[ItemF.REMAINING, item] - work, 0.0)
+        out[SHARE + i[ItemI.KIND, item], w, j] += work
+        item = i[ItemI.NEXT, item]
+    out[Out.BUSY, w, j] += rate * dt
+
+
+@jit
+def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
+    """Team ``j``'s next event time and the item that finishes next (or -1)."""
+    t_next = team_f[TeamF.NEXT_DEPLOY, w, j]
+    if ptr[j] < end[j] and arr_t[ptr[j]] < t_next:
+        t_next = arr_t[ptr[j]]
+    best = NONE
+    rate = capacity[w, j] / DAYS_PER_WEEK
+    if team_i[TeamI.N_PROG, w, j] > 0 and rate > 0.0:
+        clock = team_f[TeamF.CLOCK, w, j]
+        per_weight = rate / team_f[TeamF.WEIGHT, w, j]
+        t_best = INF
+        item = team_i[TeamI.PROG_HEAD, w, j]
+        while item >= 0:
+            t_done = clock + f[ItemF.REMAINING, item] / (per_weight * _weight(i, prm, item))
+            if t_done < t_best:
+                t_best = t_done
+                best = item
+            item = i[ItemI.NEXT, item]
+        if t_best <= t_next:
+            t_next = t_best
+        else:
+            best = NONE
+    return t_next, best
+
+
+@jit
+def _complete(f, i, meta, team_i, team_f, out, item, t):
+    """Retire an item whose own work and requests are all done; return the parent it unblocks, or -1."""
+    w = i[ItemI.WORLD, item]
+    j = i[ItemI.TEAM, item]
+    kind = i[ItemI.KIND, item]
+    if i[ItemI.STATE, item] == State.BLOCKED:
+        team_i[TeamI.N_BLOCKED, w, j] -= 1
+    f[ItemF.FINISH, item] = t
+    flow = t - f[ItemF.ARRIVAL, item]
+    team_i[TeamI.FINISHED, w, j] += 1
+    team_i[TeamI.IN_SYSTEM, w, j] -= 1
+    team_i[SYS + kind, w, j] -= 1
+    team_f[TeamF.AGE_SUM, w, j] -= f[ItemF.ARRIVAL, item]
+    out[Out.FINISHED, w, j] += 1.0
+    out[Out.FLOW_TIME, w, j] += flow
+    out[FINISHED_KIND + kind, w, j] += 1.0
+    out[FLOW_KIND + kind, w, j] += flow
+    if i[ItemI.HAD_DEP, item] > 0:
+        out[Out.FINISHED_DEP, w, j] += 1.0
+        out[Out.FLOW_TIME_DEP, w, j] += flow
+    parent = i[ItemI.PARENT, item]
+    if kind == Kind.INCIDENT:
+        # Restored: an incident is over when its work is done; it needs no deploy.
+        out[Out.RESTORED, w, j] += 1.0
+        out[Out.RESTORE_TIME, w, j] += flow
+        out[Out.CLOSED, w, j] += 1.0
+        team_i[TeamI.CLOSED, w, j] += 1
+        _free(i, meta, item)
+    else:
+        i[ItemI.STATE, item] = State.DONE
+        tail = team_i[TeamI.DONE_TAIL, w, j]
+        i[ItemI.NEXT, item] = NONE
+        i[ItemI.PREV, item] = tail
+        if tail >= 0:
+            i[ItemI.NEXT, tail] = item
+        else:
+            team_i[TeamI.DONE_HEAD, w, j] = item
+        team_i[TeamI.DONE_TAIL, w, j] = item
+        team_i[TeamI.N_DONE, w, j] += 1
+    if parent >= 0:
+        i[ItemI.BLOCKED, parent] -= 1
+        if i[ItemI.BLOCKED, parent] == 0 and i[ItemI.STATE, parent] == State.BLOCKED:
+            return parent
+    return NONE
+
+
+@jit
+def _finish_work(f, i, meta, team_i, team_f, out, prm, item, t):
+    """Take an item whose own work is done out of the work in progress: it is done, or blocked on a request."""
+    w = i[ItemI.WORLD, item]
+    j = i[ItemI.TEAM, item]
+    f[ItemF.REMAINING, item] = 0.0
+    _pop_progress(i, team_i, w, j, item)
+    team_i[TeamI.N_PROG, w, j] -= 1
+    if i[ItemI.KIND, item] != Kind.INCIDENT:
+        team_i[TeamI.N_LIMITED, w, j] -= 1
+    if team_i[TeamI.N_PROG, w, j] == 0:
+        team_f[TeamF.WEIGHT, w, j] = 0.0  # no drift from adding and subtracting weights
+    else:
+        team_f[TeamF.WEIGHT, w, j] -= _weight(i, prm, item)
+    if i[ItemI.BLOCKED, item] > 0:
+        i[ItemI.STATE, item] = State.BLOCKED
+        team_i[TeamI.N_BLOCKED, w, j] += 1
+        return NONE
+    return _complete(f, i, meta, team_i, team_f, out, item, t)
+
+
+# ------------------------------------------------------------------ the week
+@jit
+def run_week(
+    prm,
+    size_median,
+    size_sigma,
+    f,
+    i,
+    meta,
+    team_i,
+    team_f,
+    keys,
+    ctr,
+    arr_off,
+    arr_t,
+    arr_k,
+    capacity,
+    wip_limit,
+    dep_prob,
+    dep_off,
+    dep_target,
+    dep_cum,
+    deploy_interval,
+    failure_prob,
+    withdraw_rate,
+    feature_value,
+    t0,
+    out,
+):
+    """Advance every world one week, from ``t0`` to ``t0 + 7`` days, writing the week's measures to ``out``.
+
+    Args:
+        prm: The scalar parameters (``PRM``).
+        size_median: ``(kinds,)`` median size per kind, person-days.
+        size_sigma: ``(kinds,)`` log-sd of the size per kind.
+        f: The item store's float fields (:class:`sim.model.flow.items.ItemStore`).
+        i: The item store's integer fields.
+        meta: The item store's free list.
+        team_i: Integer team state (``TEAM_I``), updated in place.
+        team_f: Float team state (``TEAM_F``), updated in place.
+        keys: The random streams' keys.
+        ctr: The random streams' counters.
+        arr_off: Where each (world, team)'s arrivals start in ``arr_t`` (:func:`draw_arrivals`).
+        arr_t: The week's external arrival times, days.
+        arr_k: Their kinds.
+        capacity: ``(worlds, teams)`` person-days per week.
+        wip_limit: ``(worlds, teams)`` items in progress at most (incidents aside).
+        dep_prob: ``(worlds, teams)`` chance that a feature needs another team.
+        dep_off: The dependency graph's rows, one per (world, team) (CSR offsets).
+        dep_target: Its target teams.
+        dep_cum: Its cumulative probabilities within each row.
+        deploy_interval: ``(worlds, teams)`` days between deploys.
+        failure_prob: ``(worlds, teams)`` chance that a deploy fails.
+        withdraw_rate: ``(worlds, teams)`` per week: hazard of a waiting feature leaving.
+        feature_value: ``(worlds, teams)`` median value of a feature, thousands.
+        t0: Start of the week, days.
+        out: ``(len(OUT), worlds, teams)`` zeros; the week's measures.
+    """
+    worlds = capacity.shape[0]
+    teams = capacity.shape[1]
+    t_end = t0 + DAYS_PER_WEEK
+    heap = np.empty(teams, dtype=np.int64)
+    pos = np.empty(teams, dtype=np.int64)
+    key = np.empty(teams)
+    ptr = np.empty(teams, dtype=np.int64)
+    end = np.empty(teams, dtype=np.int64)
+    done_item = np.empty(teams, dtype=np.int64)
+    pending = np.empty(teams, dtype=np.int64)
+    is_pending = np.zeros(teams, dtype=np.bool_)
+    leads = np.empty(64)
+    for w in range(worlds):
+        # Start the week: clocks, deploy schedules, arrivals, first events.
+        for j in range(teams):
+            team_f[TeamF.CLOCK, w, j] = t0
+            nd = team_f[TeamF.NEXT_DEPLOY, w, j]
+            if not (nd <= t0 + deploy_interval[w, j]):  # unset (NaN) or a longer interval than now
+                team_f[TeamF.NEXT_DEPLOY, w, j] = t0 + deploy_interval[w, j]
+            ptr[j] = arr_off[w * teams + j]
+            end[j] = arr_off[w * teams + j + 1]
+        for j in range(teams):
+            key[j], done_item[j] = _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j)
+            heap[j] = j
+            pos[j] = j
+        for k in range(teams // 2 - 1, -1, -1):
+            _sift_down(heap, pos, key, k)
+
+        while key[heap[0]] < t_end:
+            j = heap[0]
+            t = key[j]
+            _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t)
+            if ptr[j] < end[j] and arr_t[ptr[j]] <= t:
+                _create(
+                    f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                    dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, arr_k[ptr[j]], t,
+                )  # fmt: skip
+                ptr[j] += 1
+            elif done_item[j] >= 0:
+                parent = _finish_work(f, i, meta, team_i, team_f, out, prm, done_item[j], t)
+                while parent >= 0:
+                    pj = i[ItemI.TEAM, parent]
+                    _advance(f, i, team_i, team_f, out, prm, capacity, w, pj, t)
+                    parent = _complete(f, i, meta, team_i, team_f, out, parent, t)
+            else:
+                # Deploy everything finished since the last deploy.
+                shipped = 0
+                item = team_i[TeamI.DONE_HEAD, w, j]
+                while item >= 0:
+                    nxt = i[ItemI.NEXT, item]
+                    i[ItemI.STATE, item] = State.DEPLOYED
+                    f[ItemF.DEPLOYED, item] = t
+                    if i[ItemI.KIND, item] == Kind.FEATURE:
+                        out[Out.VALUE_DELIVERED, w, j] += f[ItemF.VALUE, item]
+                    i[ItemI.NEXT, item] = team_i[TeamI.SHIP_HEAD, w, j]
+                    team_i[TeamI.SHIP_HEAD, w, j] = item
+                    shipped += 1
+                    item = nxt
+                team_i[TeamI.DONE_HEAD, w, j] = NONE
+                team_i[TeamI.DONE_TAIL, w, j] = NONE
+                team_i[TeamI.N_DONE, w, j] = 0
+                team_i[TeamI.N_SHIP, w, j] += shipped
+                team_i[TeamI.CLOSED, w, j] += shipped
+                out[Out.CLOSED, w, j] += shipped
+                if shipped > 0:
+                    out[Out.DEPLOYS, w, j] += 1.0
+                    out[Out.CHANGES_DEPLOYED, w, j] += shipped
+                    if uniform(keys, ctr, w, j, Stream.DEPLOY) < failure_prob[w, j]:
+                        out[Out.FAILURES, w, j] += 1.0
+                        _create(
+                            f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                            dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, _INCIDENT, t,
+                        )  # fmt: skip
+                        _create(
+                            f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                            dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, _REWORK, t,
+                        )  # fmt: skip
+                team_f[TeamF.NEXT_DEPLOY, w, j] = t + deploy_interval[w, j]
+
+            # Start what can start, on this team and on every team it sent a request to.
+            n_pending = 1
+            pending[0] = j
+            is_pending[j] = True
+            while n_pending > 0:
+                n_pending -= 1
+                m = pending[n_pending]
+                is_pending[m] = False
+                while team_i[Q_HEAD + Klass.EXPEDITE, w, m] >= 0 or (
+                    team_i[TeamI.N_LIMITED, w, m] < wip_limit[w, m]
+                    and (
+                        team_i[Q_HEAD + Klass.REWORK, w, m] >= 0
+                        or team_i[Q_HEAD + Klass.DEPENDENCY, w, m] >= 0
+                        or team_i[Q_HEAD + Klass.PLANNED, w, m] >= 0
+                    )
+                ):
+                    c = 0
+                    while team_i[Q_HEAD + c, w, m] < 0:
+                        c += 1
+                    item = team_i[Q_HEAD + c, w, m]
+                    _unqueue(i, team_i, w, m, c, item)
+                    i[ItemI.STATE, item] = State.IN_PROGRESS
+                    f[ItemF.START, item] = t
+                    _push_progress(i, team_i, w, m, item)
+                    team_i[TeamI.N_PROG, w, m] += 1
+                    if c != Klass.EXPEDITE:
+                        team_i[TeamI.N_LIMITED, w, m] += 1
+                    team_f[TeamF.WEIGHT, w, m] += _weight(i, prm, item)
+                    target = i[ItemI.DEP_TEAM, item]
+                    if target >= 0:
+                        _advance(f, i, team_i, team_f, out, prm, capacity, w, target, t)
+                        child = _create(
+                            f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                            dep_prob, dep_off, dep_target, dep_cum, feature_value, w, target, m,
+                            _DEPENDENCY, t,
+                        )  # fmt: skip
+                        i[ItemI.PARENT, child] = item
+                        i[ItemI.BLOCKED, item] += 1
+                        i[ItemI.HAD_DEP, item] = 1
+                        i[ItemI.DEP_TEAM, item] = NONE
+                        if target != m and not is_pending[target]:
+                            pending[n_pending] = target
+                            n_pending += 1
+                            is_pending[target] = True
+                t_m, done_item[m] = _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, m)
+                _heap_update(heap, pos, key, m, t_m)
+
+        # End of the week: clocks to its end, withdrawals, the week's measures.
+        for j in range(teams):
+            _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t_end)
+            rate = withdraw_rate[w, j]
+            if rate > 0.0:
+                p_leave = 1.0 - math.exp(-rate)
+                item = team_i[Q_HEAD + Klass.PLANNED, w, j]
+                while item >= 0:
+                    nxt = i[ItemI.NEXT, item]
+                    if (
+                        i[ItemI.KIND, item] == Kind.FEATURE
+                        and uniform(keys, ctr, w, j, Stream.WITHDRAW) < p_leave
+                    ):
+                        _unqueue(i, team_i, w, j, Klass.PLANNED, item)
+                        team_i[TeamI.WITHDRAWN, w, j] += 1
+                        team_i[TeamI.IN_SYSTEM, w, j] -= 1
+                        team_i[SYS + Kind.FEATURE, w, j] -= 1
+                        team_f[TeamF.AGE_SUM, w, j] -= f[ItemF.ARRIVAL, item]
+                        out[Out.WITHDRAWN, w, j] += 1.0
+                        out[Out.VALUE_WITHDRAWN, w, j] += f[ItemF.VALUE, item]
+                        _free(i, meta, item)
+                    item = nxt
+            # Lead times of the week's shipped changes; then retire them.
+            n_ship = team_i[TeamI.N_SHIP, w, j]
+            if n_ship > leads.shape[0]:
+                leads = np.empty(2 * n_ship)
+            n = 0
+            item = team_i[TeamI.SHIP_HEAD, w, j]
+            while item >= 0:
+                nxt = i[ItemI.NEXT, item]
+                leads[n] = f[ItemF.DEPLOYED, item] - f[ItemF.FINISH, item]
+                n += 1
+                _free(i, meta, item)
+                item = nxt
+            team_i[TeamI.SHIP_HEAD, w, j] = NONE
+            team_i[TeamI.N_SHIP, w, j] = 0
+            if n > 0:
+                s = np.sort(leads[:n])
+                out[Out.LEAD_TIME, w, j] = _percentile(s, 0.5)
+                out[Out.LEAD_TIME_P85, w, j] = _percentile(s, 0.85)
+            else:
+                out[Out.LEAD_TIME, w, j] = np.nan
+                out[Out.LEAD_TIME_P85, w, j] = np.nan
+            _close_week(team_i, team_f, out, capacity, w, j, t_end)
+
+
+@jit
+def _percentile(s, q):
+    """Linear-interpolation percentile of a sorted array (numpy's default method)."""
+    x = q * (s.shape[0] - 1)
+    lo = int(math.floor(x))
+    hi = min(lo + 1, s.shape[0] - 1)
+    return s[lo] + (x - lo) * (s[hi] - s[lo])
+
+
+@jit
+def _close_week(team_i, team_f, out, capacity, w, j, t_end):
+    """Turn the week's sums into means and shares, and take the stock measures at its end."""
+    in_system = team_i[TeamI.IN_SYSTEM, w, j]
+    out[Out.IN_SYSTEM, w, j] = in_system
+    out[Out.IN_SYSTEM_MEAN, w, j] /= DAYS_PER_WEEK
+    waiting = 0
+    for c in range(N_CLASSES):
+        waiting += team_i[N_WAIT + c, w, j]
+    out[Out.WAITING, w, j] = waiting
+    out[Out.IN_PROGRESS, w, j] = team_i[TeamI.N_PROG, w, j]
+    out[Out.BLOCKED, w, j] = team_i[TeamI.N_BLOCKED, w, j]
+    out[Out.AWAITING_DEPLOY, w, j] = team_i[TeamI.N_DONE, w, j]
+    out[Out.UNPLANNED_BACKLOG, w, j] = team_i[SYS + Kind.INCIDENT, w, j] + team_i[SYS + Kind.REWORK, w, j]
+    out[Out.BACKLOG_AGE, w, j] = (
+        (in_system * t_end - team_f[TeamF.AGE_SUM, w, j]) / in_system if in_system > 0 else np.nan
+    )
+    finished = out[Out.FINISHED, w, j]
+    out[Out.FLOW_TIME, w, j] = out[Out.FLOW_TIME, w, j] / finished if finished > 0 else np.nan
+    for k in range(N_KINDS):
+        n = out[FINISHED_KIND + k, w, j]
+        out[FLOW_KIND + k, w, j] = out[FLOW_KIND + k, w, j] / n if n > 0 else np.nan
+    n = out[Out.FINISHED_DEP, w, j]
+    out[Out.FLOW_TIME_DEP, w, j] = out[Out.FLOW_TIME_DEP, w, j] / n if n > 0 else np.nan
+    n = out[Out.RESTORED, w, j]
+    out[Out.RESTORE_TIME, w, j] = out[Out.RESTORE_TIME, w, j] / n if n > 0 else np.nan
+    available = capacity[w, j]
+    out[Out.AVAILABLE, w, j] = available
+    if available > 0.0:
+        busy = min(out[Out.BUSY, w, j], available)
+        out[Out.UTILISATION, w, j] = busy / available
+        for k in range(N_KINDS):
+            out[SHARE + k, w, j] /= available
+        out[Out.SHARE_IDLE, w, j] = 1.0 - busy / available
+    else:
+        out[Out.UTILISATION, w, j] = 0.0
+        out[Out.SHARE_IDLE, w, j] = 1.0
