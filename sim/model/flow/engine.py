@@ -179,7 +179,9 @@ class Drivers:
 
         def full(name: str, value, dtype=float) -> np.ndarray:
             try:
-                return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=dtype), shape))
+                # A fresh, writable, C-ordered copy: numba compiles once per array type, and a
+                # read-only broadcast view is another type (and another compile).
+                return np.array(np.broadcast_to(np.asarray(value, dtype=dtype), shape), order="C")
             except ValueError:
                 raise ConfigError(name, f"must broadcast to (worlds, teams) = {shape}") from None
 
@@ -188,8 +190,8 @@ class Drivers:
             rates[:, :, Kind.FEATURE] = float(arrival_rate)
         else:
             try:
-                rates = np.ascontiguousarray(
-                    np.broadcast_to(np.asarray(arrival_rate, dtype=float), (*shape, N_KINDS))
+                rates = np.array(
+                    np.broadcast_to(np.asarray(arrival_rate, dtype=float), (*shape, N_KINDS)), order="C"
                 )
             except ValueError:
                 raise ConfigError(
