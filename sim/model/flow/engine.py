@@ -285,6 +285,9 @@ class FlowEngine:
         self.prm[Prm.EXPONENTIAL_SIZES] = 1.0 if params.size_distribution == "exponential" else 0.0
         self.prm[Prm.VALUE_SIGMA] = params.value_sigma
         self.prm[Prm.INCIDENT_WEIGHT] = params.incident_weight
+        self._scratch = np.zeros((8, self.teams), dtype=np.int64)
+        self._key = np.zeros(self.teams)
+        self._leads = np.zeros(0)
         self.week = 0
 
     def step(self, drivers: Drivers, check: bool = True) -> np.ndarray:
@@ -304,6 +307,8 @@ class FlowEngine:
             self.keys, self.ctr, drivers.arrival_rate, t0, self.team_i, drivers.deploy_interval
         )
         self.store.reserve(int(need))
+        if self._leads.shape[0] < self.store.capacity:
+            self._leads = np.zeros(self.store.capacity)  # the week ships at most every item there is
         out = np.zeros((len(OUT), self.worlds, self.teams))
         d = drivers.dependencies
         run_week(
@@ -331,6 +336,9 @@ class FlowEngine:
             drivers.withdraw_rate,
             drivers.feature_value,
             t0,
+            self._scratch,
+            self._key,
+            self._leads,
             out,
         )
         self.week += 1

@@ -32,6 +32,9 @@ import numpy as np
 from numba import njit
 
 jit = njit(cache=True, error_model="numpy")
+# The draws are inlined where they are used (numba's inline="always"): a call between compiled
+# functions counts references to every array it passes, and those atomic counts cost more than a draw.
+inline = njit(cache=True, error_model="numpy", inline="always")
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -62,7 +65,7 @@ class Stream(IntEnum):
 N_STREAMS = len(Stream)
 
 
-@jit
+@inline
 def mix64(z):
     """SplitMix64's finaliser: a bijective avalanche hash of a uint64."""
     z = (z ^ (z >> _S30)) * _M1
@@ -93,19 +96,19 @@ def make_keys(seeds, teams, streams):
     return keys
 
 
-@jit
+@inline
 def bits(key, counter):
     """Return the 64 random bits of draw number ``counter`` of the stream with ``key``."""
     return mix64(key + (counter + _ONE) * GOLDEN)
 
 
-@jit
+@inline
 def to_unit(x):
     """Map 64 random bits to a float uniform on [0, 1) (the top 53 bits)."""
     return np.float64(x >> _S11) * _INV53
 
 
-@jit
+@inline
 def uniform(keys, ctr, w, j, s):
     """Next uniform on [0, 1) of stream ``s`` of team ``j`` in world ``w``; advances its counter."""
     n = ctr[w, j, s]
@@ -113,13 +116,13 @@ def uniform(keys, ctr, w, j, s):
     return to_unit(bits(keys[w, j, s], n))
 
 
-@jit
+@inline
 def exponential(keys, ctr, w, j, s):
     """Next standard exponential (mean 1), by inversion."""
     return -math.log(1.0 - uniform(keys, ctr, w, j, s))
 
 
-@jit
+@inline
 def normal(keys, ctr, w, j, s):
     """Next standard normal, by Box-Muller from two uniforms (the cosine half only, so one draw is two counts)."""
     u1 = uniform(keys, ctr, w, j, s)
@@ -127,13 +130,13 @@ def normal(keys, ctr, w, j, s):
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2)
 
 
-@jit
+@inline
 def lognormal(keys, ctr, w, j, s, median, sigma):
     """Next lognormal with the given median and log-standard deviation."""
     return median * math.exp(sigma * normal(keys, ctr, w, j, s))
 
 
-@jit
+@inline
 def bernoulli(keys, ctr, w, j, s, p):
     """Next Bernoulli trial with success probability ``p``."""
     return uniform(keys, ctr, w, j, s) < p
