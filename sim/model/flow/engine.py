@@ -309,7 +309,8 @@ class FlowEngine:
         self.store.reserve(int(need))
         if self._leads.shape[0] < self.store.capacity:
             self._leads = np.zeros(self.store.capacity)  # the week ships at most every item there is
-        out = np.zeros((len(OUT), self.worlds, self.teams))
+        # Accumulated team by team, a team's measures side by side; returned a row per measure.
+        out = np.zeros((self.worlds, self.teams, len(OUT)))
         d = drivers.dependencies
         run_week(
             self.prm,
@@ -342,12 +343,12 @@ class FlowEngine:
             out,
         )
         self.week += 1
-        return out
+        return np.ascontiguousarray(out.transpose(2, 0, 1))
 
     def totals(self) -> dict[str, np.ndarray]:
         """Cumulative counts per world and team since week 0: arrived, finished, closed, withdrawn, in_system."""
         names = ("arrived", "finished", "closed", "withdrawn", "in_system")
-        return {name: self.team_i[TeamI[name.upper()]].copy() for name in names}
+        return {name: self.team_i[..., TeamI[name.upper()]].copy() for name in names}
 
 
 __all__ = ["Dependencies", "Drivers", "FlowEngine", "MIN_DEPLOY_INTERVAL", "OUT", "Out", "TEAM_I"]

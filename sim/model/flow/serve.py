@@ -176,7 +176,7 @@ Prm = _rows("Prm", PRM)
 
 def new_team_state(worlds: int, teams: int) -> tuple[np.ndarray, np.ndarray]:
     """Empty teams: no items, clocks at 0, no deploy scheduled yet."""
-    team_i = np.zeros((len(TEAM_I), worlds, teams), dtype=np.int64)
+    team_i = np.zeros((worlds, teams, len(TEAM_I)), dtype=np.int64)
     for row in (
         *range(Q_HEAD, Q_HEAD + N_CLASSES),
         *range(Q_TAIL, Q_TAIL + N_CLASSES),
@@ -185,9 +185,9 @@ def new_team_state(worlds: int, teams: int) -> tuple[np.ndarray, np.ndarray]:
         TeamI.DONE_TAIL,
         TeamI.SHIP_HEAD,
     ):
-        team_i[row] = NONE
-    team_f = np.zeros((len(TEAM_F), worlds, teams))
-    team_f[TeamF.NEXT_DEPLOY] = np.nan
+        team_i[..., row] = NONE
+    team_f = np.zeros((worlds, teams, len(TEAM_F)))
+    team_f[..., TeamF.NEXT_DEPLOY] = np.nan
     return team_i, team_f
 
 
@@ -254,7 +254,7 @@ def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
                     t += exponential(keys, ctr, w, j, Stream.ARRIVAL) * scale
             offsets[w * teams + j + 1] = n
             deploys += int(DAYS_PER_WEEK / deploy_interval[w, j]) + 2
-            waiting += team_i[N_WAIT + Klass.PLANNED, w, j]
+            waiting += team_i[w, j, N_WAIT + Klass.PLANNED]
     # Each arrival is one item and a feature may raise one request; so may each waiting item when it
     # starts; each deploy may fail and create an incident and a rework item.
     need = 2 * n + waiting + 2 * deploys
@@ -265,59 +265,59 @@ def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
 @inline
 def _enqueue(i, team_i, w, j, c, item):
     """Append ``item`` to the queue of class ``c`` of team ``j``."""
-    tail = team_i[Q_TAIL + c, w, j]
-    i[ItemI.NEXT, item] = NONE
-    i[ItemI.PREV, item] = tail
+    tail = team_i[w, j, Q_TAIL + c]
+    i[item, ItemI.NEXT] = NONE
+    i[item, ItemI.PREV] = tail
     if tail >= 0:
-        i[ItemI.NEXT, tail] = item
+        i[tail, ItemI.NEXT] = item
     else:
-        team_i[Q_HEAD + c, w, j] = item
-    team_i[Q_TAIL + c, w, j] = item
-    team_i[N_WAIT + c, w, j] += 1
+        team_i[w, j, Q_HEAD + c] = item
+    team_i[w, j, Q_TAIL + c] = item
+    team_i[w, j, N_WAIT + c] += 1
 
 
 @inline
 def _unqueue(i, team_i, w, j, c, item):
     """Take ``item`` out of the queue of class ``c`` of team ``j``, wherever it is."""
-    prev = i[ItemI.PREV, item]
-    nxt = i[ItemI.NEXT, item]
+    prev = i[item, ItemI.PREV]
+    nxt = i[item, ItemI.NEXT]
     if prev >= 0:
-        i[ItemI.NEXT, prev] = nxt
+        i[prev, ItemI.NEXT] = nxt
     else:
-        team_i[Q_HEAD + c, w, j] = nxt
+        team_i[w, j, Q_HEAD + c] = nxt
     if nxt >= 0:
-        i[ItemI.PREV, nxt] = prev
+        i[nxt, ItemI.PREV] = prev
     else:
-        team_i[Q_TAIL + c, w, j] = prev
-    team_i[N_WAIT + c, w, j] -= 1
+        team_i[w, j, Q_TAIL + c] = prev
+    team_i[w, j, N_WAIT + c] -= 1
 
 
 @inline
 def _push_progress(i, team_i, w, j, item):
-    head = team_i[TeamI.PROG_HEAD, w, j]
-    i[ItemI.PREV, item] = NONE
-    i[ItemI.NEXT, item] = head
+    head = team_i[w, j, TeamI.PROG_HEAD]
+    i[item, ItemI.PREV] = NONE
+    i[item, ItemI.NEXT] = head
     if head >= 0:
-        i[ItemI.PREV, head] = item
-    team_i[TeamI.PROG_HEAD, w, j] = item
+        i[head, ItemI.PREV] = item
+    team_i[w, j, TeamI.PROG_HEAD] = item
 
 
 @inline
 def _pop_progress(i, team_i, w, j, item):
-    prev = i[ItemI.PREV, item]
-    nxt = i[ItemI.NEXT, item]
+    prev = i[item, ItemI.PREV]
+    nxt = i[item, ItemI.NEXT]
     if prev >= 0:
-        i[ItemI.NEXT, prev] = nxt
+        i[prev, ItemI.NEXT] = nxt
     else:
-        team_i[TeamI.PROG_HEAD, w, j] = nxt
+        team_i[w, j, TeamI.PROG_HEAD] = nxt
     if nxt >= 0:
-        i[ItemI.PREV, nxt] = prev
+        i[nxt, ItemI.PREV] = prev
 
 
 @inline
 def _free(i, meta, item):
-    i[ItemI.STATE, item] = State.FREE
-    i[ItemI.NEXT, item] = meta[Meta.FREE_HEAD]
+    i[item, ItemI.STATE] = State.FREE
+    i[item, ItemI.NEXT] = meta[Meta.FREE_HEAD]
     meta[Meta.FREE_HEAD] = item
     meta[Meta.FREE_COUNT] += 1
 
@@ -377,7 +377,7 @@ def _heap_update(heap, pos, key, team, value):
 # ------------------------------------------------------------- the items
 @inline
 def _weight(i, prm, item):
-    return prm[Prm.INCIDENT_WEIGHT] if i[ItemI.KIND, item] == Kind.INCIDENT else 1.0
+    return prm[Prm.INCIDENT_WEIGHT] if i[item, ItemI.KIND] == Kind.INCIDENT else 1.0
 
 
 @inline
@@ -417,29 +417,29 @@ def _create(
     item = meta[Meta.FREE_HEAD]
     if item < 0:
         raise RuntimeError("flow item store is full: the week's bound on new items was wrong")
-    meta[Meta.FREE_HEAD] = i[ItemI.NEXT, item]
+    meta[Meta.FREE_HEAD] = i[item, ItemI.NEXT]
     meta[Meta.FREE_COUNT] -= 1
     size = _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind)
-    f[ItemF.SIZE, item] = size
-    f[ItemF.REMAINING, item] = size
-    f[ItemF.ARRIVAL, item] = t
-    f[ItemF.START, item] = np.nan
-    f[ItemF.FINISH, item] = np.nan
-    f[ItemF.DEPLOYED, item] = np.nan
-    f[ItemF.VALUE, item] = 0.0
-    i[ItemI.WORLD, item] = w
-    i[ItemI.TEAM, item] = j
-    i[ItemI.KIND, item] = kind
-    i[ItemI.STATE, item] = State.WAITING
-    i[ItemI.PARENT, item] = NONE
-    i[ItemI.BLOCKED, item] = 0
-    i[ItemI.DEP_TEAM, item] = NONE
-    i[ItemI.HAD_DEP, item] = 0
+    f[item, ItemF.SIZE] = size
+    f[item, ItemF.REMAINING] = size
+    f[item, ItemF.ARRIVAL] = t
+    f[item, ItemF.START] = np.nan
+    f[item, ItemF.FINISH] = np.nan
+    f[item, ItemF.DEPLOYED] = np.nan
+    f[item, ItemF.VALUE] = 0.0
+    i[item, ItemI.WORLD] = w
+    i[item, ItemI.TEAM] = j
+    i[item, ItemI.KIND] = kind
+    i[item, ItemI.STATE] = State.WAITING
+    i[item, ItemI.PARENT] = NONE
+    i[item, ItemI.BLOCKED] = 0
+    i[item, ItemI.DEP_TEAM] = NONE
+    i[item, ItemI.HAD_DEP] = 0
     if kind == Kind.FEATURE:
         sigma = prm[Prm.VALUE_SIGMA]
         z = normal(keys, ctr, w, src, Stream.VALUE) if sigma > 0.0 else 0.0
-        f[ItemF.VALUE, item] = feature_value[w, j] * math.exp(sigma * z)
-        row = w * team_i.shape[2] + j
+        f[item, ItemF.VALUE] = feature_value[w, j] * math.exp(sigma * z)
+        row = w * team_i.shape[1] + j
         lo = dep_off[row]
         hi = dep_off[row + 1]
         if hi > lo and dep_prob[w, j] > 0.0:
@@ -450,12 +450,12 @@ def _create(
                     if u < dep_cum[e]:
                         target = dep_target[e]
                         break
-                i[ItemI.DEP_TEAM, item] = target
-    team_i[TeamI.ARRIVED, w, j] += 1
-    team_i[TeamI.IN_SYSTEM, w, j] += 1
-    team_i[SYS + kind, w, j] += 1
-    team_f[TeamF.AGE_SUM, w, j] += t
-    out[Out.ARRIVED, w, j] += 1.0
+                i[item, ItemI.DEP_TEAM] = target
+    team_i[w, j, TeamI.ARRIVED] += 1
+    team_i[w, j, TeamI.IN_SYSTEM] += 1
+    team_i[w, j, SYS + kind] += 1
+    team_f[w, j, TeamF.AGE_SUM] += t
+    out[w, j, Out.ARRIVED] += 1.0
     _enqueue(i, team_i, w, j, CLASS_OF_KIND[kind], item)
     return item
 
@@ -463,43 +463,43 @@ def _create(
 @inline
 def _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t):
     """Bring team ``j`` to time ``t``: its items in progress get their share of the capacity meanwhile."""
-    dt = t - team_f[TeamF.CLOCK, w, j]
+    dt = t - team_f[w, j, TeamF.CLOCK]
     if dt <= 0.0:
         return
-    team_f[TeamF.CLOCK, w, j] = t
-    out[Out.IN_SYSTEM_MEAN, w, j] += team_i[TeamI.IN_SYSTEM, w, j] * dt
+    team_f[w, j, TeamF.CLOCK] = t
+    out[w, j, Out.IN_SYSTEM_MEAN] += team_i[w, j, TeamI.IN_SYSTEM] * dt
     rate = capacity[w, j] / DAYS_PER_WEEK
-    if team_i[TeamI.N_PROG, w, j] == 0 or rate <= 0.0:
+    if team_i[w, j, TeamI.N_PROG] == 0 or rate <= 0.0:
         return
-    per_weight = rate / team_f[TeamF.WEIGHT, w, j]
-    item = team_i[TeamI.PROG_HEAD, w, j]
+    per_weight = rate / team_f[w, j, TeamF.WEIGHT]
+    item = team_i[w, j, TeamI.PROG_HEAD]
     while item >= 0:
         work = per_weight * _weight(i, prm, item) * dt
-        f[ItemF.REMAINING, item] = max(f[ItemF.REMAINING, item] - work, 0.0)
-        out[SHARE + i[ItemI.KIND, item], w, j] += work
-        item = i[ItemI.NEXT, item]
-    out[Out.BUSY, w, j] += rate * dt
+        f[item, ItemF.REMAINING] = max(f[item, ItemF.REMAINING] - work, 0.0)
+        out[w, j, SHARE + i[item, ItemI.KIND]] += work
+        item = i[item, ItemI.NEXT]
+    out[w, j, Out.BUSY] += rate * dt
 
 
 @inline
 def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
     """Team ``j``'s next event time and the item that finishes next (or -1)."""
-    t_next = team_f[TeamF.NEXT_DEPLOY, w, j]
+    t_next = team_f[w, j, TeamF.NEXT_DEPLOY]
     if ptr[j] < end[j] and arr_t[ptr[j]] < t_next:
         t_next = arr_t[ptr[j]]
     best = NONE
     rate = capacity[w, j] / DAYS_PER_WEEK
-    if team_i[TeamI.N_PROG, w, j] > 0 and rate > 0.0:
-        clock = team_f[TeamF.CLOCK, w, j]
-        per_weight = rate / team_f[TeamF.WEIGHT, w, j]
+    if team_i[w, j, TeamI.N_PROG] > 0 and rate > 0.0:
+        clock = team_f[w, j, TeamF.CLOCK]
+        per_weight = rate / team_f[w, j, TeamF.WEIGHT]
         t_best = INF
-        item = team_i[TeamI.PROG_HEAD, w, j]
+        item = team_i[w, j, TeamI.PROG_HEAD]
         while item >= 0:
-            t_done = clock + f[ItemF.REMAINING, item] / (per_weight * _weight(i, prm, item))
+            t_done = clock + f[item, ItemF.REMAINING] / (per_weight * _weight(i, prm, item))
             if t_done < t_best:
                 t_best = t_done
                 best = item
-            item = i[ItemI.NEXT, item]
+            item = i[item, ItemI.NEXT]
         if t_best <= t_next:
             t_next = t_best
         else:
@@ -510,46 +510,46 @@ def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
 @inline
 def _complete(f, i, meta, team_i, team_f, out, item, t):
     """Retire an item whose own work and requests are all done; return the parent it unblocks, or -1."""
-    w = i[ItemI.WORLD, item]
-    j = i[ItemI.TEAM, item]
-    kind = i[ItemI.KIND, item]
-    if i[ItemI.STATE, item] == State.BLOCKED:
-        team_i[TeamI.N_BLOCKED, w, j] -= 1
-    f[ItemF.FINISH, item] = t
-    flow = t - f[ItemF.ARRIVAL, item]
-    team_i[TeamI.FINISHED, w, j] += 1
-    team_i[TeamI.IN_SYSTEM, w, j] -= 1
-    team_i[SYS + kind, w, j] -= 1
-    team_f[TeamF.AGE_SUM, w, j] -= f[ItemF.ARRIVAL, item]
-    out[Out.FINISHED, w, j] += 1.0
-    out[Out.FLOW_TIME, w, j] += flow
-    out[FINISHED_KIND + kind, w, j] += 1.0
-    out[FLOW_KIND + kind, w, j] += flow
-    if i[ItemI.HAD_DEP, item] > 0:
-        out[Out.FINISHED_DEP, w, j] += 1.0
-        out[Out.FLOW_TIME_DEP, w, j] += flow
-    parent = i[ItemI.PARENT, item]
+    w = i[item, ItemI.WORLD]
+    j = i[item, ItemI.TEAM]
+    kind = i[item, ItemI.KIND]
+    if i[item, ItemI.STATE] == State.BLOCKED:
+        team_i[w, j, TeamI.N_BLOCKED] -= 1
+    f[item, ItemF.FINISH] = t
+    flow = t - f[item, ItemF.ARRIVAL]
+    team_i[w, j, TeamI.FINISHED] += 1
+    team_i[w, j, TeamI.IN_SYSTEM] -= 1
+    team_i[w, j, SYS + kind] -= 1
+    team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
+    out[w, j, Out.FINISHED] += 1.0
+    out[w, j, Out.FLOW_TIME] += flow
+    out[w, j, FINISHED_KIND + kind] += 1.0
+    out[w, j, FLOW_KIND + kind] += flow
+    if i[item, ItemI.HAD_DEP] > 0:
+        out[w, j, Out.FINISHED_DEP] += 1.0
+        out[w, j, Out.FLOW_TIME_DEP] += flow
+    parent = i[item, ItemI.PARENT]
     if kind == Kind.INCIDENT:
         # Restored: an incident is over when its work is done; it needs no deploy.
-        out[Out.RESTORED, w, j] += 1.0
-        out[Out.RESTORE_TIME, w, j] += flow
-        out[Out.CLOSED, w, j] += 1.0
-        team_i[TeamI.CLOSED, w, j] += 1
+        out[w, j, Out.RESTORED] += 1.0
+        out[w, j, Out.RESTORE_TIME] += flow
+        out[w, j, Out.CLOSED] += 1.0
+        team_i[w, j, TeamI.CLOSED] += 1
         _free(i, meta, item)
     else:
-        i[ItemI.STATE, item] = State.DONE
-        tail = team_i[TeamI.DONE_TAIL, w, j]
-        i[ItemI.NEXT, item] = NONE
-        i[ItemI.PREV, item] = tail
+        i[item, ItemI.STATE] = State.DONE
+        tail = team_i[w, j, TeamI.DONE_TAIL]
+        i[item, ItemI.NEXT] = NONE
+        i[item, ItemI.PREV] = tail
         if tail >= 0:
-            i[ItemI.NEXT, tail] = item
+            i[tail, ItemI.NEXT] = item
         else:
-            team_i[TeamI.DONE_HEAD, w, j] = item
-        team_i[TeamI.DONE_TAIL, w, j] = item
-        team_i[TeamI.N_DONE, w, j] += 1
+            team_i[w, j, TeamI.DONE_HEAD] = item
+        team_i[w, j, TeamI.DONE_TAIL] = item
+        team_i[w, j, TeamI.N_DONE] += 1
     if parent >= 0:
-        i[ItemI.BLOCKED, parent] -= 1
-        if i[ItemI.BLOCKED, parent] == 0 and i[ItemI.STATE, parent] == State.BLOCKED:
+        i[parent, ItemI.BLOCKED] -= 1
+        if i[parent, ItemI.BLOCKED] == 0 and i[parent, ItemI.STATE] == State.BLOCKED:
             return parent
     return NONE
 
@@ -557,20 +557,20 @@ def _complete(f, i, meta, team_i, team_f, out, item, t):
 @inline
 def _finish_work(f, i, meta, team_i, team_f, out, prm, item, t):
     """Take an item whose own work is done out of the work in progress: it is done, or blocked on a request."""
-    w = i[ItemI.WORLD, item]
-    j = i[ItemI.TEAM, item]
-    f[ItemF.REMAINING, item] = 0.0
+    w = i[item, ItemI.WORLD]
+    j = i[item, ItemI.TEAM]
+    f[item, ItemF.REMAINING] = 0.0
     _pop_progress(i, team_i, w, j, item)
-    team_i[TeamI.N_PROG, w, j] -= 1
-    if i[ItemI.KIND, item] != Kind.INCIDENT:
-        team_i[TeamI.N_LIMITED, w, j] -= 1
-    if team_i[TeamI.N_PROG, w, j] == 0:
-        team_f[TeamF.WEIGHT, w, j] = 0.0  # no drift from adding and subtracting weights
+    team_i[w, j, TeamI.N_PROG] -= 1
+    if i[item, ItemI.KIND] != Kind.INCIDENT:
+        team_i[w, j, TeamI.N_LIMITED] -= 1
+    if team_i[w, j, TeamI.N_PROG] == 0:
+        team_f[w, j, TeamF.WEIGHT] = 0.0  # no drift from adding and subtracting weights
     else:
-        team_f[TeamF.WEIGHT, w, j] -= _weight(i, prm, item)
-    if i[ItemI.BLOCKED, item] > 0:
-        i[ItemI.STATE, item] = State.BLOCKED
-        team_i[TeamI.N_BLOCKED, w, j] += 1
+        team_f[w, j, TeamF.WEIGHT] -= _weight(i, prm, item)
+    if i[item, ItemI.BLOCKED] > 0:
+        i[item, ItemI.STATE] = State.BLOCKED
+        team_i[w, j, TeamI.N_BLOCKED] += 1
         return NONE
     return _complete(f, i, meta, team_i, team_f, out, item, t)
 
@@ -616,8 +616,8 @@ def run_week(
         f: The item store's float fields (:class:`sim.model.flow.items.ItemStore`).
         i: The item store's integer fields.
         meta: The item store's free list.
-        team_i: Integer team state (``TEAM_I``), updated in place.
-        team_f: Float team state (``TEAM_F``), updated in place.
+        team_i: ``(worlds, teams, len(TEAM_I))`` integer team state, updated in place.
+        team_f: ``(worlds, teams, len(TEAM_F))`` float team state, updated in place.
         keys: The random streams' keys.
         ctr: The random streams' counters.
         arr_off: Where each (world, team)'s arrivals start in ``arr_t`` (:func:`draw_arrivals`).
@@ -637,7 +637,7 @@ def run_week(
         scratch: ``(8, teams)`` int64 work space (the heap, positions, arrival pointers, ...).
         key: ``(teams,)`` float64 work space: each team's next event time.
         leads: Float64 work space of at least the store's capacity: the week's lead times.
-        out: ``(len(OUT), worlds, teams)`` zeros; the week's measures.
+        out: ``(worlds, teams, len(OUT))`` zeros; the week's measures, a team's side by side.
     """
     worlds = capacity.shape[0]
     teams = capacity.shape[1]
@@ -653,10 +653,10 @@ def run_week(
     for w in range(worlds):
         # Start the week: clocks, deploy schedules, arrivals, first events.
         for j in range(teams):
-            team_f[TeamF.CLOCK, w, j] = t0
-            nd = team_f[TeamF.NEXT_DEPLOY, w, j]
+            team_f[w, j, TeamF.CLOCK] = t0
+            nd = team_f[w, j, TeamF.NEXT_DEPLOY]
             if not (nd <= t0 + deploy_interval[w, j]):  # unset (NaN) or a longer interval than now
-                team_f[TeamF.NEXT_DEPLOY, w, j] = t0 + deploy_interval[w, j]
+                team_f[w, j, TeamF.NEXT_DEPLOY] = t0 + deploy_interval[w, j]
             ptr[j] = arr_off[w * teams + j]
             end[j] = arr_off[w * teams + j + 1]
         for j in range(teams):
@@ -679,34 +679,34 @@ def run_week(
             elif done_item[j] >= 0:
                 parent = _finish_work(f, i, meta, team_i, team_f, out, prm, done_item[j], t)
                 while parent >= 0:
-                    pj = i[ItemI.TEAM, parent]
+                    pj = i[parent, ItemI.TEAM]
                     _advance(f, i, team_i, team_f, out, prm, capacity, w, pj, t)
                     parent = _complete(f, i, meta, team_i, team_f, out, parent, t)
             else:
                 # Deploy everything finished since the last deploy.
                 shipped = 0
-                item = team_i[TeamI.DONE_HEAD, w, j]
+                item = team_i[w, j, TeamI.DONE_HEAD]
                 while item >= 0:
-                    nxt = i[ItemI.NEXT, item]
-                    i[ItemI.STATE, item] = State.DEPLOYED
-                    f[ItemF.DEPLOYED, item] = t
-                    if i[ItemI.KIND, item] == Kind.FEATURE:
-                        out[Out.VALUE_DELIVERED, w, j] += f[ItemF.VALUE, item]
-                    i[ItemI.NEXT, item] = team_i[TeamI.SHIP_HEAD, w, j]
-                    team_i[TeamI.SHIP_HEAD, w, j] = item
+                    nxt = i[item, ItemI.NEXT]
+                    i[item, ItemI.STATE] = State.DEPLOYED
+                    f[item, ItemF.DEPLOYED] = t
+                    if i[item, ItemI.KIND] == Kind.FEATURE:
+                        out[w, j, Out.VALUE_DELIVERED] += f[item, ItemF.VALUE]
+                    i[item, ItemI.NEXT] = team_i[w, j, TeamI.SHIP_HEAD]
+                    team_i[w, j, TeamI.SHIP_HEAD] = item
                     shipped += 1
                     item = nxt
-                team_i[TeamI.DONE_HEAD, w, j] = NONE
-                team_i[TeamI.DONE_TAIL, w, j] = NONE
-                team_i[TeamI.N_DONE, w, j] = 0
-                team_i[TeamI.N_SHIP, w, j] += shipped
-                team_i[TeamI.CLOSED, w, j] += shipped
-                out[Out.CLOSED, w, j] += shipped
+                team_i[w, j, TeamI.DONE_HEAD] = NONE
+                team_i[w, j, TeamI.DONE_TAIL] = NONE
+                team_i[w, j, TeamI.N_DONE] = 0
+                team_i[w, j, TeamI.N_SHIP] += shipped
+                team_i[w, j, TeamI.CLOSED] += shipped
+                out[w, j, Out.CLOSED] += shipped
                 if shipped > 0:
-                    out[Out.DEPLOYS, w, j] += 1.0
-                    out[Out.CHANGES_DEPLOYED, w, j] += shipped
+                    out[w, j, Out.DEPLOYS] += 1.0
+                    out[w, j, Out.CHANGES_DEPLOYED] += shipped
                     if uniform(keys, ctr, w, j, Stream.DEPLOY) < failure_prob[w, j]:
-                        out[Out.FAILURES, w, j] += 1.0
+                        out[w, j, Out.FAILURES] += 1.0
                         _create(
                             f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, _INCIDENT, t,
@@ -715,7 +715,7 @@ def run_week(
                             f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, _REWORK, t,
                         )  # fmt: skip
-                team_f[TeamF.NEXT_DEPLOY, w, j] = t + deploy_interval[w, j]
+                team_f[w, j, TeamF.NEXT_DEPLOY] = t + deploy_interval[w, j]
 
             # Start what can start, on this team and on every team it sent a request to.
             n_pending = 1
@@ -725,27 +725,27 @@ def run_week(
                 n_pending -= 1
                 m = pending[n_pending]
                 is_pending[m] = 0
-                while team_i[Q_HEAD + Klass.EXPEDITE, w, m] >= 0 or (
-                    team_i[TeamI.N_LIMITED, w, m] < wip_limit[w, m]
+                while team_i[w, m, Q_HEAD + Klass.EXPEDITE] >= 0 or (
+                    team_i[w, m, TeamI.N_LIMITED] < wip_limit[w, m]
                     and (
-                        team_i[Q_HEAD + Klass.REWORK, w, m] >= 0
-                        or team_i[Q_HEAD + Klass.DEPENDENCY, w, m] >= 0
-                        or team_i[Q_HEAD + Klass.PLANNED, w, m] >= 0
+                        team_i[w, m, Q_HEAD + Klass.REWORK] >= 0
+                        or team_i[w, m, Q_HEAD + Klass.DEPENDENCY] >= 0
+                        or team_i[w, m, Q_HEAD + Klass.PLANNED] >= 0
                     )
                 ):
                     c = 0
-                    while team_i[Q_HEAD + c, w, m] < 0:
+                    while team_i[w, m, Q_HEAD + c] < 0:
                         c += 1
-                    item = team_i[Q_HEAD + c, w, m]
+                    item = team_i[w, m, Q_HEAD + c]
                     _unqueue(i, team_i, w, m, c, item)
-                    i[ItemI.STATE, item] = State.IN_PROGRESS
-                    f[ItemF.START, item] = t
+                    i[item, ItemI.STATE] = State.IN_PROGRESS
+                    f[item, ItemF.START] = t
                     _push_progress(i, team_i, w, m, item)
-                    team_i[TeamI.N_PROG, w, m] += 1
+                    team_i[w, m, TeamI.N_PROG] += 1
                     if c != Klass.EXPEDITE:
-                        team_i[TeamI.N_LIMITED, w, m] += 1
-                    team_f[TeamF.WEIGHT, w, m] += _weight(i, prm, item)
-                    target = i[ItemI.DEP_TEAM, item]
+                        team_i[w, m, TeamI.N_LIMITED] += 1
+                    team_f[w, m, TeamF.WEIGHT] += _weight(i, prm, item)
+                    target = i[item, ItemI.DEP_TEAM]
                     if target >= 0:
                         _advance(f, i, team_i, team_f, out, prm, capacity, w, target, t)
                         child = _create(
@@ -753,10 +753,10 @@ def run_week(
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, target, m,
                             _DEPENDENCY, t,
                         )  # fmt: skip
-                        i[ItemI.PARENT, child] = item
-                        i[ItemI.BLOCKED, item] += 1
-                        i[ItemI.HAD_DEP, item] = 1
-                        i[ItemI.DEP_TEAM, item] = NONE
+                        i[child, ItemI.PARENT] = item
+                        i[item, ItemI.BLOCKED] += 1
+                        i[item, ItemI.HAD_DEP] = 1
+                        i[item, ItemI.DEP_TEAM] = NONE
                         if target != m and not is_pending[target]:
                             pending[n_pending] = target
                             n_pending += 1
@@ -770,40 +770,40 @@ def run_week(
             rate = withdraw_rate[w, j]
             if rate > 0.0:
                 p_leave = 1.0 - math.exp(-rate)
-                item = team_i[Q_HEAD + Klass.PLANNED, w, j]
+                item = team_i[w, j, Q_HEAD + Klass.PLANNED]
                 while item >= 0:
-                    nxt = i[ItemI.NEXT, item]
+                    nxt = i[item, ItemI.NEXT]
                     if (
-                        i[ItemI.KIND, item] == Kind.FEATURE
+                        i[item, ItemI.KIND] == Kind.FEATURE
                         and uniform(keys, ctr, w, j, Stream.WITHDRAW) < p_leave
                     ):
                         _unqueue(i, team_i, w, j, Klass.PLANNED, item)
-                        team_i[TeamI.WITHDRAWN, w, j] += 1
-                        team_i[TeamI.IN_SYSTEM, w, j] -= 1
-                        team_i[SYS + Kind.FEATURE, w, j] -= 1
-                        team_f[TeamF.AGE_SUM, w, j] -= f[ItemF.ARRIVAL, item]
-                        out[Out.WITHDRAWN, w, j] += 1.0
-                        out[Out.VALUE_WITHDRAWN, w, j] += f[ItemF.VALUE, item]
+                        team_i[w, j, TeamI.WITHDRAWN] += 1
+                        team_i[w, j, TeamI.IN_SYSTEM] -= 1
+                        team_i[w, j, SYS + Kind.FEATURE] -= 1
+                        team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
+                        out[w, j, Out.WITHDRAWN] += 1.0
+                        out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
                         _free(i, meta, item)
                     item = nxt
             # Lead times of the week's shipped changes; then retire them.
             n = 0
-            item = team_i[TeamI.SHIP_HEAD, w, j]
+            item = team_i[w, j, TeamI.SHIP_HEAD]
             while item >= 0:
-                nxt = i[ItemI.NEXT, item]
-                leads[n] = f[ItemF.DEPLOYED, item] - f[ItemF.FINISH, item]
+                nxt = i[item, ItemI.NEXT]
+                leads[n] = f[item, ItemF.DEPLOYED] - f[item, ItemF.FINISH]
                 n += 1
                 _free(i, meta, item)
                 item = nxt
-            team_i[TeamI.SHIP_HEAD, w, j] = NONE
-            team_i[TeamI.N_SHIP, w, j] = 0
+            team_i[w, j, TeamI.SHIP_HEAD] = NONE
+            team_i[w, j, TeamI.N_SHIP] = 0
             if n > 0:
                 _insertion_sort(leads, n)
-                out[Out.LEAD_TIME, w, j] = _percentile(leads, n, 0.5)
-                out[Out.LEAD_TIME_P85, w, j] = _percentile(leads, n, 0.85)
+                out[w, j, Out.LEAD_TIME] = _percentile(leads, n, 0.5)
+                out[w, j, Out.LEAD_TIME_P85] = _percentile(leads, n, 0.85)
             else:
-                out[Out.LEAD_TIME, w, j] = np.nan
-                out[Out.LEAD_TIME_P85, w, j] = np.nan
+                out[w, j, Out.LEAD_TIME] = np.nan
+                out[w, j, Out.LEAD_TIME_P85] = np.nan
             _close_week(team_i, team_f, out, capacity, w, j, t_end)
 
 
@@ -831,37 +831,37 @@ def _percentile(s, n, q):
 @inline
 def _close_week(team_i, team_f, out, capacity, w, j, t_end):
     """Turn the week's sums into means and shares, and take the stock measures at its end."""
-    in_system = team_i[TeamI.IN_SYSTEM, w, j]
-    out[Out.IN_SYSTEM, w, j] = in_system
-    out[Out.IN_SYSTEM_MEAN, w, j] /= DAYS_PER_WEEK
+    in_system = team_i[w, j, TeamI.IN_SYSTEM]
+    out[w, j, Out.IN_SYSTEM] = in_system
+    out[w, j, Out.IN_SYSTEM_MEAN] /= DAYS_PER_WEEK
     waiting = 0
     for c in range(N_CLASSES):
-        waiting += team_i[N_WAIT + c, w, j]
-    out[Out.WAITING, w, j] = waiting
-    out[Out.IN_PROGRESS, w, j] = team_i[TeamI.N_PROG, w, j]
-    out[Out.BLOCKED, w, j] = team_i[TeamI.N_BLOCKED, w, j]
-    out[Out.AWAITING_DEPLOY, w, j] = team_i[TeamI.N_DONE, w, j]
-    out[Out.UNPLANNED_BACKLOG, w, j] = team_i[SYS + Kind.INCIDENT, w, j] + team_i[SYS + Kind.REWORK, w, j]
-    out[Out.BACKLOG_AGE, w, j] = (
-        (in_system * t_end - team_f[TeamF.AGE_SUM, w, j]) / in_system if in_system > 0 else np.nan
+        waiting += team_i[w, j, N_WAIT + c]
+    out[w, j, Out.WAITING] = waiting
+    out[w, j, Out.IN_PROGRESS] = team_i[w, j, TeamI.N_PROG]
+    out[w, j, Out.BLOCKED] = team_i[w, j, TeamI.N_BLOCKED]
+    out[w, j, Out.AWAITING_DEPLOY] = team_i[w, j, TeamI.N_DONE]
+    out[w, j, Out.UNPLANNED_BACKLOG] = team_i[w, j, SYS + Kind.INCIDENT] + team_i[w, j, SYS + Kind.REWORK]
+    out[w, j, Out.BACKLOG_AGE] = (
+        (in_system * t_end - team_f[w, j, TeamF.AGE_SUM]) / in_system if in_system > 0 else np.nan
     )
-    finished = out[Out.FINISHED, w, j]
-    out[Out.FLOW_TIME, w, j] = out[Out.FLOW_TIME, w, j] / finished if finished > 0 else np.nan
+    finished = out[w, j, Out.FINISHED]
+    out[w, j, Out.FLOW_TIME] = out[w, j, Out.FLOW_TIME] / finished if finished > 0 else np.nan
     for k in range(N_KINDS):
-        n = out[FINISHED_KIND + k, w, j]
-        out[FLOW_KIND + k, w, j] = out[FLOW_KIND + k, w, j] / n if n > 0 else np.nan
-    n = out[Out.FINISHED_DEP, w, j]
-    out[Out.FLOW_TIME_DEP, w, j] = out[Out.FLOW_TIME_DEP, w, j] / n if n > 0 else np.nan
-    n = out[Out.RESTORED, w, j]
-    out[Out.RESTORE_TIME, w, j] = out[Out.RESTORE_TIME, w, j] / n if n > 0 else np.nan
+        n = out[w, j, FINISHED_KIND + k]
+        out[w, j, FLOW_KIND + k] = out[w, j, FLOW_KIND + k] / n if n > 0 else np.nan
+    n = out[w, j, Out.FINISHED_DEP]
+    out[w, j, Out.FLOW_TIME_DEP] = out[w, j, Out.FLOW_TIME_DEP] / n if n > 0 else np.nan
+    n = out[w, j, Out.RESTORED]
+    out[w, j, Out.RESTORE_TIME] = out[w, j, Out.RESTORE_TIME] / n if n > 0 else np.nan
     available = capacity[w, j]
-    out[Out.AVAILABLE, w, j] = available
+    out[w, j, Out.AVAILABLE] = available
     if available > 0.0:
-        busy = min(out[Out.BUSY, w, j], available)
-        out[Out.UTILISATION, w, j] = busy / available
+        busy = min(out[w, j, Out.BUSY], available)
+        out[w, j, Out.UTILISATION] = busy / available
         for k in range(N_KINDS):
-            out[SHARE + k, w, j] /= available
-        out[Out.SHARE_IDLE, w, j] = 1.0 - busy / available
+            out[w, j, SHARE + k] /= available
+        out[w, j, Out.SHARE_IDLE] = 1.0 - busy / available
     else:
-        out[Out.UTILISATION, w, j] = 0.0
-        out[Out.SHARE_IDLE, w, j] = 1.0
+        out[w, j, Out.UTILISATION] = 0.0
+        out[w, j, Out.SHARE_IDLE] = 1.0
