@@ -35,8 +35,8 @@ from enum import IntEnum
 import numpy as np
 
 
-def _rows(name: str, names: tuple[str, ...]) -> type[IntEnum]:
-    """Name the rows of a stacked array: ``_rows("ItemF", ITEM_F).SIZE`` is the row of ``"size"``."""
+def rows(name: str, names: tuple[str, ...]) -> type[IntEnum]:
+    """Name the rows (or columns) of a stacked array: ``rows("ItemF", ITEM_F).SIZE`` is the index of ``"size"``."""
     return IntEnum(name, [row.upper() for row in names], start=0)
 
 
@@ -82,16 +82,16 @@ CLASS_OF_KIND = np.array(
 )
 
 ITEM_F = ("size", "remaining", "arrival", "start", "finish", "deployed", "value")
-ItemF = _rows("ItemF", ITEM_F)
+ItemF = rows("ItemF", ITEM_F)
 
 # DEP_TEAM: the team whose change a feature needs (-1: none), decided on arrival and requested
 # when work on the feature starts. PARENT: for a dependency request, the item waiting on it.
 # BLOCKED: requests of an item not yet done. HAD_DEP: 1 if the item ever needed another team.
 ITEM_I = ("world", "team", "kind", "state", "parent", "blocked", "dep_team", "had_dep", "next", "prev")
-ItemI = _rows("ItemI", ITEM_I)
+ItemI = rows("ItemI", ITEM_I)
 
 META = ("free_head", "free_count")
-Meta = _rows("Meta", META)
+Meta = rows("Meta", META)
 
 NONE = -1
 

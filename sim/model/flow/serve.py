@@ -75,7 +75,7 @@ from sim.model.flow.items import (
     Klass,
     Meta,
     State,
-    _rows,
+    rows,
 )
 from sim.model.flow.rng import Stream, exponential, normal, uniform
 
@@ -118,14 +118,14 @@ TEAM_I = (
         "withdrawn",
     )
 )
-TeamI = _rows("TeamI", TEAM_I)
+TeamI = rows("TeamI", TEAM_I)
 Q_HEAD = TeamI.Q_HEAD_0
 Q_TAIL = TeamI.Q_TAIL_0
 N_WAIT = TeamI.N_WAIT_0
 SYS = TeamI.SYS_0
 
 TEAM_F = ("clock", "next_deploy", "weight", "age_sum")
-TeamF = _rows("TeamF", TEAM_F)
+TeamF = rows("TeamF", TEAM_F)
 
 _KINDS = tuple(k.name.lower() for k in Kind)
 OUT = (
@@ -164,14 +164,14 @@ OUT = (
     + tuple(f"flow_time_{k}" for k in _KINDS)
     + ("finished_dep", "flow_time_dep")
 )
-Out = _rows("Out", OUT)
+Out = rows("Out", OUT)
 SHARE = Out.SHARE_FEATURE
 FINISHED_KIND = Out.FINISHED_FEATURE
 FLOW_KIND = Out.FLOW_TIME_FEATURE
 
 # The scalar parameters the compiled week reads, in one float array.
 PRM = ("exponential_sizes", "value_sigma", "incident_weight")
-Prm = _rows("Prm", PRM)
+Prm = rows("Prm", PRM)
 
 
 def new_team_state(worlds: int, teams: int) -> tuple[np.ndarray, np.ndarray]:
