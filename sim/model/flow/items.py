@@ -1,0 +1,158 @@
+"""The item store: every work item of every world in a few fixed-capacity arrays.
+
+An item is a row of two arrays, ``f`` (``(capacity, len(ITEM_F))``, float64:
+times, sizes, value) and ``i`` (``(capacity, len(ITEM_I))``, int64: world,
+team, kind, state and the links), whose columns ``ItemF`` and ``ItemI`` name.
+Why a row per item rather than one array per field: the week touches one item
+at a time and most of its fields, so they sit side by side in two or three
+cache lines instead of one line per field. (Measured on a loaded machine the
+change was within noise; at 10,000 teams an item still costs several times
+what it costs at 12, as events hop between teams in time order and miss the
+cache either way.) Team state is laid out the same way, a team's fields side
+by side. No Python object exists per item, so numba-compiled code can create,
+queue, serve and retire thousands of items a week at the cost of array
+writes. One store holds all the worlds of a batch; an item knows its world.
+
+Links: an item is in at most one list at a time (a team's queue of its class,
+its team's work in progress, its team's finished-awaiting-deploy list, the
+week's shipped list, or the free list), so a single pair of ``NEXT``/``PREV``
+rows serves them all. Free slots form a stack linked through ``NEXT``, whose
+head and length live in ``meta``, so compiled code allocates and frees in
+O(1). The store grows by doubling, from Python between calls, when the
+compiled code says how many new items a week may create (see
+:func:`sim.model.flow.serve.draw_arrivals`): the compiled week never runs out.
+
+States (``State``) and kinds (``Kind``) are small integers; ``CLASS_OF_KIND``
+maps a kind to its service class, the order in which a team takes work up:
+incidents, rework, other teams' dependency requests, then planned work
+(features, improvements, experiments) first come first served.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+def rows(name: str, names: tuple[str, ...]) -> type[IntEnum]:
+    """Name the rows (or columns) of a stacked array: ``rows("ItemF", ITEM_F).SIZE`` is the index of ``"size"``."""
+    return IntEnum(name, [row.upper() for row in names], start=0)
+
+
+class Kind(IntEnum):
+    """What an item is. Requested work (features) carries value to the business."""
+
+    FEATURE = 0  # a change a business unit requested
+    REWORK = 1  # fixing a change that failed in production
+    INCIDENT = 2  # restoring service after a failure
+    IMPROVEMENT = 3  # debt, automation, learning
+    EXPERIMENT = 4  # a bet on new value
+    DEPENDENCY = 5  # a change another team needs before its item can finish
+
+
+KIND_NAMES = tuple(k.name.lower() for k in Kind)
+N_KINDS = len(Kind)
+
+
+class State(IntEnum):
+    """Where an item is in its life."""
+
+    FREE = 0  # an unused slot
+    WAITING = 1  # in its team's queue
+    IN_PROGRESS = 2  # being worked on
+    BLOCKED = 3  # its own work is done; it waits for the change it needs from another team
+    DONE = 4  # finished, awaiting its team's next deploy
+    DEPLOYED = 5  # in production (or, for an incident, restored); retired at the end of the week
+
+
+class Klass(IntEnum):
+    """Service classes, in the order a team takes work up."""
+
+    EXPEDITE = 0  # incidents: start at once, outside the WIP limit
+    REWORK = 1
+    DEPENDENCY = 2
+    PLANNED = 3  # features, improvements, experiments, first come first served
+
+
+N_CLASSES = len(Klass)
+CLASS_OF_KIND = np.array(
+    [Klass.PLANNED, Klass.REWORK, Klass.EXPEDITE, Klass.PLANNED, Klass.PLANNED, Klass.DEPENDENCY],
+    dtype=np.int64,
+)
+
+ITEM_F = ("size", "remaining", "arrival", "start", "finish", "deployed", "value")
+ItemF = rows("ItemF", ITEM_F)
+
+# DEP_TEAM: the team whose change a feature needs (-1: none), decided on arrival and requested
+# when work on the feature starts. PARENT: for a dependency request, the item waiting on it.
+# BLOCKED: requests of an item not yet done. HAD_DEP: 1 if the item ever needed another team.
+ITEM_I = ("world", "team", "kind", "state", "parent", "blocked", "dep_team", "had_dep", "next", "prev")
+ItemI = rows("ItemI", ITEM_I)
+
+META = ("free_head", "free_count")
+Meta = rows("Meta", META)
+
+NONE = -1
+
+
+class ItemStore:
+    """Fixed-capacity arrays of items with a free list; grows by doubling.
+
+    Attributes:
+        f: ``(capacity, len(ITEM_F))`` float64 fields.
+        i: ``(capacity, len(ITEM_I))`` int64 fields.
+        meta: ``(len(META),)`` int64: the free list's head and length.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        capacity = max(int(capacity), 1)
+        self.f = np.zeros((capacity, len(ITEM_F)))
+        self.i = np.full((capacity, len(ITEM_I)), NONE, dtype=np.int64)
+        self.i[:, ItemI.STATE] = State.FREE
+        self.meta = np.zeros(len(META), dtype=np.int64)
+        self.meta[Meta.FREE_HEAD] = NONE
+        self._link_free(0, capacity)
+
+    @property
+    def capacity(self) -> int:
+        """Slots, used and free."""
+        return self.f.shape[0]
+
+    @property
+    def free(self) -> int:
+        """Free slots."""
+        return int(self.meta[Meta.FREE_COUNT])
+
+    @property
+    def used(self) -> int:
+        """Slots holding an item."""
+        return self.capacity - self.free
+
+    def _link_free(self, lo: int, hi: int) -> None:
+        # Push slots lo..hi-1 on the free stack so that lo is taken first (cache-friendly order).
+        idx = np.arange(lo, hi, dtype=np.int64)
+        self.i[lo : hi - 1, ItemI.NEXT] = idx[1:]
+        self.i[hi - 1, ItemI.NEXT] = self.meta[Meta.FREE_HEAD]
+        self.meta[Meta.FREE_HEAD] = lo
+        self.meta[Meta.FREE_COUNT] += hi - lo
+
+    def reserve(self, free: int) -> None:
+        """Make sure at least ``free`` slots are free, doubling the capacity as often as needed."""
+        if self.free >= free:
+            return
+        old = self.capacity
+        new = old
+        while new - self.used < free:
+            new *= 2
+        f = np.zeros((new, len(ITEM_F)))
+        i = np.full((new, len(ITEM_I)), NONE, dtype=np.int64)
+        f[:old] = self.f
+        i[:old] = self.i
+        i[old:, ItemI.STATE] = State.FREE
+        self.f, self.i = f, i
+        self._link_free(old, new)
+
+    def nbytes(self) -> int:
+        """Memory the arrays take."""
+        return self.f.nbytes + self.i.nbytes + self.meta.nbytes

@@ -1,0 +1,166 @@
+"""Counter-based random numbers: a draw is a hash of (seed, team, stream, counter).
+
+Why counter-based: a batch steps many worlds together, and a world's numbers
+must not depend on which other worlds share its batch, in what order, or how
+many there are; a sweep must give the same results on one worker or eight. A
+sequential generator shared by the batch cannot promise that, and one
+generator object per world and team is a Python object per team. Here every
+(world, team, stream) has a 64-bit *key* and a *counter*; the n-th draw is
+``mix64(key + (n + 1) * GOLDEN)``, which is exactly the n-th output of the
+SplitMix64 generator started at ``key`` (Steele, Lea & Flood 2014, "Fast
+splittable pseudorandom number generators", OOPSLA; it passes BigCrush). The
+key of a world is derived from that world's own seed, so a world alone and the
+same world in any position of a batch of any size draw the same numbers.
+
+Why streams: each kind of draw (arrival gaps, sizes, dependency coins, deploy
+failures, ...) has its own counter, so changing one input (say the dependency
+probability) does not shift every later draw of the others. Two scenarios of
+one seed then share their arrivals and sizes: common random numbers, which
+make a what-if comparison far less noisy than independent runs.
+
+All arithmetic is on ``np.uint64``, which wraps modulo 2**64 as the hash
+needs; numba turns a mixed uint64/int64 expression into float64, so every
+constant and shift below is a uint64.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import IntEnum
+
+import numpy as np
+from numba import njit
+
+jit = njit(cache=True, error_model="numpy")
+# The draws are inlined where they are used (numba's inline="always"): a call between compiled
+# functions counts references to every array it passes, and those atomic counts cost more than a draw.
+inline = njit(cache=True, error_model="numpy", inline="always")
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_ONE = np.uint64(1)
+_TEAM_SALT = np.uint64(0xD1B54A32D192ED03)
+_STREAM_SALT = np.uint64(0x8CB92BA72F3D8DD7)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+_TWO_PI = 2.0 * math.pi
+
+
+class Stream(IntEnum):
+    """The independent streams of draws each (world, team) has."""
+
+    ARRIVAL = 0  # gaps between arrivals
+    KIND = 1  # which kind an arrival is
+    SIZE = 2  # item sizes (normals for the lognormal, or exponentials)
+    VALUE = 3  # value of requested work
+    DEPENDENCY = 4  # does a feature need another team, and which
+    DEPLOY = 5  # does a deploy fail
+    WITHDRAW = 6  # does a waiting request leave (shadow IT)
+
+
+N_STREAMS = len(Stream)
+
+
+@inline
+def mix64(z):
+    """SplitMix64's finaliser: a bijective avalanche hash of a uint64."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@jit
+def make_keys(seeds, teams, streams):
+    """Keys of every (world, team, stream) from the worlds' own seeds.
+
+    Args:
+        seeds: ``(worlds,)`` uint64, one seed per world.
+        teams: Teams per world.
+        streams: Streams per team.
+
+    Returns:
+        ``(worlds, teams, streams)`` uint64 keys. A world's keys depend on its
+        seed only, never on its position in the batch.
+    """
+    keys = np.empty((seeds.shape[0], teams, streams), dtype=np.uint64)
+    for w in range(seeds.shape[0]):
+        world_key = mix64(mix64(seeds[w] + GOLDEN))
+        for j in range(teams):
+            team_key = mix64(world_key ^ (np.uint64(j + 1) * _TEAM_SALT))
+            for s in range(streams):
+                keys[w, j, s] = mix64(team_key ^ (np.uint64(s + 1) * _STREAM_SALT))
+    return keys
+
+
+@inline
+def bits(key, counter):
+    """Return the 64 random bits of draw number ``counter`` of the stream with ``key``."""
+    return mix64(key + (counter + _ONE) * GOLDEN)
+
+
+@inline
+def to_unit(x):
+    """Map 64 random bits to a float uniform on [0, 1) (the top 53 bits)."""
+    return np.float64(x >> _S11) * _INV53
+
+
+@inline
+def uniform(keys, ctr, w, j, s):
+    """Next uniform on [0, 1) of stream ``s`` of team ``j`` in world ``w``; advances its counter."""
+    n = ctr[w, j, s]
+    ctr[w, j, s] = n + _ONE
+    return to_unit(bits(keys[w, j, s], n))
+
+
+@inline
+def exponential(keys, ctr, w, j, s):
+    """Next standard exponential (mean 1), by inversion."""
+    return -math.log(1.0 - uniform(keys, ctr, w, j, s))
+
+
+@inline
+def normal(keys, ctr, w, j, s):
+    """Next standard normal, by Box-Muller from two uniforms (the cosine half only, so one draw is two counts)."""
+    u1 = uniform(keys, ctr, w, j, s)
+    u2 = uniform(keys, ctr, w, j, s)
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2)
+
+
+@inline
+def lognormal(keys, ctr, w, j, s, median, sigma):
+    """Next lognormal with the given median and log-standard deviation."""
+    return median * math.exp(sigma * normal(keys, ctr, w, j, s))
+
+
+@inline
+def bernoulli(keys, ctr, w, j, s, p):
+    """Next Bernoulli trial with success probability ``p``."""
+    return uniform(keys, ctr, w, j, s) < p
+
+
+@jit
+def poisson(keys, ctr, w, j, s, lam):
+    """Next Poisson count with mean ``lam``: the number of unit-rate exponential gaps within ``lam``.
+
+    Exact for any mean; costs about ``lam + 1`` draws, so it is meant for the
+    small means of one team's week. (The engine itself draws arrival *times*
+    the same way and never needs the count alone.)
+    """
+    count = 0
+    t = exponential(keys, ctr, w, j, s)
+    while t < lam:
+        count += 1
+        t += exponential(keys, ctr, w, j, s)
+    return count
+
+
+def seeds_array(seeds) -> np.ndarray:
+    """Worlds' seeds as the ``uint64`` array :func:`make_keys` takes (negative seeds are refused)."""
+    values = [int(s) for s in np.atleast_1d(seeds)]
+    if any(v < 0 or v >= 2**64 for v in values):
+        raise ValueError("seeds: must be integers from 0 to 2**64 - 1")
+    return np.array(values, dtype=np.uint64)
