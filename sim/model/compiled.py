@@ -20,6 +20,17 @@ os.environ.setdefault("NUMBA_OPT", "1")
 import numba  # noqa: E402
 from numba import njit  # noqa: E402
 
-jit = njit(cache=True, error_model="numpy")
+_OPTIONS = {"cache": True, "error_model": "numpy"}
 
-__all__ = ["jit", "numba"]
+jit = njit(**_OPTIONS)
+# Inlined into its callers at numba's level (inline="always"): a call between compiled functions
+# passes every array as a struct and counts references to it, which can cost more than a small
+# helper's own arithmetic.
+inline = njit(**_OPTIONS, inline="always")
+# Without numba's reference counting (_nrt=False), for hot functions that allocate nothing (their
+# scratch arrays come from the caller): counting references to the arrays passed around inside
+# them can take most of their time.
+jit_uncounted = njit(**_OPTIONS, _nrt=False)
+inline_uncounted = njit(**_OPTIONS, inline="always", _nrt=False)
+
+__all__ = ["inline", "inline_uncounted", "jit", "jit_uncounted", "numba"]

@@ -29,12 +29,10 @@ import math
 from enum import IntEnum
 
 import numpy as np
-from numba import njit
 
-jit = njit(cache=True, error_model="numpy")
-# The draws are inlined where they are used (numba's inline="always"): a call between compiled
-# functions counts references to every array it passes, and those atomic counts cost more than a draw.
-inline = njit(cache=True, error_model="numpy", inline="always")
+# The draws are inlined where they are used (``inline``): a call between compiled functions
+# counts references to every array it passes, and those atomic counts cost more than a draw.
+from sim.model.compiled import inline, jit
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -62,8 +62,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from sim.model.compiled import inline_uncounted, jit, jit_uncounted
 from sim.model.flow.items import (
     CLASS_OF_KIND,
     N_CLASSES,
@@ -79,15 +79,9 @@ from sim.model.flow.items import (
 )
 from sim.model.flow.rng import Stream, exponential, normal, uniform
 
-jit = njit(cache=True, error_model="numpy")
-# The helpers of the week are inlined into it at numba's level: a call between compiled functions
-# passes every array as a struct and counts references to it, which cost more than the helpers'
-# own arithmetic (the week took 2 us an item with calls, ...).
-inline = njit(cache=True, error_model="numpy", inline="always", _nrt=False)
-# The week itself runs without numba's reference counting (``_nrt=False``): it allocates nothing
-# (its scratch arrays come from the caller), and counting references to the arrays its inlined
-# helpers pass around took two thirds of its time.
-week_jit = njit(cache=True, error_model="numpy", _nrt=False)
+# The week's helpers are inline_uncounted and the week jit_uncounted: with calls between them the
+# week took 2 us an item, and counting references to the arrays its inlined helpers pass around
+# took two thirds of what was left; the week allocates nothing (its scratch comes from the caller).
 
 DAYS_PER_WEEK = 7.0
 INF = math.inf
@@ -262,7 +256,7 @@ def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
 
 
 # ------------------------------------------------------------ list helpers
-@inline
+@inline_uncounted
 def _enqueue(i, team_i, w, j, c, item):
     """Append ``item`` to the queue of class ``c`` of team ``j``."""
     tail = team_i[w, j, Q_TAIL + c]
@@ -276,7 +270,7 @@ def _enqueue(i, team_i, w, j, c, item):
     team_i[w, j, N_WAIT + c] += 1
 
 
-@inline
+@inline_uncounted
 def _unqueue(i, team_i, w, j, c, item):
     """Take ``item`` out of the queue of class ``c`` of team ``j``, wherever it is."""
     prev = i[item, ItemI.PREV]
@@ -292,7 +286,7 @@ def _unqueue(i, team_i, w, j, c, item):
     team_i[w, j, N_WAIT + c] -= 1
 
 
-@inline
+@inline_uncounted
 def _push_progress(i, team_i, w, j, item):
     head = team_i[w, j, TeamI.PROG_HEAD]
     i[item, ItemI.PREV] = NONE
@@ -302,7 +296,7 @@ def _push_progress(i, team_i, w, j, item):
     team_i[w, j, TeamI.PROG_HEAD] = item
 
 
-@inline
+@inline_uncounted
 def _pop_progress(i, team_i, w, j, item):
     prev = i[item, ItemI.PREV]
     nxt = i[item, ItemI.NEXT]
@@ -314,7 +308,7 @@ def _pop_progress(i, team_i, w, j, item):
         i[nxt, ItemI.PREV] = prev
 
 
-@inline
+@inline_uncounted
 def _free(i, meta, item):
     i[item, ItemI.STATE] = State.FREE
     i[item, ItemI.NEXT] = meta[Meta.FREE_HEAD]
@@ -323,13 +317,13 @@ def _free(i, meta, item):
 
 
 # ------------------------------------------------------------ indexed heap
-@inline
+@inline_uncounted
 def _less(key, a, b):
     """Heap order: earlier time first, then lower team index (deterministic ties)."""
     return key[a] < key[b] or (key[a] == key[b] and a < b)
 
 
-@inline
+@inline_uncounted
 def _sift_up(heap, pos, key, k):
     team = heap[k]
     while k > 0:
@@ -344,7 +338,7 @@ def _sift_up(heap, pos, key, k):
     pos[team] = k
 
 
-@inline
+@inline_uncounted
 def _sift_down(heap, pos, key, k):
     n = heap.shape[0]
     team = heap[k]
@@ -364,7 +358,7 @@ def _sift_down(heap, pos, key, k):
     pos[team] = k
 
 
-@inline
+@inline_uncounted
 def _heap_update(heap, pos, key, team, value):
     old = key[team]
     key[team] = value
@@ -375,12 +369,12 @@ def _heap_update(heap, pos, key, team, value):
 
 
 # ------------------------------------------------------------- the items
-@inline
+@inline_uncounted
 def _weight(i, prm, item):
     return prm[Prm.INCIDENT_WEIGHT] if i[item, ItemI.KIND] == Kind.INCIDENT else 1.0
 
 
-@inline
+@inline_uncounted
 def _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind):
     if prm[Prm.EXPONENTIAL_SIZES] > 0.0:
         return size_median[kind] / math.log(2.0) * exponential(keys, ctr, w, src, Stream.SIZE)
@@ -389,7 +383,7 @@ def _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind):
     return size_median[kind] * math.exp(size_sigma[kind] * normal(keys, ctr, w, src, Stream.SIZE))
 
 
-@inline
+@inline_uncounted
 def _create(
     f,
     i,
@@ -460,7 +454,7 @@ def _create(
     return item
 
 
-@inline
+@inline_uncounted
 def _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t):
     """Bring team ``j`` to time ``t``: its items in progress get their share of the capacity meanwhile."""
     dt = t - team_f[w, j, TeamF.CLOCK]
@@ -481,7 +475,7 @@ def _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t):
     out[w, j, Out.BUSY] += rate * dt
 
 
-@inline
+@inline_uncounted
 def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
     """Team ``j``'s next event time and the item that finishes next (or -1)."""
     t_next = team_f[w, j, TeamF.NEXT_DEPLOY]
@@ -507,7 +501,7 @@ def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
     return t_next, best
 
 
-@inline
+@inline_uncounted
 def _complete(f, i, meta, team_i, team_f, out, item, t):
     """Retire an item whose own work and requests are all done; return the parent it unblocks, or -1."""
     w = i[item, ItemI.WORLD]
@@ -554,7 +548,7 @@ def _complete(f, i, meta, team_i, team_f, out, item, t):
     return NONE
 
 
-@inline
+@inline_uncounted
 def _finish_work(f, i, meta, team_i, team_f, out, prm, item, t):
     """Take an item whose own work is done out of the work in progress: it is done, or blocked on a request."""
     w = i[item, ItemI.WORLD]
@@ -576,7 +570,7 @@ def _finish_work(f, i, meta, team_i, team_f, out, prm, item, t):
 
 
 # ------------------------------------------------------------------ the week
-@week_jit
+@jit_uncounted
 def run_week(
     prm,
     size_median,
@@ -807,7 +801,7 @@ def run_week(
             _close_week(team_i, team_f, out, capacity, w, j, t_end)
 
 
-@inline
+@inline_uncounted
 def _insertion_sort(a, n):
     """Sort ``a[:n]`` in place: a team's changes of one week are few, and this allocates nothing."""
     for k in range(1, n):
@@ -819,7 +813,7 @@ def _insertion_sort(a, n):
         a[m + 1] = x
 
 
-@inline
+@inline_uncounted
 def _percentile(s, n, q):
     """Linear-interpolation percentile of the sorted ``s[:n]`` (numpy's default method)."""
     x = q * (n - 1)
@@ -828,7 +822,7 @@ def _percentile(s, n, q):
     return s[lo] + (x - lo) * (s[hi] - s[lo])
 
 
-@inline
+@inline_uncounted
 def _close_week(team_i, team_f, out, capacity, w, j, t_end):
     """Turn the week's sums into means and shares, and take the stock measures at its end."""
     in_system = team_i[w, j, TeamI.IN_SYSTEM]
