@@ -6,9 +6,11 @@ Sterman 2002, "Capability traps and self-confirming attribution errors"), in the
 stock-and-flow form Sterman (2000, *Business Dynamics*, ch. 11 and 13) gives
 delayed perception and anchoring-and-adjustment:
 
-* **Perception.** Leadership sees the delivery gap (the share of the delivery
-  target not met) through a first-order information delay of
-  ``perception_weeks``: reports are monthly and people average what they see.
+* **Perception.** Leadership sees what is delivered and what is asked for
+  through a first-order information delay of ``perception_weeks`` (reports are
+  monthly and people average what they see), and the delivery gap as the share
+  of what is asked that is not delivered. Smoothing first and comparing after
+  keeps week-to-week noise from reading as a shortfall.
 * **Attribution.** It puts a share ``attribution`` of the perceived gap down to
   effort (people not trying hard enough) and the rest to the system (capability,
   debt, process). The part put down to effort it closes by working harder: it

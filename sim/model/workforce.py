@@ -24,8 +24,8 @@ interchangeable units of capacity:
   people leave alike.
 
 The rest of the model reads :func:`capacity`'s person-days and its overhead
-shares (onboarding, coordination) and draws the leavers from
-:func:`attrition_probability`; this module draws nothing itself. Arrays have a
+shares (onboarding, coordination); :func:`draw_leavers` draws who leaves with
+:func:`attrition_probability`, from each team's own random stream. Arrays have a
 row per world and a column per team, ``(worlds, teams)``; cohorts and the
 pipeline add a last axis of weekly slots.
 """
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.compiled import jit
+from sim.model.flow.rng import Stream, uniform
 from sim.model.schema import spec, validate_fields
 
 WORKING_DAYS = 5.0  # days a person works in a week
@@ -195,6 +196,33 @@ def attrition_probability(
     excess = np.maximum(pressure - normal_pressure, 0.0)
     hazard = weekly_hazard * np.exp(attrition_morale * (0.5 - morale)) * (1.0 + attrition_pressure * excess)
     return 1.0 - np.exp(-hazard)
+
+
+@jit
+def draw_leavers(keys, ctr, headcount, probability):
+    """Draw who leaves: each of a team's whole people leaves with the team's probability.
+
+    The draws come from each team's own ``PEOPLE`` stream (:mod:`sim.model.flow.rng`),
+    so that one team's leavers depend on nothing another team does.
+
+    Args:
+        keys: The flow engine's stream keys, ``(worlds, flow teams, streams)``.
+        ctr: Their counters; advanced.
+        headcount: People per team (rounded down to whole people).
+        probability: Each person's chance of leaving this week, per team.
+
+    Returns:
+        Leavers per team, ``(worlds, teams)`` (teams beyond ``headcount``'s have none).
+    """
+    worlds, teams = headcount.shape
+    leavers = np.zeros((worlds, teams))
+    s = np.int64(Stream.PEOPLE)
+    for i in range(worlds):
+        for j in range(teams):
+            for _ in range(int(headcount[i, j])):
+                if uniform(keys, ctr, i, j, s) < probability[i, j]:
+                    leavers[i, j] += 1.0
+    return leavers
 
 
 @jit

@@ -85,9 +85,17 @@ class Dependencies:
     def from_edges(
         cls, sources: np.ndarray, targets: np.ndarray, weights: np.ndarray | None, worlds: int, teams: int
     ) -> Dependencies:
-        """From edges ``source -> target`` with weights (normalised per source), the same in every world.
+        """From edges ``source -> target`` with weights (normalised per source).
 
-        Meant for large organisations, where a dense matrix would not fit.
+        Meant for large organisations, where a dense matrix would not fit. The
+        edges are the same in every world; their weights may differ by world.
+
+        Args:
+            sources: ``(edges,)`` requesting teams.
+            targets: ``(edges,)`` teams asked.
+            weights: ``(edges,)`` for every world alike or ``(worlds, edges)``; None for equal weights.
+            worlds: Worlds of the batch.
+            teams: Teams per world.
 
         Raises:
             ConfigError: A team index is out of range or a weight is not positive.
@@ -95,14 +103,18 @@ class Dependencies:
         src = np.asarray(sources, dtype=np.int64)
         dst = np.asarray(targets, dtype=np.int64)
         wt = np.ones(src.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-        if src.shape != dst.shape or wt.shape != src.shape:
+        if src.shape != dst.shape or wt.shape[-1:] != src.shape or wt.ndim > 2:
             raise ConfigError("dependencies", "sources, targets and weights must have the same length")
+        if wt.ndim == 2 and wt.shape[0] != worlds:
+            raise ConfigError("dependencies", f"weights must be (edges,) or ({worlds}, edges)")
         if src.size and (src.min() < 0 or dst.min() < 0 or src.max() >= teams or dst.max() >= teams):
             raise ConfigError("dependencies", f"team indices must be from 0 to {teams - 1}")
         if not np.all(np.isfinite(wt)) or np.any(wt <= 0):
             raise ConfigError("dependencies", "weights must be finite and > 0")
         rows = (np.arange(worlds)[:, None] * teams + src[None, :]).ravel()
-        return cls._build(worlds, teams, rows, np.tile(dst, worlds), np.tile(wt, worlds))
+        return cls._build(
+            worlds, teams, rows, np.tile(dst, worlds), np.broadcast_to(wt, (worlds, src.size)).ravel()
+        )
 
     @classmethod
     def _build(cls, worlds: int, teams: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray):

@@ -58,6 +58,7 @@ class Stream(IntEnum):
     DEPENDENCY = 4  # does a feature need another team, and which
     DEPLOY = 5  # does a deploy fail
     WITHDRAW = 6  # does a waiting request leave (shadow IT)
+    PEOPLE = 7  # does a person leave (sim.model.workforce)
 
 
 N_STREAMS = len(Stream)

@@ -1,0 +1,444 @@
+"""Model v2's week: people decide, teams work items through queues, capabilities follow.
+
+An :class:`Organisation` is a batch of worlds of one shape (the same teams,
+each world its own seed and state). :meth:`Organisation.step` runs a week in
+this order, each part a stated rule of its own module:
+
+1. **Leadership** (:mod:`sim.model.leadership`) perceives last week's delivery
+   gap (features delivered against features requested) with a delay and sets
+   pressure and the improvement share by its attribution rule.
+2. **People** (:mod:`sim.model.workforce`): offers become arrivals after the
+   hiring lag, novices ramp up; capacity is what the people can work less
+   onboarding and coordination; pressure adds hours (work harder).
+3. **Teams** split their time: the improvement share and the experiments'
+   share are set aside, except what firefighting takes back (a team whose
+   unplanned backlog exceeds ``firefight_days`` of work spends its improvement
+   time on it); the rest works items, slowed by the debt in the team's code and,
+   without a platform's self-service, by the infrastructure work it does itself.
+4. **Work** (:mod:`sim.model.flow`): features arrive from the business units,
+   background incidents from debt; a feature may need another team's change
+   (:mod:`sim.model.structure`); deploys come at the interval practice allows and
+   fail with a chance that practice, skill, debt and pressure set.
+5. **Capabilities** (:mod:`sim.model.capabilities`): debt, practice, skill,
+   the platform's self-service and morale after the week.
+6. **People leave** with the attrition probability of their morale and
+   pressure; leadership makes offers to replace them.
+7. **Business units** judge IT by the waits they see: trust follows how long
+   their requests wait and how often changes fail; the less they trust, the more
+   of their waiting requests they take to shadow IT (withdrawn items).
+8. **Value and cost**: the value of the features deployed (thousands of
+   currency units), the cost of people and incidents, and the net value.
+
+This module is not yet run by :class:`sim.model.model.OrgModel`: it is the
+next step of model v2, tested on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model import capabilities as cap
+from sim.model import leadership as lead
+from sim.model import workforce as wf
+from sim.model.capabilities import CapabilityRules
+from sim.model.flow.engine import OUT, Drivers, FlowEngine, Out
+from sim.model.flow.items import Kind
+from sim.model.flow.params import FlowParams
+from sim.model.leadership import LeadershipRules
+from sim.model.schema import spec, validate_fields
+from sim.model.structure import Structure, StructureRules
+from sim.model.workforce import WorkforceRules
+
+DAYS_PER_WEEK = 7.0
+HOURS_PER_DAY = 24.0
+
+
+@dataclass(frozen=True)
+class OperatingRules:
+    """How teams spend their time, deploy and fail, and how the business responds."""
+
+    overtime: float = spec(
+        0, 1, default=0.25, unit="share", doc="Extra hours at full pressure (work harder; assumption)."
+    )
+    firefight_days: float = spec(
+        0.5,
+        100,
+        default=5.0,
+        unit="person-days per person",
+        doc="Unplanned backlog per person above which a team spends its improvement time on it (assumption).",
+    )
+    infra_effort: float = spec(
+        0,
+        2,
+        default=0.3,
+        unit="share",
+        doc="Extra effort of every item when a team does its own infrastructure work (no platform "
+        "self-service; assumption: cognitive load).",
+    )
+    deploy_days_slowest: float = spec(
+        1,
+        365,
+        default=30.0,
+        unit="days",
+        doc="Deploy interval with no delivery practice (DORA low: monthly or less).",
+    )
+    deploy_days_fastest: float = spec(
+        0.02,
+        7,
+        default=0.25,
+        unit="days",
+        doc="Deploy interval at full practice (DORA elite: on demand, several a day).",
+    )
+    change_failure_floor: float = spec(
+        0,
+        1,
+        default=0.04,
+        unit="probability",
+        doc="Chance a change fails at full practice and skill, no debt.",
+    )
+    change_failure_ceiling: float = spec(
+        0,
+        1,
+        default=0.45,
+        unit="probability",
+        doc="Chance a change fails at no practice or skill, much debt.",
+    )
+    background_incidents: float = spec(
+        0,
+        10,
+        default=0.3,
+        unit="per team-week",
+        doc="Incidents not caused by a deploy, per team and week, at the debt of one doubling (assumption).",
+    )
+    wip_per_person: float = spec(
+        0.1, 5, default=0.5, unit="items per person", doc="WIP limit per person of the team (assumption)."
+    )
+    trust_weeks: float = spec(
+        1, 52, default=8, unit="weeks", doc="Time for a business unit's trust to follow its experience."
+    )
+    tolerable_wait_days: float = spec(
+        1,
+        365,
+        default=30,
+        unit="days",
+        doc="Age of its waiting requests at which a business unit's trust falls to half.",
+    )
+    shadow_hazard: float = spec(
+        0,
+        1,
+        default=0.05,
+        unit="per week",
+        doc="Weekly chance that a waiting request is taken to shadow IT at no trust (assumption).",
+    )
+    feature_value: float = spec(
+        0,
+        10_000,
+        default=15.0,
+        unit="thousands",
+        doc="Median value of a requested feature to its business unit.",
+    )
+    cost_per_person_week: float = spec(
+        0,
+        100,
+        default=2.0,
+        unit="thousands",
+        doc="Fully loaded cost of a person for a week (about 100 k a year; assumption).",
+    )
+    cost_per_incident: float = spec(
+        0, 1000, default=5.0, unit="thousands", doc="Business cost of an incident."
+    )
+
+    def __post_init__(self) -> None:
+        validate_fields(self)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every rule set of model v2."""
+
+    flow: FlowParams = field(default_factory=FlowParams)
+    workforce: WorkforceRules = field(default_factory=WorkforceRules)
+    leadership: LeadershipRules = field(default_factory=LeadershipRules)
+    structure: StructureRules = field(default_factory=StructureRules)
+    capability: CapabilityRules = field(default_factory=CapabilityRules)
+    operating: OperatingRules = field(default_factory=OperatingRules)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """An organisation's shape and starting state (the same in every world of a batch).
+
+    Attributes:
+        stream: Stream-aligned teams.
+        teams_per_unit: Stream-aligned teams per business unit.
+        team_size: People per stream-aligned team at the start.
+        platform: Platform teams.
+        platform_size: People per platform team.
+        coupling: Architecture coupling, 0-1.
+        load: Demand relative to the stream-aligned teams' starting capacity for features.
+        skill: Starting skill, 0-1.
+        practice: Starting delivery practice, 0-1.
+        standards: Architecture standards, 0-1.
+        safety: Psychological safety, 0-1.
+        self_service: Starting platform self-service, 0-1.
+        debt: Starting debt per team, person-days.
+    """
+
+    stream: int = spec(1, 100_000, default=12, unit="teams")
+    teams_per_unit: float = spec(1, 1000, default=3, unit="teams")
+    team_size: int = spec(1, 50, default=8, unit="people")
+    platform: int = spec(0, 10_000, default=1, unit="teams")
+    platform_size: int = spec(1, 50, default=6, unit="people")
+    coupling: float = spec(0, 1, default=0.3, unit="1")
+    load: float = spec(0.05, 3, default=0.8, unit="x capacity")
+    skill: float = spec(0, 1, default=0.5)
+    practice: float = spec(0, 1, default=0.4)
+    standards: float = spec(0, 1, default=0.4)
+    safety: float = spec(0, 1, default=0.5)
+    self_service: float = spec(0, 1, default=0.3)
+    debt: float = spec(0, 100_000, default=100.0, unit="person-days")
+
+    def __post_init__(self) -> None:
+        validate_fields(self)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The week's levers, one value per world (scalars broadcast).
+
+    Attributes:
+        pressure: Pressure the policy sets with no gap, 0-1.
+        improve_share: Improvement share budgeted with no gap.
+        transform_share: Share of capacity for experiments.
+        attribution: Share of a gap leadership puts down to effort, 0-1.
+    """
+
+    pressure: float | np.ndarray = 0.3
+    improve_share: float | np.ndarray = 0.1
+    transform_share: float | np.ndarray = 0.03
+    attribution: float | np.ndarray | None = None
+
+
+class Organisation:
+    """A batch of worlds of one organisation shape, stepped a week at a time.
+
+    Args:
+        setup: The shape and the starting state.
+        seeds: One seed per world.
+        rules: The rules (defaults: :class:`Rules`).
+    """
+
+    def __init__(self, setup: Setup, seeds, rules: Rules | None = None) -> None:
+        self.setup, self.rules = setup, rules or Rules()
+        r = self.rules
+        self.structure = Structure.build(setup.stream, setup.teams_per_unit, setup.platform, 0, r.structure)
+        self.engine = FlowEngine(r.flow, seeds, self.structure.flow_teams)
+        w, t, s = self.engine.worlds, self.structure.flow_teams, setup.stream
+        self.worlds, self.teams = w, t
+        self.is_stream = np.arange(t) < s
+        size = np.where(self.is_stream, setup.team_size, setup.platform_size).astype(float)
+        self.target_size = np.broadcast_to(size, (w, t)).copy()
+        self.experienced = self.target_size.copy()
+        self.cohorts = np.zeros((w, t, r.workforce.ramp_weeks))
+        self.pipeline = np.zeros((w, t, r.workforce.hiring_lag_weeks))
+        self.skill = np.full((w, t), setup.skill)
+        self.practice = np.full((w, t), setup.practice)
+        self.debt = np.full((w, t), setup.debt)
+        self.safety = np.full((w, t), setup.safety)
+        self.morale = np.full((w, t), 0.6)
+        self.standards = np.full(w, setup.standards)
+        self.self_service = np.full(w, setup.self_service if setup.platform else 0.0)
+        self.units = self.structure.units
+        self.trust = np.full((w, self.units), 0.5)
+        self.pressure = np.full(w, 0.3)
+        self.improvement = np.full(w, 0.1)
+        self.unplanned_backlog = np.zeros((w, t))
+        self.backlog_age = np.zeros((w, t))
+        self._offers = np.zeros((w, t))
+        # Demand is set once, from the teams' starting capacity for features, times the load.
+        # Demand is set once: `load` times what the stream-aligned teams could work at the start if
+        # they did nothing else, in features and the requests of coupled teams that come with them.
+        days = self._capacity()[0]
+        per_feature = r.flow.mean_size(Kind.FEATURE) + r.structure.max_dependency * setup.coupling * (
+            r.flow.mean_size(Kind.DEPENDENCY)
+        )
+        self.demand = np.where(self.is_stream, setup.load * days / (self._effort() * per_feature), 0.0)
+        self.seen_delivered = self.demand.sum(axis=1)
+        self.seen_demand = self.demand.sum(axis=1)
+        self.week = 0
+
+    # ------------------------------------------------------------------ pieces of the week
+    def _capacity(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        wr = self.rules.workforce
+        return wf.capacity(
+            self.experienced, self.cohorts, wr.novice_output, wr.mentoring_share, wr.coordination_per_peer
+        )
+
+    def _effort(self) -> np.ndarray:
+        o = self.rules.operating
+        own_infra = np.where(self.is_stream, o.infra_effort * (1.0 - self.self_service[:, None]), 0.0)
+        return cap.effort(self.debt, self.rules.capability.debt_doubling) * (1.0 + own_infra)
+
+    def people(self) -> np.ndarray:
+        """Headcount per world and team."""
+        return self.experienced + self.cohorts.sum(axis=2)
+
+    def step(self, policy: Policy) -> dict[str, np.ndarray]:
+        """Run one week in every world.
+
+        Returns:
+            The week's measures by name: per world and team ``(worlds, teams)`` for the
+            flow's (``Out``) and per world ``(worlds,)`` for the organisation's.
+        """
+        r, o = self.rules, self.rules.operating
+        w = self.worlds
+        lr = r.leadership
+        attribution = np.broadcast_to(
+            np.asarray(lr.attribution if policy.attribution is None else policy.attribution, float), (w,)
+        )
+        policy_pressure = np.broadcast_to(np.asarray(policy.pressure, float), (w,))
+        budget = np.broadcast_to(np.asarray(policy.improve_share, float), (w,))
+        transform = np.broadcast_to(np.asarray(policy.transform_share, float), (w,))
+
+        # 1. Leadership decides, on what it has perceived so far.
+        gap = lead.delivery_gap(self.seen_delivered, self.seen_demand)
+        self.pressure, self.improvement = lead.decide(
+            gap,
+            self.pressure,
+            self.improvement,
+            policy_pressure,
+            budget,
+            attribution,
+            lr.pressure_response,
+            lr.improvement_cut,
+            lr.improvement_response,
+            lr.max_improvement,
+            lead.smoothing(lr.adjustment_weeks),
+        )
+        excess = np.maximum(self.pressure - r.workforce.normal_pressure, 0.0)
+
+        # 2. People: who can work, and how much.
+        wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
+        days, onboarding, coordination = self._capacity()
+        people = np.maximum(self.people(), 1e-9)
+        days = days * (1.0 + o.overtime * excess[:, None])
+
+        # 3. Time set aside: improvement and experiments, unless firefighting takes it back.
+        fire = np.clip(self.unplanned_backlog / (o.firefight_days * people), 0.0, 1.0)
+        improve_days = days * self.improvement[:, None] * (1.0 - fire)
+        experiment_days = np.where(self.is_stream, days * transform[:, None] * (1.0 - fire), 0.0)
+        work_days = days - improve_days - experiment_days
+        effort = self._effort()
+
+        # 4. The items.
+        rates = np.zeros((w, self.teams, len(Kind)))
+        rates[:, :, Kind.FEATURE] = self.demand
+        rates[:, :, Kind.INCIDENT] = o.background_incidents * (effort - 1.0) * self.is_stream
+        probability, graph = self.structure.dependencies(self.setup.coupling, self.self_service)
+        deploy_days = o.deploy_days_slowest * (o.deploy_days_fastest / o.deploy_days_slowest) ** self.practice
+        risk = np.clip(
+            (1.0 - self.practice) * 0.5 + (1.0 - self.skill) * 0.3 + 0.2 * (effort - 1.0) / effort, 0.0, 1.0
+        )
+        change_failure = np.clip(
+            o.change_failure_floor
+            + (o.change_failure_ceiling - o.change_failure_floor) * risk * (1 + excess[:, None]),
+            0.0,
+            1.0,
+        )
+        trust_of_team = self.trust[:, self.structure.unit_of]
+        withdraw = np.zeros((w, self.teams))
+        withdraw[:, : self.setup.stream] = o.shadow_hazard * (1.0 - trust_of_team)
+        drivers = Drivers.build(
+            w,
+            self.teams,
+            capacity=np.maximum(work_days / effort, 0.0),
+            wip_limit=np.maximum(np.round(o.wip_per_person * people), 1),
+            arrival_rate=rates,
+            dependency_prob=probability,
+            dependencies=graph,
+            deploy_interval=np.maximum(deploy_days, 1.0 / 96.0),
+            failure_prob=change_failure,
+            withdraw_rate=withdraw,
+            feature_value=o.feature_value,
+        )
+        out = self.engine.step(drivers, check=False)
+        self.unplanned_backlog = out[Out.UNPLANNED_BACKLOG]
+        self.backlog_age = np.nan_to_num(out[Out.BACKLOG_AGE])  # nan: nothing waiting
+
+        # 5. Capabilities after the week.
+        c = r.capability
+        feature_days = (
+            out[Out.SHARE_FEATURE] * out[Out.AVAILABLE] * effort
+        )  # the people's days, debt's drag included
+        self.debt = cap.debt_after(
+            self.debt, feature_days, improve_days * c.debt_share, excess[:, None], self.standards[:, None], c
+        )
+        per_person = improve_days / (wf.WORKING_DAYS * people)
+        self.practice = cap.grown(
+            self.practice, per_person * c.automation_share, c.practice_gain, cap.decay(c.practice_half_life)
+        )
+        learning = 1.0 - c.debt_share - c.automation_share
+        self.skill = cap.grown(self.skill, per_person * learning, c.skill_gain, cap.decay(c.skill_half_life))
+        if self.setup.platform:
+            stream_people = people[:, : self.setup.stream].sum(axis=1)
+            build = improve_days[:, self.setup.stream :].sum(axis=1) / wf.WORKING_DAYS / stream_people
+            self.self_service = cap.grown(
+                self.self_service, build, c.platform_gain, cap.decay(c.platform_half_life)
+            )
+        unplanned = out[Out.SHARE_INCIDENT] + out[Out.SHARE_REWORK]
+        self.morale = cap.morale_after(self.morale, excess[:, None], unplanned, self.safety, c)
+
+        # 6. People leave; leadership replaces them.
+        wr = r.workforce
+        p_leave = wf.attrition_probability(
+            self.morale,
+            np.broadcast_to(self.pressure[:, None], self.morale.shape),
+            wr.weekly_hazard,
+            wr.attrition_morale,
+            wr.attrition_pressure,
+            wr.normal_pressure,
+        )
+        leavers = wf.draw_leavers(self.engine.keys, self.engine.ctr, np.floor(self.people() + 1e-9), p_leave)
+        wf.leave(self.experienced, self.cohorts, leavers)
+        self._offers = np.maximum(self.target_size - self.people() - self.pipeline.sum(axis=2), 0.0)
+
+        # 7. Business units judge by their waits and failures.
+        unit_of = self.structure.unit_of
+        age = np.zeros((w, self.units))
+        np.add.at(age.T, unit_of, self.backlog_age[:, : self.setup.stream].T)
+        age /= np.bincount(unit_of, minlength=self.units)
+        felt = 1.0 / (1.0 + age / o.tolerable_wait_days)
+        self.trust += (felt - self.trust) * (1.0 - math.exp(-1.0 / o.trust_weeks))
+
+        # 1'. What leadership will see next week: features delivered and features requested, delayed.
+        seen = lead.smoothing(lr.perception_weeks)
+        self.seen_delivered = lead.perceive(self.seen_delivered, out[Out.FINISHED_FEATURE].sum(axis=1), seen)
+        self.seen_demand = lead.perceive(self.seen_demand, self.demand.sum(axis=1), seen)
+
+        # 8. Value and cost.
+        value = out[Out.VALUE_DELIVERED].sum(axis=1)
+        cost = (
+            people.sum(axis=1) * o.cost_per_person_week + out[Out.RESTORED].sum(axis=1) * o.cost_per_incident
+        )
+        self.week += 1
+        measures = dict(zip(OUT, out, strict=True))
+        measures.update(
+            {
+                "onboarding": onboarding,
+                "coordination": coordination,
+                "leavers": leavers,
+                "pressure": self.pressure.copy(),
+                "improvement": self.improvement.copy(),
+                "perceived_gap": gap,
+                "value": value,
+                "cost": cost,
+                "net_value": value - cost,
+                "trust": self.trust.mean(axis=1),
+                "debt": self.debt.mean(axis=1),
+                "self_service": self.self_service.copy(),
+            }
+        )
+        return measures
