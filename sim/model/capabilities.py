@@ -113,6 +113,35 @@ class CapabilityRules:
     platform_half_life: float = _half_life(
         78, "Half-life of the platform's self-service without upkeep (assumption)."
     )
+    investment_gain: float = spec(
+        0,
+        1,
+        default=0.05,
+        unit="per week",
+        doc="Share of the gap to full closed per week by an investment lever at 1 (architecture "
+        "standards, culture, training, practice, governance, strategy work; assumption: about a year "
+        "to close half the gap with a sustained programme).",
+    )
+    standards_half_life: float = _half_life(
+        104, "Half-life of architecture standards without upkeep (assumption)."
+    )
+    safety_half_life: float = _half_life(
+        156, "Half-life of psychological safety without upkeep (assumption)."
+    )
+    partnership_half_life: float = _half_life(
+        52, "Half-life of the partnership with the business without joint planning (assumption)."
+    )
+    clarity_half_life: float = _half_life(
+        52, "Half-life of strategic clarity without strategy work (assumption)."
+    )
+    coaching_gain: float = spec(
+        0,
+        10,
+        default=2.0,
+        unit="per coach per person",
+        doc="Skill and practice gained per week per enabling-team person per stream-aligned person "
+        "coached, times the gap to full (assumption).",
+    )
     morale_weeks: float = spec(1, 52, default=8, unit="weeks", doc="Time for morale to follow its target.")
     morale_pressure: float = spec(
         0, 2, default=0.5, unit="1", doc="Morale lost per unit of pressure above normal."

@@ -35,7 +35,9 @@ next step of model v2, tested on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,12 +50,14 @@ from sim.model.flow.engine import OUT, Drivers, FlowEngine, Out
 from sim.model.flow.items import Kind
 from sim.model.flow.params import FlowParams
 from sim.model.leadership import LeadershipRules
-from sim.model.schema import spec, validate_fields
+from sim.model.levers import Levers
+from sim.model.schema import ConfigError, spec, validate_fields
 from sim.model.structure import Structure, StructureRules
 from sim.model.workforce import WorkforceRules
 
 DAYS_PER_WEEK = 7.0
 HOURS_PER_DAY = 24.0
+LEVER_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Levers)}
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,22 @@ class OperatingRules:
         default=0.3,
         unit="per team-week",
         doc="Incidents not caused by a deploy, per team and week, at the debt of one doubling (assumption).",
+    )
+    switching: float = spec(
+        0,
+        1,
+        default=0.08,
+        unit="per log priority",
+        doc="Extra effort per natural log of the strategic priorities pursued at once (context "
+        "switching; Weinberg 1992 puts it at 20% per extra project, for a handful; assumption).",
+    )
+    alignment_effect: float = spec(
+        0,
+        2,
+        default=1.0,
+        unit="1",
+        doc="How much cutting teams by value stream (stream_alignment above 0.5) lowers coupling, and "
+        "cutting them by component raises it (assumption).",
     )
     wip_per_person: float = spec(
         0.1, 5, default=0.5, unit="items per person", doc="WIP limit per person of the team (assumption)."
@@ -184,6 +204,8 @@ class Setup:
         standards: Architecture standards, 0-1.
         safety: Psychological safety, 0-1.
         self_service: Starting platform self-service, 0-1.
+        partnership: Partnership with the business, 0-1: how well requests fit what it needs.
+        clarity: Strategic clarity, 0-1: how well work fits the strategy.
         debt: Starting debt per team, person-days.
     """
 
@@ -199,27 +221,12 @@ class Setup:
     standards: float = spec(0, 1, default=0.4)
     safety: float = spec(0, 1, default=0.5)
     self_service: float = spec(0, 1, default=0.3)
+    partnership: float = spec(0, 1, default=0.5)
+    clarity: float = spec(0, 1, default=0.5)
     debt: float = spec(0, 100_000, default=100.0, unit="person-days")
 
     def __post_init__(self) -> None:
         validate_fields(self)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The week's levers, one value per world (scalars broadcast).
-
-    Attributes:
-        pressure: Pressure the policy sets with no gap, 0-1.
-        improve_share: Improvement share budgeted with no gap.
-        transform_share: Share of capacity for experiments.
-        attribution: Share of a gap leadership puts down to effort, 0-1.
-    """
-
-    pressure: float | np.ndarray = 0.3
-    improve_share: float | np.ndarray = 0.1
-    transform_share: float | np.ndarray = 0.03
-    attribution: float | np.ndarray | None = None
 
 
 class Organisation:
@@ -240,8 +247,8 @@ class Organisation:
         self.worlds, self.teams = w, t
         self.is_stream = np.arange(t) < s
         size = np.where(self.is_stream, setup.team_size, setup.platform_size).astype(float)
-        self.target_size = np.broadcast_to(size, (w, t)).copy()
-        self.experienced = self.target_size.copy()
+        self.base_size = np.broadcast_to(size, (w, t)).copy()
+        self.experienced = self.base_size.copy()
         self.cohorts = np.zeros((w, t, r.workforce.ramp_weeks))
         self.pipeline = np.zeros((w, t, r.workforce.hiring_lag_weeks))
         self.skill = np.full((w, t), setup.skill)
@@ -250,6 +257,9 @@ class Organisation:
         self.safety = np.full((w, t), setup.safety)
         self.morale = np.full((w, t), 0.6)
         self.standards = np.full(w, setup.standards)
+        self.partnership = np.full(w, setup.partnership)
+        self.clarity = np.full(w, setup.clarity)
+        self.enabling = np.zeros(w)  # enabling-team people
         self.self_service = np.full(w, setup.self_service if setup.platform else 0.0)
         self.units = self.structure.units
         self.trust = np.full((w, self.units), 0.5)
@@ -286,22 +296,34 @@ class Organisation:
         """Headcount per world and team."""
         return self.experienced + self.cohorts.sum(axis=2)
 
-    def step(self, policy: Policy) -> dict[str, np.ndarray]:
+    def step(self, levers: Mapping[str, float | np.ndarray]) -> dict[str, np.ndarray]:
         """Run one week in every world.
+
+        Args:
+            levers: The week's levers by name (:class:`sim.model.levers.Levers`), a value per
+                world or one for all; a lever not given is at its default.
 
         Returns:
             The week's measures by name: per world and team ``(worlds, teams)`` for the
             flow's (``Out``) and per world ``(worlds,)`` for the organisation's.
         """
-        r, o = self.rules, self.rules.operating
-        w = self.worlds
-        lr = r.leadership
-        attribution = np.broadcast_to(
-            np.asarray(lr.attribution if policy.attribution is None else policy.attribution, float), (w,)
+        o, c, wr, lr = (
+            self.rules.operating,
+            self.rules.capability,
+            self.rules.workforce,
+            self.rules.leadership,
         )
-        policy_pressure = np.broadcast_to(np.asarray(policy.pressure, float), (w,))
-        budget = np.broadcast_to(np.asarray(policy.improve_share, float), (w,))
-        transform = np.broadcast_to(np.asarray(policy.transform_share, float), (w,))
+        w, s = self.worlds, self.setup.stream
+        unknown = set(levers) - set(LEVER_DEFAULTS)
+        if unknown:
+            raise ConfigError(
+                "levers", f"unknown {', '.join(sorted(unknown))}; allowed: {', '.join(LEVER_DEFAULTS)}"
+            )
+        lever = {
+            name: np.broadcast_to(np.asarray(levers.get(name, d), float), (w,))
+            for name, d in LEVER_DEFAULTS.items()
+        }
+        budget = lever["budget"]
 
         # 1. Leadership decides, on what it has perceived so far.
         gap = lead.delivery_gap(self.seen_delivered, self.seen_demand)
@@ -309,35 +331,41 @@ class Organisation:
             gap,
             self.pressure,
             self.improvement,
-            policy_pressure,
-            budget,
-            attribution,
+            lever["pressure"],
+            np.minimum(lever["improve_share"] * budget, 0.5),
+            np.full(w, lr.attribution),
             lr.pressure_response,
             lr.improvement_cut,
             lr.improvement_response,
             lr.max_improvement,
             lead.smoothing(lr.adjustment_weeks),
         )
-        excess = np.maximum(self.pressure - r.workforce.normal_pressure, 0.0)
+        excess = np.maximum(self.pressure - wr.normal_pressure, 0.0)
 
-        # 2. People: who can work, and how much.
+        # 2. People: who can work, and how much (pressure adds hours; a re-organisation takes some).
         wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
         days, onboarding, coordination = self._capacity()
         people = np.maximum(self.people(), 1e-9)
-        days = days * (1.0 + o.overtime * excess[:, None])
+        days = days * (1.0 + o.overtime * excess[:, None]) * (1.0 - lever["disruption"][:, None])
 
         # 3. Time set aside: improvement and experiments, unless firefighting takes it back.
         fire = np.clip(self.unplanned_backlog / (o.firefight_days * people), 0.0, 1.0)
         improve_days = days * self.improvement[:, None] * (1.0 - fire)
+        transform = np.minimum(lever["transform_share"] * budget, 0.5)
         experiment_days = np.where(self.is_stream, days * transform[:, None] * (1.0 - fire), 0.0)
         work_days = days - improve_days - experiment_days
-        effort = self._effort()
+        effort = self._effort() * (1.0 + o.switching * np.log(lever["priorities"]))[:, None]
 
         # 4. The items.
         rates = np.zeros((w, self.teams, len(Kind)))
-        rates[:, :, Kind.FEATURE] = self.demand
-        rates[:, :, Kind.INCIDENT] = o.background_incidents * (effort - 1.0) * self.is_stream
-        probability, graph = self.structure.dependencies(self.setup.coupling, self.self_service)
+        rates[:, :, Kind.FEATURE] = self.demand * lever["demand"][:, None]
+        background = o.background_incidents * (effort - 1.0) * (1.0 + lever["security_exposure"][:, None])
+        rates[:, :, Kind.INCIDENT] = background * self.is_stream
+        coupling = np.clip(
+            self.setup.coupling * (1.0 + o.alignment_effect * (0.5 - lever["stream_alignment"])), 0.0, 1.0
+        )
+        staffed = self.people()[:, s:].sum(axis=1) >= 1.0 if self.setup.platform else np.zeros(w, bool)
+        probability, graph = self.structure.dependencies(coupling, np.where(staffed, self.self_service, 1.0))
         deploy_days = o.deploy_days_slowest * (o.deploy_days_fastest / o.deploy_days_slowest) ** self.practice
         risk = np.clip(
             (1.0 - self.practice) * 0.5 + (1.0 - self.skill) * 0.3 + 0.2 * (effort - 1.0) / effort, 0.0, 1.0
@@ -348,51 +376,72 @@ class Organisation:
             0.0,
             1.0,
         )
-        trust_of_team = self.trust[:, self.structure.unit_of]
         withdraw = np.zeros((w, self.teams))
-        withdraw[:, : self.setup.stream] = o.shadow_hazard * (1.0 - trust_of_team)
+        withdraw[:, :s] = o.shadow_hazard * (1.0 - self.trust[:, self.structure.unit_of])
+        withdraw[:, :s] += lever["strategy_churn"][:, None]
+        value = o.feature_value * (0.5 + 0.5 * self.partnership) * (0.5 + 0.5 * self.clarity)
         drivers = Drivers.build(
             w,
             self.teams,
             capacity=np.maximum(work_days / effort, 0.0),
-            wip_limit=np.maximum(np.round(o.wip_per_person * people), 1),
+            wip_limit=np.maximum(
+                np.round(o.wip_per_person * people * (1.0 + lever["wip_accept"][:, None])), 1
+            ),
             arrival_rate=rates,
             dependency_prob=probability,
             dependencies=graph,
             deploy_interval=np.maximum(deploy_days, 1.0 / 96.0),
             failure_prob=change_failure,
             withdraw_rate=withdraw,
-            feature_value=o.feature_value,
+            feature_value=np.broadcast_to(value[:, None], (w, self.teams)),
         )
         out = self.engine.step(drivers, check=False)
         self.unplanned_backlog = out[Out.UNPLANNED_BACKLOG]
         self.backlog_age = np.nan_to_num(out[Out.BACKLOG_AGE])  # nan: nothing waiting
 
-        # 5. Capabilities after the week.
-        c = r.capability
-        feature_days = (
-            out[Out.SHARE_FEATURE] * out[Out.AVAILABLE] * effort
-        )  # the people's days, debt's drag included
+        # 5. Capabilities after the week: what the week's work and the investments put in.
+        feature_days = out[Out.SHARE_FEATURE] * out[Out.AVAILABLE] * effort  # the people's days
         self.debt = cap.debt_after(
             self.debt, feature_days, improve_days * c.debt_share, excess[:, None], self.standards[:, None], c
         )
         per_person = improve_days / (wf.WORKING_DAYS * people)
+        coached = np.zeros((w, self.teams))
+        coached[:, :s] = c.coaching_gain * (self.enabling / people[:, :s].sum(axis=1))[:, None]
+        invest = c.investment_gain
         self.practice = cap.grown(
-            self.practice, per_person * c.automation_share, c.practice_gain, cap.decay(c.practice_half_life)
+            self.practice,
+            per_person * c.automation_share
+            + coached
+            + invest * (lever["practice_investment"] + lever["tooling"] * self.skill.mean(axis=1))[:, None],
+            c.practice_gain,
+            cap.decay(c.practice_half_life),
         )
         learning = 1.0 - c.debt_share - c.automation_share
-        self.skill = cap.grown(self.skill, per_person * learning, c.skill_gain, cap.decay(c.skill_half_life))
+        self.skill = cap.grown(
+            self.skill,
+            per_person * learning + coached + invest * lever["training"][:, None],
+            c.skill_gain,
+            cap.decay(c.skill_half_life),
+        )
+        for name, stock, half_life in (
+            ("architecture_investment", "standards", c.standards_half_life),
+            ("culture_investment", "safety", c.safety_half_life),
+            ("governance", "partnership", c.partnership_half_life),
+            ("strategy_work", "clarity", c.clarity_half_life),
+        ):
+            now = getattr(self, stock)
+            put = invest * (lever[name] if now.ndim == 1 else lever[name][:, None])
+            setattr(self, stock, cap.grown(now, put, 1.0, cap.decay(half_life)))
         if self.setup.platform:
-            stream_people = people[:, : self.setup.stream].sum(axis=1)
-            build = improve_days[:, self.setup.stream :].sum(axis=1) / wf.WORKING_DAYS / stream_people
+            build = improve_days[:, s:].sum(axis=1) / wf.WORKING_DAYS / people[:, :s].sum(axis=1)
             self.self_service = cap.grown(
                 self.self_service, build, c.platform_gain, cap.decay(c.platform_half_life)
             )
         unplanned = out[Out.SHARE_INCIDENT] + out[Out.SHARE_REWORK]
         self.morale = cap.morale_after(self.morale, excess[:, None], unplanned, self.safety, c)
 
-        # 6. People leave; leadership replaces them.
-        wr = r.workforce
+        # 6. People leave; leadership hires to its targets: headcount for the stream-aligned teams,
+        # platform_capacity and enabling_capacity per stream-aligned team for the others.
         p_leave = wf.attrition_probability(
             self.morale,
             np.broadcast_to(self.pressure[:, None], self.morale.shape),
@@ -401,14 +450,22 @@ class Organisation:
             wr.attrition_pressure,
             wr.normal_pressure,
         )
+        p_leave = 1.0 - (1.0 - p_leave) * (1.0 - lever["people_loss"][:, None])
         leavers = wf.draw_leavers(self.engine.keys, self.engine.ctr, np.floor(self.people() + 1e-9), p_leave)
         wf.leave(self.experienced, self.cohorts, leavers)
-        self._offers = np.maximum(self.target_size - self.people() - self.pipeline.sum(axis=2), 0.0)
+        target = self.base_size * lever["headcount"][:, None]
+        if self.setup.platform:
+            target[:, s:] = (lever["platform_capacity"] * s / self.setup.platform)[:, None]
+        hiring = np.minimum(budget, 1.0)[:, None]  # a budget cut freezes part of the hiring
+        self._offers = np.floor(np.maximum(target - self.people() - self.pipeline.sum(axis=2), 0.0) * hiring)
+        self.enabling += (lever["enabling_capacity"] * s - self.enabling) * lead.smoothing(
+            max(wr.hiring_lag_weeks, 1)
+        )
 
-        # 7. Business units judge by their waits and failures.
+        # 7. Business units judge by their waits.
         unit_of = self.structure.unit_of
         age = np.zeros((w, self.units))
-        np.add.at(age.T, unit_of, self.backlog_age[:, : self.setup.stream].T)
+        np.add.at(age.T, unit_of, self.backlog_age[:, :s].T)
         age /= np.bincount(unit_of, minlength=self.units)
         felt = 1.0 / (1.0 + age / o.tolerable_wait_days)
         self.trust += (felt - self.trust) * (1.0 - math.exp(-1.0 / o.trust_weeks))
@@ -416,13 +473,12 @@ class Organisation:
         # 1'. What leadership will see next week: features delivered and features requested, delayed.
         seen = lead.smoothing(lr.perception_weeks)
         self.seen_delivered = lead.perceive(self.seen_delivered, out[Out.FINISHED_FEATURE].sum(axis=1), seen)
-        self.seen_demand = lead.perceive(self.seen_demand, self.demand.sum(axis=1), seen)
+        self.seen_demand = lead.perceive(self.seen_demand, rates[:, :, Kind.FEATURE].sum(axis=1), seen)
 
         # 8. Value and cost.
-        value = out[Out.VALUE_DELIVERED].sum(axis=1)
-        cost = (
-            people.sum(axis=1) * o.cost_per_person_week + out[Out.RESTORED].sum(axis=1) * o.cost_per_incident
-        )
+        delivered = out[Out.VALUE_DELIVERED].sum(axis=1)
+        headcount = people.sum(axis=1) + self.enabling
+        cost = headcount * o.cost_per_person_week + out[Out.RESTORED].sum(axis=1) * o.cost_per_incident
         self.week += 1
         measures = dict(zip(OUT, out, strict=True))
         measures.update(
@@ -430,15 +486,21 @@ class Organisation:
                 "onboarding": onboarding,
                 "coordination": coordination,
                 "leavers": leavers,
+                "headcount": headcount,
                 "pressure": self.pressure.copy(),
                 "improvement": self.improvement.copy(),
                 "perceived_gap": gap,
-                "value": value,
+                "value": delivered,
                 "cost": cost,
-                "net_value": value - cost,
+                "net_value": delivered - cost,
                 "trust": self.trust.mean(axis=1),
                 "debt": self.debt.mean(axis=1),
+                "practice": self.practice.mean(axis=1),
+                "skill": self.skill.mean(axis=1),
+                "standards": self.standards.copy(),
+                "safety": self.safety.mean(axis=1),
                 "self_service": self.self_service.copy(),
+                "theatre": lever["theatre"].copy(),  # reported alignment it buys; it changes nothing real
             }
         )
         return measures

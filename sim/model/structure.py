@@ -161,11 +161,13 @@ class Structure:
         totals = np.bincount(sources, weights, minlength=self.stream)
         return sources, targets, weights / totals[sources] if weights.size else weights
 
-    def dependencies(self, coupling: float, self_service: np.ndarray) -> tuple[np.ndarray, Dependencies]:
+    def dependencies(
+        self, coupling: float | np.ndarray, self_service: np.ndarray
+    ) -> tuple[np.ndarray, Dependencies]:
         """Return the chance that each team's feature needs another team, and which team it needs.
 
         Args:
-            coupling: Architecture coupling, 0-1 (``org.coupling``).
+            coupling: Architecture coupling, 0-1 (``org.coupling``), for all worlds or per world.
             self_service: Each world's platform self-service, 0-1, ``(worlds,)``: the share of
                 what stream-aligned teams need from the platform they get without asking.
 
@@ -182,7 +184,7 @@ class Structure:
         served = np.flatnonzero(self.platform_of >= 0)
         weights = np.concatenate(
             [
-                np.broadcast_to(coupling * shares, (worlds, shares.size)),
+                np.broadcast_to(np.asarray(coupling, float).reshape(-1, 1) * shares, (worlds, shares.size)),
                 np.repeat(need_platform[:, None], served.size, 1),
             ],
             axis=1,

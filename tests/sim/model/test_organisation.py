@@ -6,12 +6,15 @@ import numpy as np
 import pytest
 
 from sim.model.leadership import LeadershipRules
-from sim.model.organisation import Organisation, Policy, Rules, Setup
+from sim.model.organisation import Organisation, Rules, Setup
+from sim.model.schema import ConfigError
 
-DEFAULT, NEUTRAL = Setup(), Policy()
+DEFAULT, NEUTRAL = Setup(), {}
 
 
 def run(setup=DEFAULT, seeds=(1, 2, 3), weeks=52, policy=NEUTRAL, each=None, rules=None):
+    # Unless a test says otherwise, leadership keeps the platform teams at their starting size.
+    policy = {"platform_capacity": setup.platform * setup.platform_size / setup.stream, **policy}
     org = Organisation(setup, list(seeds), rules)
     weekly = []
     for week in range(weeks):
@@ -116,8 +119,12 @@ def test_an_org_that_blames_the_system_improves_where_one_that_blames_effort_pus
         if week == 5:
             org.demand *= 1.8
 
-    _, effort = run(Setup(load=0.6), weeks=40, each=surge, policy=Policy(attribution=1.0))
-    _, system = run(Setup(load=0.6), weeks=40, each=surge, policy=Policy(attribution=0.0))
+    _, effort = run(
+        Setup(load=0.6), weeks=40, each=surge, rules=Rules(leadership=LeadershipRules(attribution=1.0))
+    )
+    _, system = run(
+        Setup(load=0.6), weeks=40, each=surge, rules=Rules(leadership=LeadershipRules(attribution=0.0))
+    )
     late = slice(25, 40)
     assert stack(effort, "pressure")[late].mean() > stack(system, "pressure")[late].mean()
     assert stack(effort, "improvement")[late].mean() < stack(system, "improvement")[late].mean()
@@ -135,3 +142,64 @@ def test_value_and_cost_are_in_money_and_net_is_their_difference():
     value, cost, net = (stack(weekly, k) for k in ("value", "cost", "net_value"))
     assert (cost > 0).all() and (value >= 0).all()
     assert net == pytest.approx(value - cost)
+
+
+def late_mean(weekly, name, weeks=slice(20, None)):
+    return float(np.nanmean(stack(weekly, name)[weeks]))
+
+
+@pytest.mark.parametrize(
+    ("levers", "measure", "direction"),
+    [
+        ({"wip_accept": 2.0}, "in_progress", +1),
+        ({"demand": 1.5}, "arrived", +1),
+        ({"people_loss": 0.02}, "leavers", +1),
+        ({"disruption": 0.3}, "available", -1),
+        ({"security_exposure": 5.0}, "restored", +1),
+        ({"strategy_churn": 0.2}, "withdrawn", +1),
+        ({"practice_investment": 1.0}, "practice", +1),
+        ({"tooling": 1.0}, "practice", +1),
+        ({"training": 1.0}, "skill", +1),
+        ({"enabling_capacity": 1.0}, "skill", +1),
+        ({"architecture_investment": 1.0}, "standards", +1),
+        ({"culture_investment": 1.0}, "safety", +1),
+        ({"headcount": 1.3}, "headcount", +1),
+        ({"priorities": 20.0}, "finished", -1),
+        ({"stream_alignment": 1.0}, "blocked", -1),
+        ({"budget": 0.5}, "improvement", -1),
+    ],
+)
+def test_each_lever_acts_through_its_mechanism(levers, measure, direction):
+    setup = Setup(load=0.7)
+    _, base = run(setup, weeks=60)
+    _, moved = run(setup, weeks=60, policy=levers)
+    assert direction * (late_mean(moved, measure) - late_mean(base, measure)) > 0, (levers, measure)
+
+
+def test_hiring_adds_people_only_after_the_lag_and_output_only_after_the_ramp():
+    setup = Setup(load=0.9, platform=0)
+    _, base = run(setup, weeks=40)
+    _, hired = run(setup, weeks=40, policy={"headcount": 1.5})
+    extra = stack(hired, "headcount") - stack(base, "headcount")
+    lag = Organisation(setup, [1]).rules.workforce.hiring_lag_weeks
+    assert (extra[:lag].max() < 1) and (extra[lag + 2 :].min() > 0.4 * setup.stream * setup.team_size)
+    # Novices and their mentors: the first weeks with the new people deliver less per head.
+    per_head = stack(hired, "available").sum(axis=2) / stack(hired, "headcount")
+    base_per_head = stack(base, "available").sum(axis=2) / stack(base, "headcount")
+    assert per_head[lag + 1].mean() < base_per_head[lag + 1].mean()
+
+
+def test_a_platform_staffed_from_nothing_grows_by_hiring_not_at_once():
+    setup = Setup(platform=1, platform_size=1, load=0.5)
+    lag = Organisation(setup, [1]).rules.workforce.hiring_lag_weeks
+    wanted = {"platform_capacity": 1.0}  # 12 people for 12 stream-aligned teams
+    before, _ = run(setup, weeks=lag, policy=wanted)
+    after, _ = run(setup, weeks=lag + 2, policy=wanted)
+    assert before.people()[:, 12].max() <= 1.0 + 1e-9, "nobody arrives before the hiring lag"
+    assert after.people()[:, 12].min() >= 10, "the offers of the first week have arrived"
+
+
+def test_an_unknown_lever_is_refused_by_name():
+    org = Organisation(Setup(), [1])
+    with pytest.raises(ConfigError, match="presure"):
+        org.step({"presure": 0.5})
