@@ -58,6 +58,8 @@ from sim.model.workforce import WorkforceRules
 DAYS_PER_WEEK = 7.0
 HOURS_PER_DAY = 24.0
 LEVER_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Levers)}
+# The levers of programmes run in the teams' own time (the rest are money, leadership's time or policy).
+PROGRAMME_LEVERS = ("architecture_investment", "culture_investment", "training", "practice_investment")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,14 @@ class OperatingRules:
         default=0.3,
         unit="per team-week",
         doc="Incidents not caused by a deploy, per team and week, at the debt of one doubling (assumption).",
+    )
+    investment_time: float = spec(
+        0,
+        0.5,
+        default=0.05,
+        unit="share per unit",
+        doc="Share of the teams' time a programme lever at 1 takes (architecture, culture, training, "
+        "practice: workshops, coaching, remediation; assumption: two hours a week each).",
     )
     switching: float = spec(
         0,
@@ -351,9 +361,12 @@ class Organisation:
         # 3. Time set aside: improvement and experiments, unless firefighting takes it back.
         fire = np.clip(self.unplanned_backlog / (o.firefight_days * people), 0.0, 1.0)
         improve_days = days * self.improvement[:, None] * (1.0 - fire)
+        # Programmes take their time whatever the fires: workshops and training are booked.
+        programmes = np.minimum(sum(lever[n] for n in PROGRAMME_LEVERS) * o.investment_time, 0.5)
+        programme_days = np.where(self.is_stream, days * programmes[:, None], 0.0)
         transform = np.minimum(lever["transform_share"] * budget, 0.5)
         experiment_days = np.where(self.is_stream, days * transform[:, None] * (1.0 - fire), 0.0)
-        work_days = days - improve_days - experiment_days
+        work_days = np.maximum(days - improve_days - experiment_days - programme_days, 0.0)
         effort = self._effort() * (1.0 + o.switching * np.log(lever["priorities"]))[:, None]
 
         # 4. The items.
@@ -489,6 +502,7 @@ class Organisation:
                 "headcount": headcount,
                 "pressure": self.pressure.copy(),
                 "improvement": self.improvement.copy(),
+                "programme_days": programme_days.sum(axis=1),
                 "perceived_gap": gap,
                 "value": delivered,
                 "cost": cost,
