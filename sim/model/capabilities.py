@@ -142,6 +142,17 @@ class CapabilityRules:
         doc="Skill and practice gained per week per enabling-team person per stream-aligned person "
         "coached, times the gap to full (assumption).",
     )
+    innovation_gain: float = spec(
+        0,
+        100,
+        default=0.5,
+        unit="per experiment per person",
+        doc="Innovation capability gained per experiment run per stream-aligned person, times the gap "
+        "to full (learning by experimenting; assumption).",
+    )
+    innovation_half_life: float = _half_life(
+        104, "Half-life of innovation capability without experiments (assumption)."
+    )
     morale_weeks: float = spec(1, 52, default=8, unit="weeks", doc="Time for morale to follow its target.")
     morale_pressure: float = spec(
         0, 2, default=0.5, unit="1", doc="Morale lost per unit of pressure above normal."

@@ -170,6 +170,16 @@ class OperatingRules:
         unit="thousands",
         doc="Median value of a requested feature to its business unit.",
     )
+    innovation_value: float = spec(
+        0,
+        1000,
+        default=3.0,
+        unit="thousands per week",
+        doc="Value an innovation brings each week while it lasts (assumption).",
+    )
+    innovation_life_weeks: float = spec(
+        4, 1000, default=104, unit="weeks", doc="Mean life of an innovation's value stream (assumption)."
+    )
     cost_per_person_week: float = spec(
         0,
         100,
@@ -216,6 +226,7 @@ class Setup:
         self_service: Starting platform self-service, 0-1.
         partnership: Partnership with the business, 0-1: how well requests fit what it needs.
         clarity: Strategic clarity, 0-1: how well work fits the strategy.
+        innovation: Innovation capability, 0-1: the chance an experiment becomes an innovation.
         debt: Starting debt per team, person-days.
     """
 
@@ -232,6 +243,7 @@ class Setup:
     safety: float = spec(0, 1, default=0.5)
     self_service: float = spec(0, 1, default=0.3)
     partnership: float = spec(0, 1, default=0.5)
+    innovation: float = spec(0, 1, default=0.3)
     clarity: float = spec(0, 1, default=0.5)
     debt: float = spec(0, 100_000, default=100.0, unit="person-days")
 
@@ -270,6 +282,8 @@ class Organisation:
         self.partnership = np.full(w, setup.partnership)
         self.clarity = np.full(w, setup.clarity)
         self.enabling = np.zeros(w)  # enabling-team people
+        self.innovation = np.full(w, setup.innovation)
+        self.innovation_stream = np.zeros(w)  # value per week of the innovations still alive
         self.self_service = np.full(w, setup.self_service if setup.platform else 0.0)
         self.units = self.structure.units
         self.trust = np.full((w, self.units), 0.5)
@@ -353,10 +367,12 @@ class Organisation:
         excess = np.maximum(self.pressure - wr.normal_pressure, 0.0)
 
         # 2. People: who can work, and how much (pressure adds hours; a re-organisation takes some).
-        wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
+        joined = wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
         days, onboarding, coordination = self._capacity()
         people = np.maximum(self.people(), 1e-9)
-        days = days * (1.0 + o.overtime * excess[:, None]) * (1.0 - lever["disruption"][:, None])
+        hours = (1.0 + o.overtime * excess[:, None]) * (1.0 - lever["disruption"][:, None])
+        days = days * hours
+        all_days = wf.WORKING_DAYS * self.people() * hours
 
         # 3. Time set aside: improvement and experiments, unless firefighting takes it back.
         fire = np.clip(self.unplanned_backlog / (o.firefight_days * people), 0.0, 1.0)
@@ -367,7 +383,8 @@ class Organisation:
         transform = np.minimum(lever["transform_share"] * budget, 0.5)
         experiment_days = np.where(self.is_stream, days * transform[:, None] * (1.0 - fire), 0.0)
         work_days = np.maximum(days - improve_days - experiment_days - programme_days, 0.0)
-        effort = self._effort() * (1.0 + o.switching * np.log(lever["priorities"]))[:, None]
+        switching = (1.0 + o.switching * np.log(lever["priorities"]))[:, None]
+        effort = self._effort() * switching
 
         # 4. The items.
         rates = np.zeros((w, self.teams, len(Kind)))
@@ -453,6 +470,18 @@ class Organisation:
         unplanned = out[Out.SHARE_INCIDENT] + out[Out.SHARE_REWORK]
         self.morale = cap.morale_after(self.morale, excess[:, None], unplanned, self.safety, c)
 
+        # Experiments: each one run is a bet that becomes an innovation with the chance that
+        # innovation capability and strategic clarity give; innovations bring value while they last.
+        mean_experiment = self.rules.flow.mean_size(Kind.EXPERIMENT)
+        experiments = experiment_days.sum(axis=1) / mean_experiment
+        innovations = experiments * self.innovation * (0.5 + 0.5 * self.clarity)
+        self.innovation_stream = self.innovation_stream * math.exp(-1.0 / o.innovation_life_weeks)
+        self.innovation_stream += innovations * o.innovation_value
+        stream_people = people[:, :s].sum(axis=1)
+        self.innovation = cap.grown(
+            self.innovation, experiments / stream_people, c.innovation_gain, cap.decay(c.innovation_half_life)
+        )
+
         # 6. People leave; leadership hires to its targets: headcount for the stream-aligned teams,
         # platform_capacity and enabling_capacity per stream-aligned team for the others.
         p_leave = wf.attrition_probability(
@@ -489,7 +518,7 @@ class Organisation:
         self.seen_demand = lead.perceive(self.seen_demand, rates[:, :, Kind.FEATURE].sum(axis=1), seen)
 
         # 8. Value and cost.
-        delivered = out[Out.VALUE_DELIVERED].sum(axis=1)
+        delivered = out[Out.VALUE_DELIVERED].sum(axis=1) + self.innovation_stream
         headcount = people.sum(axis=1) + self.enabling
         cost = headcount * o.cost_per_person_week + out[Out.RESTORED].sum(axis=1) * o.cost_per_incident
         self.week += 1
@@ -499,10 +528,24 @@ class Organisation:
                 "onboarding": onboarding,
                 "coordination": coordination,
                 "leavers": leavers,
+                "joined": joined,
+                "arrived_feature": rates[:, :, Kind.FEATURE].sum(axis=1),
+                "morale": self.morale.mean(axis=1),
+                "debt_ratio": (cap.effort(self.debt, c.debt_doubling) - 1.0)[:, :s].mean(axis=1),
+                "cognitive_load": (effort / cap.effort(self.debt, c.debt_doubling) - 1.0)[:, :s].mean(axis=1),
                 "headcount": headcount,
                 "pressure": self.pressure.copy(),
                 "improvement": self.improvement.copy(),
-                "programme_days": programme_days.sum(axis=1),
+                "days_all": all_days.sum(axis=1),
+                "days_work": work_days.sum(axis=1),
+                "days_improvement": (improve_days + programme_days).sum(axis=1),
+                "days_experiments": experiment_days.sum(axis=1),
+                "experiments": experiments,
+                "innovations": innovations,
+                "value_innovation": self.innovation_stream.copy(),
+                "innovation": self.innovation.copy(),
+                "partnership": self.partnership.copy(),
+                "clarity": self.clarity.copy(),
                 "perceived_gap": gap,
                 "value": delivered,
                 "cost": cost,

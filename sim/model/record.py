@@ -1,0 +1,181 @@
+"""Model v2's weekly frame: every column of the public API, measured from the items and the people.
+
+:class:`WeeklyRecord` is handed each week's measures (what
+:meth:`sim.model.organisation.Organisation.step` returns) and nothing else: it
+keeps a preallocated array a row per world and week, and builds each world's
+frame at the end. The columns are those of model v1 (``sim.model.metrics.COLUMNS``),
+redefined where issue 16 says so, and the new ones:
+
+* ``utilisation``: busy person-days over available person-days of the teams'
+  item work, 0-1;
+* ``items_in_system``: the time-average of the items requested and not
+  finished (waiting, in progress, blocked on another team, awaiting deploy);
+  ``items_done``: items finished in the week; ``flow_time_days``: their mean
+  request-to-done time; together they obey Little's law in steady state;
+* ``lead_time_days`` and ``lead_time_p85_days``: DORA's lead time for changes
+  (commit, taken as an item's finish, to production), the median and 85th
+  percentile over the week's deployed changes (the teams' own, weighted by how
+  many each deployed);
+* ``share_feature``, ``share_unplanned``, ``share_improvement``,
+  ``share_experiments``, ``share_overhead`` and ``share_idle``: where the
+  people's time went (requested work and other teams' requests; incidents and
+  rework; improvement and programmes; experiments; onboarding and
+  coordination; idle), summing to 1;
+* ``unplanned_backlog`` (incident and rework items waiting), ``pressure``
+  (0-1) and ``net_value`` (value minus cost, thousands of currency units).
+
+Layers are the stocks that stand for them: partnership, strategic clarity,
+architecture standards, psychological safety, skill, delivery practice and
+innovation capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sim.model.metrics import CLUSTERS, COLUMNS, dora_cluster, maturity
+from sim.model.params import LAYER_NAMES
+
+NEW_COLUMNS: tuple[str, ...] = (
+    "items_in_system",
+    "items_done",
+    "flow_time_days",
+    "lead_time_p85_days",
+    "share_feature",
+    "share_unplanned",
+    "share_improvement",
+    "share_experiments",
+    "share_overhead",
+    "share_idle",
+    "unplanned_backlog",
+    "pressure",
+    "net_value",
+)
+# Numeric columns recorded every week; the cluster and maturity are derived from them at the end.
+_RECORDED = tuple(c for c in COLUMNS if c not in ("dora_cluster", "maturity")) + NEW_COLUMNS
+_AT = {name: i for i, name in enumerate(_RECORDED)}
+_LAYER_STOCKS = {
+    "partnership": "partnership",
+    "strategy": "clarity",
+    "architecture": "standards",
+    "culture": "safety",
+    "talent": "skill",
+    "execution": "practice",
+    "innovation": "innovation",
+}
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per world, the mean of the teams' values weighted by ``weights`` (nan where no weight)."""
+    w = np.where(np.isfinite(values), weights, 0.0)
+    total = w.sum(axis=1)
+    return np.where(total > 0, np.nansum(values * w, axis=1) / np.where(total > 0, total, 1.0), np.nan)
+
+
+class WeeklyRecord:
+    """The weekly frame of every world of a batch, filled a week at a time.
+
+    Args:
+        worlds: Worlds of the batch.
+        weeks: Weeks to record.
+        stream: Stream-aligned teams (the engine's first teams).
+        units: Business units.
+    """
+
+    def __init__(self, worlds: int, weeks: int, stream: int, units: int) -> None:
+        self.data = np.full((worlds, weeks, len(_RECORDED)), np.nan)
+        self.stream, self.units, self.weeks_done = stream, units, 0
+
+    def add(self, m: Mapping[str, np.ndarray]) -> None:
+        """Record the week whose measures ``m`` are (one step of the organisation)."""
+        s, row = self.stream, self.data[:, self.weeks_done]
+        at = _AT
+
+        def put(name: str, value) -> None:
+            row[:, at[name]] = value
+
+        for layer, stock in _LAYER_STOCKS.items():
+            put(f"layer_{layer}", m[stock])
+        finished = m["finished"].sum(axis=1)
+        put("throughput", m["finished_feature"].sum(axis=1))
+        put("value", m["value"])
+        put("value_innovation", m["value_innovation"])
+        put("value_shadow_it", m["value_withdrawn"].sum(axis=1))
+        put("deploys_per_week", m["deploys"][:, :s].mean(axis=1))
+        changes = m["changes_deployed"]
+        put("lead_time_days", _weighted(m["lead_time"], changes))
+        put("lead_time_p85_days", _weighted(m["lead_time_p85"], changes))
+        put("time_to_restore_hours", 24.0 * _weighted(m["restore_time"], m["restored"]))
+        deploys = m["deploys"].sum(axis=1)
+        put(
+            "change_failure_rate",
+            np.where(deploys > 0, m["failures"].sum(axis=1) / np.maximum(deploys, 1), np.nan),
+        )
+        put("innovations", m["innovations"])
+        put("experiments", m["experiments"])
+        put("tech_debt", m["debt"])
+        put("debt_ratio", m["debt_ratio"])
+        put("incidents", m["finished_incident"].sum(axis=1))
+        put("headcount", m["headcount"])
+        put("attrition", m["leavers"].sum(axis=1))
+        put("hires", m["joined"].sum(axis=1))
+        put("morale", m["morale"])
+        available = m["available"].sum(axis=1)
+        put("utilisation", np.where(available > 0, m["busy"].sum(axis=1) / np.maximum(available, 1e-12), 0.0))
+        work = m["days_work"]
+        engine_share = {
+            k: (m[f"share_{k}"] * m["available"]).sum(axis=1) / np.maximum(available, 1e-12)
+            for k in ("feature", "dependency", "incident", "rework", "improvement", "experiment", "idle")
+        }
+        total = np.maximum(m["days_all"], 1e-12)
+        shares = {
+            "share_feature": work * (engine_share["feature"] + engine_share["dependency"]) / total,
+            "share_unplanned": work * (engine_share["incident"] + engine_share["rework"]) / total,
+            "share_improvement": (m["days_improvement"] + work * engine_share["improvement"]) / total,
+            "share_experiments": (m["days_experiments"] + work * engine_share["experiment"]) / total,
+            "share_overhead": (m["days_all"] - m["days_work"] - m["days_improvement"] - m["days_experiments"])
+            / total,
+            "share_idle": work * engine_share["idle"] / total,
+        }
+        for name, value in shares.items():
+            put(name, value)
+        put("unplanned_share", shares["share_unplanned"])
+        put("cognitive_load", m["cognitive_load"])
+        put("platform_maturity", m["self_service"])
+        put("bu_trust", m["trust"])
+        arrived = m["arrived_feature"]
+        put(
+            "shadow_it_share",
+            np.where(arrived > 0, m["withdrawn"].sum(axis=1) / np.maximum(arrived, 1e-12), 0.0),
+        )
+        put("perceived_alignment", np.minimum(m["partnership"] + m["theatre"], 1.0))
+        put("cost", m["cost"])
+        put("items_in_system", m["in_system_mean"].sum(axis=1))
+        put("items_done", finished)
+        put("flow_time_days", _weighted(m["flow_time"], m["finished"]))
+        put("unplanned_backlog", m["unplanned_backlog"].sum(axis=1))
+        put("pressure", m["pressure"])
+        put("net_value", m["net_value"])
+        self.weeks_done += 1
+
+    def frame(self, world: int = 0) -> pd.DataFrame:
+        """Return the weekly frame of one world, one row per week, indexed by ``week`` from 1."""
+        weeks = self.weeks_done
+        values = {name: self.data[world, :weeks, i] for name, i in _AT.items()}
+        cluster = dora_cluster(
+            values["deploys_per_week"],
+            values["lead_time_days"],
+            values["time_to_restore_hours"],
+            values["change_failure_rate"],
+        )
+        values["dora_cluster"] = pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True)
+        values["maturity"] = maturity(np.column_stack([values[f"layer_{n}"] for n in LAYER_NAMES])).astype(
+            int
+        )
+        return pd.DataFrame(
+            {name: values[name] for name in (*COLUMNS, *NEW_COLUMNS)},
+            index=pd.RangeIndex(1, weeks + 1, name="week"),
+        )
