@@ -35,9 +35,9 @@ $(STAMP): pyproject.toml setup.py Makefile | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,ray,ui]"
 	@touch $@
 
-# Compile the model's mechanisms (sim/model/mechanisms.py, numba) once, so that no command pays for it;
-# numba caches the machine code in sim/model/__pycache__ and compiles again only when the file changes.
-$(COMPILED): $(STAMP) sim/model/mechanisms.py
+# Compile the model's mechanisms (numba) once, so that no command pays for it; numba caches the
+# machine code in sim/model/__pycache__ and compiles again when a file, or a layout it reads, changes.
+$(COMPILED): $(STAMP) $(wildcard sim/model/*.py sim/model/flow/*.py)
 	@echo "Compiling the model's mechanisms (once; about a minute)"
 	$(PY) -c 'from sim import simulate; simulate(["weeks=1"])'
 	@touch $@

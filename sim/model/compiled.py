@@ -10,7 +10,10 @@ denominators away from zero).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
+from pathlib import Path
 
 # LLVM's -O1 compiles these functions in about a third of the time -O3 takes (the cold
 # compile is most of a minute), and a default run is as fast: what is left is the cost
@@ -33,4 +36,43 @@ inline = njit(**_OPTIONS, inline="always")
 jit_uncounted = njit(**_OPTIONS, _nrt=False)
 inline_uncounted = njit(**_OPTIONS, inline="always", _nrt=False)
 
-__all__ = ["inline", "inline_uncounted", "jit", "jit_uncounted", "numba"]
+
+def cache_guard(source: str, layout: object) -> None:
+    """Drop the cached machine code of the module at ``source`` when ``layout`` has changed.
+
+    numba keys its cache on a function's own source file. Constants a compiled
+    function reads from other modules (the rows of a stacked array, derived from
+    a dataclass elsewhere) are frozen into its machine code, so a change there
+    would silently reuse code compiled for the old layout. Call this at the top
+    of such a module, before any of its functions compiles, with everything its
+    code takes from elsewhere: on a change it deletes that module's cache files.
+
+    Args:
+        source: The module's ``__file__``.
+        layout: Anything whose ``repr`` changes when the layout does (tuples of names).
+    """
+    path = Path(source)
+    cache = (
+        Path(os.environ["NUMBA_CACHE_DIR"])
+        if os.environ.get("NUMBA_CACHE_DIR")
+        else path.parent / "__pycache__"
+    )
+    stamp = cache / f"{path.stem}.layout"
+    digest = hashlib.sha256(repr(layout).encode()).hexdigest()
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        for old in cache.glob(f"{path.stem}.*.nb[ci]"):
+            old.unlink(missing_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cache, delete=False, suffix=".tmp") as f:
+            f.write(digest)
+        os.replace(f.name, stamp)
+    except OSError:
+        pass  # a read-only install: numba then caches elsewhere or not at all, and compiles afresh
+
+
+__all__ = ["cache_guard", "inline", "inline_uncounted", "jit", "jit_uncounted", "numba"]

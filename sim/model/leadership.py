@@ -44,26 +44,11 @@ from sim.model.schema import spec, validate_fields
 class LeadershipRules:
     """How leadership perceives the delivery gap and responds to it.
 
-    The defaults are stated assumptions, to be fitted to independent evidence by
+    Its attribution and its patience are levers (``sim.model.levers.Levers``), so that an
+    organisation's preset sets them and interventions move them. The defaults are stated assumptions, to be fitted to independent evidence by
     the calibration (they are not set so that any conclusion holds).
     """
 
-    attribution: float = spec(
-        0,
-        1,
-        default=0.7,
-        unit="share",
-        doc="Share of a perceived shortfall put down to effort rather than to the system "
-        "(Repenning & Sterman 2002: managers mostly blame effort; assumption).",
-    )
-    patience_weeks: float = spec(
-        1,
-        520,
-        default=26,
-        unit="weeks",
-        doc="How long an improvement programme may run without a visible payoff before it is "
-        "abandoned (two quarters; assumption).",
-    )
     perception_weeks: float = spec(
         1,
         52,

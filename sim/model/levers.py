@@ -98,6 +98,22 @@ class Levers:
         unit="1",
         doc="Share of work owned end to end by stream-aligned teams (vs handed off).",
     )
+    attribution: float = spec(
+        0,
+        1,
+        default=0.7,
+        unit="share",
+        doc="Share of a delivery shortfall leadership puts down to effort rather than to the system "
+        "(Repenning & Sterman 2002: mostly effort; model v2's decision rule; coaching lowers it).",
+    )
+    patience_weeks: float = spec(
+        1,
+        520,
+        default=26,
+        unit="weeks",
+        doc="Weeks an intervention may run without a visible payoff before leadership abandons it "
+        "(model v2's decision rule; committing to a programme raises it).",
+    )
     disruption: float = spec(0, 1, default=0.0, unit="1", doc="Transition disruption of a re-organisation.")
     theatre: float = spec(
         0, 1, default=0.0, unit="1", doc="Workshops and tools that raise reported, not real, alignment."
@@ -189,6 +205,34 @@ class Intervention:
         validate_fields(self)
 
 
+def contribution(item: Intervention, weeks: int, cost_per_week_unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tabulate what one intervention or shock adds to the levers and the spend, week by week.
+
+    Args:
+        item: The intervention or shock.
+        weeks: Horizon in weeks.
+        cost_per_week_unit: Multiplier turning a phase's per-team cost into the
+            organisation's spend (the number of stream-aligned teams).
+
+    Returns:
+        ``(deltas, spend)``: ``(weeks, len(LEVER_NAMES))`` lever changes, row ``w`` for
+        week ``w + 1`` (unclipped), and ``(weeks,)`` spend.
+    """
+    table = np.zeros((weeks, len(LEVER_NAMES)))
+    spend = np.zeros(weeks)
+    end_all = item.start - 1 + item.duration if item.duration else weeks
+    for phase in item.phases:
+        first = item.start - 1 + phase.offset
+        last = first + phase.duration if phase.duration else weeks
+        last = min(last, end_all, weeks)
+        if first >= last:
+            continue
+        for name, delta in phase.levers.items():
+            table[first:last, LEVER_INDEX[name]] += item.intensity * delta
+        spend[first:last] += item.intensity * phase.cost * cost_per_week_unit
+    return table, spend
+
+
 def schedule(
     baseline: Levers,
     interventions: Iterable[Intervention],
@@ -213,16 +257,9 @@ def schedule(
     table = np.tile(base, (weeks, 1))
     spend = np.zeros(weeks)
     for item in interventions:
-        end_all = item.start - 1 + item.duration if item.duration else weeks
-        for phase in item.phases:
-            first = item.start - 1 + phase.offset
-            last = first + phase.duration if phase.duration else weeks
-            last = min(last, end_all, weeks)
-            if first >= last:
-                continue
-            for name, delta in phase.levers.items():
-                table[first:last, LEVER_INDEX[name]] += item.intensity * delta
-            spend[first:last] += item.intensity * phase.cost * cost_per_week_unit
+        deltas, cost = contribution(item, weeks, cost_per_week_unit)
+        table += deltas
+        spend += cost
     lo, hi = lever_bounds()
     np.clip(table, lo, hi, out=table)
     return table, spend

@@ -60,7 +60,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.model.compiled import jit, numba
+from sim.model.compiled import cache_guard, jit, numba
 from sim.model.levers import LEVER_NAMES, STAFFING_LEVERS
 from sim.model.params import Params
 
@@ -150,6 +150,8 @@ WeekOrg = _rows("WeekOrg", WEEK_ORG)
 # The levers the dynamics read: all but those that set staffing, which the model reads.
 LEVERS = tuple(name for name in LEVER_NAMES if name not in STAFFING_LEVERS)
 Lever = _rows("Lever", LEVERS)
+# The lever rows come from sim/model/levers.py, whose changes numba's cache of this file does not see.
+cache_guard(__file__, LEVERS)
 
 
 def params_record(params: Params) -> np.ndarray:

@@ -357,7 +357,7 @@ class Organisation:
             self.improvement,
             lever["pressure"],
             np.minimum(lever["improve_share"] * budget, 0.5),
-            np.full(w, lr.attribution),
+            lever["attribution"],
             lr.pressure_response,
             lr.improvement_cut,
             lr.improvement_response,

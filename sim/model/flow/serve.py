@@ -63,7 +63,7 @@ import math
 
 import numpy as np
 
-from sim.model.compiled import inline_uncounted, jit, jit_uncounted
+from sim.model.compiled import cache_guard, inline_uncounted, jit, jit_uncounted
 from sim.model.flow.items import (
     CLASS_OF_KIND,
     N_CLASSES,
@@ -82,6 +82,14 @@ from sim.model.flow.rng import Stream, exponential, normal, uniform
 # The week's helpers are inline_uncounted and the week jit_uncounted: with calls between them the
 # week took 2 us an item, and counting references to the arrays its inlined helpers pass around
 # took two thirds of what was left; the week allocates nothing (its scratch comes from the caller).
+
+# The item, kind and stream layouts come from items.py and rng.py, whose changes numba's cache of
+# this file does not see.
+cache_guard(
+    __file__,
+    tuple(tuple(e.__members__) for e in (ItemF, ItemI, Kind, Klass, Meta, State, Stream))
+    + (CLASS_OF_KIND, NONE),
+)
 
 DAYS_PER_WEEK = 7.0
 INF = math.inf

@@ -93,7 +93,7 @@ def test_a_programme_without_payoff_is_abandoned_at_patience_and_a_paying_one_ke
 
 
 def test_bad_rules_are_refused_by_name():
-    with pytest.raises(ConfigError, match="attribution"):
-        LeadershipRules(attribution=1.5)
-    with pytest.raises(ConfigError, match="patience_weeks"):
-        LeadershipRules(patience_weeks=0)
+    with pytest.raises(ConfigError, match="perception_weeks"):
+        LeadershipRules(perception_weeks=0.5)
+    with pytest.raises(ConfigError, match="max_improvement"):
+        LeadershipRules(max_improvement=1.5)

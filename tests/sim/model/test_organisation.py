@@ -119,12 +119,8 @@ def test_an_org_that_blames_the_system_improves_where_one_that_blames_effort_pus
         if week == 5:
             org.demand *= 1.8
 
-    _, effort = run(
-        Setup(load=0.6), weeks=40, each=surge, rules=Rules(leadership=LeadershipRules(attribution=1.0))
-    )
-    _, system = run(
-        Setup(load=0.6), weeks=40, each=surge, rules=Rules(leadership=LeadershipRules(attribution=0.0))
-    )
+    _, effort = run(Setup(load=0.6), weeks=40, each=surge, policy={"attribution": 1.0})
+    _, system = run(Setup(load=0.6), weeks=40, each=surge, policy={"attribution": 0.0})
     late = slice(25, 40)
     assert stack(effort, "pressure")[late].mean() > stack(system, "pressure")[late].mean()
     assert stack(effort, "improvement")[late].mean() < stack(system, "improvement")[late].mean()

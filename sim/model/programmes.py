@@ -1,0 +1,97 @@
+"""Interventions as programmes that leadership keeps or abandons, week by week.
+
+In model v1 a plan was a fixed schedule of lever changes. In model v2 each
+intervention is a programme that leadership judges once it has run for its
+patience (the ``patience_weeks`` lever): if perceived delivery is no better
+than when the programme started, leadership abandons it, and its lever changes
+stop from the next week (Repenning & Sterman 2002: improvement programmes are
+dropped before they pay). Shocks happen to the organisation and are never
+abandoned. The levers of a week are the baseline plus the shocks plus the
+programmes still running, clipped to the levers' ranges.
+
+A batch's worlds share the plan but not the decisions: each world keeps or
+abandons each programme on what it has seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.model import leadership as lead
+from sim.model.levers import LEVER_INDEX, LEVER_NAMES, Intervention, Levers, contribution, lever_bounds
+
+
+class Programmes:
+    """The plan of a batch of worlds: a baseline, shocks, and interventions that may be abandoned.
+
+    Args:
+        baseline: The organisation's levers with no intervention.
+        interventions: The interventions, each a programme leadership judges.
+        shocks: The shocks, which act whatever leadership decides.
+        weeks: Horizon in weeks.
+        cost_per_week_unit: Turns a phase's per-team cost into the organisation's spend.
+        worlds: Worlds of the batch.
+    """
+
+    def __init__(
+        self,
+        baseline: Levers,
+        interventions: Sequence[Intervention],
+        shocks: Sequence[Intervention],
+        weeks: int,
+        cost_per_week_unit: float,
+        worlds: int,
+    ) -> None:
+        base = np.array([getattr(baseline, n) for n in LEVER_NAMES], dtype=float)
+        self.fixed = np.tile(base, (weeks, 1))
+        self.fixed_spend = np.zeros(weeks)
+        for shock in shocks:
+            deltas, spend = contribution(shock, weeks, cost_per_week_unit)
+            self.fixed += deltas
+            self.fixed_spend += spend
+        parts = [contribution(item, weeks, cost_per_week_unit) for item in interventions]
+        self.deltas = np.stack([d for d, _ in parts]) if parts else np.zeros((0, weeks, len(LEVER_NAMES)))
+        self.spend_of = np.stack([s for _, s in parts]) if parts else np.zeros((0, weeks))
+        self.start = np.array([item.start - 1 for item in interventions], dtype=np.int64)  # 0-based
+        self.active = np.ones((worlds, len(parts)), dtype=np.bool_)
+        self.at_start = np.zeros((worlds, len(parts)))
+        self.abandoned_week = np.full((worlds, len(parts)), -1, dtype=np.int64)
+        self.lo, self.hi = lever_bounds()
+
+    def levers(self, week: int) -> dict[str, np.ndarray]:
+        """Return the levers of ``week`` (0-based) by name, a value per world."""
+        table = self.fixed[week][None, :] + np.einsum(
+            "wp,pl->wl", self.active.astype(float), self.deltas[:, week]
+        )
+        np.clip(table, self.lo, self.hi, out=table)
+        return {name: table[:, i] for name, i in LEVER_INDEX.items()}
+
+    def spend(self, week: int) -> np.ndarray:
+        """Return the spend of ``week`` (0-based) per world: the shocks' and the running programmes'."""
+        return self.fixed_spend[week] + self.active.astype(float) @ self.spend_of[:, week]
+
+    def review(self, week: int, delivered: np.ndarray, patience: np.ndarray) -> np.ndarray:
+        """Let leadership judge the programmes after ``week`` (0-based), on the delivery it perceives.
+
+        A programme starting this week notes the delivery it starts from; one that has run
+        for the patience is kept if delivery is above that, and abandoned otherwise.
+
+        Args:
+            week: The week just run.
+            delivered: Perceived delivery per world.
+            patience: The ``patience_weeks`` lever per world.
+
+        Returns:
+            Programmes abandoned this week, per world.
+        """
+        starting = self.start == week
+        self.at_start[:, starting] = delivered[:, None]
+        age = np.broadcast_to(week - self.start, self.active.shape)
+        before = self.active.copy()
+        abandoned = lead.review_programmes(
+            self.active, np.ascontiguousarray(age), self.at_start, delivered, patience
+        )
+        self.abandoned_week[before & ~self.active] = week
+        return abandoned

@@ -1,0 +1,32 @@
+"""The compiled code's cache is dropped when a layout it was compiled with changes."""
+
+from sim.model.compiled import cache_guard
+
+
+def test_a_changed_layout_drops_the_module_cache_and_an_unchanged_one_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    source = tmp_path / "mod.py"
+    source.write_text("")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+
+    def cached():
+        for name in ("mod.f-1.py312.nbi", "mod.f-1.py312.1.nbc", "other.g-1.py312.nbi"):
+            (cache / name).write_text("x")
+
+    cache_guard(str(source), ("a", "b"))  # first sight: nothing known, so nothing to trust
+    cached()
+    cache_guard(str(source), ("a", "b"))
+    assert sorted(p.name for p in cache.glob("*.nb?")) == [
+        "mod.f-1.py312.1.nbc",
+        "mod.f-1.py312.nbi",
+        "other.g-1.py312.nbi",
+    ]
+    cache_guard(str(source), ("a", "b", "c"))
+    assert sorted(p.name for p in cache.glob("*.nb?")) == ["other.g-1.py312.nbi"], "only this module's"
+
+
+def test_an_unwritable_cache_is_left_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("not a directory")
+    cache_guard(str(tmp_path / "mod.py"), ("a",))  # no error: numba then compiles afresh
