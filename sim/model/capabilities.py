@@ -75,6 +75,14 @@ class CapabilityRules:
         doc="Debt in a team's code at which every item takes twice the effort (assumption: about a "
         "year of one person's remediation).",
     )
+    debt_days_per_unit: float = spec(
+        0,
+        1000,
+        default=10.0,
+        unit="person-days per person",
+        doc="A team's starting debt per person for each unit of an organisation preset's `debt` "
+        "(how a preset's debt reads in model v2; assumption).",
+    )
     debt_share: float = spec(
         0,
         1,

@@ -51,6 +51,7 @@ from sim.model.flow.items import Kind
 from sim.model.flow.params import FlowParams
 from sim.model.leadership import LeadershipRules
 from sim.model.levers import Levers
+from sim.model.params import OrgConfig
 from sim.model.schema import ConfigError, spec, validate_fields
 from sim.model.structure import Structure, StructureRules
 from sim.model.workforce import WorkforceRules
@@ -234,7 +235,7 @@ class Setup:
     teams_per_unit: float = spec(1, 1000, default=3, unit="teams")
     team_size: int = spec(1, 50, default=8, unit="people")
     platform: int = spec(0, 10_000, default=1, unit="teams")
-    platform_size: int = spec(1, 50, default=6, unit="people")
+    platform_size: int = spec(0, 200, default=6, unit="people")
     coupling: float = spec(0, 1, default=0.3, unit="1")
     load: float = spec(0.05, 3, default=0.8, unit="x capacity")
     skill: float = spec(0, 1, default=0.5)
@@ -249,6 +250,42 @@ class Setup:
 
     def __post_init__(self) -> None:
         validate_fields(self)
+
+    @classmethod
+    def from_org(cls, org: OrgConfig, platform: int, rules: Rules) -> Setup:
+        """Read an organisation preset: its layers are the starting stocks they stand for.
+
+        Partnership, strategy (clarity), architecture (standards), culture (safety), talent
+        (skill), execution (practice) and innovation start at the preset's layer strengths;
+        the preset's ``debt`` per person becomes each team's debt through
+        ``debt_days_per_unit``; its platform people (``levers.platform_capacity`` per
+        stream-aligned team) are spread over ``platform`` teams.
+
+        Args:
+            org: The preset.
+            platform: Platform teams (0 for none).
+            rules: The rules (for the debt's unit).
+        """
+        layers = org.layers
+        platform_people = org.levers.platform_capacity * org.teams
+        return cls(
+            stream=org.teams,
+            teams_per_unit=org.teams_per_business_unit,
+            team_size=org.team_size,
+            platform=platform,
+            platform_size=max(int(round(platform_people / platform)), 0) if platform else 1,
+            coupling=org.coupling,
+            load=org.load,
+            skill=layers.talent,
+            practice=layers.execution,
+            standards=layers.architecture,
+            safety=layers.culture,
+            self_service=0.0,
+            partnership=layers.partnership,
+            clarity=layers.strategy,
+            innovation=layers.innovation,
+            debt=org.debt * org.team_size * rules.capability.debt_days_per_unit,
+        )
 
 
 class Organisation:

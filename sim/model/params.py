@@ -68,6 +68,14 @@ class OrgConfig:
     )
     layers: Layers = spec(doc="Starting layer strengths.")
     levers: Levers = spec(doc="Baseline leadership levers.")
+    coupling: float = spec(
+        0,
+        1,
+        default=0.5,
+        unit="1",
+        doc="How entangled the teams' code is: the chance, relative to its most, that a change needs "
+        "another team's (model v2; the architecture layer and a reorg move it).",
+    )
 
     def __post_init__(self) -> None:
         validate_fields(self)

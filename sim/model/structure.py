@@ -59,6 +59,14 @@ class StructureRules:
         doc="Weight of the serving platform team among a feature's possible dependencies, at no "
         "self-service, relative to one coupled stream-aligned team (assumption).",
     )
+    streams_per_platform: float = spec(
+        1,
+        100,
+        default=8.0,
+        unit="teams",
+        doc="Stream-aligned teams a platform team serves (Team Topologies: one platform team for "
+        "several stream-aligned teams; assumption).",
+    )
     max_peers: int = spec(
         0,
         64,

@@ -1,0 +1,44 @@
+"""A model v2 run of a configuration: presets read, plan as programmes, warm-up, one frame per seed."""
+
+import numpy as np
+import pytest
+
+from sim.config import load_config
+from sim.model.metrics import COLUMNS
+from sim.model.organisation import Rules
+from sim.model.record import NEW_COLUMNS
+from sim.model.run import platform_teams, run
+
+
+@pytest.mark.parametrize("org", ["struggling", "elite", "startup", "solid_but_slow"])
+def test_every_preset_runs_with_every_column(org):
+    frames = run(load_config([f"org={org}", "weeks=12"]), [0, 1])
+    assert len(frames) == 2
+    for f in frames:
+        assert tuple(f.columns) == (*COLUMNS, *NEW_COLUMNS) and len(f) == 12
+        assert f["items_in_system"].iloc[0] > 0, "the warm-up leaves work in the system"
+
+
+def test_a_seed_gives_the_same_frame_alone_or_in_a_batch():
+    config = load_config(["org=struggling", "intervention=foundations_first", "weeks=20"])
+    alone = run(config, [5])[0]
+    batch = run(config, [2, 5, 9])[1]
+    assert alone.equals(batch)
+
+
+def test_a_plan_only_staffs_platform_teams_it_asks_for():
+    rules = Rules()
+    assert platform_teams(load_config(["org=struggling"]), rules) == 0
+    assert platform_teams(load_config(["org=struggling", "intervention=platform_team"]), rules) == 2
+
+
+def test_leadership_that_gives_up_early_drops_the_programme_and_its_cost():
+    patient = load_config(
+        ["org=struggling", "intervention=culture_program", "weeks=60", "org.levers.patience_weeks=100"]
+    )
+    hasty = load_config(
+        ["org=struggling", "intervention=culture_program", "weeks=60", "org.levers.patience_weeks=2"]
+    )
+    a = np.mean([f["cost"].iloc[-10:].mean() for f in run(patient, [1, 2])])
+    b = np.mean([f["cost"].iloc[-10:].mean() for f in run(hasty, [1, 2])])
+    assert b < a, "an abandoned programme stops costing"
