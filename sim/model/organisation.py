@@ -157,6 +157,20 @@ class OperatingRules:
         unit="days",
         doc="Age of its waiting requests at which a business unit's trust falls to half.",
     )
+    failure_distrust: float = spec(
+        0,
+        1,
+        default=0.5,
+        unit="share",
+        doc="How much a business unit's trust falls per unit of its teams' change failure rate (assumption).",
+    )
+    unit_pressure: float = spec(
+        0,
+        1,
+        default=0.2,
+        unit="1",
+        doc="Pressure a business unit that does not trust IT adds on its own teams, at no trust (assumption).",
+    )
     shadow_hazard: float = spec(
         0,
         1,
@@ -323,6 +337,7 @@ class Organisation:
         self.innovation_stream = np.zeros(w)  # value per week of the innovations still alive
         self.self_service = np.full(w, setup.self_service if setup.platform else 0.0)
         self.units = self.structure.units
+        self._teams_per_unit = np.bincount(self.structure.unit_of, minlength=self.units)
         self.trust = np.full((w, self.units), 0.5)
         self.pressure = np.full(w, 0.3)
         self.improvement = np.full(w, 0.1)
@@ -352,6 +367,18 @@ class Organisation:
         o = self.rules.operating
         own_infra = np.where(self.is_stream, o.infra_effort * (1.0 - self.self_service[:, None]), 0.0)
         return cap.effort(self.debt, self.rules.capability.debt_doubling) * (1.0 + own_infra)
+
+    def _per_unit(self, per_team: np.ndarray) -> np.ndarray:
+        """Sum stream-aligned teams' values by business unit: ``(worlds, stream)`` to ``(worlds, units)``."""
+        out = np.zeros((self.worlds, self.units))
+        np.add.at(out.T, self.structure.unit_of, per_team.T)
+        return out
+
+    def _unit_trust_of_team(self) -> np.ndarray:
+        """Each engine team's business unit's trust, ``(worlds, teams)``; platform teams feel full trust."""
+        trust = np.ones((self.worlds, self.teams))
+        trust[:, : self.setup.stream] = self.trust[:, self.structure.unit_of]
+        return trust
 
     def people(self) -> np.ndarray:
         """Headcount per world and team."""
@@ -401,13 +428,18 @@ class Organisation:
             lr.max_improvement,
             lead.smoothing(lr.adjustment_weeks),
         )
-        excess = np.maximum(self.pressure - wr.normal_pressure, 0.0)
+        # Each team feels leadership's pressure and its own business unit's, which rises as the
+        # unit's trust falls.
+        felt_pressure = np.minimum(
+            self.pressure[:, None] + o.unit_pressure * (1.0 - self._unit_trust_of_team()), 1.0
+        )
+        excess = np.maximum(felt_pressure - wr.normal_pressure, 0.0)
 
         # 2. People: who can work, and how much (pressure adds hours; a re-organisation takes some).
         joined = wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
         days, onboarding, coordination = self._capacity()
         people = np.maximum(self.people(), 1e-9)
-        hours = (1.0 + o.overtime * excess[:, None]) * (1.0 - lever["disruption"][:, None])
+        hours = (1.0 + o.overtime * excess) * (1.0 - lever["disruption"][:, None])
         days = days * hours
         all_days = wf.WORKING_DAYS * self.people() * hours
 
@@ -439,7 +471,7 @@ class Organisation:
         )
         change_failure = np.clip(
             o.change_failure_floor
-            + (o.change_failure_ceiling - o.change_failure_floor) * risk * (1 + excess[:, None]),
+            + (o.change_failure_ceiling - o.change_failure_floor) * risk * (1 + excess),
             0.0,
             1.0,
         )
@@ -469,7 +501,7 @@ class Organisation:
         # 5. Capabilities after the week: what the week's work and the investments put in.
         feature_days = out[Out.SHARE_FEATURE] * out[Out.AVAILABLE] * effort  # the people's days
         self.debt = cap.debt_after(
-            self.debt, feature_days, improve_days * c.debt_share, excess[:, None], self.standards[:, None], c
+            self.debt, feature_days, improve_days * c.debt_share, excess, self.standards[:, None], c
         )
         per_person = improve_days / (wf.WORKING_DAYS * people)
         coached = np.zeros((w, self.teams))
@@ -505,7 +537,7 @@ class Organisation:
                 self.self_service, build, c.platform_gain, cap.decay(c.platform_half_life)
             )
         unplanned = out[Out.SHARE_INCIDENT] + out[Out.SHARE_REWORK]
-        self.morale = cap.morale_after(self.morale, excess[:, None], unplanned, self.safety, c)
+        self.morale = cap.morale_after(self.morale, excess, unplanned, self.safety, c)
 
         # Experiments: each one run is a bet that becomes an innovation with the chance that
         # innovation capability and strategic clarity give; innovations bring value while they last.
@@ -523,7 +555,7 @@ class Organisation:
         # platform_capacity and enabling_capacity per stream-aligned team for the others.
         p_leave = wf.attrition_probability(
             self.morale,
-            np.broadcast_to(self.pressure[:, None], self.morale.shape),
+            felt_pressure,
             wr.weekly_hazard,
             wr.attrition_morale,
             wr.attrition_pressure,
@@ -541,12 +573,12 @@ class Organisation:
             max(wr.hiring_lag_weeks, 1)
         )
 
-        # 7. Business units judge by their waits.
-        unit_of = self.structure.unit_of
-        age = np.zeros((w, self.units))
-        np.add.at(age.T, unit_of, self.backlog_age[:, :s].T)
-        age /= np.bincount(unit_of, minlength=self.units)
-        felt = 1.0 / (1.0 + age / o.tolerable_wait_days)
+        # 7. Business units judge IT by their own experience: how long their requests wait and
+        # how often their teams' changes fail.
+        wait = self._per_unit(self.backlog_age[:, :s]) / self._teams_per_unit
+        deploys, failures = self._per_unit(out[Out.DEPLOYS][:, :s]), self._per_unit(out[Out.FAILURES][:, :s])
+        failure_rate = np.where(deploys > 0, failures / np.maximum(deploys, 1.0), 0.0)
+        felt = (1.0 - o.failure_distrust * failure_rate) / (1.0 + wait / o.tolerable_wait_days)
         self.trust += (felt - self.trust) * (1.0 - math.exp(-1.0 / o.trust_weeks))
 
         # 1'. What leadership will see next week: features delivered and features requested, delayed.

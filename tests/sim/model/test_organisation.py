@@ -199,3 +199,17 @@ def test_an_unknown_lever_is_refused_by_name():
     org = Organisation(Setup(), [1])
     with pytest.raises(ConfigError, match="presure"):
         org.step({"presure": 0.5})
+
+
+def test_a_business_unit_judges_by_its_own_experience_and_presses_its_own_teams():
+    def trouble(org, week):
+        if week == 5:
+            org.debt[:, :3] *= 8  # unit 0's three teams
+
+    org, weekly = run(Setup(load=0.7, platform=0), weeks=60, each=trouble)
+    assert (org.trust[:, 0] < org.trust[:, 1:].min(axis=1)).all(), "unit 0 trusts IT least"
+    withdrawn = stack(weekly, "withdrawn")[30:]
+    assert withdrawn[:, :, :3].sum() > withdrawn[:, :, 3:6].sum(), "and takes more of its requests elsewhere"
+    assert (org.morale[:, :3].mean(axis=1) < org.morale[:, 3:12].mean(axis=1)).all(), (
+        "its teams feel its pressure"
+    )
