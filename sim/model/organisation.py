@@ -627,6 +627,18 @@ class Organisation:
                 "safety": self.safety.mean(axis=1),
                 "self_service": self.self_service.copy(),
                 "theatre": lever["theatre"].copy(),  # reported alignment it buys; it changes nothing real
+                # Per engine team (stream-aligned, then platform), for the per-team records.
+                "per_team": {
+                    "people": self.people(),
+                    "skill": self.skill.copy(),
+                    "practice": self.practice.copy(),
+                    "debt_ratio": cap.effort(self.debt, c.debt_doubling) - 1.0,
+                    "safety": self.safety.copy(),
+                    "morale": self.morale.copy(),
+                    "adoption": np.where(self.is_stream, self.self_service[:, None], 0.0),
+                    "cognitive_load": effort / cap.effort(self.debt, c.debt_doubling) - 1.0,
+                    "coached": coached,
+                },
             }
         )
         return measures

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.model.metrics import CLUSTERS, COLUMNS, dora_cluster, maturity
+from sim.model.metrics import CLUSTERS, COLUMNS, TEAM_COLUMNS, dora_cluster, maturity
 from sim.model.params import LAYER_NAMES
 
 NEW_COLUMNS: tuple[str, ...] = (
@@ -54,6 +54,16 @@ NEW_COLUMNS: tuple[str, ...] = (
     "pressure",
     "net_value",
 )
+# Per-team columns: today's, then the item measures of the weekly frame, team by team.
+TEAM_NEW_COLUMNS: tuple[str, ...] = (
+    "items_in_system",
+    "items_done",
+    "flow_time_days",
+    "utilisation",
+    "lead_time_p85_days",
+    "unplanned_backlog",
+)
+_TEAM_ALL = (*TEAM_COLUMNS, *TEAM_NEW_COLUMNS)
 # Numeric columns recorded every week; the cluster and maturity are derived from them at the end.
 _RECORDED = tuple(c for c in COLUMNS if c not in ("dora_cluster", "maturity")) + NEW_COLUMNS
 _AT = {name: i for i, name in enumerate(_RECORDED)}
@@ -78,16 +88,43 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 class WeeklyRecord:
     """The weekly frame of every world of a batch, filled a week at a time.
 
+    Per-team values (``TEAM_COLUMNS`` and the item measures) are kept every
+    ``team_every`` weeks for every team the work flows through: stream-aligned
+    teams, then platform teams (``business_unit`` -1).
+
     Args:
         worlds: Worlds of the batch.
         weeks: Weeks to record.
         stream: Stream-aligned teams (the engine's first teams).
         units: Business units.
+        unit_of: Business unit of each stream-aligned team.
+        teams: Teams the work flows through (stream-aligned and platform).
+        team_every: Keep per-team values every this many weeks; 0 for never.
     """
 
-    def __init__(self, worlds: int, weeks: int, stream: int, units: int) -> None:
+    def __init__(
+        self,
+        worlds: int,
+        weeks: int,
+        stream: int,
+        units: int,
+        unit_of=None,
+        teams: int = 0,
+        team_every: int = 0,
+    ) -> None:
         self.data = np.full((worlds, weeks, len(_RECORDED)), np.nan)
         self.stream, self.units, self.weeks_done = stream, units, 0
+        self.team_every, self.teams = team_every, teams or stream
+        self.unit_of = np.concatenate(
+            [
+                np.asarray(unit_of if unit_of is not None else np.zeros(stream), float),
+                np.full(self.teams - stream, -1.0),
+            ]
+        )
+        rows = weeks // team_every if team_every else 0
+        self.team_weeks = np.zeros(rows, dtype=np.int64)
+        self.team_data = np.zeros((rows, len(_TEAM_ALL), worlds, self.teams), dtype=np.float32)
+        self._team_row = 0
 
     def add(self, m: Mapping[str, np.ndarray]) -> None:
         """Record the week whose measures ``m`` are (one step of the organisation)."""
@@ -160,6 +197,57 @@ class WeeklyRecord:
         put("pressure", m["pressure"])
         put("net_value", m["net_value"])
         self.weeks_done += 1
+        if (
+            self.team_every
+            and self.weeks_done % self.team_every == 0
+            and self._team_row < len(self.team_weeks)
+        ):
+            self._add_teams(m)
+
+    def _add_teams(self, m: Mapping[str, np.ndarray]) -> None:
+        t = m["per_team"]
+        deploys = m["deploys"]
+        values = {
+            "business_unit": np.broadcast_to(self.unit_of, deploys.shape),
+            "people": t["people"],
+            "skill": t["skill"],
+            "practice": t["practice"],
+            "execution": t["practice"],
+            "debt_ratio": t["debt_ratio"],
+            "safety": t["safety"],
+            "morale": t["morale"],
+            "adoption": t["adoption"],
+            "cognitive_load": t["cognitive_load"],
+            "throughput": m["finished_feature"],
+            "value": m["value_delivered"],
+            "deploys_per_week": deploys,
+            "lead_time_days": m["lead_time"],
+            "change_failure_rate": np.where(deploys > 0, m["failures"] / np.maximum(deploys, 1.0), np.nan),
+            "time_to_restore_hours": 24.0 * m["restore_time"],
+            "incidents": m["finished_incident"],
+            "coached": t["coached"],
+            "items_in_system": m["in_system_mean"],
+            "items_done": m["finished"],
+            "flow_time_days": m["flow_time"],
+            "utilisation": m["utilisation"],
+            "lead_time_p85_days": m["lead_time_p85"],
+            "unplanned_backlog": m["unplanned_backlog"],
+        }
+        row = self.team_data[self._team_row]
+        for i, name in enumerate(_TEAM_ALL):
+            row[i] = values[name]
+        self.team_weeks[self._team_row] = self.weeks_done
+        self._team_row += 1
+
+    def team_frame(self, world: int = 0) -> pd.DataFrame:
+        """Return the per-team values of one world in long form: a row per recorded week and team."""
+        rows, n = self._team_row, self.teams
+        data = {"week": np.repeat(self.team_weeks[:rows], n), "team": np.tile(np.arange(n), rows)}
+        for i, name in enumerate(_TEAM_ALL):
+            data[name] = self.team_data[:rows, i, world].ravel()
+        df = pd.DataFrame(data)
+        df["business_unit"] = df["business_unit"].astype(np.int32)
+        return df
 
     def frame(self, world: int = 0) -> pd.DataFrame:
         """Return the weekly frame of one world, one row per week, indexed by ``week`` from 1."""

@@ -38,8 +38,10 @@ def platform_teams(config: Config, rules: Rules) -> int:
     return math.ceil(config.org.teams / rules.structure.streams_per_platform)
 
 
-def run(config: Config, seeds: Sequence[int], rules: Rules | None = None) -> list[pd.DataFrame]:
-    """Run ``config`` once per seed (one batch) and return each seed's weekly frame.
+def run(
+    config: Config, seeds: Sequence[int], rules: Rules | None = None
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Run ``config`` once per seed (one batch) and return each seed's weekly and per-team frames.
 
     Args:
         config: The run's configuration (its ``seed`` is replaced by each of ``seeds``).
@@ -47,7 +49,8 @@ def run(config: Config, seeds: Sequence[int], rules: Rules | None = None) -> lis
         rules: Model v2's rules (default: :class:`Rules`).
 
     Returns:
-        One weekly frame per seed, in order, indexed by ``week`` from 1.
+        Per seed, in order: the weekly frame (indexed by ``week`` from 1) and the per-team
+        frame (long form, every ``record.team_every`` weeks).
     """
     rules = rules or Rules()
     setup = Setup.from_org(config.org, platform_teams(config, rules), rules)
@@ -64,7 +67,15 @@ def run(config: Config, seeds: Sequence[int], rules: Rules | None = None) -> lis
     baseline = Programmes(config.org.levers, [], [], 1, setup.stream, worlds).levers(0)
     for _ in range(config.params.warmup_weeks):
         org.step(baseline)
-    record = WeeklyRecord(worlds, weeks, setup.stream, org.units)
+    record = WeeklyRecord(
+        worlds,
+        weeks,
+        setup.stream,
+        org.units,
+        org.structure.unit_of,
+        org.teams,
+        config.record.team_every,
+    )
     for week in range(weeks):
         levers = plan.levers(week)
         measures = org.step(levers)
@@ -73,7 +84,7 @@ def run(config: Config, seeds: Sequence[int], rules: Rules | None = None) -> lis
         measures["net_value"] = measures["net_value"] - spend
         plan.review(week, org.seen_delivered, levers["patience_weeks"])
         record.add(measures)
-    return [record.frame(i) for i in range(worlds)]
+    return [(record.frame(i), record.team_frame(i)) for i in range(worlds)]
 
 
 __all__ = ["platform_teams", "run"]

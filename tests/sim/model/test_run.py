@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from sim.config import load_config
-from sim.model.metrics import COLUMNS
+from sim.model.metrics import COLUMNS, TEAM_COLUMNS
 from sim.model.organisation import Rules
-from sim.model.record import NEW_COLUMNS
+from sim.model.record import NEW_COLUMNS, TEAM_NEW_COLUMNS
 from sim.model.run import platform_teams, run
 
 
@@ -14,7 +14,7 @@ from sim.model.run import platform_teams, run
 def test_every_preset_runs_with_every_column(org):
     frames = run(load_config([f"org={org}", "weeks=12"]), [0, 1])
     assert len(frames) == 2
-    for f in frames:
+    for f, _ in frames:
         assert tuple(f.columns) == (*COLUMNS, *NEW_COLUMNS) and len(f) == 12
         assert f["items_in_system"].iloc[0] > 0, "the warm-up leaves work in the system"
 
@@ -23,7 +23,7 @@ def test_a_seed_gives_the_same_frame_alone_or_in_a_batch():
     config = load_config(["org=struggling", "intervention=foundations_first", "weeks=20"])
     alone = run(config, [5])[0]
     batch = run(config, [2, 5, 9])[1]
-    assert alone.equals(batch)
+    assert alone[0].equals(batch[0]) and alone[1].equals(batch[1])
 
 
 def test_a_plan_only_staffs_platform_teams_it_asks_for():
@@ -39,6 +39,23 @@ def test_leadership_that_gives_up_early_drops_the_programme_and_its_cost():
     hasty = load_config(
         ["org=struggling", "intervention=culture_program", "weeks=60", "org.levers.patience_weeks=2"]
     )
-    a = np.mean([f["cost"].iloc[-10:].mean() for f in run(patient, [1, 2])])
-    b = np.mean([f["cost"].iloc[-10:].mean() for f in run(hasty, [1, 2])])
+    a = np.mean([f["cost"].iloc[-10:].mean() for f, _ in run(patient, [1, 2])])
+    b = np.mean([f["cost"].iloc[-10:].mean() for f, _ in run(hasty, [1, 2])])
     assert b < a, "an abandoned programme stops costing"
+
+
+def test_per_team_records_cover_every_team_the_work_flows_through():
+    config = load_config(["org=struggling", "intervention=platform_team", "weeks=12", "record.team_every=4"])
+    weekly, teams = run(config, [3])[0]
+    assert tuple(teams.columns) == ("week", "team", *TEAM_COLUMNS, *TEAM_NEW_COLUMNS)
+    assert sorted(teams["week"].unique()) == [4, 8, 12]
+    per_week = teams[teams["week"] == 12]
+    assert len(per_week) == 12 + 2, "twelve stream-aligned teams and two platform teams"
+    assert (per_week["business_unit"].iloc[12:] == -1).all()
+    assert per_week["items_done"].sum() == weekly.loc[12, "items_done"]
+    assert per_week["people"].sum() == pytest.approx(weekly.loc[12, "headcount"])
+
+
+def test_no_per_team_records_when_asked_for_none():
+    _, teams = run(load_config(["org=startup", "weeks=6", "record.team_every=0"]), [1])[0]
+    assert teams.empty
