@@ -46,7 +46,7 @@ from sim.model import capabilities as cap
 from sim.model import leadership as lead
 from sim.model import workforce as wf
 from sim.model.capabilities import CapabilityRules
-from sim.model.flow.engine import OUT, Drivers, FlowEngine, Out
+from sim.model.flow.engine import MIN_DEPLOY_INTERVAL, OUT, Drivers, FlowEngine, Out
 from sim.model.flow.items import Kind
 from sim.model.flow.params import FlowParams
 from sim.model.leadership import LeadershipRules
@@ -302,6 +302,13 @@ class Setup:
         )
 
 
+def _per_world(value: float | np.ndarray, worlds: int) -> np.ndarray:
+    """Return a lever as one value per world: an array of that shape as it is, a scalar repeated."""
+    if isinstance(value, np.ndarray) and value.shape == (worlds,):
+        return value
+    return np.broadcast_to(np.asarray(value, float), (worlds,))
+
+
 class Organisation:
     """A batch of worlds of one organisation shape, stepped a week at a time.
 
@@ -407,10 +414,7 @@ class Organisation:
             raise ConfigError(
                 "levers", f"unknown {', '.join(sorted(unknown))}; allowed: {', '.join(LEVER_DEFAULTS)}"
             )
-        lever = {
-            name: np.broadcast_to(np.asarray(levers.get(name, d), float), (w,))
-            for name, d in LEVER_DEFAULTS.items()
-        }
+        lever = {name: _per_world(levers.get(name, d), w) for name, d in LEVER_DEFAULTS.items()}
         budget = lever["budget"]
 
         # 1. Leadership decides, on what it has perceived so far.
@@ -479,20 +483,20 @@ class Organisation:
         withdraw[:, :s] = o.shadow_hazard * (1.0 - self.trust[:, self.structure.unit_of])
         withdraw[:, :s] += lever["strategy_churn"][:, None]
         value = o.feature_value * (0.5 + 0.5 * self.partnership) * (0.5 + 0.5 * self.clarity)
-        drivers = Drivers.build(
-            w,
-            self.teams,
+        # The engine's inputs, built in place (contiguous, the dtypes it compiles for): Drivers.build's
+        # broadcasting and checks cost more than a small organisation's whole week.
+        drivers = Drivers(
             capacity=np.maximum(work_days / effort, 0.0),
             wip_limit=np.maximum(
                 np.round(o.wip_per_person * people * (1.0 + lever["wip_accept"][:, None])), 1
-            ),
+            ).astype(np.int64),
             arrival_rate=rates,
-            dependency_prob=probability,
+            dependency_prob=np.ascontiguousarray(probability),
             dependencies=graph,
-            deploy_interval=np.maximum(deploy_days, 1.0 / 96.0),
+            deploy_interval=np.maximum(deploy_days, MIN_DEPLOY_INTERVAL),
             failure_prob=change_failure,
             withdraw_rate=withdraw,
-            feature_value=np.broadcast_to(value[:, None], (w, self.teams)),
+            feature_value=np.repeat(value[:, None], self.teams, axis=1),
         )
         out = self.engine.step(drivers, check=False)
         self.unplanned_backlog = out[Out.UNPLANNED_BACKLOG]
