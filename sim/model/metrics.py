@@ -7,6 +7,7 @@ every step is what makes Mesa runs big and slow.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -116,6 +117,25 @@ def dora_cluster(deploys: Any, lead_time: Any, restore: Any, cfr: Any) -> np.nda
     """DORA cluster index (0 low .. 3 elite): the mean of the keys' levels, ties going down."""
     mean = dora_levels(deploys, lead_time, restore, cfr).mean(axis=0)
     return np.ceil(mean - 0.5).astype(int)
+
+
+def derived(values: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """Return the weekly columns derived from the others: ``dora_cluster`` (categorical) and ``maturity``.
+
+    Args:
+        values: Weekly columns by name, with the four DORA keys and the seven ``layer_*``.
+    """
+    cluster = dora_cluster(
+        values["deploys_per_week"],
+        values["lead_time_days"],
+        values["time_to_restore_hours"],
+        values["change_failure_rate"],
+    )
+    layers = np.column_stack([values[f"layer_{n}"] for n in LAYER_NAMES])
+    return {
+        "dora_cluster": pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True),
+        "maturity": maturity(layers).astype(int),
+    }
 
 
 def maturity(layers: Any) -> Any:
@@ -341,16 +361,7 @@ class Recorder:
             + self.spend[world, :weeks]
             + raw["incidents"] * self.cost_per_incident,
         }
-        cluster = dora_cluster(
-            values["deploys_per_week"],
-            values["lead_time_days"],
-            values["time_to_restore_hours"],
-            values["change_failure_rate"],
-        )
-        values["dora_cluster"] = pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True)
-        values["maturity"] = maturity(np.column_stack([values[f"layer_{n}"] for n in LAYER_NAMES])).astype(
-            int
-        )
+        values.update(derived(values))
         values["innovations"] = values["innovations"].astype(int)
         # Built once, in column order: a frame reordered afterwards is copied again.
         return pd.DataFrame(

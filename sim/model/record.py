@@ -36,8 +36,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.model.metrics import CLUSTERS, COLUMNS, TEAM_COLUMNS, dora_cluster, maturity
-from sim.model.params import LAYER_NAMES
+from sim.model.metrics import COLUMNS, TEAM_COLUMNS, derived
 
 NEW_COLUMNS: tuple[str, ...] = (
     "items_in_system",
@@ -253,16 +252,7 @@ class WeeklyRecord:
         """Return the weekly frame of one world, one row per week, indexed by ``week`` from 1."""
         weeks = self.weeks_done
         values = {name: self.data[world, :weeks, i] for name, i in _AT.items()}
-        cluster = dora_cluster(
-            values["deploys_per_week"],
-            values["lead_time_days"],
-            values["time_to_restore_hours"],
-            values["change_failure_rate"],
-        )
-        values["dora_cluster"] = pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True)
-        values["maturity"] = maturity(np.column_stack([values[f"layer_{n}"] for n in LAYER_NAMES])).astype(
-            int
-        )
+        values.update(derived(values))
         return pd.DataFrame(
             {name: values[name] for name in (*COLUMNS, *NEW_COLUMNS)},
             index=pd.RangeIndex(1, weeks + 1, name="week"),
