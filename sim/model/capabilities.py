@@ -147,8 +147,8 @@ class CapabilityRules:
         10,
         default=2.0,
         unit="per coach per person",
-        doc="Skill and practice gained per week per enabling-team person per stream-aligned person "
-        "coached, times the gap to full (assumption).",
+        doc="Skill and practice gained per week per enabling-team person per person of a team they "
+        "facilitate, times the gap to full (assumption).",
     )
     innovation_gain: float = spec(
         0,

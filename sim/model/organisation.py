@@ -144,6 +144,20 @@ class OperatingRules:
         doc="How much cutting teams by value stream (stream_alignment above 0.5) lowers coupling, and "
         "cutting them by component raises it (assumption).",
     )
+    engagement_weeks: float = spec(
+        1,
+        104,
+        default=12,
+        unit="weeks",
+        doc="How long an enabling team works with the teams it facilitates (a quarter; assumption).",
+    )
+    teams_per_coach: float = spec(
+        0.1,
+        10,
+        default=0.5,
+        unit="teams per person",
+        doc="Stream-aligned teams an enabling person facilitates at once (assumption).",
+    )
     wip_per_person: float = spec(
         0.1, 5, default=0.5, unit="items per person", doc="WIP limit per person of the team (assumption)."
     )
@@ -375,6 +389,25 @@ class Organisation:
         own_infra = np.where(self.is_stream, o.infra_effort * (1.0 - self.self_service[:, None]), 0.0)
         return cap.effort(self.debt, self.rules.capability.debt_doubling) * (1.0 + own_infra)
 
+    def _coached(self, people: np.ndarray, c: CapabilityRules) -> np.ndarray:
+        """Return the coaching each team gets this week: enabling people facilitate a few teams at a time.
+
+        An engagement lasts ``engagement_weeks``; enabling people work with as many stream-aligned
+        teams at once as ``teams_per_coach`` per person allows, the teams in order, then move
+        on to the next ones. A coached team gains ``coaching_gain`` per coach per person of it.
+        """
+        o, s = self.rules.operating, self.setup.stream
+        coached = np.zeros((self.worlds, self.teams))
+        engagement = self.week // int(o.engagement_weeks)
+        for i in range(self.worlds):
+            reach = min(int(np.ceil(self.enabling[i] * o.teams_per_coach)), s)
+            if reach <= 0:
+                continue
+            chosen = (engagement * reach + np.arange(reach)) % s
+            coaches_per_team = self.enabling[i] / reach
+            coached[i, chosen] = c.coaching_gain * coaches_per_team / people[i, chosen]
+        return coached
+
     def _per_unit(self, per_team: np.ndarray) -> np.ndarray:
         """Sum stream-aligned teams' values by business unit: ``(worlds, stream)`` to ``(worlds, units)``."""
         out = np.zeros((self.worlds, self.units))
@@ -440,7 +473,10 @@ class Organisation:
         excess = np.maximum(felt_pressure - wr.normal_pressure, 0.0)
 
         # 2. People: who can work, and how much (pressure adds hours; a re-organisation takes some).
+        before = self.people()
         joined = wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
+        # New people know the trade, not the system: they bring the team's skill towards theirs.
+        self.skill = (self.skill * before + wr.novice_skill * joined) / np.maximum(before + joined, 1e-9)
         days, onboarding, coordination = self._capacity()
         people = np.maximum(self.people(), 1e-9)
         hours = (1.0 + o.overtime * excess) * (1.0 - lever["disruption"][:, None])
@@ -508,8 +544,7 @@ class Organisation:
             self.debt, feature_days, improve_days * c.debt_share, excess, self.standards[:, None], c
         )
         per_person = improve_days / (wf.WORKING_DAYS * people)
-        coached = np.zeros((w, self.teams))
-        coached[:, :s] = c.coaching_gain * (self.enabling / people[:, :s].sum(axis=1))[:, None]
+        coached = self._coached(people, c)
         invest = c.investment_gain
         self.practice = cap.grown(
             self.practice,
@@ -567,7 +602,10 @@ class Organisation:
         )
         p_leave = 1.0 - (1.0 - p_leave) * (1.0 - lever["people_loss"][:, None])
         leavers = wf.draw_leavers(self.engine.keys, self.engine.ctr, np.floor(self.people() + 1e-9), p_leave)
-        wf.leave(self.experienced, self.cohorts, leavers)
+        headcount_before = np.maximum(self.people(), 1e-9)
+        experienced_left = wf.leave(self.experienced, self.cohorts, leavers)
+        # Experienced leavers take what they knew of the system with them.
+        self.skill *= 1.0 - wr.knowledge_loss * np.minimum(experienced_left / headcount_before, 1.0)
         target = self.base_size * lever["headcount"][:, None]
         if self.setup.platform:
             target[:, s:] = (lever["platform_capacity"] * s / self.setup.platform)[:, None]

@@ -93,6 +93,21 @@ class WorkforceRules:
         doc="Share of a person's week spent coordinating per teammate: 7% in a team of 8, 14% in a "
         "team of 15 (assumption after Brooks 1975).",
     )
+    novice_skill: float = spec(
+        0,
+        1,
+        default=0.3,
+        unit="0-1",
+        doc="Skill a new hire brings to the team's code (assumption: they know the trade, not the system).",
+    )
+    knowledge_loss: float = spec(
+        0,
+        1,
+        default=0.5,
+        unit="share",
+        doc="Share of its skill a team loses per share of its experienced people who leave (what "
+        "they knew of the system goes with them; assumption).",
+    )
     attrition_annual: float = spec(
         0,
         0.9,

@@ -213,3 +213,22 @@ def test_a_business_unit_judges_by_its_own_experience_and_presses_its_own_teams(
     assert (org.morale[:, :3].mean(axis=1) < org.morale[:, 3:12].mean(axis=1)).all(), (
         "its teams feel its pressure"
     )
+
+
+def test_enabling_people_facilitate_a_few_teams_for_an_engagement_then_move_on():
+    org = Organisation(Setup(platform=0), [1])
+    org.enabling[:] = 4.0  # two teams at a time at half a team per person
+    engagement = int(org.rules.operating.engagement_weeks)
+    people = org.people()
+    seen = []
+    for week in (0, engagement - 1, engagement, 2 * engagement):
+        org.week = week
+        seen.append(tuple(np.flatnonzero(org._coached(people, org.rules.capability)[0])))
+    assert seen[0] == seen[1] and len(seen[0]) == 2, "the same teams for the whole engagement"
+    assert seen[2] != seen[0] and seen[3] != seen[2], "then the next ones"
+
+
+def test_leavers_take_knowledge_and_new_hires_bring_less_of_it():
+    _, calm = run(Setup(load=0.6), weeks=40)
+    _, exodus = run(Setup(load=0.6), weeks=40, policy={"people_loss": 0.05})
+    assert stack(exodus, "skill")[-1].mean() < stack(calm, "skill")[-1].mean() - 0.05
