@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sim.model.metrics import END_WEEKS
 from sim.plans import Plan, Step
-from viz.scenario import Outcome, Scenario, band, crossover_week, differences, layers_at
+from viz.scenario import METRICS, Outcome, Scenario, band, crossover_week, differences, layers_at
 
 SEEDS = 10
 
@@ -45,7 +45,7 @@ class Lesson:
 
 
 def _capability_trap(outcome: Outcome) -> tuple[str, str]:
-    cum = differences(outcome).loc["Cumulative value"]
+    cum = differences(outcome).loc[METRICS["cumulative_value"]]
     crossover = crossover_week(outcome)
     winner = "Doing nothing" if cum["A"] > cum["B"] else "The execution push"
     why = (

@@ -28,6 +28,23 @@ def Markdown(text: str) -> solara.Element:
     )
 
 
+def Note(text: str) -> solara.Element:
+    """Show a line of help under an input or a chart, in the page's secondary text colour (AA contrast)."""
+    return solara.Text(text, classes=["orgstack-note"])
+
+
+@solara.component
+def Grid(min_width: int = 380, children: list | None = None) -> solara.Element:
+    """Lay children out in as many equal columns of at least ``min_width`` px as the window holds."""
+    style = {
+        "display": "grid",
+        "grid-template-columns": f"repeat(auto-fill, minmax(min({min_width}px, 100%), 1fr))",
+        "gap": "12px",
+        "width": "100%",
+    }
+    return solara.Div(children=children or [], style=style)
+
+
 @solara.component
 def Chart(
     draw: Callable[[], Figure], dependencies: list[Any], waiting: str = "Drawing the charts..."

@@ -44,3 +44,16 @@ def offline_page(page_session):
     )
     page_session.outside, page_session.failed = outside, failed
     return page_session
+
+
+@pytest.fixture(autouse=True)
+def fresh_pages():
+    """Each test starts from a new tab's state: the pages keep theirs in module-level reactive values."""
+    from viz import diagnose, learn, organisation, whatif
+
+    for page in (whatif, organisation, diagnose):
+        page.reset()
+    learn.outcomes.set({})
+    learn.guesses.set({})
+    learn.chosen.set(0)
+    yield
