@@ -59,7 +59,7 @@ def LessonView(lesson: Lesson) -> None:
         solara.Success(f"Answer: {right}.{verdict} {why}")
         colours = plan_colours(plans)
         crossover = crossover_week(outcome)
-        with Grid(min_width=380):
+        with Grid(min_width=440):
             for metric in lesson.metrics:
                 spec = metric_spec(outcome, metric, labels, colours, crossover)
                 Vega(spec, spec["description"], filename=f"orgstack-lesson-{metric}")

@@ -269,7 +269,7 @@ def Results(res: Result) -> None:
     solara.Success(summary)
     Note(f"Simulated {len(outcome.runs) * outcome.seeds} runs in {res.seconds:.1f} s.")
     help_ = metric_help()
-    with Grid(min_width=380):
+    with Grid(min_width=440):
         for metric, spec in specs.items():
             with solara.Column(gap="0px"):
                 Vega(spec, spec["description"], filename=f"orgstack-{metric}")
