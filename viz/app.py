@@ -12,6 +12,7 @@ from viz.charts import start_drawing_process
 from viz.diagnose import Diagnose
 from viz.learn import Learn
 from viz.organisation import Organisation
+from viz.vega import preload
 from viz.whatif import WhatIf
 
 start_drawing_process()  # while the user sets up a run
@@ -75,6 +76,7 @@ def Layout(children: list | None = None) -> solara.Element:
         # One child besides the app bar: AppLayout would make a first extra child its sidebar.
         with solara.Column():
             PageSetup.element()
+            preload()
             solara.Style(CSS)
             solara.Column(children=children or [])
     return main

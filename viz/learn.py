@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import solara
 
 from viz.lessons import LESSONS, Lesson
 from viz.plots import metric_spec, plan_colours
 from viz.scenario import PLAN_KEYS, Outcome, crossover_week, plan_label, run_what_if
 from viz.state import use_cancel_on_leave
-from viz.vega import Vega
-from viz.widgets import Grid, Markdown, show_status
+from viz.vega import ChartGrid
+from viz.widgets import Markdown, show_status
 
 # Per browser tab: the chosen lesson, and each lesson's guess and last run, kept across page switches.
 chosen = solara.reactive(0)
 guesses: solara.Reactive[dict[str, str]] = solara.reactive({})
 outcomes: solara.Reactive[dict[str, Outcome]] = solara.reactive({})
+
+
+def lesson_charts(
+    lesson: Lesson, outcome: Outcome, labels: dict[str, str], colours: dict[str, str]
+) -> list[tuple[dict, str, str]]:
+    """Build the charts a lesson shows, for :func:`viz.vega.ChartGrid`."""
+    crossover = crossover_week(outcome)
+    return [
+        (metric_spec(outcome, m, labels, colours, crossover), "", f"orgstack-lesson-{m}")
+        for m in lesson.metrics
+    ]
 
 
 @solara.component
@@ -57,12 +70,7 @@ def LessonView(lesson: Lesson) -> None:
             "" if guess is None else (" You were right." if guess == right else f" You answered: {guess}.")
         )
         solara.Success(f"Answer: {right}.{verdict} {why}")
-        colours = plan_colours(plans)
-        crossover = crossover_week(outcome)
-        with Grid(min_width=440):
-            for metric in lesson.metrics:
-                spec = metric_spec(outcome, metric, labels, colours, crossover)
-                Vega(spec, spec["description"], filename=f"orgstack-lesson-{metric}")
+        ChartGrid(partial(lesson_charts, lesson, outcome, labels, plan_colours(plans)), [outcome])
 
 
 @solara.component

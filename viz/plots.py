@@ -9,6 +9,7 @@ shows one plan alone (shift-click adds another).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sim.plans import Plan
@@ -50,20 +51,18 @@ def plan_colours(plans: dict[str, Plan]) -> dict[str, str]:
     return colours
 
 
-def _series_rows(outcome: Outcome, metric: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+def _round(x: float) -> float | None:
+    """Four significant digits: what a chart can show, and a quarter of the bytes to send."""
+    return None if x != x else float(f"{x:.4g}")
+
+
+def _series_rows(outcome: Outcome, metric: str) -> list[dict[str, Any]]:
     rows = []
     for key, runs in outcome.runs.items():
         stats = band(runs, metric)
         for week, mean, lo, hi in zip(stats.index, stats["mean"], stats["p10"], stats["p90"], strict=True):
             rows.append(
-                {
-                    "week": int(week),
-                    "key": key,
-                    "plan": f"{key}: {labels[key]}",
-                    "mean": mean,
-                    "p10": lo,
-                    "p90": hi,
-                }
+                {"week": int(week), "key": key, "mean": _round(mean), "p10": _round(lo), "p90": _round(hi)}
             )
     return rows
 
@@ -95,15 +94,16 @@ def metric_spec(
     Returns:
         The specification, its width the container's.
     """
-    rows = _series_rows(outcome, metric, labels)
+    rows = _series_rows(outcome, metric)
     keys = outcome.keys
-    plans = [f"{k}: {labels[k]}" for k in keys]
+    # Rows carry the plan's key only; the legend writes its label (JSON strings are JavaScript ones).
+    names = json.dumps({k: f"{k}: {labels[k]}" for k in keys})
     colour = {
-        "field": "plan",
+        "field": "key",
         "type": "nominal",
         "title": None,
-        "scale": {"domain": plans, "range": [colours[k] for k in keys]},
-        "legend": {"orient": "bottom", "direction": "vertical"},
+        "scale": {"domain": keys, "range": [colours[k] for k in keys]},
+        "legend": {"orient": "bottom", "direction": "vertical", "labelExpr": f"{names}[datum.label]"},
     }
     x = {"field": "week", "type": "quantitative", "title": "week", "axis": {"tickMinStep": 1}}
     shown = {"param": "shown", "empty": True}
@@ -126,7 +126,7 @@ def metric_spec(
         {
             "mark": {"type": "line", "strokeWidth": 2.2, "point": outcome.weeks <= SERIES_WEEKS},
             "params": [
-                {"name": "shown", "select": {"type": "point", "fields": ["plan"]}, "bind": "legend"},
+                {"name": "shown", "select": {"type": "point", "fields": ["key"]}, "bind": "legend"},
                 {"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"},
             ],
             "encoding": {

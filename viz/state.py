@@ -13,9 +13,11 @@ restores them and a copied link opens the same scenario elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import solara
+import solara.util
 from solara.lab import Task
 
 from viz.links import parse_query
@@ -59,7 +61,9 @@ def use_cancel_on_leave(task: Task) -> None:
     def on_mount() -> Callable[[], None]:
         def leave() -> None:
             if task.pending:
-                task.cancel()
+                # Left from the run's own thread (it re-rendered the page), cancel raises there.
+                with contextlib.suppress(solara.util.CancelledError):
+                    task.cancel()
 
         return leave
 

@@ -20,6 +20,8 @@ import solara
 import traitlets
 from solara.server import settings
 
+from viz.widgets import Grid, Note
+
 LIBRARIES = ("vega", "vega-lite", "vega-embed")
 # Versions tried in the browser tests; any other installed version of a library is used if these are not.
 KNOWN = {"vega": "5.21.0", "vega-lite": "5.2.0", "vega-embed": "6.20.2"}
@@ -28,6 +30,20 @@ BUILDS = {
     "vega-lite": "build/vega-lite.min.js",
     "vega-embed": "build/vega-embed.js",
 }
+
+# Loads vega, vega-lite and vega-embed once per page, one after the other: asked for together, or
+# by several charts at once, requirejs never called back here. Returns the promise of vega-embed.
+LOADER = """(paths) => {
+  if (!window.orgstackVegaEmbed) {
+    const cdn = (window.solara && window.solara.cdn) || "_solara/cdn";
+    const map = {};
+    for (const [name, path] of Object.entries(paths)) { map[name] = `${cdn}/${path}`; }
+    require.config({ map: { "*": map } });
+    const load = (name) => new Promise((resolve, reject) => require([name], resolve, reject));
+    window.orgstackVegaEmbed = load("vega").then(() => load("vega-lite")).then(() => load("vega-embed"));
+  }
+  return window.orgstackVegaEmbed;
+}"""
 
 TEMPLATE = """
 <template>
@@ -41,19 +57,7 @@ module.exports = {
   watch: { spec() { this.plot(); } },
   destroyed() { if (this.view) { this.view.finalize(); } },
   methods: {
-    library() {
-      // Loaded once per page, one library after the other: asked for together, or by several charts
-      // at once, requirejs never called back here.
-      if (!window.orgstackVegaEmbed) {
-        const cdn = (window.solara && window.solara.cdn) || "_solara/cdn";
-        const map = {};
-        for (const [name, path] of Object.entries(this.paths)) { map[name] = `${cdn}/${path}`; }
-        require.config({ map: { "*": map } });
-        const load = (name) => new Promise((resolve, reject) => require([name], resolve, reject));
-        window.orgstackVegaEmbed = load("vega").then(() => load("vega-lite")).then(() => load("vega-embed"));
-      }
-      return window.orgstackVegaEmbed;
-    },
+    library() { return (%LOADER%)(this.paths); },
     async plot() {
       const embed = await this.library();
       if (this._isDestroyed || !this.$refs.plot) { return; }  // replaced while the library loaded
@@ -84,7 +88,12 @@ module.exports = {
   },
 };
 </script>
-"""
+""".replace("%LOADER%", LOADER)
+
+PRELOAD = (
+    "<template><span></span></template>"
+    "<script>module.exports = { mounted() { (%LOADER%)(this.paths); } };</script>".replace("%LOADER%", LOADER)
+)
 
 
 class VegaChart(ipyvuetify.VuetifyTemplate):
@@ -152,3 +161,44 @@ def Vega(
         clickable=on_click is not None,
         on_click=on_click,
     )
+
+
+class VegaPreload(ipyvuetify.VuetifyTemplate):
+    """Load the chart libraries as soon as a page opens, so that the first chart does not wait for them."""
+
+    template = traitlets.Unicode(PRELOAD).tag(sync=True)
+    paths = traitlets.Dict().tag(sync=True)
+
+
+def preload() -> solara.Element:
+    """Return an invisible element that loads the chart libraries (put it on every page, in the layout)."""
+    return VegaPreload.element(paths=library_paths())
+
+
+@solara.component
+def ChartGrid(build: Callable[[], list[tuple[dict[str, Any], str, str]]], dependencies: list[Any]) -> None:
+    """Show charts in a grid, their specifications built after the rest of the page is shown.
+
+    The numbers of a page reach the browser first: a container's children are
+    sent once all of them are made, so charts built in the same render would
+    hold the numbers back until their data had been sent.
+
+    Args:
+        build: Returns, per chart, its specification, its help line (may be
+            empty) and the name of its saved files.
+        dependencies: The charts are built again when one of these changes.
+    """
+    # A lambda: Solara names a task after its function's __qualname__, which a partial has not.
+    task = solara.lab.use_task(lambda: build(), dependencies=dependencies, raise_error=False)
+    charts = task.value if task.finished else task.latest
+    if task.error:
+        solara.Error(f"The charts could not be built: {type(task.exception).__name__}: {task.exception}")
+    elif charts is None:
+        solara.Text("Drawing the charts...")
+    else:
+        with Grid(min_width=440):
+            for spec, help_text, filename in charts:
+                with solara.Column(gap="0px"):
+                    Vega(spec, spec["description"], filename=filename)
+                    if help_text:
+                        Note(help_text)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import reacton.ipywidgets as w
 import solara
@@ -51,8 +52,8 @@ from viz.scenario import (
     weekly_csv,
 )
 from viz.state import STALE, use_address, use_cancel_on_leave
-from viz.vega import Vega
-from viz.widgets import Grid, Markdown, Note, show_status
+from viz.vega import ChartGrid, Vega
+from viz.widgets import Markdown, Note, show_status
 
 NO_SHOCK = "none"
 
@@ -250,6 +251,17 @@ def PlanEditor(index: int, plan: Plan, weeks: int) -> None:
             solara.Button(f"Remove plan {key}", on_click=remove, text=True)
 
 
+def metric_charts(
+    outcome: Outcome, labels: dict[str, str], colours: dict[str, str], crossover: int | None
+) -> list[tuple[dict, str, str]]:
+    """Every metric's chart, with its meaning from the model documentation, for :func:`viz.vega.ChartGrid`."""
+    help_ = metric_help()
+    return [
+        (metric_spec(outcome, m, labels, colours, crossover), help_.get(m, ""), f"orgstack-{m}")
+        for m in METRICS
+    ]
+
+
 @solara.component
 def Results(res: Result) -> None:
     """Charts, layer stacks with a week scrubber and Play, the table at the horizon and the CSV export."""
@@ -260,20 +272,12 @@ def Results(res: Result) -> None:
     table = solara.use_memo(lambda: differences_markdown(outcome), [outcome])
     colours = plan_colours(dict(zip(PLAN_KEYS, res.plans, strict=False)))
     crossover = solara.use_memo(lambda: crossover_week(outcome), [outcome])
-    specs = solara.use_memo(
-        lambda: {m: metric_spec(outcome, m, labels, colours, crossover) for m in METRICS}, [outcome]
-    )
     start, _ = preset_defaults(res.scenario.org)
     start = {**start, **res.scenario.layers}
     stacks = {key: layers_at(runs, week) for key, runs in outcome.runs.items()}
     solara.Success(summary)
     Note(f"Simulated {len(outcome.runs) * outcome.seeds} runs in {res.seconds:.1f} s.")
-    help_ = metric_help()
-    with Grid(min_width=440):
-        for metric, spec in specs.items():
-            with solara.Column(gap="0px"):
-                Vega(spec, spec["description"], filename=f"orgstack-{metric}")
-                Note(help_.get(metric, ""))
+    ChartGrid(partial(metric_charts, outcome, labels, colours, crossover), [outcome])
     Markdown(f"**At the horizon (week {outcome.weeks})**\n\n" + table)
     Note(
         "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "

@@ -1,5 +1,6 @@
 """Component tests: the pages rendered with solara.render and driven through their widgets."""
 
+import json
 import re
 import time
 
@@ -70,6 +71,14 @@ def images(rc, count: int, before: frozenset[bytes] = frozenset(), new: int = 0)
     raise AssertionError(f"{count} pictures, {new} of them new, were not drawn within {TIMEOUT} s")
 
 
+def settle(rc) -> None:
+    """Wait until the page's text stops changing: the run re-renders it from its own thread."""
+    last = None
+    while (now := html(rc)) != last:
+        last = now
+        time.sleep(0.1)
+
+
 def run(rc, outcome: str = "success") -> str:
     """Press Run and return the text of the alert that ends this run (not one left from the last).
 
@@ -82,6 +91,7 @@ def run(rc, outcome: str = "success") -> str:
         alerts = rc.find(v.Alert, type=outcome).widgets
         fresh = [w for w in alerts if (w.model_id, str(w.children)) not in before]
         if fresh:
+            settle(rc)
             return fresh[0].children[0]
         time.sleep(0.02)
     raise AssertionError(f"no new {outcome} alert within {TIMEOUT} s")
@@ -104,9 +114,26 @@ def field(rc, label: str):
     return found
 
 
-def charts(rc) -> dict[str, dict]:
-    """The Vega-Lite charts on the page, by title."""
-    return {w.spec["title"]["text"]: w.spec for w in rc.find(VegaChart).widgets}
+def charts(rc, waiting_for: str | None = None) -> dict[str, dict]:
+    """The Vega-Lite charts on the page, by title, once one titled ``waiting_for`` is there.
+
+    The metric charts are built after the numbers are shown, in the background.
+    """
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        found = {w.spec["title"]["text"]: w.spec for w in rc.find(VegaChart).widgets}
+        if waiting_for is None or waiting_for in found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def eventually(check, what: str) -> None:
+    """Wait until ``check()`` is true: a run re-renders the page from its own thread."""
+    deadline = time.monotonic() + TIMEOUT
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(what)
+        time.sleep(0.02)
 
 
 def alerts(rc, kind: str) -> list[str]:
@@ -153,7 +180,7 @@ def test_a_one_week_horizon_gives_points_and_says_week():
     box, rc = solara.render(WhatIf(), handle_error=False)
     small(rc, weeks=1, seeds=2)
     assert run(rc).startswith("After 1 week,")
-    value = charts(rc)[METRICS["value"]]
+    value = charts(rc, METRICS["value"])[METRICS["value"]]
     line = next(layer for layer in value["layer"] if layer["mark"]["type"] == "line")
     assert line["mark"]["point"] is True and {row["week"] for row in value["data"]["values"]} == {1}
 
@@ -203,7 +230,7 @@ def test_scrubbing_the_week_redraws_the_layer_stack_only():
     box, rc = solara.render(WhatIf(), handle_error=False)
     small(rc, weeks=10, seeds=1)
     run(rc)
-    before = charts(rc)
+    before = charts(rc, METRICS["value"])
     assert "Effective layer strengths at week 10" in before
     set_slider(rc, "Week", 2, shows="Week 2")
     after = charts(rc)
@@ -222,7 +249,9 @@ def test_results_go_out_of_date_when_an_input_changes_and_come_back_with_run():
     assert not any(STALE in a for a in alerts(rc, "warning")), "back at the inputs of the results"
     slider(rc, "Horizon").v_model = 8
     run(rc)
-    assert not any(STALE in a for a in alerts(rc, "warning"))
+    eventually(
+        lambda: not any(STALE in a for a in alerts(rc, "warning")), "the results are still out of date"
+    )
 
 
 def test_inputs_and_results_survive_leaving_the_page_and_coming_back():
@@ -244,9 +273,10 @@ def test_a_third_plan_is_added_run_and_removed():
     rc.find(v.Select, label="Plan C interventions").widget.v_model = ["platform_team"]
     run(rc)
     assert "| C - A %" in whatif.differences_markdown(whatif.result.value.outcome)
-    assert any(
-        p["plan"].startswith("C: platform_team") for p in charts(rc)[METRICS["value"]]["data"]["values"]
-    )
+    eventually(lambda: len(charts(rc, METRICS["value"])[METRICS["value"]]["data"]["values"]) == 18, "no C")
+    value = charts(rc)[METRICS["value"]]
+    assert {row["key"] for row in value["data"]["values"]} == {"A", "B", "C"}
+    assert "C: platform_team" in json.dumps(value["layer"])
     rc.find(v.Btn, children=["Remove plan C"]).widget.click()
     assert len(whatif.plans.value) == 2
 
