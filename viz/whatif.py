@@ -51,6 +51,7 @@ from viz.scenario import (
     verdict,
     weekly_csv,
 )
+from viz.scenario_file import ScenarioFileError, command, read_scenario, write_plan, write_scenario
 from viz.state import STALE, use_address, use_cancel_on_leave
 from viz.vega import ChartGrid, Vega
 from viz.widgets import Markdown, Note, show_status
@@ -307,6 +308,45 @@ def Results(res: Result) -> None:
 
 
 @solara.component
+def ScenarioFiles(current: Scenario) -> None:
+    """Save the scenario (and each plan as a plan file for the command line), or load one."""
+    problem, set_problem = solara.use_state("")
+
+    def load(file: dict) -> None:
+        try:
+            new, new_plans = read_scenario(file["data"].decode("utf-8", errors="replace"))
+        except ScenarioFileError as err:
+            set_problem(f"{file['name']}: {err}")
+            return
+        set_problem("")
+        scenario.set(new)
+        plans.set(new_plans)
+        teams_text.set("" if new.teams is None else str(new.teams))
+
+    with solara.Details(summary="Scenario files: save, load, run from the command line", expand=False):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.FileDownload(
+                lambda: write_scenario(scenario.value, plans.value).encode("utf-8"),
+                filename="orgstack-scenario.yaml",
+                label="Save scenario (YAML)",
+            )
+            for key, plan in zip(PLAN_KEYS, plans.value, strict=False):
+                solara.FileDownload(
+                    lambda plan=plan: write_plan(scenario.value, plan).encode("utf-8"),
+                    filename=f"plan-{key}.yaml",
+                    label=f"Plan {key} as a plan file",
+                )
+        solara.FileDrop(label="Drop a scenario or plan file (YAML) here to load it", on_file=load, lazy=False)
+        if problem:
+            solara.Error(f"Cannot load {problem}")
+        Markdown(
+            "Each plan runs from the command line with its plan file; for seed 0 it gives the numbers the "
+            "studio shows for seed 0:\n\n"
+            + "\n".join(f"    {command(current, key)}" for key in PLAN_KEYS[: len(plans.value)])
+        )
+
+
+@solara.component
 def WhatIf() -> None:
     """Show the landing page: an organisation, its plans, Run, and their futures side by side."""
     current = scenario.value
@@ -427,6 +467,7 @@ def WhatIf() -> None:
                 outlined=True,
             )
         solara.Button("Reset to defaults", on_click=reset, text=True)
+    ScenarioFiles(current)
     for problem in problems:
         solara.Error(f"Cannot run: {problem}")
     shown = result.value

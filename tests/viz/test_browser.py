@@ -10,6 +10,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from sim.plans import Plan
+from viz.scenario import Action
+from viz.scenario_file import read_scenario
+
 pytest.importorskip("playwright")
 
 pytestmark = pytest.mark.browser
@@ -131,6 +135,14 @@ def test_a_link_opens_the_scenario_it_names(solara_app, solara_server, offline_p
         assert page.locator(".v-select", has_text="Preset").first.inner_text().find("elite") >= 0
         run_and_wait(page, "After 104 weeks")
         assert page.get_by_text("A: platform_team (week 13)").first.is_visible()
+
+        # Saved as a file, the scenario is the one the link named.
+        page.get_by_text("Scenario files: save, load").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Save scenario (YAML)").click()
+        saved, plans = read_scenario(download.value.path().read_text())
+        assert (saved.org, saved.weeks, saved.layers) == ("elite", 104, {"culture": 0.5})
+        assert plans[0] == Plan((Action("platform_team", start=13),))
 
 
 def test_the_what_if_page_is_usable_800_pixels_wide(solara_app, solara_server, offline_page, screenshots):
