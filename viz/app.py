@@ -30,7 +30,9 @@ CSS = """
   color: rgba(255, 255, 255, 0.92) !important;
 }
 *:focus-visible { outline: 3px solid #1a56db !important; outline-offset: 2px; }
-.v-input__slider { min-width: 180px; }
+.v-input__slider .v-input__slot { flex-wrap: wrap; row-gap: 4px; }
+.v-input__slider .v-slider { min-width: 160px; flex: 1 1 160px; }
+.theme--dark .v-tab--active { color: #ffffff !important; }
 .solara-markdown table { display: block; overflow-x: auto; max-width: 100%; }
 .solara-markdown, .v-alert__content { overflow-wrap: break-word; word-break: normal; hyphens: none; }
 .v-toolbar__title { white-space: normal; }

@@ -18,13 +18,13 @@ from viz.help import layer_help, metric_help
 from viz.scenario import LAYER_GROUPS, METRICS, Outcome, band, interventions
 
 # One colour per intervention, in the order of the presets, so that a plan has the same colour on
-# every page whatever its letter; doing nothing is grey. Each has at least 3:1 contrast on white.
+# every page whatever its letter; doing nothing is grey.
 PALETTE = (
-    "#d95f02", "#1b7f62", "#7570b3", "#c2185b", "#4d7a0e", "#a6761d", "#1f6fb4", "#8c564b",
-    "#b8860b", "#6a3d9a", "#e31a1c", "#00838f", "#5d6d7e", "#ad1457", "#2e7d32", "#ef6c00",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#d95f02",
+    "#1b9e77", "#7f7f00", "#0e7c86", "#7570b3", "#e7298a", "#66a61e", "#b8860b", "#a6761d",
 )  # fmt: skip
 NOTHING = "#666666"
-BY_KEY = {"A": "#d95f02", "B": "#1b7f62", "C": "#7570b3", "D": "#c2185b"}  # when two plans would share one
+BY_KEY = {"A": "#d95f02", "B": "#1b9e77", "C": "#7570b3", "D": "#e7298a"}  # when two plans would share one
 FONT = {"labelFontSize": 12, "titleFontSize": 13}
 CONFIG = {
     "axis": FONT,

@@ -145,9 +145,12 @@ def test_a_link_opens_the_scenario_it_names(solara_app, solara_server, offline_p
         assert plans[0] == Plan((Action("platform_team", start=13),))
 
 
-def test_the_what_if_page_is_usable_800_pixels_wide(solara_app, solara_server, offline_page, screenshots):
+@pytest.mark.parametrize("width", [800, 390])
+def test_the_what_if_page_is_usable_in_a_narrow_window_and_on_a_phone(
+    solara_app, solara_server, offline_page, screenshots, width
+):
     page = offline_page
-    narrow = {"width": 800, "height": 2400}
+    narrow = {"width": width, "height": 2400}
     with opened(solara_app, solara_server, page, "/?weeks=20&seeds=2", "Press Run", viewport=narrow):
         run_and_wait(page, "After 20 weeks")
         wait_for_charts(page, 12)
@@ -158,8 +161,8 @@ def test_the_what_if_page_is_usable_800_pixels_wide(solara_app, solara_server, o
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1
         chart = page.locator(CHART).first.bounding_box()
-        assert chart["width"] >= 600, "a chart takes the width of the window"
-        page.screenshot(path=screenshots / "what-if-800.png", full_page=True)
+        assert chart["width"] >= width - 80, "a chart takes the width of the window"
+        page.screenshot(path=screenshots / f"what-if-{width}.png", full_page=True)
 
 
 def test_organisation_page_shows_every_team_and_keeps_its_run(
