@@ -31,6 +31,12 @@ from viz.widgets import Chart, Markdown, Note, show_status
 
 MAX_SEEDS = 50
 MAX_TRIALS = 300
+# The study's whole-number settings: field of Settings, label, range.
+SETTING_SLIDERS = (
+    ("seeds", "Seeds", 4, MAX_SEEDS),
+    ("trials", "Roadmap search trials", 0, MAX_TRIALS),
+    ("fit_trials", "Fit trials", 5, MAX_TRIALS),
+)
 
 
 def example_answers(name: str) -> dict[str, Any]:
@@ -345,27 +351,14 @@ def Diagnose() -> None:
                     label="Save answers (YAML)",
                 )
             with solara.Column():
-                solara.SliderInt(
-                    f"Seeds: {chosen.seeds}",
-                    value=chosen.seeds,
-                    min=4,
-                    max=MAX_SEEDS,
-                    on_value=lambda v: change(seeds=v),
-                )
-                solara.SliderInt(
-                    f"Roadmap search trials: {chosen.trials}",
-                    value=chosen.trials,
-                    min=0,
-                    max=MAX_TRIALS,
-                    on_value=lambda v: change(trials=v),
-                )
-                solara.SliderInt(
-                    f"Fit trials: {chosen.fit_trials}",
-                    value=chosen.fit_trials,
-                    min=5,
-                    max=MAX_TRIALS,
-                    on_value=lambda v: change(fit_trials=v),
-                )
+                for name, label, lo, hi in SETTING_SLIDERS:
+                    solara.SliderInt(
+                        f"{label}: {getattr(chosen, name)}",
+                        value=getattr(chosen, name),
+                        min=lo,
+                        max=hi,
+                        on_value=lambda v, n=name: change(**{n: v}),
+                    )
                 solara.SliderFloat(
                     f"Budget: {chosen.budget:.2f} k per team-week",
                     value=chosen.budget,

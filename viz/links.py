@@ -16,36 +16,31 @@ def format_query(params: dict[str, Any]) -> str:
     return urlencode({k: str(v) for k, v in params.items()}, safe=",.[]")
 
 
-def int_param(params: dict[str, str], key: str, lo: int, hi: int, problems: list[str]) -> int | None:
-    """Read a whole number from the address's parameters, noting in ``problems`` why one cannot be used."""
+def _number_param(
+    params: dict[str, str], key: str, lo: float, hi: float, problems: list[str], kind: type
+) -> float | int | None:
     if key not in params:
         return None
     text = params[key]
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        problems.append(f"{key}={text} is not a whole number")
-        return None
-    if not lo <= value <= hi:
-        problems.append(f"{key}={text} is not from {lo} to {hi}")
-        return None
-    return value
-
-
-def float_param(params: dict[str, str], key: str, lo: float, hi: float, problems: list[str]) -> float | None:
-    """Read a number from the address's parameters, noting in ``problems`` why one cannot be used."""
-    if key not in params:
-        return None
-    text = params[key]
-    try:
-        value = float(text)
-    except ValueError:
-        problems.append(f"{key}={text} is not a number")
+        problems.append(f"{key}={text} is not a {'whole number' if kind is int else 'number'}")
         return None
     if not lo <= value <= hi:
         problems.append(f"{key}={text} is not from {lo:g} to {hi:g}")
         return None
     return value
+
+
+def int_param(params: dict[str, str], key: str, lo: int, hi: int, problems: list[str]) -> int | None:
+    """Read a whole number from the address's parameters, noting in ``problems`` why one cannot be used."""
+    return _number_param(params, key, lo, hi, problems, int)
+
+
+def float_param(params: dict[str, str], key: str, lo: float, hi: float, problems: list[str]) -> float | None:
+    """Read a number from the address's parameters, noting in ``problems`` why one cannot be used."""
+    return _number_param(params, key, lo, hi, problems, float)
 
 
 def choice_param(params: dict[str, str], key: str, allowed: list[str], problems: list[str]) -> str | None:

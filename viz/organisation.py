@@ -35,7 +35,7 @@ from viz.plots import network_spec
 from viz.scenario import MAX_WEEKS, interventions, presets
 from viz.state import STALE, use_address, use_cancel_on_leave
 from viz.vega import Vega
-from viz.widgets import Chart, Markdown, Note, show_status
+from viz.widgets import Chart, HorizonSlider, Markdown, Note, show_status
 
 # A run keeps every team's values every week; beyond this size the page would hold too much.
 MAX_TEAMS = 2000
@@ -238,13 +238,7 @@ def Organisation() -> None:
                 continuous_update=True,
             )
         with solara.Column():
-            solara.SliderInt(
-                f"Horizon: {current.weeks} week{'s' if current.weeks != 1 else ''}",
-                value=current.weeks,
-                min=1,
-                max=MAX_WEEKS,
-                on_value=lambda v: change(weeks=v),
-            )
+            HorizonSlider(current.weeks, lambda v: change(weeks=v), MAX_WEEKS)
             solara.InputText(
                 "Seed", value=current.seed, on_value=lambda v: change(seed=v), continuous_update=True
             )

@@ -54,7 +54,7 @@ from viz.scenario import (
 from viz.scenario_file import ScenarioFileError, command, read_scenario, write_plan, write_scenario
 from viz.state import STALE, use_address, use_cancel_on_leave
 from viz.vega import ChartGrid, Vega
-from viz.widgets import Markdown, Note, show_status
+from viz.widgets import HorizonSlider, Markdown, Note, show_status, weeks_text
 
 NO_SHOCK = "none"
 
@@ -123,7 +123,7 @@ def teams_problem(text: str) -> str | None:
 def headline(outcome: Outcome, labels: dict[str, str]) -> str:
     """Say which plan delivers the most cumulative value at the horizon, and since when; or that it is a tie."""
     v = verdict(outcome)
-    weeks = f"{outcome.weeks} week{'s' if outcome.weeks != 1 else ''}"
+    weeks = weeks_text(outcome.weeks)
     table = differences(outcome).loc[METRICS["cumulative_value"]]
     lead, next_ = f"plan {v.leader} ({labels[v.leader]})", f"plan {v.runner_up} ({labels[v.runner_up]})"
     values = f"{fmt(table[v.leader])} against {fmt(table[v.runner_up])}"
@@ -421,13 +421,7 @@ def WhatIf() -> None:
                     error=teams_problem(teams_text.value) or False,
                 )
             with solara.Column():
-                solara.SliderInt(
-                    f"Horizon: {weeks} week{'s' if weeks != 1 else ''}",
-                    value=weeks,
-                    min=1,
-                    max=MAX_WEEKS,
-                    on_value=lambda v: change(weeks=v),
-                )
+                HorizonSlider(weeks, lambda v: change(weeks=v), MAX_WEEKS)
                 solara.SliderInt(
                     f"Seeds per plan: {current.seeds}",
                     value=current.seeds,

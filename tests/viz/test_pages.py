@@ -281,12 +281,18 @@ def test_a_third_plan_is_added_run_and_removed():
     assert len(whatif.plans.value) == 2
 
 
-def test_organisation_page_shows_the_chosen_team():
+def run_organisation(teams: int, weeks: int):
+    """Render the Organisation page, run it for a small organisation and wait for the network."""
     box, rc = solara.render(Organisation(), handle_error=False)
-    field(rc, "Teams").v_model = "6"
-    slider(rc, "Horizon").v_model = 20
+    field(rc, "Teams").v_model = str(teams)
+    slider(rc, "Horizon").v_model = weeks
     rc.find(v.Btn, children=["Run"]).widget.click()
     rc.find(v.Select, label="Colour by").wait_for(timeout=TIMEOUT)
+    return rc
+
+
+def test_organisation_page_shows_the_chosen_team():
+    rc = run_organisation(teams=6, weeks=20)
     assert "<strong>Team 0</strong>" in html(rc)
     first = images(rc, 1)
     set_slider(rc, "Team", 4, shows="Team 4")
@@ -298,11 +304,7 @@ def test_organisation_page_shows_the_chosen_team():
 
 
 def test_organisation_run_goes_out_of_date_and_survives_leaving_the_page():
-    box, rc = solara.render(Organisation(), handle_error=False)
-    field(rc, "Teams").v_model = "4"
-    slider(rc, "Horizon").v_model = 5
-    rc.find(v.Btn, children=["Run"]).widget.click()
-    rc.find(v.Select, label="Colour by").wait_for(timeout=TIMEOUT)
+    rc = run_organisation(teams=4, weeks=5)
     field(rc, "Seed").v_model = "3"
     assert any(f"This run is {STALE}" in a for a in alerts(rc, "warning"))
     rc.close()

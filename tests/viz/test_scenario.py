@@ -139,25 +139,13 @@ def test_plans_level_within_the_seeds_noise_are_a_tie():
     assert same.tie
 
 
-def test_a_scenario_goes_into_the_address_and_comes_back_the_same():
-    scenario = Scenario(
-        org="elite",
-        layers={"culture": 0.7},
-        teams=20,
-        weeks=104,
-        seeds=5,
-        shock="demand_surge",
-        shock_start=30,
-    )
-    plans = (
-        Plan((Action("platform_team", start=13, intensity=0.5, duration=40), Action("talent_program"))),
-        Plan(),
-        Plan((Action("foundations_first"),)),
-    )
+def test_a_scenario_goes_into_the_address_and_comes_back_the_same(sample):
+    scenario, plans = sample
     params = scenario_params(scenario, plans)
-    assert params["org"] == "elite" and params["weeks"] == "104" and params["org.teams"] == "20"
+    assert "org" not in params, "the default preset is left out"
+    assert params["weeks"] == "30" and params["org.teams"] == "6" and params["org.layers.culture"] == "0.5"
     assert params["a"] == "platform_team,talent_program" and params["a.platform_team.start"] == "13"
-    assert params["b"] == "none" and params["shock.demand_surge.start"] == "30"
+    assert params["b"] == "none" and params["shock.demand_surge.start"] == "10"
     back, back_plans, problems = scenario_from_params(params)
     assert (back, back_plans, problems) == (scenario, plans, [])
 

@@ -7,24 +7,9 @@ from sim.plans import Plan
 from viz.scenario import DEFAULT_PLANS, Action, Scenario, run_what_if
 from viz.scenario_file import ScenarioFileError, command, read_scenario, write_plan, write_scenario
 
-SCENARIO = Scenario(
-    org="struggling",
-    layers={"culture": 0.5},
-    teams=6,
-    weeks=30,
-    seeds=3,
-    shock="demand_surge",
-    shock_start=10,
-)
-PLANS = (
-    Plan((Action("platform_team", start=4, intensity=0.5, duration=12), Action("talent_program"))),
-    Plan(),
-    Plan((Action("foundations_first"),)),
-)
 
-
-def test_a_saved_scenario_loads_back_the_same():
-    assert read_scenario(write_scenario(SCENARIO, PLANS)) == (SCENARIO, PLANS)
+def test_a_saved_scenario_loads_back_the_same(sample):
+    assert read_scenario(write_scenario(*sample)) == sample
 
 
 def test_a_plan_file_loads_as_plan_a():
@@ -33,13 +18,14 @@ def test_a_plan_file_loads_as_plan_a():
     assert scenario == Scenario()
 
 
-def test_each_saved_plan_runs_from_the_command_line_with_the_studios_numbers(tmp_path):
-    studio = run_what_if(SCENARIO, PLANS)
-    for key, plan in zip("ABC", PLANS, strict=True):
+def test_each_saved_plan_runs_from_the_command_line_with_the_studios_numbers(tmp_path, sample):
+    scenario, plans = sample
+    studio = run_what_if(scenario, plans)
+    for key, plan in zip("ABC", plans, strict=True):
         path = tmp_path / f"plan-{key}.yaml"
-        path.write_text(write_plan(SCENARIO, plan))
+        path.write_text(write_plan(scenario, plan))
         # The command the studio writes, as the overrides the command line would parse.
-        line = command(SCENARIO, key).removeprefix("orgstack ").replace(f"plan-{key}.yaml", str(path))
+        line = command(scenario, key).removeprefix("orgstack ").replace(f"plan-{key}.yaml", str(path))
         weekly = simulate(line.split())
         assert weekly["value"].to_numpy() == pytest.approx(
             studio.runs[key].xs(0, level="seed")["value"].to_numpy()
