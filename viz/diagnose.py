@@ -77,7 +77,7 @@ def roadmap_markdown(s: Study) -> str:
         rows = r.roadmap[r.roadmap["phase"] == phase]
         lines += ["", f"*{phase}*", ""]
         if rows.empty:
-            lines.append("Nothing new starts.")
+            lines.append("No new intervention starts in this phase; what started earlier carries on.")
             continue
         lines += ["| weeks | intervention | what changes |", "|---|---|---|"]
         lines += [f"| {x['weeks']} | {x['intervention']} | {x['what']} |" for _, x in rows.iterrows()]

@@ -374,7 +374,8 @@ def WhatIf() -> None:
         args = (scenario.value, *plans.value)
         threading.Thread(target=prepare, args=args, name="orgstack-prepare", daemon=True).start()
 
-    solara.use_effect(warm_up, [current.org, current.shock, plans.value])
+    # Any input may need a new composition (a horizon, a layer): compose it before Run is pressed.
+    solara.use_effect(warm_up, [current, plans.value])
 
     def compute() -> None:
         inputs, chosen = scenario.value, plans.value
