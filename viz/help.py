@@ -70,4 +70,7 @@ def metric_help() -> dict[str, str]:
         meaning = match.group(2).replace("`", "").replace("**", "")
         for column in re.findall(r"`([a-z_]+)`", match.group(1)):
             found[column] = meaning
+    if "value" in found:
+        # The studio's one derived series (viz.scenario.run_what_if adds it).
+        found["cumulative_value"] = "value delivered so far: the running total of " + found["value"]
     return found

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim import OrgModel, load_config
 from sim.model.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
@@ -190,27 +189,6 @@ def network_data(
         for a, b in graph.edges()
     ]
     return nodes, edges, _limits(run.teams[metric])
-
-
-def team_history_figure(run: OrgRun, team: int, metric: str, week: int) -> Figure:
-    """One team's metric over the weeks against the median and 10-90% band of all teams."""
-    per_week = run.teams.groupby("week")[metric]
-    fig = Figure(figsize=(11, 2.8))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.88)
-    ax = fig.subplots()
-    weeks = per_week.median().index
-    ax.fill_between(
-        weeks, per_week.quantile(0.1), per_week.quantile(0.9), color="0.8", label="all teams, 10-90%"
-    )
-    ax.plot(weeks, per_week.median(), color="0.4", lw=1, label="all teams, median")
-    own = run.teams[run.teams["team"] == team]
-    ax.plot(own["week"], own[metric], color="crimson", lw=1.8, label=f"team {team}")
-    ax.axvline(week, color="0.3", ls=":", lw=1)
-    ax.set_title(f"Team {team}: {metric}", fontsize=10)
-    ax.set_xlabel("week", fontsize=9)
-    ax.legend(fontsize=8, frameon=False, loc="best")
-    ax.grid(alpha=0.3)
-    return fig
 
 
 def _limits(values: pd.Series) -> tuple[float, float]:

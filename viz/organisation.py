@@ -10,7 +10,6 @@ address with the command line's names (``/organisation?org=elite&org.teams=40``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import solara
 from mesa.visualization.solara_viz import ModelController
@@ -29,13 +28,12 @@ from viz.network import (
     org_config,
     org_run,
     simulate_org,
-    team_history_figure,
 )
-from viz.plots import network_spec
+from viz.plots import history_spec, network_spec
 from viz.scenario import MAX_WEEKS, interventions, presets
 from viz.state import STALE, use_address, use_cancel_on_leave
 from viz.vega import Vega
-from viz.widgets import Chart, HorizonSlider, Markdown, Note, show_status
+from viz.widgets import HorizonSlider, Markdown, Note, show_status
 
 # A run keeps every team's values every week; beyond this size the page would hold too much.
 MAX_TEAMS = 2000
@@ -168,7 +166,8 @@ def OrgView(run: OrgRun, live: bool = False) -> None:
         f"**Team {team}** serves business unit {int(at_week['business_unit'])}; at week {week} its "
         f"{metric} is **{at_week[metric]:.3g}** ({at_week['people']:.0f} people)."
     )
-    Chart(partial(team_history_figure, run, team, metric, week), [run, metric, week, team])
+    history = history_spec(run.teams, team, metric, week)
+    Vega(history, history["description"], filename=f"orgstack-team-{team}-{metric}")
 
 
 @solara.component

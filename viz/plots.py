@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from sim.plans import Plan
 from sim.text import fmt
 from viz.help import layer_help, metric_help
@@ -359,6 +361,77 @@ def network_spec(
                         {"field": "value", "title": f"{metric} at week {week}", "format": ".3~r"},
                     ],
                 },
+            },
+        ],
+        "config": CONFIG,
+    }
+
+
+def history_spec(teams: Any, team: int, metric: str, week: int) -> dict[str, Any]:
+    """Chart one team's metric over the weeks against the median and 10-90% band of all teams.
+
+    Args:
+        teams: Per-team values, long form (``week``, ``team`` and the metric), as a run keeps them.
+        team: The team drawn.
+        metric: The per-team column.
+        week: The week marked (the one the network shows).
+    """
+    per_week = teams.groupby("week")[metric]
+    spread = per_week.quantile([0.1, 0.5, 0.9]).unstack()
+    own = teams[teams["team"] == team].set_index("week")[metric]
+    rows = [
+        {
+            "week": int(w),
+            "p10": _round(lo),
+            "median": _round(mid),
+            "p90": _round(hi),
+            "team": _round(own.get(w, np.nan)),
+        }
+        for w, (lo, mid, hi) in zip(spread.index, spread.to_numpy(), strict=True)
+    ]
+    x = {"field": "week", "type": "quantitative", "title": "week", "axis": {"tickMinStep": 1}}
+    tooltip = [
+        {"field": "week"},
+        {"field": "team", "title": f"team {team}", "format": ".3~r"},
+        {"field": "median", "title": "all teams, median", "format": ".3~r"},
+        {"field": "p10", "title": "all teams, 10%", "format": ".3~r"},
+        {"field": "p90", "title": "all teams, 90%", "format": ".3~r"},
+    ]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": f"Team {team}: {metric} against all teams", "anchor": "start"},
+        "description": f"Team {team}'s {metric} by week (red), with the median (grey line) and the 10-90% "
+        f"band (grey) of all teams; week {week} marked.",
+        "width": "container",
+        "height": 220,
+        "data": {"values": rows},
+        "encoding": {"x": x},
+        "layer": [
+            {
+                "mark": {"type": "area", "color": "#9e9e9e", "opacity": 0.35},
+                "encoding": {
+                    "y": {"field": "p10", "type": "quantitative", "title": metric},
+                    "y2": {"field": "p90"},
+                },
+            },
+            {
+                "mark": {"type": "line", "color": "#616161", "strokeWidth": 1.5},
+                "encoding": {"y": {"field": "median", "type": "quantitative"}},
+            },
+            {
+                "mark": {
+                    "type": "line",
+                    "color": "#c62828",
+                    "strokeWidth": 2.4,
+                    "point": len(rows) <= SERIES_WEEKS,
+                },
+                "encoding": {"y": {"field": "team", "type": "quantitative"}},
+            },
+            {"mark": {"type": "rule", "strokeWidth": 8, "opacity": 0}, "encoding": {"tooltip": tooltip}},
+            {
+                "data": {"values": [{"week": week}]},
+                "mark": {"type": "rule", "strokeDash": [3, 3], "color": "#444444"},
+                "encoding": {"x": x},
             },
         ],
         "config": CONFIG,

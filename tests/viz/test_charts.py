@@ -6,28 +6,36 @@ from pathlib import Path
 
 import pytest
 
+from sim.consult.report import layer_figure
 from sim.figures import png
 from viz import charts
 from viz.charts import DPI, draw_png, start_drawing
-from viz.network import simulate_org, team_history_figure
 
-RUN = simulate_org(["org.teams=4", "weeks=6"])
+LAYERS = {
+    "partnership": 0.3,
+    "strategy": 0.4,
+    "architecture": 0.2,
+    "culture": 0.5,
+    "talent": 0.6,
+    "execution": 0.3,
+    "innovation": 0.1,
+}
 
 
 def test_the_drawing_process_draws_the_same_picture_as_this_process():
-    build = partial(team_history_figure, RUN, 1, "skill", 3)
+    build = partial(layer_figure, LAYERS, "architecture")
     picture = start_drawing(build)
     assert picture is not None
     assert picture.result() == png(build(), DPI)
     assert draw_png(build) == png(build(), DPI)
     assert start_drawing(build) is picture, "an equal figure asked for again is not drawn again"
-    other = start_drawing(partial(team_history_figure, RUN, 2, "skill", 3))
+    other = start_drawing(partial(layer_figure, LAYERS, "culture"))
     assert other is not picture and other.result() != picture.result()
 
 
 def test_a_figure_that_cannot_be_sent_is_drawn_in_this_process():
     def build():
-        return team_history_figure(RUN, 0, "morale", 2)
+        return layer_figure(LAYERS, "talent")
 
     assert start_drawing(build) is None
     assert draw_png(build) == png(build(), DPI)

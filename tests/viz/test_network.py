@@ -2,7 +2,8 @@ from collections import Counter
 
 import numpy as np
 
-from viz.network import coaching_edges, network_data, simulate_org, team_history_figure
+from viz.network import coaching_edges, network_data, simulate_org
+from viz.plots import history_spec
 
 
 def test_graph_links_teams_to_their_business_units_and_platform_teams():
@@ -44,9 +45,12 @@ def test_every_team_of_a_large_organisation_has_its_own_place_under_its_unit():
     assert all(e["kind"] in {"stream-aligned team", "platform team", "enabling team"} for e in edges)
 
 
-def test_team_history_plots_the_chosen_team():
+def test_team_history_charts_the_chosen_team_against_all_teams():
     run = simulate_org(["org.teams=4", "weeks=10"])
-    fig = team_history_figure(run, team=2, metric="morale", week=5)
-    own = [line for line in fig.axes[0].lines if line.get_label() == "team 2"][0]
+    spec = history_spec(run.teams, team=2, metric="morale", week=5)
+    rows = spec["data"]["values"]
     expected = run.teams[run.teams["team"] == 2]["morale"].to_numpy()
-    assert np.allclose(own.get_ydata(), expected)
+    assert [r["week"] for r in rows] == list(range(1, 11))
+    assert np.allclose([r["team"] for r in rows], expected, rtol=1e-3)
+    assert all(r["p10"] <= r["median"] <= r["p90"] for r in rows)
+    assert spec["layer"][-1]["data"]["values"] == [{"week": 5}]
