@@ -37,6 +37,19 @@ CONFIG = {
 SERIES_WEEKS = 8  # up to this many weeks, lines are drawn with their points (a 1-week horizon is a point)
 
 
+def _chart(title: str, description: str, height: int, **parts: Any) -> dict[str, Any]:
+    """Return a Vega-Lite specification the width of its container, with the studio's type sizes."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": {"text": title, "anchor": "start"},
+        "description": description,
+        "width": "container",
+        "height": height,
+        **parts,
+        "config": CONFIG,
+    }
+
+
 def plan_colours(plans: dict[str, Plan]) -> dict[str, str]:
     """Colour of each plan (by key): its first intervention's, grey for doing nothing, by letter if shared."""
     names = interventions()
@@ -173,16 +186,7 @@ def metric_spec(
                 },
             }
         )
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": unit, "anchor": "start"},
-        "description": metric_description(outcome, metric, labels),
-        "width": "container",
-        "height": 220,
-        "data": {"values": rows},
-        "layer": layers,
-        "config": CONFIG,
-    }
+    return _chart(unit, metric_description(outcome, metric, labels), 220, data={"values": rows}, layer=layers)
 
 
 def stack_spec(
@@ -237,18 +241,16 @@ def stack_spec(
         "condition": {"test": "datum.strength < 0.25 || datum.strength > 0.8", "value": "white"},
         "value": "black",
     }
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": f"Effective layer strengths at week {week}", "anchor": "start"},
-        "description": f"Effective strength of each of the seven layers at week {week}, per plan: "
-        + "; ".join(
-            f"plan {k}: " + ", ".join(f"{n} {v:.2f}" for n, v in s.items()) for k, s in stacks.items()
-        ),
-        "width": "container",
-        "height": 300,
-        "data": {"values": rows},
-        "encoding": {"x": x, "y": y},
-        "layer": [
+    described = "; ".join(
+        f"plan {k}: " + ", ".join(f"{n} {v:.2f}" for n, v in s.items()) for k, s in stacks.items()
+    )
+    return _chart(
+        f"Effective layer strengths at week {week}",
+        f"Effective strength of each of the seven layers at week {week}, per plan: {described}",
+        300,
+        data={"values": rows},
+        encoding={"x": x, "y": y},
+        layer=[
             {
                 "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
                 "encoding": {
@@ -270,8 +272,7 @@ def stack_spec(
                 },
             },
         ],
-        "config": CONFIG,
-    }
+    )
 
 
 def network_spec(
@@ -296,14 +297,12 @@ def network_spec(
     x = {"field": "x", "type": "quantitative", "axis": None, "scale": {"domain": [-0.02, 1.02]}}
     y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.3, 2.3]}}
     kinds = ["business unit", "stream-aligned team", "platform team", "enabling team"]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": f"Who serves whom at week {week}: teams coloured by {metric}", "anchor": "start"},
-        "description": f"Network of {teams} stream-aligned teams under their business units, with platform "
+    return _chart(
+        f"Who serves whom at week {week}: teams coloured by {metric}",
+        f"Network of {teams} stream-aligned teams under their business units, with platform "
         f"and enabling teams below, at week {week}; teams coloured by {metric}.",
-        "width": "container",
-        "height": 360,
-        "layer": [
+        360,
+        layer=[
             {
                 "data": {"values": edges},
                 "mark": {"type": "rule", "opacity": 0.35, "strokeWidth": 0.8},
@@ -363,8 +362,7 @@ def network_spec(
                 },
             },
         ],
-        "config": CONFIG,
-    }
+    )
 
 
 def history_spec(teams: Any, team: int, metric: str, week: int) -> dict[str, Any]:
@@ -397,16 +395,14 @@ def history_spec(teams: Any, team: int, metric: str, week: int) -> dict[str, Any
         {"field": "p10", "title": "all teams, 10%", "format": ".3~r"},
         {"field": "p90", "title": "all teams, 90%", "format": ".3~r"},
     ]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": f"Team {team}: {metric} against all teams", "anchor": "start"},
-        "description": f"Team {team}'s {metric} by week (red), with the median (grey line) and the 10-90% "
+    return _chart(
+        f"Team {team}: {metric} against all teams",
+        f"Team {team}'s {metric} by week (red), with the median (grey line) and the 10-90% "
         f"band (grey) of all teams; week {week} marked.",
-        "width": "container",
-        "height": 220,
-        "data": {"values": rows},
-        "encoding": {"x": x},
-        "layer": [
+        220,
+        data={"values": rows},
+        encoding={"x": x},
+        layer=[
             {
                 "mark": {"type": "area", "color": "#9e9e9e", "opacity": 0.35},
                 "encoding": {
@@ -434,5 +430,4 @@ def history_spec(teams: Any, team: int, metric: str, week: int) -> dict[str, Any
                 "encoding": {"x": x},
             },
         ],
-        "config": CONFIG,
-    }
+    )
