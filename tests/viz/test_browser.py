@@ -155,8 +155,8 @@ def test_the_what_if_page_is_usable_in_a_narrow_window_and_on_a_phone(
         run_and_wait(page, "After 20 weeks")
         wait_for_charts(page, 12)
         for label in ("execution_push start week", "foundations_first intensity", "5 talent", "Week 20"):
-            width = slider(page, label).locator("xpath=..").bounding_box()["width"]
-            assert width >= 150, f"the {label!r} slider is {width:.0f} px wide"
+            knob = slider(page, label).locator("xpath=..").bounding_box()["width"]
+            assert knob >= 150, f"the {label!r} slider is {knob:.0f} px wide"
         # Columns stack: nothing wider than the window, so nothing needs a sideways scroll.
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1
