@@ -218,3 +218,20 @@ def test_diagnose_result_survives_a_page_switch(solara_app, solara_server, offli
         page.get_by_text("Binding layer: ").first.wait_for(timeout=WAIT_MS)
         assert page.get_by_text("Binding layer: ").first.inner_text() == binding
         assert query(page)["example"] == "weak_architecture"
+
+
+def test_two_tabs_keep_their_own_inputs(solara_app, solara_server, offline_page, browser):
+    page = offline_page
+    with opened(solara_app, solara_server, page, "/", "Press Run to simulate the plans"):
+        press(page, "Seeds per plan", "Home")
+        page.get_by_text("Seeds per plan: 1").wait_for()
+        other = browser.new_page()
+        try:
+            other.goto(solara_server.base_url + "/")
+            other.get_by_text("Press Run to simulate the plans").wait_for(timeout=WAIT_MS)
+            assert other.get_by_text("Seeds per plan: 20").is_visible(), (
+                "another tab starts from the defaults"
+            )
+        finally:
+            other.close()
+        assert page.get_by_text("Seeds per plan: 1").is_visible()
