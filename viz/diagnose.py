@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -23,11 +24,19 @@ from sim.consult.assess import AssessmentError, examples, parse_answers, questio
 from sim.consult.effort import Effort
 from sim.consult.report import Study, ab_figure, layer_figure, marginal_figure, render, study
 from sim.text import fmt
+from viz.links import choice_param, float_param, format_query, int_param
 from viz.scenario import LAYER_GROUPS
-from viz.widgets import Chart, Markdown, show_status
+from viz.state import STALE, use_address, use_cancel_on_leave
+from viz.widgets import Chart, Markdown, Note, show_status
 
 MAX_SEEDS = 50
 MAX_TRIALS = 300
+# The study's whole-number settings: field of Settings, label, range.
+SETTING_SLIDERS = (
+    ("seeds", "Seeds", 4, MAX_SEEDS),
+    ("trials", "Roadmap search trials", 0, MAX_TRIALS),
+    ("fit_trials", "Fit trials", 5, MAX_TRIALS),
+)
 
 
 def example_answers(name: str) -> dict[str, Any]:
@@ -68,7 +77,7 @@ def roadmap_markdown(s: Study) -> str:
         rows = r.roadmap[r.roadmap["phase"] == phase]
         lines += ["", f"*{phase}*", ""]
         if rows.empty:
-            lines.append("Nothing new starts.")
+            lines.append("No new intervention starts in this phase; what started earlier carries on.")
             continue
         lines += ["| weeks | intervention | what changes |", "|---|---|---|"]
         lines += [f"| {x['weeks']} | {x['intervention']} | {x['what']} |" for _, x in rows.iterrows()]
@@ -180,20 +189,96 @@ def StudyView(s: Study, seconds: float) -> None:
     Chart(partial(ab_figure, r), [s])
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The study's settings, named as ``orgstack-report``'s options (``--seeds``, ``--trials`` ...)."""
+
+    seeds: int = 20
+    trials: int = 48
+    fit_trials: int = int(settings()["fit"]["trials"])
+    budget: float = float(settings()["recommendation"]["budget_per_team_week"])
+
+    def params(self, example: str) -> dict[str, str]:
+        """Return the address's query parameters: the example and what differs from the defaults."""
+        default = Settings()
+        params = {"example": example}
+        params |= {
+            key: f"{getattr(self, f):g}"
+            for f, key in (
+                ("seeds", "seeds"),
+                ("trials", "trials"),
+                ("fit_trials", "fit-trials"),
+                ("budget", "budget"),
+            )
+            if getattr(self, f) != getattr(default, f)
+        }
+        return params
+
+
+def settings_from(params: dict[str, str], names: list[str]) -> tuple[str | None, Settings, list[str]]:
+    """Read the example and the settings from an address's query parameters, and what could not be used."""
+    problems: list[str] = []
+    default = Settings()
+    example = choice_param(params, "example", names, problems)
+    seeds = int_param(params, "seeds", 4, MAX_SEEDS, problems)
+    trials = int_param(params, "trials", 0, MAX_TRIALS, problems)
+    fit_trials = int_param(params, "fit-trials", 5, MAX_TRIALS, problems)
+    budget = float_param(params, "budget", 0.0, 10.0, problems)
+    found = Settings(
+        seeds=default.seeds if seeds is None else seeds,
+        trials=default.trials if trials is None else trials,
+        fit_trials=default.fit_trials if fit_trials is None else fit_trials,
+        budget=default.budget if budget is None else budget,
+    )
+    return example, found, problems
+
+
+# Kept per browser tab (Solara scopes module-level reactive values to the kernel): a diagnosis takes
+# tens of seconds, and a switch to another page must not throw it away.
+example = solara.reactive(next(iter(examples())))
+data: solara.Reactive[dict[str, Any]] = solara.reactive(example_answers(example.value))
+study_settings = solara.reactive(Settings())
+loaded = solara.reactive(0)
+load_error = solara.reactive("")
+link_problems: solara.Reactive[list[str]] = solara.reactive([])
+# The last diagnosis: the answers and settings it was made with, the study, and its time.
+last: solara.Reactive[tuple[dict[str, Any], Settings, Study, float] | None] = solara.reactive(None)
+
+
+def reset() -> None:
+    """Put the page back to its defaults (a new tab's state)."""
+    first = next(iter(examples()))
+    example.set(first)
+    data.set(example_answers(first))
+    study_settings.set(Settings())
+    loaded.set(loaded.value + 1)
+    load_error.set("")
+    link_problems.set([])
+    last.set(None)
+
+
+def restore(params: dict[str, str]) -> None:
+    """Set the example and settings from an address's query parameters."""
+    name, found, problems = settings_from(params, list(examples()))
+    if name is not None and name != example.value:
+        example.set(name)
+        data.set(example_answers(name))
+        loaded.set(loaded.value + 1)
+    study_settings.set(found)
+    link_problems.set(problems)
+
+
 @solara.component
 def Diagnose() -> None:
     """Show the Diagnose page: load or fill the questionnaire, diagnose, see and export the plan."""
     names = list(examples())
-    example = solara.use_reactive(names[0])
-    data = solara.use_reactive(example_answers(names[0]))
-    seeds = solara.use_reactive(20)
-    trials = solara.use_reactive(48)
-    fit_trials = solara.use_reactive(int(settings()["fit"]["trials"]))
-    budget = solara.use_reactive(float(settings()["recommendation"]["budget_per_team_week"]))
+    chosen = study_settings.value
     stage = solara.use_reactive("")
-    load_error = solara.use_reactive("")
-    loaded = solara.use_reactive(0)
     started = solara.use_ref(0.0)
+    use_address("/diagnose", format_query(chosen.params(example.value)), restore)
+
+    def change(**values: float) -> None:
+        study_settings.set(replace(study_settings.value, **values))
 
     def pick(name: str) -> None:
         example.set(name)
@@ -214,8 +299,9 @@ def Diagnose() -> None:
         data.set(content)
         loaded.set(loaded.value + 1)
 
-    def compute() -> tuple[Study, float]:
-        answers = parse_answers(data.value)
+    def compute() -> None:
+        answers_data, run_settings = copy.deepcopy(data.value), study_settings.value
+        answers = parse_answers(answers_data)
 
         def progress(share: float, name: str) -> None:
             if not task.is_current():
@@ -225,11 +311,14 @@ def Diagnose() -> None:
             if name != stage.value:
                 stage.set(name)
 
-        effort = Effort(seeds=seeds.value, trials=trials.value, fit_trials=fit_trials.value)
-        result = study(answers, budget.value, effort, progress)
-        return result, time.perf_counter() - started.current
+        effort = Effort(
+            seeds=run_settings.seeds, trials=run_settings.trials, fit_trials=run_settings.fit_trials
+        )
+        result = study(answers, run_settings.budget, effort, progress)
+        last.set((answers_data, run_settings, result, time.perf_counter() - started.current))
 
     task = use_task(compute, dependencies=None, raise_error=False)
+    use_cancel_on_leave(task)
 
     def run() -> None:
         started.current = time.perf_counter()
@@ -243,8 +332,10 @@ def Diagnose() -> None:
         "organisation is fitted to its facts, each layer is strengthened in turn to find the one that binds, "
         "and a roadmap is searched under the budget."
     )
+    if link_problems.value:
+        solara.Warning("Parts of this link could not be used: " + "; ".join(link_problems.value) + ".")
     with solara.Card("Answers", margin=0):
-        with solara.Columns([1, 1, 1]):
+        with solara.ColumnsResponsive(12, medium=4):
             with solara.Column():
                 solara.Select("Example", values=names, value=example.value, on_value=pick)
                 solara.InputText(
@@ -260,25 +351,43 @@ def Diagnose() -> None:
                     label="Save answers (YAML)",
                 )
             with solara.Column():
-                solara.SliderInt(f"Seeds: {seeds.value}", value=seeds, min=4, max=MAX_SEEDS)
-                solara.SliderInt(
-                    f"Roadmap search trials: {trials.value}", value=trials, min=0, max=MAX_TRIALS
-                )
-                solara.SliderInt(f"Fit trials: {fit_trials.value}", value=fit_trials, min=5, max=MAX_TRIALS)
+                for name, label, lo, hi in SETTING_SLIDERS:
+                    solara.SliderInt(
+                        f"{label}: {getattr(chosen, name)}",
+                        value=getattr(chosen, name),
+                        min=lo,
+                        max=hi,
+                        on_value=lambda v, n=name: change(**{n: v}),
+                    )
                 solara.SliderFloat(
-                    f"Budget: {budget.value:.2f} k per team-week", value=budget, min=0.0, max=10.0, step=0.25
+                    f"Budget: {chosen.budget:.2f} k per team-week",
+                    value=chosen.budget,
+                    min=0.0,
+                    max=10.0,
+                    step=0.25,
+                    on_value=lambda v: change(budget=v),
                 )
+                Note("More seeds and trials give tighter answers and take longer.")
         if load_error.value:
             solara.Error(load_error.value)
         Questionnaire(data, loaded.value)
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button("Diagnose", on_click=run, color="primary", disabled=task.pending or problem is not None)
         if task.pending:
             solara.Button("Cancel", on_click=task.cancel, text=True)
             solara.Text(stage.value)
     if problem:
         solara.Error(f"Cannot diagnose these answers: {problem}")
-    if show_status(
-        task, "Press Diagnose to fit the organisation, find its binding layer and plan a roadmap."
-    ):
-        StudyView(*task.value)
+    shown = last.value
+    if task.pending or task.error or shown is None:
+        show_status(
+            task, "Press Diagnose to fit the organisation, find its binding layer and plan a roadmap."
+        )
+    if shown is not None and not task.pending:
+        answers_data, run_settings, result, seconds = shown
+        if answers_data != data.value or run_settings != chosen:
+            solara.Warning(
+                f"This diagnosis is {STALE}: it was made from other answers or settings than those shown "
+                "above. Press Diagnose to bring it up to date."
+            )
+        StudyView(result, seconds).key("study")

@@ -5,29 +5,46 @@ from __future__ import annotations
 from functools import partial
 
 import solara
-from solara.lab import use_task
 
-from viz.charts import metrics_figure
 from viz.lessons import LESSONS, Lesson
-from viz.scenario import Outcome, crossover_week, run_what_if
-from viz.widgets import Chart, Markdown, show_status
+from viz.plots import metric_spec, plan_colours
+from viz.scenario import PLAN_KEYS, Outcome, crossover_week, plan_label, run_what_if
+from viz.state import use_cancel_on_leave
+from viz.vega import ChartGrid
+from viz.widgets import Markdown, show_status
+
+# Per browser tab: the chosen lesson, and each lesson's guess and last run, kept across page switches.
+chosen = solara.reactive(0)
+guesses: solara.Reactive[dict[str, str]] = solara.reactive({})
+outcomes: solara.Reactive[dict[str, Outcome]] = solara.reactive({})
+
+
+def lesson_charts(
+    lesson: Lesson, outcome: Outcome, labels: dict[str, str], colours: dict[str, str]
+) -> list[tuple[dict, str, str]]:
+    """Build the charts a lesson shows, for :func:`viz.vega.ChartGrid`."""
+    crossover = crossover_week(outcome)
+    return [
+        (metric_spec(outcome, m, labels, colours, crossover), "", f"orgstack-lesson-{m}")
+        for m in lesson.metrics
+    ]
 
 
 @solara.component
 def LessonView(lesson: Lesson) -> None:
     """Show a lesson: narrative, question, Run, then the charts and the answer read from the runs."""
-    guess, set_guess = solara.use_state(None)
+    guess = guesses.value.get(lesson.title)
+    plans = dict(zip(PLAN_KEYS, (lesson.plan_a, lesson.plan_b), strict=False))
 
-    def compute() -> Outcome:
-        return run_what_if(
-            lesson.scenario,
-            lesson.plan_a,
-            lesson.plan_b,
-            lambda share: setattr(task, "progress", 100 * share),
+    def compute() -> None:
+        outcome = run_what_if(
+            lesson.scenario, list(plans.values()), lambda share: setattr(task, "progress", 100 * share)
         )
+        outcomes.set({**outcomes.value, lesson.title: outcome})
 
-    task = use_task(compute, dependencies=None, raise_error=False)
-    labels = {"A": lesson.plan_a.label(), "B": lesson.plan_b.label()}
+    task = solara.lab.use_task(compute, dependencies=None, raise_error=False)
+    use_cancel_on_leave(task)
+    labels = {key: plan_label(plan) for key, plan in plans.items()}
     Markdown(
         f"### {lesson.title}\n{lesson.narrative}\n\n"
         f"Plan A: **{labels['A']}**; plan B: **{labels['B']}**, on the `{lesson.scenario.org}` organisation "
@@ -35,31 +52,34 @@ def LessonView(lesson: Lesson) -> None:
     )
     Markdown(f"**Question.** {lesson.question}")
     # Buttons rather than a toggle group: Vuetify's toggle would preselect an answer.
-    with solara.Row():
+    with solara.Row(style={"flex-wrap": "wrap"}):
         for choice in lesson.choices:
             solara.Button(
-                choice, on_click=lambda c=choice: set_guess(c), outlined=guess != choice, color="secondary"
+                choice,
+                on_click=lambda c=choice: guesses.set({**guesses.value, lesson.title: c}),
+                outlined=guess != choice,
+                color="secondary",
             )
     solara.Button("Run", on_click=task, color="primary", disabled=task.pending)
-    if show_status(task, "Make your guess, then press Run: the answer is revealed after the run."):
-        outcome = task.value
+    outcome = outcomes.value.get(lesson.title)
+    if task.pending or task.error or outcome is None:
+        show_status(task, "Make your guess, then press Run: the answer is revealed after the run.")
+    if outcome is not None and not task.pending:
         right, why = lesson.answer(outcome)
         verdict = (
             "" if guess is None else (" You were right." if guess == right else f" You answered: {guess}.")
         )
         solara.Success(f"Answer: {right}.{verdict} {why}")
-        Chart(partial(metrics_figure, outcome, labels, crossover_week(outcome), lesson.metrics), [outcome])
+        ChartGrid(partial(lesson_charts, lesson, outcome, labels, plan_colours(plans)), [outcome])
 
 
 @solara.component
 def Learn() -> None:
     """Choose a lesson and work through it."""
-    index, set_index = solara.use_state(0)
+    titles = [lesson.title for lesson in LESSONS]
     solara.Title("OrgStack - Learn")
     Markdown("## Learn\nGuided lessons on the layered model. Guess first, then run the simulation.")
     solara.ToggleButtonsSingle(
-        value=LESSONS[index].title,
-        values=[lesson.title for lesson in LESSONS],
-        on_value=lambda title: set_index([lesson.title for lesson in LESSONS].index(title)),
+        value=titles[chosen.value], values=titles, on_value=lambda title: chosen.set(titles.index(title))
     )
-    LessonView(LESSONS[index]).key(LESSONS[index].title)
+    LessonView(LESSONS[chosen.value]).key(LESSONS[chosen.value].title)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.model.metrics import END_WEEKS
+import numpy as np
+
 from sim.plans import Plan, Step
-from viz.scenario import Outcome, Scenario, band, crossover_week, differences, layers_at
+from sim.stats import dip
+from viz.scenario import METRICS, Outcome, Scenario, crossover_week, differences, layers_at, verdict
 
 SEEDS = 10
 
@@ -45,14 +47,20 @@ class Lesson:
 
 
 def _capability_trap(outcome: Outcome) -> tuple[str, str]:
-    cum = differences(outcome).loc["Cumulative value"]
-    crossover = crossover_week(outcome)
-    winner = "Doing nothing" if cum["A"] > cum["B"] else "The execution push"
+    cum = differences(outcome).loc[METRICS["cumulative_value"]]
+    judged = verdict(outcome)
+    winner = "Doing nothing" if judged.leader == "A" else "The execution push"
     why = (
         f"Cumulative value after {outcome.weeks} weeks: {cum['A']:,.0f} doing nothing, "
         f"{cum['B']:,.0f} with the push."
     )
-    if crossover is not None:
+    if judged.tie:
+        why += (
+            f" That is only {abs(judged.gap_percent):.0f}% apart, within what the {judged.seeds} seeds vary by: "
+            "on this organisation and horizon the two are too close to call."
+        )
+    crossover = crossover_week(outcome)
+    if crossover is not None and judged.leader == "A":
         why += (
             f" The push is ahead at first; from week {crossover} the other plan leads: pressure took "
             "the time that improvement needed, and capability eroded underneath."
@@ -60,17 +68,34 @@ def _capability_trap(outcome: Outcome) -> tuple[str, str]:
     return winner, why
 
 
+SMOOTH_WEEKS = (
+    4  # weekly value is noisy: the lesson reads its 4-week trailing mean, as the eye reads the chart
+)
+
+
 def _worse_before_better(outcome: Outcome) -> tuple[str, str]:
+    """Judge foundations first against where its own line starts, which is what the chart shows."""
     early = min(13, outcome.weeks)
-    a, b = band(outcome.a, "value")["mean"], band(outcome.b, "value")["mean"]
-    dip = b.iloc[:early].mean() < a.iloc[:early].mean()
-    winner = "Down first" if dip else "Up from the start"
-    why = (
-        f"Mean weekly value over the first {early} weeks: {a.iloc[:early].mean():,.0f} doing nothing, "
-        f"{b.iloc[:early].mean():,.0f} with foundations first; over the last {END_WEEKS} weeks "
-        f"{a.iloc[-END_WEEKS:].mean():,.0f} against {b.iloc[-END_WEEKS:].mean():,.0f}. Time spent on the foundations "
-        "is time not spent on features, and it pays back only after a delay."
-    )
+    runs = outcome.b["value"].to_numpy(dtype=float).reshape(outcome.seeds, -1)[:, :early]
+    start = np.repeat(runs[:, :1], early, axis=1)
+    depth, week = dip(runs, start, np.arange(1, early + 1), start=1, window=SMOOTH_WEEKS)
+    first = runs[:, 0].mean()
+    if depth.mean > 0 and depth.excludes(0.0):
+        winner = "Down first"
+        why = (
+            f"With foundations first, weekly value starts at {first:,.0f} in week 1 and falls to "
+            f"{first * (1 - depth.mean):,.0f} around week {week:.0f} ({depth.mean:.0%} down, "
+            f"{SMOOTH_WEEKS}-week mean), before it rises. Time spent on the foundations is time not spent on "
+            "features, and it pays back only after a delay."
+        )
+    else:
+        winner = "Up from the start"
+        later = runs[:, -1].mean()
+        why = (
+            f"With foundations first, weekly value starts at {first:,.0f} in week 1 and does not fall clearly "
+            f"below it in the first {early} weeks ({later:,.0f} in week {early}): on this organisation the cost "
+            "of the improvement time is smaller than what it gives back, even early."
+        )
     return winner, why
 
 

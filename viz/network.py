@@ -8,16 +8,12 @@ which took tens of seconds for thousands of nodes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.cm import ScalarMappable
-from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
 
 from sim import OrgModel, load_config
 from sim.model.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
@@ -26,7 +22,6 @@ from sim.model.params import Config
 
 # Per-team values a team can be coloured by (the others are structure, not performance).
 TEAM_METRICS: tuple[str, ...] = tuple(c for c in TEAM_COLUMNS if c not in ("business_unit", "coached"))
-KIND_COLOURS = {"business_unit": "#4c72b0", "platform": "#8172b2", "enabling": "#c44e52"}
 
 
 @dataclass(frozen=True)
@@ -112,123 +107,88 @@ def coaching_edges(graph: nx.DiGraph, coached: np.ndarray) -> list[tuple[tuple, 
     ]
 
 
-def shown_part(graph: nx.DiGraph, max_teams: int) -> nx.DiGraph:
-    """Keep the first business units with at most ``max_teams`` teams between them, and their platform teams."""
-    units = sorted(n for n, k in graph.nodes(data="kind") if k == "business_unit")
-    keep: list[tuple] = []
-    teams = 0
-    for unit in units:
-        served_by = [t for t in graph.predecessors(unit) if t[0] == "team"]
-        if keep and teams + len(served_by) > max_teams:
-            break
-        keep += [unit, *served_by]
-        teams += len(served_by)
-    shown = set(keep)
-    keep += [n for n, k in graph.nodes(data="kind") if k == "platform" and set(graph.successors(n)) & shown]
-    return graph.subgraph(keep)
+TEAMS_PER_ROW = 150  # beyond this, each unit's teams stack in more rows, so that every team stays visible
 
 
 def layout(graph: nx.DiGraph) -> dict[tuple, tuple[float, float]]:
-    """Positions in three rows: business units, their stream-aligned teams, support teams."""
-    teams = sorted((n for n, k in graph.nodes(data="kind") if k == "team"), key=lambda n: n[1])
+    """Positions: business units on top, their stream-aligned teams below them, support teams at the bottom.
+
+    Each unit gets a share of the width in proportion to its teams, and its
+    teams fill that share in as many rows as the organisation needs
+    (:data:`TEAMS_PER_ROW`), so that at any size every team has its own point under its unit.
+    """
     units = sorted(n for n, k in graph.nodes(data="kind") if k == "business_unit")
-    # Teams ordered by the unit they serve, so each unit sits above its own teams.
-    teams.sort(key=lambda n: (next(iter(graph.successors(n)))[1], n[1]))
-    pos = {node: ((i + 0.5) / len(teams), 1.0) for i, node in enumerate(teams)}
+    served = {
+        u: sorted((t for t in graph.predecessors(u) if t[0] == "team"), key=lambda n: n[1]) for u in units
+    }
+    total = max(sum(len(t) for t in served.values()), 1)
+    rows = math.ceil(total / TEAMS_PER_ROW)
+    pos: dict[tuple, tuple[float, float]] = {}
+    left = 0.0
     for unit in units:
-        xs = [pos[t][0] for t in graph.predecessors(unit) if t[0] == "team"]
-        pos[unit] = (float(np.mean(xs)) if xs else 0.5, 2.0)
+        teams = served[unit]
+        span = len(teams) / total
+        columns = max(math.ceil(len(teams) / rows), 1)
+        for i, team in enumerate(teams):
+            row, col = divmod(i, columns)
+            y = 1.0 if rows == 1 else 1.45 - 0.9 * row / (rows - 1)
+            pos[team] = (left + (col + 0.5) / columns * span, y)
+        pos[unit] = (left + span / 2, 2.0)
+        left += span
     support = sorted(n for n, k in graph.nodes(data="kind") if k in ("platform", "enabling"))
     for i, node in enumerate(support):
         pos[node] = ((i + 0.5) / len(support), 0.0)
     return pos
 
 
-def network_figure(
-    run: OrgRun, metric: str, week: int, selected: int | None = None, max_teams: int = 120
-) -> Figure:
-    """Draw the organisation at a week, stream-aligned teams coloured by a metric.
+KIND_NAMES = {
+    "business_unit": "business unit",
+    "team": "stream-aligned team",
+    "platform": "platform team",
+    "enabling": "enabling team",
+}
 
-    Args:
-        run: The run to draw.
-        metric: Per-team column to colour by (one of :data:`TEAM_METRICS`).
-        week: Week whose values are shown.
-        selected: Team to highlight, if any.
-        max_teams: Larger organisations are shown by their first business
-            units, up to this many teams, so that one row stays readable.
-    """
-    graph = shown_part(run.graph, max_teams)
+
+def network_data(
+    run: OrgRun, metric: str, week: int, selected: int | None = None
+) -> tuple[list[dict], list[dict], tuple[float, float]]:
+    """Nodes, edges and colour range of the network at a week, as :func:`viz.plots.network_spec` draws them."""
     at_week = run.teams[run.teams["week"] == week].set_index("team")
-    coached = at_week["coached"].to_numpy()
-    coaching = [e for e in coaching_edges(run.graph, coached) if e[1] in graph]
-    graph = nx.DiGraph(graph)
+    graph = nx.DiGraph(run.graph)
+    coaching = coaching_edges(graph, at_week["coached"].to_numpy())
     graph.add_edges_from(coaching)
-    nx.set_node_attributes(graph, {enabler: "enabling" for enabler, _ in coaching}, "kind")
-    edges = list(graph.edges())
     pos = layout(graph)
-    fig = Figure(figsize=(11, 4.6))
-    fig.subplots_adjust(left=0.01, right=0.92, bottom=0.02, top=0.9)
-    ax = fig.subplots()
-    segments = [(pos[a], pos[b]) for a, b in edges]
-    edge_colours = [KIND_COLOURS.get(a[0], "0.6") for a, _ in edges]
-    ax.add_collection(LineCollection(segments, colors=edge_colours, linewidths=0.5, alpha=0.35, zorder=1))
-    teams = [n for n, k in graph.nodes(data="kind") if k == "team"]
-    values = at_week.loc[[n[1] for n in teams], metric].to_numpy()
-    norm = Normalize(*_limits(run.teams[metric]))
-    cmap = colormaps["viridis"]
-    size = max(12.0, min(120.0, 6000 / max(len(teams), 1)))
-    xy = np.array([pos[n] for n in teams])
-    ax.scatter(xy[:, 0], xy[:, 1], c=cmap(norm(values)), s=size, ec="0.2", lw=0.4, zorder=3)
-    for kind, marker in (("business_unit", "s"), ("platform", "D"), ("enabling", "^")):
-        nodes = [n for n, k in graph.nodes(data="kind") if k == kind]
-        if nodes:
-            xy_k = np.array([pos[n] for n in nodes])
-            label = f"{kind.replace('_', ' ')} ({_shown(len(nodes), _count(run.graph, kind))})"
-            ax.scatter(
-                xy_k[:, 0], xy_k[:, 1], marker=marker, s=90, c=KIND_COLOURS[kind], label=label, zorder=3
-            )
-    if selected is not None and ("team", selected) in pos:
-        x, y = pos[("team", selected)]
-        ax.scatter([x], [y], s=size * 4, facecolors="none", edgecolors="crimson", lw=2, zorder=4)
-    shown = _shown(len(teams), _count(run.graph, "team"))
-    ax.text(-0.02, 1.0, f"stream-aligned\nteams ({shown})", ha="right", va="center", fontsize=8)
-    ax.set_xlim(-0.2, 1.02)
-    ax.set_ylim(-0.4, 2.4)
-    ax.axis("off")
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
-    ax.set_title(f"Who serves whom at week {week}, teams coloured by {metric}", fontsize=10)
-    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, fraction=0.03, pad=0.01)
-    bar.ax.tick_params(labelsize=8)
-    return fig
-
-
-def team_history_figure(run: OrgRun, team: int, metric: str, week: int) -> Figure:
-    """One team's metric over the weeks against the median and 10-90% band of all teams."""
-    per_week = run.teams.groupby("week")[metric]
-    fig = Figure(figsize=(11, 2.8))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.88)
-    ax = fig.subplots()
-    weeks = per_week.median().index
-    ax.fill_between(
-        weeks, per_week.quantile(0.1), per_week.quantile(0.9), color="0.8", label="all teams, 10-90%"
-    )
-    ax.plot(weeks, per_week.median(), color="0.4", lw=1, label="all teams, median")
-    own = run.teams[run.teams["team"] == team]
-    ax.plot(own["week"], own[metric], color="crimson", lw=1.8, label=f"team {team}")
-    ax.axvline(week, color="0.3", ls=":", lw=1)
-    ax.set_title(f"Team {team}: {metric}", fontsize=10)
-    ax.set_xlabel("week", fontsize=9)
-    ax.legend(fontsize=8, frameon=False, loc="best")
-    ax.grid(alpha=0.3)
-    return fig
-
-
-def _count(graph: nx.DiGraph, kind: str) -> int:
-    return sum(1 for _, k in graph.nodes(data="kind") if k == kind)
-
-
-def _shown(shown: int, total: int) -> str:
-    return f"{shown} of {total}" if total > shown else str(total)
+    nodes = []
+    for node, kind in graph.nodes(data="kind"):
+        x, y = pos[node]
+        item = {
+            "x": x,
+            "y": y,
+            "kind": KIND_NAMES[kind],
+            "name": f"{KIND_NAMES[kind]} {node[1]}",
+            "team": None,
+        }
+        if kind == "team":
+            unit = next(iter(s for s in graph.successors(node) if s[0] == "bu"))
+            item |= {
+                "name": f"team {node[1]}",
+                "team": node[1],
+                "unit": f"business unit {unit[1]}",
+                "value": float(at_week.loc[node[1], metric]),
+                "selected": node[1] == selected,
+            }
+        nodes.append(item)
+    edges = [
+        {
+            "x": pos[a][0],
+            "y": pos[a][1],
+            "x2": pos[b][0],
+            "y2": pos[b][1],
+            "kind": KIND_NAMES[graph.nodes[a]["kind"]],
+        }
+        for a, b in graph.edges()
+    ]
+    return nodes, edges, _limits(run.teams[metric])
 
 
 def _limits(values: pd.Series) -> tuple[float, float]:

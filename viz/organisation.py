@@ -2,12 +2,14 @@
 
 A run is either simulated to its horizon at once, then scrubbed week by week,
 or stepped live with Mesa's own model controller (Reset, play/pause, Step),
-the network following each week as it is simulated.
+the network following each week as it is simulated. The inputs and the last
+run are kept while the user is on another page, and the inputs are in the
+address with the command line's names (``/organisation?org=elite&org.teams=40``).
 """
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
 
 import solara
 from mesa.visualization.solara_viz import ModelController
@@ -17,21 +19,113 @@ from solara.lab import use_task
 from sim import ConfigError
 from sim.model.model import OrgModel
 from sim.model.params import Config
+from viz.help import description, metric_help
+from viz.links import choice_param, format_query, int_param
 from viz.network import (
     TEAM_METRICS,
     OrgRun,
-    network_figure,
+    network_data,
     org_config,
     org_run,
     simulate_org,
-    team_history_figure,
 )
-from viz.scenario import interventions, presets
-from viz.widgets import Chart, Markdown, show_status
+from viz.plots import history_spec, network_spec
+from viz.scenario import MAX_WEEKS, interventions, presets
+from viz.state import STALE, use_address, use_cancel_on_leave
+from viz.vega import Vega
+from viz.widgets import HorizonSlider, Markdown, Note, show_status
 
 # A run keeps every team's values every week; beyond this size the page would hold too much.
 MAX_TEAMS = 2000
 PLAY_INTERVAL_MS = 300  # between weeks when playing live: time to draw the week's two charts
+NO_INTERVENTION = "none"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the page runs: the command line's ``org``, ``org.teams``, ``weeks``, ``intervention`` and ``seed``."""
+
+    org: str = "struggling"
+    teams: str = "12"  # as typed, checked before Run
+    weeks: int = 104
+    intervention: str = "foundations_first"
+    seed: str = "0"
+
+    def overrides(self) -> list[str]:
+        """Return the command line's overrides of this run."""
+        return [
+            f"org={self.org}",
+            f"org.teams={int(self.teams)}",
+            f"weeks={self.weeks}",
+            f"intervention=[{self.intervention}]",
+            f"seed={int(self.seed)}",
+        ]
+
+    def params(self) -> dict[str, str]:
+        """Return the address's query parameters: what differs from the defaults."""
+        default = Inputs()
+        names = {
+            "org": "org",
+            "teams": "org.teams",
+            "weeks": "weeks",
+            "intervention": "intervention",
+            "seed": "seed",
+        }
+        return {
+            key: str(getattr(self, f)) for f, key in names.items() if getattr(self, f) != getattr(default, f)
+        }
+
+    def problems(self) -> list[str]:
+        """Why the inputs cannot be run, one sentence each (none: they can)."""
+        found = []
+        for label, text, lo, hi in (("Teams", self.teams, 1, MAX_TEAMS), ("Seed", self.seed, 0, 2**32 - 1)):
+            try:
+                value = int(text.strip())
+            except ValueError:
+                found.append(f"{label}: '{text}' is not a whole number; choose from {lo} to {hi:,}.")
+                continue
+            if not lo <= value <= hi:
+                found.append(f"{label}: choose from {lo} to {hi:,}.")
+        return found
+
+
+def inputs_from(params: dict[str, str]) -> tuple[Inputs, list[str]]:
+    """Read the page's inputs from an address's query parameters, and what could not be used."""
+    problems: list[str] = []
+    default = Inputs()
+    teams = int_param(params, "org.teams", 1, MAX_TEAMS, problems)
+    seed = int_param(params, "seed", 0, 2**32 - 1, problems)
+    found = Inputs(
+        org=choice_param(params, "org", presets(), problems) or default.org,
+        teams=default.teams if teams is None else str(teams),
+        weeks=int_param(params, "weeks", 1, MAX_WEEKS, problems) or default.weeks,
+        intervention=choice_param(params, "intervention", [NO_INTERVENTION, *interventions()], problems)
+        or default.intervention,
+        seed=default.seed if seed is None else str(seed),
+    )
+    return found, problems
+
+
+# Kept per browser tab (Solara scopes module-level reactive values to the kernel).
+inputs = solara.reactive(Inputs())
+last_run: solara.Reactive[tuple[Inputs, OrgRun] | None] = solara.reactive(None)
+link_problems: solara.Reactive[list[str]] = solara.reactive([])
+view = solara.reactive(("skill", 0))  # colour by, team chosen
+
+
+def reset() -> None:
+    """Put the page back to its defaults (a new tab's state)."""
+    inputs.set(Inputs())
+    last_run.set(None)
+    link_problems.set([])
+    view.set(("skill", 0))
+
+
+def restore(params: dict[str, str]) -> None:
+    """Set the inputs from an address's query parameters."""
+    found, problems = inputs_from(params)
+    inputs.set(found)
+    link_problems.set(problems)
 
 
 @solara.component
@@ -42,25 +136,38 @@ def OrgView(run: OrgRun, live: bool = False) -> None:
         run: The run, up to the week it has reached.
         live: Show the last week reached (the run is being stepped) instead of a week scrubber.
     """
-    metric, set_metric = solara.use_state("skill")
+    metric, team = view.value
     week, set_week = solara.use_state(run.weeks)
-    team, set_team = solara.use_state(0)
     week = run.weeks if live else min(week, run.weeks)
-    team = min(max(team, 0), int(run.teams["team"].max()))
+    last = int(run.teams["team"].max())
+    team = min(max(team, 0), last)
     at_week = run.teams[(run.teams["week"] == week) & (run.teams["team"] == team)].iloc[0]
-    with solara.Columns([1, 1, 1]):
-        solara.Select("Colour by", values=list(TEAM_METRICS), value=metric, on_value=set_metric)
+
+    def pick(datum: dict) -> None:
+        if datum.get("team") is not None:
+            view.set((metric, int(datum["team"])))
+
+    with solara.ColumnsResponsive(12, medium=4):
+        solara.Select(
+            "Colour by", values=list(TEAM_METRICS), value=metric, on_value=lambda m: view.set((m, team))
+        )
         if live:
             solara.Text(f"Week {week}")
         else:
-            solara.SliderInt(f"Week {week}", value=week, min=1, max=run.weeks, on_value=set_week)
-        solara.InputInt("Team", value=team, on_value=set_team, continuous_update=True)
-    Chart(partial(network_figure, run, metric, week, team), [run, metric, week, team])
+            solara.SliderInt(f"Week {week}", value=week, min=1, max=max(run.weeks, 1), on_value=set_week)
+        solara.SliderInt(
+            f"Team {team}", value=team, min=0, max=max(last, 1), on_value=lambda t: view.set((metric, t))
+        )
+    nodes, edges, limits = network_data(run, metric, week, team)
+    spec = network_spec(nodes, edges, metric, week, limits)
+    Vega(spec, spec["description"], filename=f"orgstack-network-week-{week}", on_click=pick)
+    Note("Hover a team for its name and value; click one to choose it. " + metric_help().get(metric, ""))
     Markdown(
         f"**Team {team}** serves business unit {int(at_week['business_unit'])}; at week {week} its "
         f"{metric} is **{at_week[metric]:.3g}** ({at_week['people']:.0f} people)."
     )
-    Chart(partial(team_history_figure, run, team, metric, week), [run, metric, week, team])
+    history = history_spec(run.teams, team, metric, week)
+    Vega(history, history["description"], filename=f"orgstack-team-{team}-{metric}")
 
 
 @solara.component
@@ -85,37 +192,30 @@ def LiveView(config: Config) -> None:
 @solara.component
 def Organisation() -> None:
     """Run one organisation with an intervention and look at its agents."""
-    org = solara.use_reactive("struggling")
-    teams = solara.use_reactive(12)
-    weeks = solara.use_reactive(104)
-    intervention = solara.use_reactive("foundations_first")
-    seed = solara.use_reactive(0)
+    current = inputs.value
+    use_address("/organisation", format_query(current.params()), restore)
+
+    def change(**values: object) -> None:
+        inputs.set(Inputs(**{**inputs.value.__dict__, **values}))
 
     # What is stepped live: (how many were started, the configuration or why it cannot be run).
     (started, live), set_live = solara.use_state((0, None))
 
-    def overrides() -> list[str]:
-        return [
-            f"org={org.value}",
-            f"org.teams={teams.value}",
-            f"weeks={weeks.value}",
-            f"intervention=[{intervention.value}]",
-            f"seed={seed.value}",
-        ]
-
-    def compute() -> OrgRun:
+    def compute() -> None:
         set_live((started, None))
-        return simulate_org(overrides())
+        chosen = inputs.value
+        last_run.set((chosen, simulate_org(chosen.overrides())))
 
     def step_live() -> None:
         # A new count each time, so that pressing again starts a new model.
         try:
-            set_live((started + 1, org_config(overrides())))
+            set_live((started + 1, org_config(inputs.value.overrides())))
         except ConfigError as err:
             set_live((started + 1, err))
 
     task = use_task(compute, dependencies=None, raise_error=False)
-    problem = None if 1 <= teams.value <= MAX_TEAMS else f"Teams: choose from 1 to {MAX_TEAMS:,}."
+    use_cancel_on_leave(task)
+    problems = current.problems()
 
     solara.Title("OrgStack - Organisation")
     Markdown(
@@ -124,25 +224,48 @@ def Organisation() -> None:
         "teams that serve those, in one run. Colour the teams by a metric, scrub the weeks, pick a team; "
         "or step through the run week by week with Mesa's model controller."
     )
-    with solara.Columns([1, 1, 1]):
+    if link_problems.value:
+        solara.Warning("Parts of this link could not be used: " + "; ".join(link_problems.value) + ".")
+    with solara.ColumnsResponsive(12, medium=4):
         with solara.Column():
-            solara.Select("Preset", values=presets(), value=org)
-            solara.InputInt("Teams", value=teams, continuous_update=True)
+            solara.Select("Preset", values=presets(), value=current.org, on_value=lambda v: change(org=v))
+            Note(description("org", current.org))
+            solara.InputText(
+                "Teams (stream-aligned)",
+                value=current.teams,
+                on_value=lambda v: change(teams=v),
+                continuous_update=True,
+            )
         with solara.Column():
-            solara.SliderInt(f"Horizon: {weeks.value} weeks", value=weeks, min=1, max=520)
-            solara.InputInt("Seed", value=seed, continuous_update=True)
+            HorizonSlider(current.weeks, lambda v: change(weeks=v), MAX_WEEKS)
+            solara.InputText(
+                "Seed", value=current.seed, on_value=lambda v: change(seed=v), continuous_update=True
+            )
         with solara.Column():
-            solara.Select("Intervention", values=["none", *interventions()], value=intervention)
-            with solara.Row():
-                solara.Button(
-                    "Run", on_click=task, color="primary", disabled=task.pending or problem is not None
-                )
-                solara.Button("Step through it", on_click=step_live, disabled=problem is not None)
-    if problem:
-        solara.Error(problem)
+            solara.Select(
+                "Intervention",
+                values=[NO_INTERVENTION, *interventions()],
+                value=current.intervention,
+                on_value=lambda v: change(intervention=v),
+            )
+            Note(description("intervention", current.intervention))
+            with solara.Row(style={"flex-wrap": "wrap"}):
+                solara.Button("Run", on_click=task, color="primary", disabled=task.pending or bool(problems))
+                solara.Button("Step through it", on_click=step_live, disabled=bool(problems))
+    for problem in problems:
+        solara.Error(f"Cannot run: {problem}")
+    shown = last_run.value
     if isinstance(live, ConfigError):
         solara.Error(f"Cannot run this organisation: {live}")
     elif live is not None:
         LiveView(live).key(f"live-{started}")
-    elif show_status(task, "Press Run to simulate the organisation, or step through it week by week."):
-        OrgView(task.value)
+    else:
+        if task.pending or task.error or shown is None:
+            show_status(task, "Press Run to simulate the organisation, or step through it week by week.")
+        if shown is not None and not task.pending:
+            if shown[0] != current:
+                solara.Warning(
+                    f"This run is {STALE}: it was run with other inputs than those shown above. "
+                    "Press Run to bring it up to date."
+                )
+            OrgView(shown[1]).key("org-view")

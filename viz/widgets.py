@@ -28,6 +28,33 @@ def Markdown(text: str) -> solara.Element:
     )
 
 
+def Note(text: str) -> solara.Element:
+    """Show a line of help under an input or a chart, in the page's secondary text colour (AA contrast)."""
+    return solara.Text(text, classes=["orgstack-note"])
+
+
+def weeks_text(weeks: int) -> str:
+    """``1 week`` / ``104 weeks``."""
+    return f"{weeks} week{'s' if weeks != 1 else ''}"
+
+
+def HorizonSlider(weeks: int, on_value: Callable[[int], None], most: int) -> solara.Element:
+    """Choose a run's horizon in weeks (the command line's ``weeks``), from 1 to ``most``."""
+    return solara.SliderInt(f"Horizon: {weeks_text(weeks)}", value=weeks, min=1, max=most, on_value=on_value)
+
+
+@solara.component
+def Grid(min_width: int = 380, children: list | None = None) -> solara.Element:
+    """Lay children out in as many equal columns of at least ``min_width`` px as the window holds."""
+    style = {
+        "display": "grid",
+        "grid-template-columns": f"repeat(auto-fill, minmax(min({min_width}px, 100%), 1fr))",
+        "gap": "12px",
+        "width": "100%",
+    }
+    return solara.Div(children=children or [], style=style)
+
+
 @solara.component
 def Chart(
     draw: Callable[[], Figure], dependencies: list[Any], waiting: str = "Drawing the charts..."

@@ -44,3 +44,39 @@ def offline_page(page_session):
     )
     page_session.outside, page_session.failed = outside, failed
     return page_session
+
+
+@pytest.fixture(autouse=True)
+def fresh_pages():
+    """Each test starts from a new tab's state: the pages keep theirs in module-level reactive values."""
+    from viz import diagnose, learn, organisation, whatif
+
+    for page in (whatif, organisation, diagnose):
+        page.reset()
+    learn.outcomes.set({})
+    learn.guesses.set({})
+    learn.chosen.set(0)
+    yield
+
+
+@pytest.fixture
+def sample():
+    """A scenario that sets every part a scenario has, with three plans: (scenario, plans)."""
+    from sim.plans import Plan
+    from viz.scenario import Action, Scenario
+
+    scenario = Scenario(
+        org="struggling",
+        layers={"culture": 0.5},
+        teams=6,
+        weeks=30,
+        seeds=3,
+        shock="demand_surge",
+        shock_start=10,
+    )
+    plans = (
+        Plan((Action("platform_team", start=13, intensity=0.5, duration=12), Action("talent_program"))),
+        Plan(),
+        Plan((Action("foundations_first"),)),
+    )
+    return scenario, plans

@@ -1,6 +1,9 @@
+from collections import Counter
+
 import numpy as np
 
-from viz.network import coaching_edges, network_figure, shown_part, simulate_org, team_history_figure
+from viz.network import coaching_edges, network_data, simulate_org
+from viz.plots import history_spec
 
 
 def test_graph_links_teams_to_their_business_units_and_platform_teams():
@@ -27,17 +30,27 @@ def test_coached_teams_are_dealt_out_to_enabling_teams():
     ]
 
 
-def test_large_organisations_show_their_first_units_only():
+def test_every_team_of_a_large_organisation_has_its_own_place_under_its_unit():
     run = simulate_org(["org.teams=300", "weeks=1"])
-    part = shown_part(run.graph, 30)
-    assert sum(k == "team" for _, k in part.nodes(data="kind")) <= 30
-    fig = network_figure(run, "skill", week=1, max_teams=30)
-    assert any("30 of 300" in t.get_text() for t in fig.axes[0].texts)
+    nodes, edges, limits = network_data(run, "skill", week=1, selected=7)
+    teams = [n for n in nodes if n["kind"] == "stream-aligned team"]
+    assert len(teams) == 300 and len({(n["x"], n["y"]) for n in teams}) == 300
+    assert [n["team"] for n in teams if n["selected"]] == [7]
+    units = {n["name"]: n["x"] for n in nodes if n["kind"] == "business unit"}
+    per_unit = Counter(n["unit"] for n in teams)
+    for team in teams:
+        # a team sits within its unit's share of the width, which is centred on the unit
+        assert abs(team["x"] - units[team["unit"]]) <= per_unit[team["unit"]] / 300 / 2
+    assert limits[0] < limits[1]
+    assert all(e["kind"] in {"stream-aligned team", "platform team", "enabling team"} for e in edges)
 
 
-def test_team_history_plots_the_chosen_team():
+def test_team_history_charts_the_chosen_team_against_all_teams():
     run = simulate_org(["org.teams=4", "weeks=10"])
-    fig = team_history_figure(run, team=2, metric="morale", week=5)
-    own = [line for line in fig.axes[0].lines if line.get_label() == "team 2"][0]
+    spec = history_spec(run.teams, team=2, metric="morale", week=5)
+    rows = spec["data"]["values"]
     expected = run.teams[run.teams["team"] == 2]["morale"].to_numpy()
-    assert np.allclose(own.get_ydata(), expected)
+    assert [r["week"] for r in rows] == list(range(1, 11))
+    assert np.allclose([r["team"] for r in rows], expected, rtol=1e-3)
+    assert all(r["p10"] <= r["median"] <= r["p90"] for r in rows)
+    assert spec["layer"][-1]["data"]["values"] == [{"week": 5}]

@@ -6,7 +6,9 @@ from sim.config import _compose_choices
 from sim.model.params import LAYER_NAMES
 from sim.plans import Plan, Step
 from viz.scenario import (
+    DEFAULT_PLANS,
     METRICS,
+    Action,
     Outcome,
     Scenario,
     band,
@@ -14,8 +16,13 @@ from viz.scenario import (
     differences,
     layers_at,
     overrides,
+    plan_label,
     prepare,
     run_what_if,
+    scenario_from_params,
+    scenario_params,
+    verdict,
+    weekly_csv,
 )
 
 
@@ -51,7 +58,7 @@ def _outcome(a: list[list[float]], b: list[list[float]]) -> Outcome:
         values = [v for row in rows for v in row]
         return pd.DataFrame({"cumulative_value": values, "value": values}, index=index)
 
-    return Outcome(frame(a), frame(b))
+    return Outcome({"A": frame(a), "B": frame(b)})
 
 
 def test_crossover_is_the_week_the_final_leader_takes_the_lead():
@@ -69,27 +76,28 @@ def test_band_is_mean_and_10_90_quantiles_over_seeds():
 
 def test_what_if_runs_both_plans_on_the_same_seeds_and_compares_them():
     scenario = Scenario(weeks=8, seeds=2)
-    outcome = run_what_if(scenario, Plan(), Plan((Step("execution_push"),)))
+    outcome = run_what_if(scenario, [Plan(), Plan((Step("execution_push"),))])
     assert outcome.weeks == 8
     assert list(outcome.a.index.get_level_values("seed").unique()) == [0, 1]
     assert list(outcome.b.index.get_level_values("seed").unique()) == [0, 1]
     table = differences(outcome)
     assert list(table.index) == list(METRICS.values())
-    row = table.loc["Cumulative value"]
+    row = table.loc[METRICS["cumulative_value"]]
     assert row["B - A"] == pytest.approx(row["B"] - row["A"])
     assert 0 <= row["B better"] <= 1
     assert set(layers_at(outcome.a, 8)) == set(LAYER_NAMES)
 
 
 def test_stronger_culture_raises_value_through_the_scenario():
-    weak = run_what_if(Scenario(weeks=26, seeds=3, layers={"culture": 0.1}), Plan(), Plan())
-    strong = run_what_if(Scenario(weeks=26, seeds=3, layers={"culture": 0.9}), Plan(), Plan())
-    assert differences(strong).loc["Cumulative value", "A"] > differences(weak).loc["Cumulative value", "A"]
+    weak = run_what_if(Scenario(weeks=26, seeds=3, layers={"culture": 0.1}), [Plan(), Plan()])
+    strong = run_what_if(Scenario(weeks=26, seeds=3, layers={"culture": 0.9}), [Plan(), Plan()])
+    cumulative = METRICS["cumulative_value"]
+    assert differences(strong).loc[cumulative, "A"] > differences(weak).loc[cumulative, "A"]
 
 
 def test_out_of_range_input_is_a_config_error():
     with pytest.raises(ConfigError, match="org.layers.culture"):
-        run_what_if(Scenario(weeks=4, seeds=1, layers={"culture": 1.5}), Plan(), Plan())
+        run_what_if(Scenario(weeks=4, seeds=1, layers={"culture": 1.5}), [Plan(), Plan()])
 
 
 def test_prepare_composes_the_plans_so_that_the_run_need_not():
@@ -98,9 +106,67 @@ def test_prepare_composes_the_plans_so_that_the_run_need_not():
     _compose_choices.cache_clear()
     prepare(scenario, plan)
     composed = _compose_choices.cache_info().misses
-    run_what_if(scenario, plan, plan)
+    run_what_if(scenario, [plan, plan])
     assert _compose_choices.cache_info().misses == composed
 
 
 def test_prepare_leaves_a_scenario_that_is_not_allowed_to_the_run():
     prepare(Scenario(weeks=-3), Plan(()))
+
+
+def test_durations_reach_the_config_and_the_label():
+    plan = Plan((Action("platform_team", start=5, duration=20),))
+    config = load_config(overrides(Scenario(weeks=52), plan, seed=0))
+    assert config.intervention["platform_team"].duration == 20
+    assert plan_label(plan) == "platform_team (week 5) (platform_team stops after 20 weeks)"
+
+
+def test_up_to_four_plans_run_on_the_same_seeds_and_are_compared_with_a():
+    plans = [Plan(), Plan((Action("execution_push"),)), Plan((Action("platform_team"),))]
+    outcome = run_what_if(Scenario(weeks=6, seeds=2), plans)
+    assert outcome.keys == ["A", "B", "C"]
+    table = differences(outcome)
+    assert {"A", "B", "C", "B - A %", "C - A %", "C better"} <= set(table.columns)
+
+
+def test_plans_level_within_the_seeds_noise_are_a_tie():
+    outcome = _outcome([[1, 2, 3], [1, 2, 5]], [[1, 2, 4], [1, 2, 4]])
+    judged = verdict(outcome)
+    assert judged.tie and {judged.leader, judged.runner_up} == {"A", "B"}
+    clear = verdict(_outcome([[1, 2, 3], [1, 2, 3.1]], [[1, 2, 9], [1, 2, 9.2]]))
+    assert not clear.tie and clear.leader == "B" and clear.ahead_in == 2
+    same = verdict(_outcome([[1, 2, 3]], [[1, 2, 3]]))
+    assert same.tie
+
+
+def test_a_scenario_goes_into_the_address_and_comes_back_the_same(sample):
+    scenario, plans = sample
+    params = scenario_params(scenario, plans)
+    assert "org" not in params, "the default preset is left out"
+    assert params["weeks"] == "30" and params["org.teams"] == "6" and params["org.layers.culture"] == "0.5"
+    assert params["a"] == "platform_team,talent_program" and params["a.platform_team.start"] == "13"
+    assert params["b"] == "none" and params["shock.demand_surge.start"] == "10"
+    back, back_plans, problems = scenario_from_params(params)
+    assert (back, back_plans, problems) == (scenario, plans, [])
+
+
+def test_the_defaults_make_an_empty_address_and_a_short_link_opens_what_it_names():
+    assert scenario_params(Scenario(), DEFAULT_PLANS) == {}
+    scenario, plans, problems = scenario_from_params({"org": "elite", "weeks": "104"})
+    assert scenario == Scenario(org="elite", weeks=104) and plans == DEFAULT_PLANS and problems == []
+
+
+def test_a_link_with_unknown_names_or_numbers_out_of_range_says_so_and_keeps_the_defaults():
+    scenario, plans, problems = scenario_from_params(
+        {"org": "nope", "weeks": "9999", "org.teams": "abc", "a": "magic,platform_team"}
+    )
+    assert scenario.org == "struggling" and scenario.weeks == 156 and scenario.teams is None
+    assert plans[0] == Plan((Action("platform_team"),))
+    assert len(problems) == 4 and any("magic is not an intervention" in p for p in problems)
+
+
+def test_weekly_csv_has_a_row_per_plan_and_week():
+    outcome = run_what_if(Scenario(weeks=3, seeds=2), [Plan(), Plan((Action("execution_push"),))])
+    csv = weekly_csv(outcome, {"A": "do nothing", "B": "push"}).splitlines()
+    assert csv[0].startswith("week,plan,plan_label,cumulative_value_mean,cumulative_value_p10")
+    assert len(csv) == 1 + 2 * 3
