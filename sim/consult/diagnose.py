@@ -312,15 +312,16 @@ class Diagnosis:
         return " ".join(s[0].upper() + s[1:] for s in sentences)
 
     def steps_text(self) -> list[str]:
-        """Each link bottom-up, with its numbers and the model function that computes it."""
+        """Each link bottom-up in plain words: what drives what, how much it moved, and how surely."""
         out = []
         for step in self.chain:
             m = step.mechanism
+            cause, effect = LABELS.get(m.cause, m.cause), LABELS.get(m.effect, m.effect)
             direction = "rose" if step.variant > step.base else "fell"
             out.append(
-                f"{LABELS.get(m.cause, m.cause)} -> {LABELS.get(m.effect, m.effect)}: {m.how} "
-                f"(sim.model.mechanisms.{m.function}); {LABELS.get(m.effect, m.effect)} {direction} "
-                f"{abs(step.change):.1%} ({fmt(step.base)} -> {fmt(step.variant)}, z={step.z:.1f})"
+                f"{cause[:1].upper() + cause[1:]} drives {effect}: {m.how}. With the layer stronger, "
+                f"{effect} {direction} by {abs(step.change):.1%} (from {fmt(step.base)} to "
+                f"{fmt(step.variant)}), {_sureness(step.z)}."
             )
         return out
 
@@ -383,6 +384,16 @@ def per_seed(frame: pd.DataFrame) -> pd.DataFrame:
     out = numeric.groupby(level="seed").mean()
     out["value"] = numeric["value"].groupby(level="seed").sum()
     return out
+
+
+def _sureness(z: float) -> str:
+    """Say how far a change stands out from the seeds' run-to-run noise (``z``: the change in standard errors)."""
+    size = abs(z)
+    if size >= 3:
+        return "far beyond the run-to-run noise"
+    if size >= 2:
+        return "clearly beyond the run-to-run noise"
+    return "within the run-to-run noise"
 
 
 def diagnose(

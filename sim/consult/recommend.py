@@ -33,6 +33,7 @@ from sim.consult.effort import Effort
 from sim.model.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
 from sim.plans import Plan, Step
 from sim.stats import overtake_week, t_interval
+from sim.text import fmt
 
 NOTHING = "-"  # an empty slot of a searched schedule
 
@@ -407,7 +408,8 @@ def _change(lever: str, delta: float, baseline: float, lo: np.ndarray, hi: np.nd
     effective = min(max(baseline + delta, lo[i]), hi[i]) - baseline
     text = f"{lever} {delta:+.2g}"
     if abs(effective - delta) > 1e-9:
-        text += f" (capped at {effective:+.2g}: the lever ranges from {lo[i]:g} to {hi[i]:g})"
+        limit = "its most" if baseline + delta > hi[i] else "its least"
+        text += f" (only {effective:+.2g} takes effect: the organisation is already near {limit}, {fmt(hi[i] if limit == 'its most' else lo[i])})"
     return text
 
 

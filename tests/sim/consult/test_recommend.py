@@ -89,4 +89,6 @@ def test_a_lever_change_says_when_the_lever_range_caps_it():
     lo, hi = lever_bounds()
     assert rec._change("governance", 0.3, 0.1, lo, hi) == "governance +0.3"
     capped = rec._change("architecture_investment", 1.2, 0.2, lo, hi)
-    assert capped.startswith("architecture_investment +1.2 (capped at +0.8")
+    assert capped == (
+        "architecture_investment +1.2 (only +0.8 takes effect: the organisation is already near its most, 1.00)"
+    )
