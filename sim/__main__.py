@@ -49,13 +49,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv: Command-line arguments without the program name; defaults to
             ``sys.argv[1:]`` (see :func:`sim.cli.run.main`).
     """
-    from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
+    try:
+        from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if uses_workers(get_args_parser().parse_args(args)):
-        start_workers_early()
-    from sim.cli.run import main as run_command
-
+        args = list(sys.argv[1:] if argv is None else argv)
+        if uses_workers(get_args_parser().parse_args(args)):
+            start_workers_early()
+        from sim.cli.run import main as run_command
+    except KeyboardInterrupt:  # Ctrl-C while the command starts: nothing has run yet
+        print("orgstack: interrupted before anything ran", file=sys.stderr)
+        raise SystemExit(130) from None
     run_command(args)
 
 

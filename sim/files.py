@@ -30,6 +30,27 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def unwritable(path: Path) -> str | None:
+    """Say why a file cannot be written at ``path``, or return None when it can.
+
+    Tried for real, before the work that produces the file: a temporary file is
+    made beside it and removed (permissions alone do not tell, for root or on a
+    read-only file system). Parent directories are not made.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return f"{show(path)} is a directory"
+    if not path.parent.is_dir():
+        return f"{show(path.parent)} is not an existing directory"
+    probe = temp_path(path)
+    try:
+        probe.open("x").close()
+        probe.unlink()
+    except OSError as err:
+        return f"cannot write in {show(path.parent)}: {err.strerror or err}"
+    return None
+
+
 def show(path: Path) -> str:
     """Show a path as the user would type it: relative to the working directory when inside it."""
     path = Path(path)

@@ -17,6 +17,9 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
+from typing import Any
+
+from sim.model.schema import ConfigError  # standard library only, like this module
 
 # What the process that workers are forked from imports once, for all of them: the
 # launcher's chunk runner and the model it simulates with.
@@ -45,3 +48,17 @@ def worker_count(n_jobs: int) -> int:
     from joblib import cpu_count  # it knows containers' CPU quotas; imported only when needed
 
     return cpu_count()
+
+
+def check_n_jobs(value: Any, field: str = "n_jobs") -> int:
+    """Check a number of worker processes: a whole number of at least 1, or -1 for one per core.
+
+    Raises:
+        ConfigError: Naming ``field``, for anything else (0, -2, ``abc``, 1.5, true).
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not (value == -1 or value >= 1):
+        raise ConfigError(
+            field,
+            f"must be a whole number of worker processes, at least 1, or -1 for one per core; got {value!r}",
+        )
+    return value

@@ -40,7 +40,7 @@ import pandas as pd
 import yaml
 
 from sim.api import run_over_seeds
-from sim.config import CONFIG_DIR, compose_dict, load_config
+from sim.config import CONFIG_DIR, compose_dict, load_config, read_input
 from sim.consult.effort import Effort
 from sim.model.metrics import CLUSTERS, DEPLOY_BOUNDS, DORA_KEYS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.model.params import LAYER_NAMES, Config
@@ -119,15 +119,7 @@ def load_answers(path: str | Path) -> Answers:
     Raises:
         AssessmentError: The file cannot be read, or its content is not allowed.
     """
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise AssessmentError("answers", f"cannot read {str(path)!r}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        first = str(err).splitlines()[0]
-        raise AssessmentError("answers", f"{str(path)!r} is not valid YAML: {first}") from None
-    return parse_answers(data)
+    return parse_answers(read_input(path, "answers", "answers file", AssessmentError))
 
 
 def parse_answers(data: Any) -> Answers:
@@ -185,7 +177,8 @@ def _parse_layers(raw: Mapping[str, Any], q: dict[str, Any]) -> dict[str, dict[s
         out[layer] = {}
         for key in questions:
             value = given[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            whole = isinstance(value, int | float) and math.isfinite(value) and value == int(value)
+            if isinstance(value, bool) or not whole:
                 raise AssessmentError(
                     f"answers.{layer}.{key}", f"must be a whole number from {lo} to {hi}, got {value!r}"
                 )

@@ -1,5 +1,6 @@
 """``orgstack-assess``: its output, the fitted organisation it writes, and bad input."""
 
+import pytest
 import yaml
 
 from sim.cli import assess as command
@@ -47,3 +48,47 @@ def test_cli_prints_the_assessment_and_writes_the_fitted_org(tmp_path, capsys):
         assert fact in out
     org = build(OrgConfig, yaml.safe_load(out_org.read_text()))  # a valid org preset
     assert org.teams == 16 and org.layers.architecture < org.layers.strategy
+
+
+def with_clarity(value: float) -> bytes:
+    data = example("weak_alignment")
+    data["answers"]["strategy"]["clarity"] = value
+    return yaml.safe_dump(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"organisation: \xff\n", "not UTF-8"),
+        (with_clarity(float("nan")), "got nan"),
+        (with_clarity(float("inf")), "got inf"),
+        (b"facts: {}\nfacts: {}\n", "'facts' twice"),
+    ],
+)
+def test_cli_refuses_answers_that_are_not_finite_utf8_yaml(tmp_path, capsys, content, fragment):
+    path = tmp_path / "answers.yaml"
+    path.write_bytes(content)
+    code, out, err = exited(capsys, command.main, [str(path)])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and fragment in err
+
+
+def test_cli_checks_where_it_writes_before_it_fits(tmp_path, capsys, monkeypatch):
+    def fit(*args, **kwargs):
+        raise AssertionError("the fit started before the output path was checked")
+
+    monkeypatch.setattr(command, "assess", fit)
+    answers = str(examples()["weak_alignment"])
+    (tmp_path / "f").write_text("")
+    for target, fragment in ((tmp_path, "is a directory"), (tmp_path / "f" / "org.yaml", "not an existing")):
+        code, _, err = exited(capsys, command.main, [answers, "--write-org", str(target)])
+        assert code == 2 and err.startswith("orgstack-assess: error: --write-org: ") and fragment in err
+
+
+def test_numbers_in_an_answers_file_are_read_as_yaml_1_2_reads_them(tmp_path):
+    text = examples()["weak_alignment"].read_text()
+    data = yaml.safe_load(text)
+    path = tmp_path / "answers.yaml"
+    rate = data["facts"]["change_failure_rate"]
+    path.write_text(text.replace(f"change_failure_rate: {rate}", f"change_failure_rate: {rate * 10:g}e-1"))
+    assert assess.load_answers(path).facts["change_failure_rate"] == pytest.approx(rate)
