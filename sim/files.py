@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import socket
 import threading
+import time
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 
 def temp_path(path: Path) -> Path:
@@ -57,3 +62,60 @@ def show(path: Path) -> str:
     with contextlib.suppress(ValueError):
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     return str(path)
+
+
+LOCK_FILE = ".orgstack.lock"  # hidden: a sweep's collection ignores it
+
+
+class Locked(Exception):
+    """Another process holds a directory's lock; the message names it."""
+
+
+class DirectoryLock:
+    """An exclusive lock on a directory, held by this process until released (or until it ends).
+
+    The lock is an advisory ``flock`` on a hidden file in the directory, so the
+    operating system releases it when the holder dies, even by SIGKILL: a lock
+    is never left behind. The file says who holds it, for the one who is refused.
+
+    Args:
+        directory: The directory (made if missing).
+        holder: What holds it, e.g. ``orgstack --multirun``; the process id, host
+            and time are added.
+
+    Raises:
+        Locked: Another process holds the lock.
+        OSError: The directory or its lock file cannot be made.
+    """
+
+    def __init__(self, directory: Path, holder: str) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self._handle: IO[str] | None = open(directory / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.seek(0)
+            who = self._handle.read().strip() or "another process"
+            self.release()
+            raise Locked(f"{show(directory)} is in use by {who}") from None
+        self._handle.seek(0)
+        self._handle.truncate()
+        since = time.strftime("%Y-%m-%d %H:%M:%S")
+        self._handle.write(f"{holder} (pid {os.getpid()} on {socket.gethostname()}, since {since})\n")
+        self._handle.flush()
+
+    def release(self) -> None:
+        """Release the lock (closing the file releases it); again is harmless."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+
+    def __enter__(self) -> DirectoryLock:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.release()

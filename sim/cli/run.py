@@ -62,7 +62,7 @@ from sim.model.schema import ConfigError
 from sim.overrides import parse_override, value_text
 from sim.summary import summary
 from sim.sweeps import jobs, progress
-from sim.sweeps.callbacks import EXIT_FAILED, stop_progress
+from sim.sweeps.callbacks import EXIT_FAILED, end_sweep
 from sim.workers import check_n_jobs
 
 PROG = "orgstack"
@@ -94,11 +94,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.argv = [PROG, *command.args]
             _hydra_main()
     except KeyboardInterrupt:
-        stop_progress(progress.current)
+        end_sweep(progress.current)
         _stopped("interrupted")
         raise SystemExit(EXIT_INTERRUPTED) from None
     except SystemExit as stop:
-        stop_progress(progress.current)
+        end_sweep(progress.current)
         if stop.code not in (None, 0):
             _stopped("stopped")
         raise
