@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import hydra
 from hydra._internal.callbacks import Callbacks
@@ -63,7 +63,7 @@ from sim.overrides import parse_override, value_text
 from sim.summary import summary
 from sim.sweeps import jobs, progress
 from sim.sweeps.callbacks import EXIT_FAILED, end_sweep
-from sim.workers import check_n_jobs
+from sim.workers import check_n_jobs, ignoring_interrupts, interrupted, watch_interrupts
 
 PROG = "orgstack"
 
@@ -82,11 +82,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             ``--help`` ...) and ``hydra.*`` overrides are passed to Hydra.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    progress.current = None
+    watch_interrupts()
     try:
         command = check_args(args)
     except ConfigError as err:
         fail(str(err), PROG)
-    progress.current = None
+    except Exception:
+        if interrupted():  # a Ctrl-C that a library turned into another error midway
+            _exit_interrupted()
+        raise
+    except KeyboardInterrupt:
+        _exit_interrupted()
     try:
         if command.run is not None:
             run_and_report(lambda: _run_single(*command.run))
@@ -94,10 +101,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.argv = [PROG, *command.args]
             _hydra_main()
     except KeyboardInterrupt:
-        end_sweep(progress.current)
-        _stopped("interrupted")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        _exit_interrupted()
     except SystemExit as stop:
+        if interrupted():
+            _exit_interrupted()
         end_sweep(progress.current)
         if stop.code not in (None, 0):
             _stopped("stopped")
@@ -107,14 +114,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(state.exit_code)
 
 
+def _exit_interrupted() -> NoReturn:
+    """End the command after a Ctrl-C: one line, what is kept, and exit code 130."""
+    with ignoring_interrupts():  # a second Ctrl-C must not cut the report of the first short
+        end_sweep(progress.current)
+        _stopped("interrupted")
+    raise SystemExit(EXIT_INTERRUPTED) from None
+
+
 def _stopped(how: str) -> None:
-    """Tell how to resume a sweep that ended before its end (Ctrl-C, a killed worker)."""
+    """Tell how to resume a sweep that ended before its end (Ctrl-C, a killed worker), or that a run was interrupted."""
     state = progress.current
-    if state is None or state.ended:
+    if state is None:
+        if how == "interrupted":
+            print(f"{PROG}: interrupted before any run finished", file=sys.stderr, flush=True)
+        return
+    if state.ended:
         return
     where = files.show(state.sweep_dir)
     runs = jobs.scan(state.sweep_dir) if state.sweep_dir.is_dir() else []
-    if not runs:  # nothing started (Hydra has said why)
+    if not runs:  # nothing started: Hydra has said why, or the interrupt came first
+        if how == "interrupted":
+            print(f"{PROG}: sweep interrupted before any run started", file=sys.stderr, flush=True)
         return
     done = sum(r.status == jobs.OK for r in runs)
     print(

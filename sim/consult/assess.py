@@ -136,7 +136,8 @@ def parse_answers(data: Any) -> Answers:
         )
     extra = set(data) - {"organisation", "answers", "facts"}
     if extra:
-        raise AssessmentError(sorted(extra)[0], "unknown key; allowed keys are organisation, answers, facts")
+        key = sorted(map(str, extra))[0] or "''"  # YAML allows any key: None, a number, an empty string
+        raise AssessmentError(key, "unknown key; allowed keys are organisation, answers, facts")
     for key in ("answers", "facts"):
         if not isinstance(data.get(key), Mapping):
             raise AssessmentError(key, f"missing or not a mapping; give the {key} as in the examples")

@@ -19,11 +19,13 @@ run gives the same numbers alone or in any batch. Workers start as
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,7 +37,14 @@ from sim.model.params import Config
 from sim.model.schema import ConfigError
 from sim.sweeps import frames
 from sim.sweeps.jobs import is_finished, record_job
-from sim.workers import worker_context, worker_count
+from sim.workers import (
+    deferring_interrupts,
+    ensure_forkserver,
+    ignoring_interrupts,
+    interrupted,
+    worker_context,
+    worker_count,
+)
 
 Job = tuple[Path, list[str], Config]
 
@@ -69,15 +78,85 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         for part in parts:
             frames.remember(run_chunk(part))
         return
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(parts)), mp_context=worker_context(), initializer=_stop_on_interrupt
-    )
+    _run_on_workers(parts, min(workers, len(parts)))
+
+
+def _run_on_workers(parts: Sequence[Sequence[Job]], workers: int) -> None:
+    """Run chunks on worker processes, each worker a pool of its own, so that one dying loses only its chunk.
+
+    A pool of several workers breaks as a whole when one dies (killed, out of
+    memory): it stops the others mid-chunk. Each worker is a pool of one here;
+    when one dies, the runs of its chunk that had not finished are recorded as
+    failed (a resume runs them again), a new worker takes its place, and the
+    other workers go on. On an interrupt, what has not started is not started.
+    """
+    if worker_context().get_start_method() == "forkserver":
+        ensure_forkserver()
+    queue = list(parts)
+    running: dict[Future[Packed], tuple[ProcessPoolExecutor, Sequence[Job]]] = {}
+    pools: list[ProcessPoolExecutor] = []
+
+    def start(pool: ProcessPoolExecutor | None = None) -> None:
+        # A worker is started on the first submit; a Ctrl-C while it starts waits until it has.
+        with deferring_interrupts():
+            if pool is None:
+                pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=worker_context(), initializer=_stop_on_interrupt
+                )
+                pools.append(pool)
+            part = queue.pop(0)
+            running[pool.submit(_run_chunk_packed, part)] = (pool, part)
+
     try:
-        for done in as_completed([pool.submit(_run_chunk_packed, part) for part in parts]):
-            frames.remember(_unpack(done.result()))
+        for _ in range(workers):
+            start()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                pool, part = running.pop(future)
+                try:
+                    frames.remember(_unpack(future.result()))
+                except BrokenProcessPool:
+                    if interrupted(wait=0.5):  # a Ctrl-C ended it: the command is stopping too
+                        raise KeyboardInterrupt from None
+                    _worker_died(part)
+                    pool.shutdown(wait=False)
+                    pool = None
+                if queue:
+                    start(pool)
+    except BaseException:
+        # Interrupted: a worker started after the Ctrl-C did not get it, and would run its chunk to
+        # the end, maybe after the command has gone (writing into the directory, or failing with a
+        # traceback of its own). Its run is incomplete either way.
+        for pool in pools:
+            _stop_workers(pool)
+        raise
     finally:
-        # On an interrupt or a failed worker, what has not started is not started.
-        pool.shutdown(cancel_futures=True)
+        with ignoring_interrupts():  # a second Ctrl-C must not leave workers behind
+            for pool in pools:
+                pool.shutdown(cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now (Python 3.14 has ``terminate_workers`` for it)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            process.terminate()
+
+
+def _worker_died(part: Sequence[Job]) -> None:
+    """Record the runs of a chunk whose worker died as failed, but those it had finished."""
+    died = RuntimeError(
+        "the worker process running it died (killed, or out of memory); re-run the sweep to run it again"
+    )
+    for out, overrides, _ in part:
+        if not is_finished(out, overrides):
+            _open_job(out, overrides)
+            record_job(out, overrides, seconds=0.0, error=died)
 
 
 # Per schema: the files, their stamps and row counts, and their tables in one Arrow IPC stream.

@@ -60,8 +60,11 @@ HOOK = """
 import os
 
 _fail = {int(s) for s in os.environ.get("ORGSTACK_TEST_FAIL_SEEDS", "").split(",") if s}
+_kill = {int(s) for s in os.environ.get("ORGSTACK_TEST_KILL_SEEDS", "").split(",") if s}
 _sleep = float(os.environ.get("ORGSTACK_TEST_SLEEP") or 0)
-if _fail or _sleep:
+if _fail or _kill or _sleep:
+    import multiprocessing
+    import signal
     import time
 
     from sim.model.model import OrgModel
@@ -72,6 +75,9 @@ if _fail or _sleep:
         failing = _fail & {c.seed for c in self.configs}  # any run of the batch: it fails as a whole
         if failing and self.week == 3:
             raise RuntimeError(f"injected failure in week {self.week} of seed {min(failing)}")
+        # A worker (never the sweep's own process) killed as the kernel's OOM killer would.
+        if _kill & {c.seed for c in self.configs} and self.week == 3 and multiprocessing.parent_process():
+            os.kill(os.getpid(), signal.SIGKILL)
         if _sleep:
             time.sleep(_sleep / self.config.weeks)
         _step(self)
