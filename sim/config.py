@@ -361,6 +361,12 @@ def _check_chosen(data: dict[str, Any]) -> None:
     for group in MULTI_GROUPS:
         for name, node in (data.get(group) or {}).items():
             if not (isinstance(node, dict) and "phases" in node):
+                names = options(group, [GENERATED])
+                if name not in names:
+                    raise ConfigError(
+                        f"{group}.{name}",
+                        f"unknown {group} {name!r}; choose from {', '.join(options(group))}",
+                    )
                 raise ConfigError(
                     f"{group}.{name}",
                     f"is set but {name!r} is not chosen; choose it with {group}={name} "
@@ -523,7 +529,7 @@ def compose_config(overrides: Sequence[str], with_hydra: bool = False) -> Any:
         try:
             return compose("config", overrides=list(overrides), return_hydra_config=with_hydra)
         except (HydraException, OmegaConfBaseException, ValueError) as err:
-            raise _explain(err) from None
+            raise _explain(err, overrides) from None
 
 
 def _check_choices(overrides: Sequence[str]) -> None:
@@ -539,22 +545,33 @@ def _check_choices(overrides: Sequence[str]) -> None:
                 raise ConfigError(key, f"unknown preset {choice!r}; choose from {', '.join(names)}")
 
 
-def _explain(err: Exception) -> ConfigError:
-    """Turn a Hydra or OmegaConf error into a ConfigError naming the key."""
+def _explain(err: Exception, overrides: Sequence[str] = ()) -> ConfigError:
+    """Turn a Hydra or OmegaConf error into a ConfigError naming the key.
+
+    Args:
+        err: The error.
+        overrides: The overrides composed; the presets they choose have the keys
+            an unknown key is told apart from.
+    """
     text = str(err).strip().splitlines()[0]
     key = getattr(err, "full_key", None) or ""
     if not key and "'" in text:
         key = text.split("'")[1]
     if "not in struct" in text or "Could not override" in text or "Key '" in text:
-        unknown, allowed = _first_unknown(key)
+        unknown, allowed = _first_unknown(key, [o for o in overrides if split_text(o)[0] in GROUPS])
+        if _SETTING.match(f"{unknown.rpartition('.')[0]}.start"):  # a chosen intervention's settings
+            allowed = sorted({*allowed, *PLAN_ITEM_KEYS[1:]})
         if allowed:
             return ConfigError(unknown, f"unknown key; allowed keys are {', '.join(allowed)}")
     return ConfigError(key, text)
 
 
-def _first_unknown(key: str) -> tuple[str, list[str]]:
-    """Find the first component of a dotted key missing from the defaults, and its siblings."""
-    node: Any = compose("config")
+def _first_unknown(key: str, choices: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Find the first component of a dotted key missing from the configuration the choices compose, and its siblings."""
+    try:
+        node: Any = compose("config", overrides=list(choices))
+    except (HydraException, OmegaConfBaseException, ValueError):
+        node = compose("config")
     path: list[str] = []
     for part in key.split("."):
         if not hasattr(node, "keys") or part not in node:
@@ -581,6 +598,8 @@ def merge_plan(data: dict[str, Any], path: Path) -> None:
         ConfigError: The file cannot be read or its content is not allowed.
     """
     plan = read_input(path, "plan", "plan file")
+    if plan is None:  # an empty file: a plan of nothing, as an empty mapping is
+        plan = {}
     if not isinstance(plan, dict) or set(plan) - {"interventions", "shocks"}:
         raise ConfigError("plan", "a plan file is a mapping with keys interventions and shocks")
     for key, group in (("interventions", "intervention"), ("shocks", "shock")):

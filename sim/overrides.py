@@ -38,7 +38,9 @@ def parse_override(line: str) -> Override:
         (override,) = override_parser().parse_overrides([line])
     except OverrideParseException as err:
         reason = err.message.splitlines()[0]
-        raise ConfigError(split_text(line)[0], f"cannot parse override {line!r} ({reason})") from None
+        key = split_text(line)[0]
+        field = key if key.isprintable() else repr(key)  # a newline in a key must not break the line
+        raise ConfigError(field, f"cannot parse override {line!r} ({reason})") from None
     if not override.key_or_group:
         raise ConfigError("override", f"{line!r} has no key before '='")
     return override

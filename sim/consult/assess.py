@@ -204,7 +204,7 @@ def _parse_facts(raw: Mapping[str, Any], q: dict[str, Any]) -> dict[str, float]:
         value = raw[key]
         kind = "a whole number" if spec.get("integer") else "a number"
         allowed = f"{kind} from {spec['min']:g} to {spec['max']:g}"
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise AssessmentError(f"facts.{key}", f"must be {allowed}, got {value!r}")
         if spec.get("integer") and value != int(value):
             raise AssessmentError(f"facts.{key}", f"must be {allowed}, got {value!r}")
