@@ -236,14 +236,15 @@ ANYTHING = st.recursive(
 )
 
 
-@given(overrides=ANYTHING)
-def test_simulate_checks_its_argument_before_anything_runs(overrides):
-    fake = [api.RunResult(load_config(), pd.DataFrame(), pd.DataFrame())]
-    with mock.patch.object(api, "_run_checked", return_value=fake) as runs:
+@pytest.mark.parametrize(("function", "argument"), [(api.simulate, "overrides"), (api.simulate_many, "runs")])
+@given(value=ANYTHING)
+def test_the_api_checks_its_argument_before_anything_runs(function, argument, value):
+    fake = [api.RunResult(load_config(), pd.DataFrame({"x": [1]}), pd.DataFrame())]
+    with mock.patch.object(api, "_run_checked", return_value=fake * 8) as runs:
         try:
-            api.simulate(overrides)
+            function(value)
         except TypeError as err:
-            assert str(err).split(":")[0].startswith("overrides"), err
+            assert str(err).split(":")[0].startswith(argument), err
             runs.assert_not_called()
         except ConfigError as err:
             one_line_naming_its_field(err)
@@ -251,17 +252,3 @@ def test_simulate_checks_its_argument_before_anything_runs(overrides):
         else:
             (configs,) = runs.call_args.args
             assert all(isinstance(c, Config) for c in configs)
-
-
-@given(runs=ANYTHING)
-def test_simulate_many_checks_its_argument_before_anything_runs(runs):
-    fake = [api.RunResult(load_config(), pd.DataFrame({"x": [1]}), pd.DataFrame())]
-    with mock.patch.object(api, "_run_checked", return_value=fake * 8) as simulated:
-        try:
-            api.simulate_many(runs)
-        except TypeError as err:
-            assert str(err).split(":")[0].startswith("runs"), err
-            simulated.assert_not_called()
-        except ConfigError as err:
-            one_line_naming_its_field(err)
-            simulated.assert_not_called()

@@ -285,6 +285,21 @@ def test_numbers_in_a_plan_file_are_read_as_yaml_1_2_reads_them(tmp_path):
     assert (item.intensity, item.start) == (0.5, 10)
 
 
+def test_an_empty_plan_file_is_a_plan_of_nothing(tmp_path):
+    config = load_config([f"plan={write(tmp_path, '')}"])
+    assert list(config.intervention) == ["none"] and list(config.shock) == ["none"]
+
+
+def test_an_unknown_setting_of_a_chosen_intervention_lists_the_settings_it_has():
+    err = config_error("intervention=execution_push", "intervention.execution_push.nope=1")
+    assert err.field == "intervention.execution_push.nope"
+    assert "duration, intensity, phases, start" in err.message
+    err = config_error(
+        "intervention.execution_pus.start=1"
+    )  # a typo is an unknown preset, not an unchosen one
+    assert err.field == "intervention.execution_pus" and "unknown intervention 'execution_pus'" in err.message
+
+
 def test_a_preset_chosen_on_the_command_line_and_in_the_plan_is_refused(tmp_path):
     plan = write(tmp_path, VALID_PLAN)
     err = config_error("intervention=platform_team", f"plan={plan}")

@@ -50,9 +50,13 @@ def test_cli_prints_the_assessment_and_writes_the_fitted_org(tmp_path, capsys):
     assert org.teams == 16 and org.layers.architecture < org.layers.strategy
 
 
-def with_clarity(value: float) -> bytes:
+def with_value(value: float, *path: str) -> bytes:
+    """The example weak_alignment with one answer or fact changed, as a file's bytes."""
     data = example("weak_alignment")
-    data["answers"]["strategy"]["clarity"] = value
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
     return yaml.safe_dump(data).encode()
 
 
@@ -60,9 +64,11 @@ def with_clarity(value: float) -> bytes:
     ("content", "fragment"),
     [
         (b"organisation: \xff\n", "not UTF-8"),
-        (with_clarity(float("nan")), "got nan"),
-        (with_clarity(float("inf")), "got inf"),
+        (with_value(float("nan"), "answers", "strategy", "clarity"), "got nan"),
+        (with_value(float("inf"), "answers", "strategy", "clarity"), "got inf"),
         (b"facts: {}\nfacts: {}\n", "'facts' twice"),
+        (with_value(float("inf"), "facts", "teams"), "facts.teams: must be a whole number"),
+        (b"? ''\n", "'': unknown key"),
     ],
 )
 def test_cli_refuses_answers_that_are_not_finite_utf8_yaml(tmp_path, capsys, content, fragment):
