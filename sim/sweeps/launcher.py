@@ -47,6 +47,7 @@ from sim.workers import (
 )
 
 Job = tuple[Path, list[str], Config]
+CHUNKS_IN_FLIGHT = 2  # per worker: the chunk it runs, and the next one waiting in its queue
 
 
 def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: int = -1) -> None:
@@ -85,55 +86,64 @@ def _run_on_workers(parts: Sequence[Sequence[Job]], workers: int) -> None:
     """Run chunks on worker processes, each worker a pool of its own, so that one dying loses only its chunk.
 
     A pool of several workers breaks as a whole when one dies (killed, out of
-    memory): it stops the others mid-chunk. Each worker is a pool of one here;
-    when one dies, the runs of its chunk that had not finished are recorded as
-    failed (a resume runs them again), a new worker takes its place, and the
-    other workers go on. On an interrupt, what has not started is not started.
+    memory): it stops the others mid-chunk. Each worker is a pool of one here,
+    with a second chunk queued behind the one it runs, so that it never waits
+    for the parent between chunks. When one dies, the runs of the chunk it was
+    running that had not finished are recorded as failed (a resume runs them
+    again), its queued chunk goes back to the queue, a new worker takes its
+    place, and the other workers go on. On an interrupt, what has not started
+    is not started.
     """
     if worker_context().get_start_method() == "forkserver":
         ensure_forkserver()
     queue = list(parts)
-    running: dict[Future[Packed], tuple[ProcessPoolExecutor, Sequence[Job]]] = {}
-    pools: list[ProcessPoolExecutor] = []
+    # Per worker, its chunks in the order they were handed to it: the first is the one it runs.
+    given: dict[ProcessPoolExecutor, list[tuple[Future[Packed], Sequence[Job]]]] = {}
 
-    def start(pool: ProcessPoolExecutor | None = None) -> None:
+    def hand_out(pool: ProcessPoolExecutor | None = None) -> None:
         # A worker is started on the first submit; a Ctrl-C while it starts waits until it has.
         with deferring_interrupts():
             if pool is None:
                 pool = ProcessPoolExecutor(
                     max_workers=1, mp_context=worker_context(), initializer=_stop_on_interrupt
                 )
-                pools.append(pool)
-            part = queue.pop(0)
-            running[pool.submit(_run_chunk_packed, part)] = (pool, part)
+                given[pool] = []
+            while queue and len(given[pool]) < CHUNKS_IN_FLIGHT:
+                part = queue.pop(0)
+                given[pool].append((pool.submit(_run_chunk_packed, part), part))
 
     try:
         for _ in range(workers):
-            start()
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                pool, part = running.pop(future)
+            hand_out()
+        while any(given.values()):
+            done, _ = wait([f for chunks in given.values() for f, _ in chunks], return_when=FIRST_COMPLETED)
+            for pool, chunks in list(given.items()):
+                if not chunks or chunks[0][0] not in done:
+                    continue
+                future, part = chunks.pop(0)
                 try:
                     frames.remember(_unpack(future.result()))
                 except BrokenProcessPool:
                     if interrupted(wait=0.5):  # a Ctrl-C ended it: the command is stopping too
                         raise KeyboardInterrupt from None
                     _worker_died(part)
+                    queue[:0] = [queued for _, queued in chunks]  # never started
+                    chunks.clear()
                     pool.shutdown(wait=False)
-                    pool = None
-                if queue:
-                    start(pool)
+                    if queue:
+                        hand_out()
+                    continue
+                hand_out(pool)
     except BaseException:
         # Interrupted: a worker started after the Ctrl-C did not get it, and would run its chunk to
         # the end, maybe after the command has gone (writing into the directory, or failing with a
         # traceback of its own). Its run is incomplete either way.
-        for pool in pools:
+        for pool in given:
             _stop_workers(pool)
         raise
     finally:
         with ignoring_interrupts():  # a second Ctrl-C must not leave workers behind
-            for pool in pools:
+            for pool in given:
                 pool.shutdown(cancel_futures=True)
 
 

@@ -103,3 +103,15 @@ def test_ctrl_c_at_any_moment_ends_in_one_line_and_a_resume_gives_the_clean_resu
     again = orgstack(tmp_path, *ARGS, "hydra.sweep.dir=s")
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(read(tmp_path / "s" / "results.parquet"), clean)
+
+
+@pytest.mark.slow
+def test_the_chunk_queued_behind_a_killed_workers_is_run_by_another(hook, tmp_path):
+    # 12 runs of 600 teams on 2 workers: six chunks of two (seeds 0-1, 2-3 ...), each worker
+    # running one and holding the next; the worker of seeds 0-1 dies, holding seeds 2-3.
+    args = ("--multirun", "seed=range(0,12)", f"weeks={WEEKS}", "org.teams=600", "hydra.launcher.n_jobs=2")
+    proc = orgstack(tmp_path, *args, "hydra.sweep.dir=s", hook=hook, ORGSTACK_TEST_KILL_SEEDS="0")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "12 runs in s: 10 ok, 2 failed" in proc.stdout
+    assert sorted(read(tmp_path / "s" / "results.parquet")["seed"].unique()) == list(range(2, 12))
