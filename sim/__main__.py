@@ -11,6 +11,7 @@ it reads the arguments.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -59,7 +60,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:  # Ctrl-C while the command starts: nothing has run yet
         print("orgstack: interrupted before anything ran", file=sys.stderr)
         raise SystemExit(130) from None
-    run_command(args)
+    try:
+        run_command(args)
+    finally:
+        # The command has ended (and said so): a Ctrl-C now would only kill Python's own
+        # shutdown, which restores the default action, silently and with another exit code.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

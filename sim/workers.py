@@ -53,7 +53,7 @@ def ensure_forkserver() -> None:
     a second or two to get there, and a Ctrl-C meanwhile printed a traceback of
     its imports. An ignored signal stays ignored in a process the parent starts,
     so it is ignored here while the server starts; the workers it forks end on
-    a Ctrl-C all the same (:func:`sim.sweeps.launcher._stop_on_interrupt`).
+    a Ctrl-C all the same (:func:`sim.sweeps.launcher._start_worker`).
     """
     with ignoring_interrupts():
         forkserver.ensure_running()

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -105,7 +107,10 @@ def _run_on_workers(parts: Sequence[Sequence[Job]], workers: int) -> None:
         with deferring_interrupts():
             if pool is None:
                 pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=worker_context(), initializer=_stop_on_interrupt
+                    max_workers=1,
+                    mp_context=worker_context(),
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
                 )
                 given[pool] = []
             while queue and len(given[pool]) < CHUNKS_IN_FLIGHT:
@@ -206,11 +211,31 @@ def _unpack(packed: Packed) -> list[frames.FileTable]:
     return out
 
 
-def _stop_on_interrupt() -> None:
-    # A Ctrl-C reaches the workers with the command. A worker that turned it into an
-    # exception would only fail its chunk and go on to the next one queued, after the
-    # command has stopped; the default action ends it at once, like the command.
+def _start_worker(command: int) -> None:
+    """Set a worker up to end with the command that started it.
+
+    A Ctrl-C reaches the workers with the command. A worker that turned it into an
+    exception would only fail its chunk and go on to the next one queued, after the
+    command has stopped; the default action ends it at once, like the command.
+
+    A command killed outright (SIGKILL, the OOM killer) tells its workers nothing,
+    and a worker would wait for its next chunk forever, or finish the one it has
+    while a resume writes the same directory: it watches the command, and ends
+    when the command has gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    threading.Thread(target=_end_with, args=(command,), daemon=True, name="orgstack-watch").start()
+
+
+def _end_with(command: int, every: float = 0.5) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(command, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid is another user's now: the command has gone
+            os._exit(1)
 
 
 def _open_job(out: Path, overrides: Sequence[str]) -> None:

@@ -115,3 +115,37 @@ def test_the_chunk_queued_behind_a_killed_workers_is_run_by_another(hook, tmp_pa
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "12 runs in s: 10 ok, 2 failed" in proc.stdout
     assert sorted(read(tmp_path / "s" / "results.parquet")["seed"].unique()) == list(range(2, 12))
+
+
+@pytest.mark.slow
+def test_workers_end_with_a_command_killed_outright_and_a_resume_gives_the_clean_results(
+    hook, tmp_path, clean
+):
+    sweep = subprocess.Popen(
+        [*ORGSTACK, *ARGS, "hydra.sweep.dir=s"],
+        cwd=tmp_path,
+        env=_env(hook, ORGSTACK_TEST_SLEEP="2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its process group holds the command, its fork server and workers
+    )
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "s").glob("*/.hydra")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the workers have started their chunks
+    os.kill(sweep.pid, signal.SIGKILL)  # the command alone, as the OOM killer would
+    sweep.wait()
+    deadline = time.monotonic() + 60
+    while _group_alive(sweep.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(sweep.pid), "workers outlived the command"
+    again = orgstack(tmp_path, *ARGS, "hydra.sweep.dir=s")
+    assert again.returncode == 0, again.stderr
+    pd.testing.assert_frame_equal(read(tmp_path / "s" / "results.parquet"), clean)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
