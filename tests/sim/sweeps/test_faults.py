@@ -12,6 +12,7 @@ import random
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -57,14 +58,7 @@ def test_a_killed_worker_loses_only_its_chunk_and_a_resume_completes_the_sweep(h
 def test_a_sweep_killed_at_any_moment_resumes_to_the_clean_results(hook, tmp_path, clean, moment):
     # Fixed draws (not the clock's): the same moments on every run of the suite.
     delay = random.Random(moment).uniform(0.5, 6.0)
-    sweep = subprocess.Popen(
-        [*ORGSTACK, *ARGS, "hydra.sweep.dir=s"],
-        cwd=tmp_path,
-        env=_env(hook, ORGSTACK_TEST_SLEEP="1"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    sweep = in_background(tmp_path, _env(hook, ORGSTACK_TEST_SLEEP="1"), capture=False)
     time.sleep(delay)
     if sweep.poll() is None:
         os.killpg(sweep.pid, signal.SIGKILL)  # the command and its workers, with no chance to tidy up
@@ -82,15 +76,7 @@ def test_ctrl_c_at_any_moment_ends_in_one_line_and_a_resume_gives_the_clean_resu
     # hook: its sitecustomize imports the model while Python starts, where no program can catch a
     # Ctrl-C (Python itself reports it), a window the command alone keeps to a few milliseconds.
     delay = random.Random(100 + moment).uniform(0.2, 3.0)
-    sweep = subprocess.Popen(
-        [*ORGSTACK, *ARGS, "hydra.sweep.dir=s"],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches all of it
-    )
+    sweep = in_background(tmp_path, _env(), capture=True)
     time.sleep(delay)
     os.killpg(sweep.pid, signal.SIGINT)
     _, err = sweep.communicate(timeout=60)
@@ -121,14 +107,7 @@ def test_the_chunk_queued_behind_a_killed_workers_is_run_by_another(hook, tmp_pa
 def test_workers_end_with_a_command_killed_outright_and_a_resume_gives_the_clean_results(
     hook, tmp_path, clean
 ):
-    sweep = subprocess.Popen(
-        [*ORGSTACK, *ARGS, "hydra.sweep.dir=s"],
-        cwd=tmp_path,
-        env=_env(hook, ORGSTACK_TEST_SLEEP="2"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its process group holds the command, its fork server and workers
-    )
+    sweep = in_background(tmp_path, _env(hook, ORGSTACK_TEST_SLEEP="2"), capture=False)
     deadline = time.monotonic() + 120
     while not list((tmp_path / "s").glob("*/.hydra")) and time.monotonic() < deadline:
         time.sleep(0.05)  # the workers have started their chunks
@@ -149,3 +128,17 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def in_background(cwd: Path, env: dict[str, str], *, capture: bool) -> subprocess.Popen[str]:
+    """Start the sweep in a process group of its own, as a terminal's Ctrl-C reaches all of it."""
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [*ORGSTACK, *ARGS, "hydra.sweep.dir=s"],
+        cwd=cwd,
+        env=env,
+        stdout=out,
+        stderr=out,
+        text=True,
+        start_new_session=True,
+    )
