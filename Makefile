@@ -13,7 +13,7 @@ SOURCES := sim experiments benchmarks tests viz hydra_plugins docs setup.py
 PORT ?= 8765
 IS_312 := import sys; sys.exit(sys.version_info < (3, 12))
 
-.PHONY: setup run test check lint bench clean experiment ui chromium validate calibrate
+.PHONY: setup run test check lint bench clean experiment ui chromium validate calibrate fuzz
 
 setup: $(COMPILED)
 
@@ -83,6 +83,12 @@ chromium:
 # The whole suite, browser tests included (so Chromium first).
 test: $(COMPILED) chromium
 	$(PY) -m pytest
+
+# The fuzzer of bad input at length (tests/fuzz): thousands of drawn overrides, plan and answers
+# files and API arguments per property, at random, remembering what fails for the next run. The
+# suite (make test, CI) runs a bounded, derandomized share of the same properties.
+fuzz: $(COMPILED)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/fuzz -q
 
 # The edit-test loop: lint, then the fast tier (no test marked slow, browser or ray; see
 # pyproject.toml's markers). The whole suite is still `make test`.

@@ -11,6 +11,7 @@ it reads the arguments.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -49,14 +50,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv: Command-line arguments without the program name; defaults to
             ``sys.argv[1:]`` (see :func:`sim.cli.run.main`).
     """
-    from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
+    try:
+        from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if uses_workers(get_args_parser().parse_args(args)):
-        start_workers_early()
-    from sim.cli.run import main as run_command
-
-    run_command(args)
+        args = list(sys.argv[1:] if argv is None else argv)
+        if uses_workers(get_args_parser().parse_args(args)):
+            start_workers_early()
+        from sim.cli.run import main as run_command
+    except KeyboardInterrupt:  # Ctrl-C while the command starts: nothing has run yet
+        print("orgstack: interrupted before anything ran", file=sys.stderr)
+        raise SystemExit(130) from None
+    try:
+        run_command(args)
+    finally:
+        # The command has ended (and said so): a Ctrl-C now would only kill Python's own
+        # shutdown, which restores the default action, silently and with another exit code.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

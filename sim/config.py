@@ -12,8 +12,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import os
+import re
+import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.model.levers import Levers
 from sim.model.params import Config
 from sim.model.schema import ConfigError, as_dict, build
-from sim.overrides import override_parser, split_text
+from sim.overrides import override_parser, parse_override, split_text, value_text
 from sim.paths import CONFIG_DIR
 
 GROUPS = ("org", "intervention", "shock", "params")
@@ -40,6 +43,15 @@ GENERATED_DIR = CONFIG_DIR / "generated"
 EXPERIMENT = "experiment"  # the config group of named experiments (configs/experiment/)
 SEARCH_PATH = "hydra.searchpath"
 PLAN_ITEM_KEYS = ("name", "start", "duration", "intensity")
+# Groups that choose one preset, and groups whose presets combine (intervention=[a,b]).
+SINGLE_GROUPS = ("org", "params")
+MULTI_GROUPS = ("intervention", "shock")
+# What an override may set of a chosen intervention or shock, as a plan file may:
+# intervention.execution_push.duration=10 (a preset need not spell out every one).
+_SETTING = re.compile(rf"^({'|'.join(MULTI_GROUPS)})\.([^.]+)\.({'|'.join(PLAN_ITEM_KEYS[1:])})$")
+# Plan and answers files are a few hundred bytes; the limit keeps a wrong path (/dev/zero,
+# a data file) from being read and parsed for minutes before it is refused.
+MAX_INPUT_BYTES = 1_000_000
 
 _lock = threading.RLock()  # Hydra's global state is not thread-safe
 
@@ -111,6 +123,170 @@ def search_dirs(overrides: Sequence[str] = ()) -> list[Path]:
     return dirs
 
 
+def check_overrides(overrides: Sequence[str], *, once: bool = True) -> list[str]:
+    """Check overrides as a whole, and spell a chosen intervention's settings as Hydra needs them.
+
+    Hydra takes the last of a key given twice (``seed=1 seed=2``) and the last
+    preset of a list for a group that chooses one (``org=[elite,startup]``);
+    both are refused here, as is a preset listed twice (``intervention=[a,a]``,
+    which a plan file refuses too). ``intervention.NAME.duration=10`` (or
+    ``start``, ``intensity``; the same for a shock) becomes
+    ``++intervention.NAME.duration=10``, so that a setting its preset file does
+    not spell out can be set; composing then checks that NAME is chosen.
+
+    Args:
+        overrides: Override lines, as on the command line.
+        once: Refuse a key given twice. The commands and the API refuse it;
+            OrgStack's own callers of :func:`load_config` add overrides to a
+            person's (an assessment's fitted values), the last one winning.
+
+    Returns:
+        The overrides, with settings of interventions and shocks rewritten.
+
+    Raises:
+        ConfigError: An override cannot be parsed, or is one of the cases above.
+    """
+    return list(_checked_overrides(tuple(overrides), once))
+
+
+@functools.lru_cache(maxsize=4096)
+def _checked_overrides(overrides: tuple[str, ...], once: bool) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    out = []
+    for line in overrides:
+        override = parse_override(line)
+        key = override.key_or_group
+        if once and key in seen:
+            raise ConfigError(key, f"is given twice ({seen[key]!r} and {line!r}); give each key once")
+        seen[key] = line
+        value = None if override.is_sweep_override() else override.value()
+        if isinstance(value, list) and key in SINGLE_GROUPS:
+            raise ConfigError(
+                key, f"choose one preset, not a list ({line!r}); choose from {', '.join(options(key))}"
+            )
+        if isinstance(value, list) and key in MULTI_GROUPS:
+            twice = [v for i, v in enumerate(value) if v in value[:i]]
+            if twice:
+                raise ConfigError(key, f"{value_text(twice[0])!r} is listed twice; give each preset once")
+        if override.type is OverrideType.CHANGE and override.package is None and _SETTING.match(key):
+            line = f"++{line}"
+        out.append(line)
+    return tuple(out)
+
+
+def read_input(path: str | Path, field: str, what: str, error: type[ConfigError] = ConfigError) -> Any:
+    """Read a person's YAML input file (a plan, answers) into plain data, or refuse it in one line.
+
+    The file must be a regular file of at most :data:`MAX_INPUT_BYTES` (checked
+    before it is read: ``/dev/zero`` or a FIFO is refused, not read), UTF-8, and
+    YAML without a key given twice in one mapping. Numbers are read as YAML 1.2
+    reads them, so ``5e-1`` is 0.5, not the string YAML 1.1 makes of it.
+
+    Args:
+        path: The file.
+        field: The field an error names (``plan``, ``answers``).
+        what: What the file is, in an error (``plan file``).
+        error: The error class to raise.
+
+    Raises:
+        ConfigError: (or ``error``) The file is missing, unreadable, not a regular
+            file, too big, not UTF-8 or not valid YAML.
+    """
+    shown = str(path)
+    limit = f"at most {MAX_INPUT_BYTES:,} bytes"
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(field, f"{what} {shown!r} is not a regular file")
+        if info.st_size > MAX_INPUT_BYTES:
+            raise error(field, f"{what} {shown!r} has {info.st_size:,} bytes; a {what} has {limit}")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as err:
+        raise error(field, f"cannot read {what} {shown!r}: {err.strerror or err}") from None
+    if len(raw) > MAX_INPUT_BYTES:  # it grew since the check
+        raise error(field, f"{what} {shown!r} has more than {MAX_INPUT_BYTES:,} bytes; a {what} has {limit}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise error(
+            field, f"{what} {shown!r} is not UTF-8 text (byte {err.start} is {raw[err.start]:#04x})"
+        ) from None
+    try:
+        return yaml.load(text, Loader=InputLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as err:
+        raise error(field, f"{what} {shown!r} is not valid YAML: {_yaml_problem(err)}") from None
+    except RecursionError:
+        raise error(field, f"{what} {shown!r} is nested too deeply") from None
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """Say what is wrong in a YAML file, and where, in a few words."""
+    if isinstance(err, yaml.MarkedYAMLError) and err.problem:
+        mark = err.problem_mark
+        return f"{err.problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else err.problem
+    return " ".join(str(err).split())
+
+
+class InputLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading ``5e-1`` as a number and refusing a mapping's key given twice."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, refusing a key given twice (YAML 1.1 loaders keep the last silently)."""
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"found {key!r} twice",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2's floats that YAML 1.1 reads as strings: an exponent without a dot or a sign (5e-1, 1e3).
+InputLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def output_dir(cfg: Any, key: str) -> Path:
+    """Resolve a composed command's output directory (``hydra.run.dir``) and check it can be made.
+
+    Checked before any work starts: the directory, or the nearest of its parents
+    that exists, must be a directory this process may write in.
+
+    Raises:
+        ConfigError: The setting cannot be resolved, is empty, or names a file or
+            a place that cannot be written.
+    """
+    try:
+        value = OmegaConf.select(cfg, key, throw_on_missing=True)
+    except OmegaConfBaseException as err:
+        raise ConfigError(
+            key, f"cannot be resolved: {' '.join(str(err).split()).split(' full_key:')[0]}"
+        ) from None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(key, f"must be a directory path, got {value!r}")
+    path = Path(value)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ConfigError(key, f"{value!r}: {str(existing)!r} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(key, f"{value!r}: cannot write in {str(existing)!r} (permission denied)")
+    return path
+
+
 def load_config(overrides: Sequence[str] = ()) -> Config:
     """Compose and validate a run configuration.
 
@@ -127,7 +303,7 @@ def load_config(overrides: Sequence[str] = ()) -> Config:
     Raises:
         ConfigError: An override or a value is not allowed.
     """
-    overrides = (*overrides, *implied_search_path(overrides))
+    overrides = (*check_overrides(overrides, once=False), *implied_search_path(overrides))
     # A plan file can change between calls, so only plan-free configurations are cached.
     if any(split_text(item)[0] == "plan" for item in overrides):
         return _build(overrides)
@@ -149,9 +325,53 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     Raises:
         ConfigError: A value is not allowed.
     """
+    _check_chosen(data)
     if data.get("plan"):
+        if not isinstance(data["plan"], str):
+            raise ConfigError("plan", f"must be the path of a plan file, got {data['plan']!r}")
         merge_plan(data, Path(data["plan"]))
-    return build(Config, data)
+    config = build(Config, data)
+    check_config(config)
+    return config
+
+
+def check_config(config: Config) -> None:
+    """Check what a Config's fields cannot check one by one: each intervention and shock starts within the run.
+
+    Raises:
+        ConfigError: An intervention or shock starts after the last week, where
+            it would do nothing while the summary says it ran.
+    """
+    for group, items in (("intervention", config.intervention), ("shock", config.shock)):
+        for name, item in items.items():
+            if item.start > config.weeks:
+                raise ConfigError(
+                    f"{group}.{name}.start",
+                    f"week {item.start} is after the run's last week, {config.weeks}; start it by week "
+                    f"{config.weeks} or run longer (weeks={item.start} or more)",
+                )
+
+
+def _check_chosen(data: dict[str, Any]) -> None:
+    """Refuse settings of an intervention or shock that is not chosen (they would do nothing).
+
+    A chosen preset always has ``phases``; a node without them was made by an
+    override such as ``intervention.execution_push.duration=10`` alone.
+    """
+    for group in MULTI_GROUPS:
+        for name, node in (data.get(group) or {}).items():
+            if not (isinstance(node, dict) and "phases" in node):
+                names = options(group, [GENERATED])
+                if name not in names:
+                    raise ConfigError(
+                        f"{group}.{name}",
+                        f"unknown {group} {name!r}; choose from {', '.join(options(group))}",
+                    )
+                raise ConfigError(
+                    f"{group}.{name}",
+                    f"is set but {name!r} is not chosen; choose it with {group}={name} "
+                    f"(or in a list, {group}=[a,{name}])",
+                )
 
 
 def config_from_composed(cfg: Any) -> Config:
@@ -164,7 +384,10 @@ def config_from_composed(cfg: Any) -> Config:
 
 
 def _plain(cfg: Any) -> dict[str, Any]:
-    data = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        data = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as err:  # an interpolation: ${nope}, ${oc.env:UNSET}
+        raise _explain(err) from None
     data.pop("hydra", None)
     # A named experiment's settings describe the sweep and its analysis, not a run.
     data.pop("experiment", None)
@@ -186,9 +409,10 @@ def compose_run(overrides: Sequence[str]) -> tuple[Any, Config]:
     Raises:
         ConfigError: An override or a value is not allowed.
     """
-    overrides = [*overrides, *implied_search_path(overrides)]
+    overrides = [*check_overrides(overrides), *implied_search_path(overrides)]
     _check_choices(overrides)
     cfg = compose_config([*overrides, "hydra.mode=RUN"], with_hydra=True)
+    output_dir(cfg, "hydra.run.dir")
     task = copy.deepcopy(cfg)  # the job's own configuration, as Hydra hands it to a job
     with open_dict(task):
         del task["hydra"]
@@ -238,8 +462,9 @@ def _split_values(overrides: Sequence[str]) -> tuple[tuple[str, ...], list[tuple
     choices, values = [], []
     for line, override in zip(overrides, parsed, strict=True):
         key, value = override.key_or_group, override.value()
+        setting = _SETTING.match(key) is not None  # a chosen intervention's start, duration, intensity
         plain = (
-            override.type is OverrideType.CHANGE
+            (override.type is OverrideType.CHANGE or (override.type is OverrideType.FORCE_ADD and setting))
             and override.package is None
             and not override.is_sweep_override()
             and key not in (*GROUPS, "plan")
@@ -268,12 +493,18 @@ def _compose_choices(choices: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _set_existing(data: dict[str, Any], key: str, value: Any) -> bool:
-    """Set a dotted key to a scalar where it already holds a scalar; tell whether it did."""
+    """Set a dotted key to a scalar where it already holds a scalar; tell whether it did.
+
+    A chosen intervention's or shock's setting may be new: its preset need not spell out a
+    ``duration`` (see :data:`_SETTING`).
+    """
     *path, leaf = key.split(".")
     node: Any = data
     for part in path:
         node = node.get(part) if isinstance(node, dict) else None
-    if not isinstance(node, dict) or leaf not in node or isinstance(node[leaf], dict | list):
+    if not isinstance(node, dict) or isinstance(node.get(leaf), dict | list):
+        return False
+    if leaf not in node and not (_SETTING.match(key) and "phases" in node):
         return False
     node[leaf] = value
     return True
@@ -298,7 +529,7 @@ def compose_config(overrides: Sequence[str], with_hydra: bool = False) -> Any:
         try:
             return compose("config", overrides=list(overrides), return_hydra_config=with_hydra)
         except (HydraException, OmegaConfBaseException, ValueError) as err:
-            raise _explain(err) from None
+            raise _explain(err, overrides) from None
 
 
 def _check_choices(overrides: Sequence[str]) -> None:
@@ -314,22 +545,33 @@ def _check_choices(overrides: Sequence[str]) -> None:
                 raise ConfigError(key, f"unknown preset {choice!r}; choose from {', '.join(names)}")
 
 
-def _explain(err: Exception) -> ConfigError:
-    """Turn a Hydra or OmegaConf error into a ConfigError naming the key."""
+def _explain(err: Exception, overrides: Sequence[str] = ()) -> ConfigError:
+    """Turn a Hydra or OmegaConf error into a ConfigError naming the key.
+
+    Args:
+        err: The error.
+        overrides: The overrides composed; the presets they choose have the keys
+            an unknown key is told apart from.
+    """
     text = str(err).strip().splitlines()[0]
     key = getattr(err, "full_key", None) or ""
     if not key and "'" in text:
         key = text.split("'")[1]
     if "not in struct" in text or "Could not override" in text or "Key '" in text:
-        unknown, allowed = _first_unknown(key)
+        unknown, allowed = _first_unknown(key, [o for o in overrides if split_text(o)[0] in GROUPS])
+        if _SETTING.match(f"{unknown.rpartition('.')[0]}.start"):  # a chosen intervention's settings
+            allowed = sorted({*allowed, *PLAN_ITEM_KEYS[1:]})
         if allowed:
             return ConfigError(unknown, f"unknown key; allowed keys are {', '.join(allowed)}")
     return ConfigError(key, text)
 
 
-def _first_unknown(key: str) -> tuple[str, list[str]]:
-    """Find the first component of a dotted key missing from the defaults, and its siblings."""
-    node: Any = compose("config")
+def _first_unknown(key: str, choices: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Find the first component of a dotted key missing from the configuration the choices compose, and its siblings."""
+    try:
+        node: Any = compose("config", overrides=list(choices))
+    except (HydraException, OmegaConfBaseException, ValueError):
+        node = compose("config")
     path: list[str] = []
     for part in key.split("."):
         if not hasattr(node, "keys") or part not in node:
@@ -355,12 +597,9 @@ def merge_plan(data: dict[str, Any], path: Path) -> None:
     Raises:
         ConfigError: The file cannot be read or its content is not allowed.
     """
-    try:
-        plan = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ConfigError("plan", f"cannot read plan file {str(path)!r}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise ConfigError("plan", f"plan file {str(path)!r} is not valid YAML: {err}") from None
+    plan = read_input(path, "plan", "plan file")
+    if plan is None:  # an empty file: a plan of nothing, as an empty mapping is
+        plan = {}
     if not isinstance(plan, dict) or set(plan) - {"interventions", "shocks"}:
         raise ConfigError("plan", "a plan file is a mapping with keys interventions and shocks")
     for key, group in (("interventions", "intervention"), ("shocks", "shock")):
@@ -377,16 +616,22 @@ def merge_plan(data: dict[str, Any], path: Path) -> None:
             extra = set(item) - set(PLAN_ITEM_KEYS)
             if extra:
                 raise ConfigError(
-                    f"{where}.{sorted(extra)[0]}",
+                    f"{where}.{sorted(map(str, extra))[0]}",
                     f"unknown key; allowed keys are {', '.join(PLAN_ITEM_KEYS)}",
                 )
             name = item["name"]
+            if not isinstance(name, str):
+                raise ConfigError(f"{where}.name", f"must be the name of a {group} preset, got {name!r}")
             if name in seen:
                 raise ConfigError(f"{where}.name", f"{name!r} is listed twice; give each preset once")
             seen.add(name)
             if name not in options(group):
                 raise ConfigError(
                     f"{where}.name", f"unknown {group} {name!r}; choose from {', '.join(options(group))}"
+                )
+            if (data.get(group) or {}).get(name, {}).get("phases"):
+                raise ConfigError(
+                    f"{where}.name", f"{name!r} is chosen by {group}= too; give each preset once"
                 )
             preset = yaml.safe_load((CONFIG_DIR / group / f"{name}.yaml").read_text())
             preset.update({k: v for k, v in item.items() if k != "name"})

@@ -10,8 +10,11 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from sim.model.schema import ConfigError  # standard library only, like this module
+
 if TYPE_CHECKING:
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Override
 
 
 @functools.cache
@@ -20,6 +23,27 @@ def override_parser() -> OverridesParser:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     return OverridesParser.create()
+
+
+def parse_override(line: str) -> Override:
+    """Parse one override line with Hydra's grammar.
+
+    Raises:
+        ConfigError: The line cannot be parsed, or has no key before ``=``; the
+            field is the line's key.
+    """
+    from hydra.errors import OverrideParseException
+
+    try:
+        (override,) = override_parser().parse_overrides([line])
+    except OverrideParseException as err:
+        reason = err.message.splitlines()[0]
+        key = split_text(line)[0]
+        field = key if key.isprintable() else repr(key)  # a newline in a key must not break the line
+        raise ConfigError(field, f"cannot parse override {line!r} ({reason})") from None
+    if not override.key_or_group:
+        raise ConfigError("override", f"{line!r} has no key before '='")
+    return override
 
 
 def split_text(line: str) -> tuple[str, str | None]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sim.cli.errors import CommandParser, fail
 from sim.consult.assess import EXAMPLES_DIR, assess, load_answers, org_yaml
 from sim.consult.effort import Effort
-from sim.files import show, write_atomic
+from sim.files import show, unwritable, write_atomic
 from sim.model.schema import ConfigError
 
 PROG = "orgstack-assess"
@@ -43,15 +43,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     effort = effort_from(
         PROG, {"trials": args.trials, "seeds": args.seeds}, {"trials": "fit_trials", "seeds": "fit_seeds"}
     )
+    out = Path(args.write_org) if args.write_org else None
+    why = unwritable(out) if out else None
+    if why:
+        fail(f"--write-org: cannot write {args.write_org!r}: {why}", PROG)
     try:
         answers = load_answers(args.answers)
         result = assess(answers, effort)
     except ConfigError as err:
         fail(str(err).splitlines()[0], parser.prog)
     print(result.summary())
-    if args.write_org:
-        out = Path(args.write_org)
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if out:
         write_atomic(out, org_yaml(result))
         print(f"\nfitted organisation: {args.write_org}")
 

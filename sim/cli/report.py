@@ -9,7 +9,7 @@ from sim.cli.assess import effort_from
 from sim.cli.errors import CommandParser, fail
 from sim.consult.assess import EXAMPLES_DIR, load_answers
 from sim.consult.report import render, study
-from sim.files import show, write_atomic
+from sim.files import show, unwritable, write_atomic
 from sim.model.schema import ConfigError
 
 PROG = "orgstack-report"
@@ -36,8 +36,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.budget is not None and not 0 <= args.budget <= 1000:  # NaN fails too
         fail(f"--budget: must be a number from 0 to 1000 (k per team per week), got {args.budget}", PROG)
     out = Path(args.output)
-    if out.is_dir() or not out.resolve().parent.is_dir():
-        fail(f"-o: cannot write {str(out)!r}: not a file in an existing directory", PROG)
+    why = unwritable(out)
+    if why:
+        fail(f"-o: cannot write {str(out)!r}: {why}", PROG)
     try:
         answers = load_answers(args.answers)
         result = study(answers, args.budget, effort)

@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import hydra
 from hydra._internal.callbacks import Callbacks
@@ -38,7 +38,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.types import Override, ValueType
 from hydra.core.utils import run_job
-from hydra.errors import HydraException, OverrideParseException
+from hydra.errors import HydraException
 from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig, OmegaConf
 
@@ -48,19 +48,22 @@ from sim.config import (
     CONFIG_DIR,
     EXPERIMENT,
     GROUPS,
+    check_overrides,
     compose_config,
     compose_run,
     config_from_composed,
     implied_search_path,
     load_config,
     options,
+    output_dir,
 )
 from sim.model.params import Config
 from sim.model.schema import ConfigError
-from sim.overrides import override_parser, split_text, value_text
+from sim.overrides import parse_override, value_text
 from sim.summary import summary
 from sim.sweeps import jobs, progress
-from sim.sweeps.callbacks import stop_progress
+from sim.sweeps.callbacks import EXIT_FAILED, end_sweep
+from sim.workers import check_n_jobs, ignoring_interrupts, interrupted, watch_interrupts
 
 PROG = "orgstack"
 
@@ -79,11 +82,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             ``--help`` ...) and ``hydra.*`` overrides are passed to Hydra.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    progress.current = None
+    watch_interrupts()
     try:
         command = check_args(args)
     except ConfigError as err:
         fail(str(err), PROG)
-    progress.current = None
+    except Exception:
+        if interrupted():  # a Ctrl-C that a library turned into another error midway
+            _exit_interrupted()
+        raise
+    except KeyboardInterrupt:
+        _exit_interrupted()
     try:
         if command.run is not None:
             run_and_report(lambda: _run_single(*command.run))
@@ -91,11 +101,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.argv = [PROG, *command.args]
             _hydra_main()
     except KeyboardInterrupt:
-        stop_progress(progress.current)
-        _stopped("interrupted")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        _exit_interrupted()
     except SystemExit as stop:
-        stop_progress(progress.current)
+        if interrupted():
+            _exit_interrupted()
+        end_sweep(progress.current)
         if stop.code not in (None, 0):
             _stopped("stopped")
         raise
@@ -104,14 +114,28 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(state.exit_code)
 
 
+def _exit_interrupted() -> NoReturn:
+    """End the command after a Ctrl-C: one line, what is kept, and exit code 130."""
+    with ignoring_interrupts():  # a second Ctrl-C must not cut the report of the first short
+        end_sweep(progress.current)
+        _stopped("interrupted")
+    raise SystemExit(EXIT_INTERRUPTED) from None
+
+
 def _stopped(how: str) -> None:
-    """Tell how to resume a sweep that ended before its end (Ctrl-C, a killed worker)."""
+    """Tell how to resume a sweep that ended before its end (Ctrl-C, a killed worker), or that a run was interrupted."""
     state = progress.current
-    if state is None or state.ended:
+    if state is None:
+        if how == "interrupted":
+            print(f"{PROG}: interrupted before any run finished", file=sys.stderr, flush=True)
+        return
+    if state.ended:
         return
     where = files.show(state.sweep_dir)
     runs = jobs.scan(state.sweep_dir) if state.sweep_dir.is_dir() else []
-    if not runs:  # nothing started (Hydra has said why)
+    if not runs:  # nothing started: Hydra has said why, or the interrupt came first
+        if how == "interrupted":
+            print(f"{PROG}: sweep interrupted before any run started", file=sys.stderr, flush=True)
         return
     done = sum(r.status == jobs.OK for r in runs)
     print(
@@ -163,13 +187,15 @@ def check_args(args: Sequence[str]) -> Command:
     parsed = get_args_parser().parse_args(args)
     if any(getattr(parsed, flag, None) for flag in _NO_RUN_FLAGS):
         return Command(args)
+    lines = check_overrides(parsed.overrides)
+    args = _replaced(args, parsed.overrides, lines)
     # A named experiment's runs find the presets it generates on the search path it declares.
-    args += implied_search_path(parsed.overrides)
-    overrides = _parse(parsed.overrides)
+    args += implied_search_path(lines)
+    overrides = _parse(lines)
     _check_experiment(overrides, multirun=parsed.multirun, show_only=bool(parsed.cfg))
     try:
         if parsed.multirun:
-            overrides = _with_sweeper_params(parsed.overrides, overrides)
+            overrides = _with_sweeper_params(lines, overrides)
     finally:
         GlobalHydra.instance().clear()
     fixed = [o.input_line for o in overrides if not o.is_sweep_override()]
@@ -178,7 +204,7 @@ def check_args(args: Sequence[str]) -> Command:
         o = sweeps[0]
         raise ConfigError(o.key_or_group, f"{o.input_line!r} is a sweep; add --multirun to run every value")
     if not parsed.multirun and not any(getattr(parsed, flag, None) for flag in _HYDRA_COMPOSES):
-        return Command(args, compose_run(parsed.overrides))
+        return Command(args, compose_run(lines))
     try:
         load_config(fixed)
         for o in sweeps:
@@ -193,17 +219,9 @@ def check_args(args: Sequence[str]) -> Command:
 
 def _parse(lines: Sequence[str]) -> list[Override]:
     """Parse overrides with Hydra's grammar, dropping those of Hydra itself."""
-    parser = override_parser()
     result = []
     for line in lines:
-        try:
-            (override,) = parser.parse_overrides([line])
-        except OverrideParseException as err:
-            key = split_text(line)[0]
-            reason = err.message.splitlines()[0]
-            raise ConfigError(key, f"cannot parse override {line!r} ({reason})") from None
-        if not override.key_or_group:
-            raise ConfigError("override", f"{line!r} has no key before '='")
+        override = parse_override(line)
         if not override.is_hydra_override() and override.key_or_group != "hydra":
             result.append(override)
     return result
@@ -239,17 +257,37 @@ def _with_sweeper_params(lines: Sequence[str], overrides: list[Override]) -> lis
 
 
 def _sweeper_params(lines: Sequence[str]) -> dict[str, object]:
-    """``hydra.sweeper.params`` of the configuration a multirun command line composes.
+    """Check a sweep's own settings and return the ``hydra.sweeper.params`` it composes.
 
-    A configuration Hydra cannot compose is left to Hydra to report: no params.
+    The fixed overrides are composed with Hydra's node: its sweep directory
+    must be one that can be written, and the launcher's ``n_jobs`` a number of
+    workers, before any run starts (Hydra would fail on either mid-way, with a
+    traceback).
+
+    Raises:
+        ConfigError: The configuration cannot be composed, the sweep directory
+            cannot be written, or ``hydra.launcher.n_jobs`` is not allowed.
     """
-    try:
-        cfg = compose_config(lines, with_hydra=True)
-        params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
-        data = OmegaConf.to_container(params, resolve=False) if params is not None else {}
-    except Exception:  # noqa: BLE001 - Hydra reports a configuration it cannot compose
-        return {}
+    fixed = [line for line in lines if not parse_override(line).is_sweep_override()]
+    cfg = compose_config(fixed, with_hydra=True)
+    output_dir(cfg, "hydra.sweep.dir")
+    launcher = cfg.hydra.launcher
+    if "n_jobs" in launcher:
+        check_n_jobs(OmegaConf.select(cfg, "hydra.launcher.n_jobs"), "hydra.launcher.n_jobs")
+    params = OmegaConf.select(cfg, "hydra.sweeper.params", default=None)
+    data = OmegaConf.to_container(params, resolve=False) if params is not None else {}
     return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _replaced(args: Sequence[str], old: Sequence[str], new: Sequence[str]) -> list[str]:
+    """Replace a command line's overrides (``old``, in order) by ``new``, leaving its flags."""
+    pending = list(zip(old, new, strict=True))
+    out = []
+    for arg in args:
+        if pending and arg == pending[0][0]:
+            arg = pending.pop(0)[1]
+        out.append(arg)
+    return out
 
 
 def _sweep_values(override: Override, fixed: Sequence[str]) -> list[str]:
@@ -296,7 +334,8 @@ def _run_single(cfg: DictConfig, config: Config) -> None:
     """Run a single run's job as Hydra's main would, with the configuration already composed.
 
     Hydra's ``run_job`` makes the run directory, saves ``.hydra/`` and sets up
-    the job's logging, as for any Hydra run.
+    the job's logging, as for any Hydra run. A directory that cannot be made or
+    written (a read-only or full file system) ends the command in one line.
     """
     callbacks = Callbacks(cfg)
     callbacks.on_run_start(config=cfg, config_name="config")
@@ -317,6 +356,10 @@ def _run_single(cfg: DictConfig, config: Config) -> None:
         )
         callbacks.on_run_end(config=cfg, config_name="config", job_return=ret)
         _ = ret.return_value  # raises what the job raised
+    except OSError as err:
+        where = f" {files.show(Path(err.filename))}" if err.filename else ""
+        print(f"{PROG}: error: cannot write{where}: {err.strerror or err}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_FAILED) from None
     finally:
         GlobalHydra.instance().clear()
 

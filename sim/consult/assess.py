@@ -40,7 +40,7 @@ import pandas as pd
 import yaml
 
 from sim.api import run_over_seeds
-from sim.config import CONFIG_DIR, compose_dict, load_config
+from sim.config import CONFIG_DIR, compose_dict, load_config, read_input
 from sim.consult.effort import Effort
 from sim.model.metrics import CLUSTERS, DEPLOY_BOUNDS, DORA_KEYS, MATURITY_LEVELS, dora_cluster, maturity
 from sim.model.params import LAYER_NAMES, Config
@@ -119,15 +119,7 @@ def load_answers(path: str | Path) -> Answers:
     Raises:
         AssessmentError: The file cannot be read, or its content is not allowed.
     """
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise AssessmentError("answers", f"cannot read {str(path)!r}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        first = str(err).splitlines()[0]
-        raise AssessmentError("answers", f"{str(path)!r} is not valid YAML: {first}") from None
-    return parse_answers(data)
+    return parse_answers(read_input(path, "answers", "answers file", AssessmentError))
 
 
 def parse_answers(data: Any) -> Answers:
@@ -144,7 +136,8 @@ def parse_answers(data: Any) -> Answers:
         )
     extra = set(data) - {"organisation", "answers", "facts"}
     if extra:
-        raise AssessmentError(sorted(extra)[0], "unknown key; allowed keys are organisation, answers, facts")
+        key = sorted(map(str, extra))[0] or "''"  # YAML allows any key: None, a number, an empty string
+        raise AssessmentError(key, "unknown key; allowed keys are organisation, answers, facts")
     for key in ("answers", "facts"):
         if not isinstance(data.get(key), Mapping):
             raise AssessmentError(key, f"missing or not a mapping; give the {key} as in the examples")
@@ -185,7 +178,8 @@ def _parse_layers(raw: Mapping[str, Any], q: dict[str, Any]) -> dict[str, dict[s
         out[layer] = {}
         for key in questions:
             value = given[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            whole = isinstance(value, int | float) and math.isfinite(value) and value == int(value)
+            if isinstance(value, bool) or not whole:
                 raise AssessmentError(
                     f"answers.{layer}.{key}", f"must be a whole number from {lo} to {hi}, got {value!r}"
                 )
@@ -210,7 +204,7 @@ def _parse_facts(raw: Mapping[str, Any], q: dict[str, Any]) -> dict[str, float]:
         value = raw[key]
         kind = "a whole number" if spec.get("integer") else "a number"
         allowed = f"{kind} from {spec['min']:g} to {spec['max']:g}"
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise AssessmentError(f"facts.{key}", f"must be {allowed}, got {value!r}")
         if spec.get("integer") and value != int(value):
             raise AssessmentError(f"facts.{key}", f"must be {allowed}, got {value!r}")

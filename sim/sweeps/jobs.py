@@ -2,10 +2,12 @@
 
 A job directory's name depends only on the run's overrides (:func:`job_dir_name`), so
 re-running the same sweep into the same directory maps every run to the same place,
-and a job whose ``run.json`` says ``ok`` for the same overrides is skipped
-(:func:`is_finished`). ``run.json`` is replaced atomically once every other file of
-the run is written (:func:`record_job`), so ``"status": "ok"`` means the run finished,
-and a job directory without it is a run that was interrupted (or is still running).
+and a job whose ``run.json`` says ``ok`` for the same overrides, and whose files are
+whole, is skipped (:func:`is_finished`). ``run.json`` is replaced atomically once every
+other file of the run is written (:func:`record_job`), and records the size and SHA-256
+of each of them (:data:`VOUCHED`): ``"status": "ok"`` means the run finished and its
+files are the ones it wrote while they match (:func:`damage`). A job directory without
+``run.json`` is a run that was interrupted (or is still running).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ RESULTS_FILE = "results.parquet"
 FAILURES_FILE = "failures.csv"
 
 OK, FAILED, INCOMPLETE = "ok", "failed", "incomplete"
+# The files a finished run's run.json vouches for, by size and checksum.
+VOUCHED = (METRICS_FILE, TEAMS_FILE, SUMMARY_FILE)
 
 # hydra.sweep.subdir in configs/config.yaml: each job directory is named from the job's overrides.
 SUBDIR = "${orgstack.job_dir:${hydra.overrides.task}}"
@@ -95,9 +99,54 @@ def one_line(err: BaseException) -> str:
 def write_run(
     job_dir: Path, *, status: str, error: str | None, overrides: Sequence[str], seconds: float
 ) -> None:
-    """Record how a run ended in ``run.json`` (atomically; the last file a run writes)."""
-    record = {"status": status, "error": error, "overrides": list(overrides), "seconds": round(seconds, 6)}
-    write_atomic(Path(job_dir) / RUN_FILE, json.dumps(record, indent=2) + "\n")
+    """Record how a run ended in ``run.json`` (atomically; the last file a run writes).
+
+    A finished run's record lists the size and SHA-256 of each of its files
+    (those of :data:`VOUCHED` that it wrote), for :func:`damage` to check.
+    """
+    job_dir = Path(job_dir)
+    record: dict[str, Any] = {
+        "status": status,
+        "error": error,
+        "overrides": list(overrides),
+        "seconds": round(seconds, 6),
+    }
+    if status == OK:
+        record["files"] = {
+            name: _fingerprint(job_dir / name) for name in VOUCHED if (job_dir / name).is_file()
+        }
+    write_atomic(job_dir / RUN_FILE, json.dumps(record, indent=2) + "\n")
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        return {"bytes": size, "sha256": hashlib.file_digest(handle, "sha256").hexdigest()}
+
+
+def damage(job_dir: Path, record: dict[str, Any]) -> str | None:
+    """Say how a finished run's files differ from what its ``run.json`` vouches for; None when whole.
+
+    A file truncated, replaced (another run's, or ``teams.parquet`` copied over
+    ``metrics.parquet``) or removed since the run wrote it no longer matches. A
+    record without sizes and checksums vouches for nothing, so it is damaged too.
+    """
+    files = record.get("files")
+    if not isinstance(files, dict):
+        return f"its {RUN_FILE} records no sizes and checksums"
+    for name, wanted in files.items():
+        path = Path(job_dir) / str(name)
+        if not isinstance(wanted, dict):
+            return f"its {RUN_FILE} has no size and checksum of {name}"
+        try:
+            size = os.stat(path).st_size
+            if size != wanted.get("bytes"):
+                return f"{name} has {size} bytes; the run wrote {wanted.get('bytes')}"
+            if _fingerprint(path)["sha256"] != wanted.get("sha256"):
+                return f"{name} is not the file the run wrote (its checksum differs)"
+        except OSError as err:
+            return f"cannot read {name}: {err.strerror or err}"
+    return None
 
 
 def read_run(job_dir: Path) -> dict[str, Any] | None:
@@ -110,12 +159,13 @@ def read_run(job_dir: Path) -> dict[str, Any] | None:
 
 
 def is_finished(job_dir: Path, overrides: Sequence[str]) -> bool:
-    """Whether the job directory holds a finished (``ok``) run of exactly these overrides."""
+    """Whether the job directory holds a finished (``ok``) run of exactly these overrides, its files whole."""
     record = read_run(job_dir)
     return (
         record is not None
         and record.get("status") == OK
         and sorted(record.get("overrides") or []) == sorted(overrides)
+        and damage(job_dir, record) is None
     )
 
 
@@ -138,11 +188,17 @@ class Run:
     seconds: float | None = None
 
 
-def scan(sweep_dir: Path) -> list[Run]:
+def scan(sweep_dir: Path, *, verify: bool = False) -> list[Run]:
     """List the runs of a sweep directory, by name.
 
     A run is a subdirectory with a ``run.json`` or Hydra's ``.hydra/``; hidden
     directories and anything else (an experiment's figures, say) are ignored.
+
+    Args:
+        sweep_dir: The sweep directory.
+        verify: Check each finished run's files against its ``run.json``
+            (:func:`damage`; reads them all) and count a run whose files are not
+            whole, or that has no ``metrics.parquet``, as failed, saying why.
     """
     runs = []
     for entry in sorted(os.scandir(sweep_dir), key=lambda e: e.name):
@@ -158,6 +214,15 @@ def scan(sweep_dir: Path) -> list[Run]:
         error = record.get("error")
         if status not in (OK, FAILED):
             status, error = FAILED, f"run.json has an unknown status {status!r}"
+        if status == OK and verify:
+            wrong = damage(path, record)
+            if wrong is None and METRICS_FILE not in record["files"]:
+                wrong = f"it has no {METRICS_FILE}"
+            if wrong:
+                status, error = (
+                    FAILED,
+                    f"damaged: {wrong}; re-run the sweep into this directory to run it again",
+                )
         seconds = record.get("seconds")
         runs.append(
             Run(

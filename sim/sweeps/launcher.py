@@ -19,11 +19,15 @@ run gives the same numbers alone or in any batch. Workers start as
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,9 +39,17 @@ from sim.model.params import Config
 from sim.model.schema import ConfigError
 from sim.sweeps import frames
 from sim.sweeps.jobs import is_finished, record_job
-from sim.workers import worker_context, worker_count
+from sim.workers import (
+    deferring_interrupts,
+    ensure_forkserver,
+    ignoring_interrupts,
+    interrupted,
+    worker_context,
+    worker_count,
+)
 
 Job = tuple[Path, list[str], Config]
+CHUNKS_IN_FLIGHT = 2  # per worker: the chunk it runs, and the next one waiting in its queue
 
 
 def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: int = -1) -> None:
@@ -69,15 +81,97 @@ def launch(sweep_dir: Path, jobs: Sequence[tuple[str, Sequence[str]]], n_jobs: i
         for part in parts:
             frames.remember(run_chunk(part))
         return
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(parts)), mp_context=worker_context(), initializer=_stop_on_interrupt
-    )
+    _run_on_workers(parts, min(workers, len(parts)))
+
+
+def _run_on_workers(parts: Sequence[Sequence[Job]], workers: int) -> None:
+    """Run chunks on worker processes, each worker a pool of its own, so that one dying loses only its chunk.
+
+    A pool of several workers breaks as a whole when one dies (killed, out of
+    memory): it stops the others mid-chunk. Each worker is a pool of one here,
+    with a second chunk queued behind the one it runs, so that it never waits
+    for the parent between chunks. When one dies, the runs of the chunk it was
+    running that had not finished are recorded as failed (a resume runs them
+    again), its queued chunk goes back to the queue, a new worker takes its
+    place, and the other workers go on. On an interrupt, what has not started
+    is not started.
+    """
+    if worker_context().get_start_method() == "forkserver":
+        ensure_forkserver()
+    queue = list(parts)
+    # Per worker, its chunks in the order they were handed to it: the first is the one it runs.
+    given: dict[ProcessPoolExecutor, list[tuple[Future[Packed], Sequence[Job]]]] = {}
+
+    def hand_out(pool: ProcessPoolExecutor | None = None) -> None:
+        # A worker is started on the first submit; a Ctrl-C while it starts waits until it has.
+        with deferring_interrupts():
+            if pool is None:
+                pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=worker_context(),
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
+                )
+                given[pool] = []
+            while queue and len(given[pool]) < CHUNKS_IN_FLIGHT:
+                part = queue.pop(0)
+                given[pool].append((pool.submit(_run_chunk_packed, part), part))
+
     try:
-        for done in as_completed([pool.submit(_run_chunk_packed, part) for part in parts]):
-            frames.remember(_unpack(done.result()))
+        for _ in range(workers):
+            hand_out()
+        while any(given.values()):
+            done, _ = wait([f for chunks in given.values() for f, _ in chunks], return_when=FIRST_COMPLETED)
+            for pool, chunks in list(given.items()):
+                if not chunks or chunks[0][0] not in done:
+                    continue
+                future, part = chunks.pop(0)
+                try:
+                    frames.remember(_unpack(future.result()))
+                except BrokenProcessPool:
+                    if interrupted(wait=0.5):  # a Ctrl-C ended it: the command is stopping too
+                        raise KeyboardInterrupt from None
+                    _worker_died(part)
+                    queue[:0] = [queued for _, queued in chunks]  # never started
+                    chunks.clear()
+                    pool.shutdown(wait=False)
+                    if queue:
+                        hand_out()
+                    continue
+                hand_out(pool)
+    except BaseException:
+        # Interrupted: a worker started after the Ctrl-C did not get it, and would run its chunk to
+        # the end, maybe after the command has gone (writing into the directory, or failing with a
+        # traceback of its own). Its run is incomplete either way.
+        for pool in given:
+            _stop_workers(pool)
+        raise
     finally:
-        # On an interrupt or a failed worker, what has not started is not started.
-        pool.shutdown(cancel_futures=True)
+        with ignoring_interrupts():  # a second Ctrl-C must not leave workers behind
+            for pool in given:
+                pool.shutdown(cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now (Python 3.14 has ``terminate_workers`` for it)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            process.terminate()
+
+
+def _worker_died(part: Sequence[Job]) -> None:
+    """Record the runs of a chunk whose worker died as failed, but those it had finished."""
+    died = RuntimeError(
+        "the worker process running it died (killed, or out of memory); re-run the sweep to run it again"
+    )
+    for out, overrides, _ in part:
+        if not is_finished(out, overrides):
+            _open_job(out, overrides)
+            record_job(out, overrides, seconds=0.0, error=died)
 
 
 # Per schema: the files, their stamps and row counts, and their tables in one Arrow IPC stream.
@@ -117,11 +211,31 @@ def _unpack(packed: Packed) -> list[frames.FileTable]:
     return out
 
 
-def _stop_on_interrupt() -> None:
-    # A Ctrl-C reaches the workers with the command. A worker that turned it into an
-    # exception would only fail its chunk and go on to the next one queued, after the
-    # command has stopped; the default action ends it at once, like the command.
+def _start_worker(command: int) -> None:
+    """Set a worker up to end with the command that started it.
+
+    A Ctrl-C reaches the workers with the command. A worker that turned it into an
+    exception would only fail its chunk and go on to the next one queued, after the
+    command has stopped; the default action ends it at once, like the command.
+
+    A command killed outright (SIGKILL, the OOM killer) tells its workers nothing,
+    and a worker would wait for its next chunk forever, or finish the one it has
+    while a resume writes the same directory: it watches the command, and ends
+    when the command has gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    threading.Thread(target=_end_with, args=(command,), daemon=True, name="orgstack-watch").start()
+
+
+def _end_with(command: int, every: float = 0.5) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(command, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid is another user's now: the command has gone
+            os._exit(1)
 
 
 def _open_job(out: Path, overrides: Sequence[str]) -> None:

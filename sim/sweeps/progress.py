@@ -16,6 +16,7 @@ from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
+from sim.files import DirectoryLock
 from sim.sweeps.jobs import FAILED, RUN_FILE, read_run
 
 
@@ -177,6 +178,7 @@ class SweepState:
         progress: The progress bar while the sweep runs.
         ended: Whether the sweep got to its end (``on_multirun_end``).
         exit_code: ``orgstack``'s exit code once ended.
+        lock: The sweep directory's lock while the sweep runs.
     """
 
     sweep_dir: Path
@@ -185,6 +187,7 @@ class SweepState:
     progress: Progress | None = None
     ended: bool = False
     exit_code: int = 0
+    lock: DirectoryLock | None = None
 
 
 current: SweepState | None = None  # the sweep of this process while ``orgstack --multirun`` runs

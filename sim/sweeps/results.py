@@ -53,16 +53,18 @@ def collect(
     Args:
         sweep_dir: The sweep directory (``hydra.sweep.dir``).
         rows_per_group: Rows buffered before a row group is written.
-        runs: The sweep's runs, if already scanned (:func:`scan`).
+        runs: The sweep's runs, if already scanned (:func:`scan`, with ``verify``).
 
     Returns:
         The path of ``results.parquet``.
 
     Raises:
         FileNotFoundError: The directory does not exist or holds no runs.
+        OSError: A file cannot be read or written.
+        pyarrow.ArrowException: A run's ``metrics.parquet`` cannot be read as one.
     """
     sweep_dir = Path(sweep_dir)
-    runs = scan(sweep_dir) if runs is None else list(runs)
+    runs = scan(sweep_dir, verify=True) if runs is None else list(runs)
     if not runs:
         raise FileNotFoundError(f"{sweep_dir}: no runs here (no directory with run.json or .hydra/)")
     _write_failures(sweep_dir, runs)

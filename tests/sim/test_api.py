@@ -83,3 +83,73 @@ def test_workers_give_the_same_results_in_the_same_order():
         assert result.config == config
         pd.testing.assert_frame_equal(result.weekly, alone.weekly, check_exact=True)
     assert seen[-1] == 1.0
+
+
+# ---- misuse: every argument is checked before anything runs -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragment"),
+    [
+        (lambda: simulate("seed=1"), TypeError, "overrides: must be a list"),
+        (lambda: simulate([1, 2]), TypeError, "overrides[0]: must be an override string"),
+        (lambda: simulate(None), TypeError, "overrides: must be a list"),
+        (lambda: simulate(["seed=1", "seed=2"]), ConfigError, "seed: is given twice"),
+        (lambda: simulate(["seed=null"]), ConfigError, "seed: must be an integer, got None"),
+        (lambda: simulate(["hydra.run.dir=somewhere"]), ConfigError, "hydra.run.dir: is a setting of the orgstack"),
+        (lambda: simulate(["hydra/launcher=joblib"]), ConfigError, "hydra/launcher: is a setting"),
+        (lambda: simulate(["seed=0,1"]), ConfigError, "seed"),
+        (lambda: run_config(None), TypeError, "config: must be a Config"),
+        (lambda: run_config("weeks=4"), TypeError, "config: must be a Config"),
+        (lambda: run_configs([load_config(), 3]), TypeError, "configs[1]: must be a Config"),
+        (lambda: run_configs(load_config()), TypeError, "configs: must be a list of Config"),
+        (lambda: run_configs([load_config()], n_jobs=0), ConfigError, "n_jobs: must be a whole number"),
+        (lambda: run_configs([load_config()], progress=3), TypeError, "progress: must be a function"),
+        (lambda: simulate_many([]), ConfigError, "runs: must list at least one run"),
+        (lambda: simulate_many("seed=1"), TypeError, "runs: must be a list"),
+        (lambda: simulate_many(["seed=1"]), TypeError, "runs[0]: must be a list of override strings"),
+        (lambda: simulate_many([["weeks=4"], [4]]), TypeError, "runs[1][0]: must be an override string"),
+        (lambda: simulate_many([["weeks=4"]], progress="x"), TypeError, "progress: must be a function"),
+    ],
+)  # fmt: skip
+def test_a_misused_api_raises_naming_the_argument(call, error, fragment):
+    with pytest.raises(error) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("weeks", 4.5, "config.weeks: must be an integer, got 4.5"),
+        ("weeks", "4", "config.weeks: must be an integer, got '4'"),
+        ("weeks", True, "config.weeks: must be an integer, got True"),
+        ("seed", None, "config.seed: must be an integer, got None"),
+        ("seed", -1, "config.seed: must be a number from 0"),
+        ("weeks", 2, "config.shock.demand_surge.start: week 26 is after the run's last week, 2"),
+    ],
+)
+def test_a_config_built_in_code_is_checked_as_a_composed_one(field, value, fragment):
+    base = load_config(["weeks=30", "shock=demand_surge"])
+    with pytest.raises(ConfigError) as info:
+        # object.__setattr__: some of these values would be refused by replace's own range checks.
+        config = dataclasses.replace(base)
+        object.__setattr__(config, field, value)
+        run_config(config)
+    assert fragment in str(info.value)
+
+
+def test_configs_that_share_all_but_the_seed_have_their_seeds_checked_too():
+    base = load_config(["weeks=2"])
+    bad = dataclasses.replace(base)
+    object.__setattr__(bad, "seed", None)
+    with pytest.raises(ConfigError) as info:
+        run_configs([base, dataclasses.replace(base, seed=1), bad])
+    assert str(info.value) == "configs[2].seed: must be an integer, got None"
+
+
+def test_a_whole_float_in_a_config_built_in_code_runs_as_its_integer():
+    base = load_config(["weeks=3"])
+    config = dataclasses.replace(base)
+    object.__setattr__(config, "weeks", 3.0)
+    pd.testing.assert_frame_equal(run_config(config).weekly, run_config(base).weekly)

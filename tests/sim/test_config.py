@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -11,9 +12,12 @@ from sim.config import (
     CONFIG_DIR,
     GENERATED,
     GENERATED_DIR,
+    MAX_INPUT_BYTES,
     _compose_choices,
     _compose_reusing,
+    check_overrides,
     compose_dict,
+    config_from_dict,
     implied_search_path,
     load_config,
     options,
@@ -220,6 +224,25 @@ def test_example_plan_in_the_repository_is_valid():
             "intervention.platform_team.intensity",
             "number",
         ),
+        (
+            "interventions:\n  - {name: platform_team, intensity: .nan}\n",
+            "intervention.platform_team.intensity",
+            "nan",
+        ),
+        (
+            "interventions:\n  - {name: platform_team, intensity: .inf}\n",
+            "intervention.platform_team.intensity",
+            "inf",
+        ),
+        ("interventions:\n  - {name: platform_team, start: 3, start: 4}\n", "plan", "'start' twice"),
+        ("interventions:\n  - {name: [a], 1: 2, x: 3}\n", "plan.interventions[0].1", "unknown key"),
+        ("interventions:\n  - {name: [a]}\n", "plan.interventions[0].name", "name of a intervention preset"),
+        (
+            "shocks:\n  - {name: demand_surge, start: 200}\n",
+            "shock.demand_surge.start",
+            "after the run's last week",
+        ),
+        ("interventions: [{name: a}, [1, [2, [3]]]]\n", "plan.interventions[0].name", "unknown intervention"),
     ],
 )
 def test_bad_plan_file(tmp_path, text, field, fragment):
@@ -231,6 +254,56 @@ def test_bad_plan_file(tmp_path, text, field, fragment):
 def test_missing_plan_file(tmp_path):
     err = config_error(f"plan={tmp_path / 'absent.yaml'}")
     assert err.field == "plan" and "absent.yaml" in err.message
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"interventions:\n  - name: platform_team\xff\n", "not UTF-8"),
+        (b"# " + b"x" * MAX_INPUT_BYTES + b"\n", "at most 1,000,000 bytes"),
+        (b"[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_a_plan_file_that_is_not_small_utf8_yaml_is_refused(tmp_path, content, fragment):
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(content)
+    err = config_error(f"plan={path}")
+    assert err.field == "plan" and fragment in err.message
+
+
+def test_only_a_regular_file_is_read_as_a_plan(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    for path in ("/dev/zero", str(fifo), str(tmp_path)):
+        err = config_error(f"plan={path}")
+        assert err.field == "plan" and "not a regular file" in err.message
+
+
+def test_numbers_in_a_plan_file_are_read_as_yaml_1_2_reads_them(tmp_path):
+    plan = write(tmp_path, "interventions:\n  - {name: platform_team, intensity: 5e-1, start: 1e1}\n")
+    item = load_config([f"plan={plan}"]).intervention["platform_team"]
+    assert (item.intensity, item.start) == (0.5, 10)
+
+
+def test_an_empty_plan_file_is_a_plan_of_nothing(tmp_path):
+    config = load_config([f"plan={write(tmp_path, '')}"])
+    assert list(config.intervention) == ["none"] and list(config.shock) == ["none"]
+
+
+def test_an_unknown_setting_of_a_chosen_intervention_lists_the_settings_it_has():
+    err = config_error("intervention=execution_push", "intervention.execution_push.nope=1")
+    assert err.field == "intervention.execution_push.nope"
+    assert "duration, intensity, phases, start" in err.message
+    err = config_error(
+        "intervention.execution_pus.start=1"
+    )  # a typo is an unknown preset, not an unchosen one
+    assert err.field == "intervention.execution_pus" and "unknown intervention 'execution_pus'" in err.message
+
+
+def test_a_preset_chosen_on_the_command_line_and_in_the_plan_is_refused(tmp_path):
+    plan = write(tmp_path, VALID_PLAN)
+    err = config_error("intervention=platform_team", f"plan={plan}")
+    assert err.field == "plan.interventions[0].name" and "chosen by intervention=" in err.message
 
 
 def test_invalid_yaml_plan_file(tmp_path):
@@ -282,3 +355,47 @@ def test_threads_wanting_the_same_presets_compose_them_once():
         thread.join()
     assert sorted(c.weeks for c in configs) == [20, 21, 22, 23]
     assert _compose_choices.cache_info().misses == 1
+
+
+# ---- overrides as a whole ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        (["weeks=${nope}"], "weeks", "nope"),
+        (["org.name=${oc.env:ORGSTACK_NO_SUCH_VARIABLE}"], "org.name", "ORGSTACK_NO_SUCH_VARIABLE"),
+        (["org=[elite,startup]"], "org", "choose one preset, not a list"),
+        (["intervention=[platform_team,platform_team]"], "intervention", "listed twice"),
+        (["intervention.execution_push.duration=10"], "intervention.execution_push", "intervention=execution_push"),
+        (["+intervention.execution_push.start=3"], "intervention.execution_push", "not chosen"),
+        (["shock.demand_surge.intensity=2"], "shock.demand_surge", "shock=demand_surge"),
+        (["weeks=52", "intervention=execution_push", "intervention.execution_push.start=100"],
+         "intervention.execution_push.start", "after the run's last week, 52"),
+        (["weeks=12", "shock=demand_surge"], "shock.demand_surge.start", "weeks=26 or more"),
+        (["plan=3"], "plan", "path of a plan file"),
+    ],
+)  # fmt: skip
+def test_overrides_that_would_run_nonsense_are_refused(overrides, field, fragment):
+    err = config_error(*overrides)
+    assert err.field == field
+    assert fragment in err.message
+
+
+def test_a_key_given_twice_is_refused_where_a_person_gives_it():
+    with pytest.raises(ConfigError) as info:
+        check_overrides(["seed=1", "seed=2"])
+    assert info.value.field == "seed" and "given twice" in info.value.message
+    # OrgStack's own callers add to a person's overrides; the last one wins there, as in Hydra.
+    assert load_config(["seed=1", "seed=2"]).seed == 2
+
+
+@pytest.mark.parametrize("key", ["start", "duration", "intensity"])
+def test_a_chosen_interventions_settings_can_be_set_whether_its_preset_spells_them_out_or_not(key):
+    value = {"start": 5, "duration": 10, "intensity": 0.5}[key]
+    overrides = ["intervention=execution_push", f"intervention.execution_push.{key}={value}"]
+    # The cached shortcut and Hydra's own composition agree.
+    for config in (load_config(overrides), config_from_dict(compose_dict(check_overrides(overrides)))):
+        assert getattr(config.intervention["execution_push"], key) == value
+    shock = load_config(["shock=demand_surge", f"shock.demand_surge.{key}={value}"]).shock["demand_surge"]
+    assert getattr(shock, key) == value

@@ -1,5 +1,6 @@
 """``orgstack-assess``: its output, the fitted organisation it writes, and bad input."""
 
+import pytest
 import yaml
 
 from sim.cli import assess as command
@@ -47,3 +48,53 @@ def test_cli_prints_the_assessment_and_writes_the_fitted_org(tmp_path, capsys):
         assert fact in out
     org = build(OrgConfig, yaml.safe_load(out_org.read_text()))  # a valid org preset
     assert org.teams == 16 and org.layers.architecture < org.layers.strategy
+
+
+def with_value(value: float, *path: str) -> bytes:
+    """The example weak_alignment with one answer or fact changed, as a file's bytes."""
+    data = example("weak_alignment")
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return yaml.safe_dump(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"organisation: \xff\n", "not UTF-8"),
+        (with_value(float("nan"), "answers", "strategy", "clarity"), "got nan"),
+        (with_value(float("inf"), "answers", "strategy", "clarity"), "got inf"),
+        (b"facts: {}\nfacts: {}\n", "'facts' twice"),
+        (with_value(float("inf"), "facts", "teams"), "facts.teams: must be a whole number"),
+        (b"? ''\n", "'': unknown key"),
+    ],
+)
+def test_cli_refuses_answers_that_are_not_finite_utf8_yaml(tmp_path, capsys, content, fragment):
+    path = tmp_path / "answers.yaml"
+    path.write_bytes(content)
+    code, out, err = exited(capsys, command.main, [str(path)])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and fragment in err
+
+
+def test_cli_checks_where_it_writes_before_it_fits(tmp_path, capsys, monkeypatch):
+    def fit(*args, **kwargs):
+        raise AssertionError("the fit started before the output path was checked")
+
+    monkeypatch.setattr(command, "assess", fit)
+    answers = str(examples()["weak_alignment"])
+    (tmp_path / "f").write_text("")
+    for target, fragment in ((tmp_path, "is a directory"), (tmp_path / "f" / "org.yaml", "not an existing")):
+        code, _, err = exited(capsys, command.main, [answers, "--write-org", str(target)])
+        assert code == 2 and err.startswith("orgstack-assess: error: --write-org: ") and fragment in err
+
+
+def test_numbers_in_an_answers_file_are_read_as_yaml_1_2_reads_them(tmp_path):
+    text = examples()["weak_alignment"].read_text()
+    data = yaml.safe_load(text)
+    path = tmp_path / "answers.yaml"
+    rate = data["facts"]["change_failure_rate"]
+    path.write_text(text.replace(f"change_failure_rate: {rate}", f"change_failure_rate: {rate * 10:g}e-1"))
+    assert assess.load_answers(path).facts["change_failure_rate"] == pytest.approx(rate)

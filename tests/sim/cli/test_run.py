@@ -31,7 +31,8 @@ def orgstack(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_run_prints_a_summary_and_writes_parquet(tmp_path):
-    overrides = ["weeks=8", f"plan={PLAN}"]
+    # The plan's demand surge starts in week 30: a shorter run would be refused.
+    overrides = ["weeks=30", f"plan={PLAN}"]
     proc = orgstack(tmp_path, *overrides, "hydra.run.dir=run")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -46,14 +47,14 @@ def test_run_prints_a_summary_and_writes_parquet(tmp_path):
 
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     assert metrics.index.name == "week"
-    assert metrics.index.tolist() == list(range(1, 9))
+    assert metrics.index.tolist() == list(range(1, 31))
     assert set(REQUIRED_COLUMNS) <= set(metrics.columns)
     # The command runs exactly what the Python API runs for the same overrides.
     pd.testing.assert_frame_equal(metrics, simulate(overrides))
 
     teams = pd.read_parquet(tmp_path / "run" / "teams.parquet")
     assert {"week", "team"} <= set(teams.columns)
-    assert sorted(teams["week"].unique()) == list(range(1, 9))
+    assert sorted(teams["week"].unique()) == list(range(1, 31))
     assert "run/metrics.parquet" in out
 
 
@@ -118,10 +119,31 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, fiel
         (["=3"], "override", "no key"),
         (["-m", "+experiment=nope"], "experiment", "unknown experiment"),
         (["-m", "+experiment=a,b"], "experiment", "one named experiment at a time"),
+        (["weeks=${nope}"], "weeks", "nope"),
+        (["org.name=${oc.env:ORGSTACK_NO_SUCH_VARIABLE}"], "org.name", "ORGSTACK_NO_SUCH_VARIABLE"),
+        (["-m", "seed=0,1", "weeks=${nope}"], "weeks", "nope"),
+        (["org=[elite,startup]"], "org", "not a list"),
+        (["seed=1", "seed=2"], "seed", "given twice"),
+        (["-m", "seed=1", "seed=0,1"], "seed", "given twice"),
+        (["intervention=[platform_team,platform_team]"], "intervention", "listed twice"),
+        (["weeks=12", "shock=demand_surge"], "shock.demand_surge.start", "after the run's last week"),
+        (["intervention.execution_push.duration=10"], "intervention.execution_push", "not chosen"),
+        (["plan=/dev/zero"], "plan", "not a regular file"),
+        (["hydra.run.dir=${nope}"], "hydra.run.dir", "cannot be resolved"),
+        (["hydra.run.dir=f/x"], "hydra.run.dir", "is a file"),
+        (["-m", "seed=0,1", "hydra.sweep.dir=f"], "hydra.sweep.dir", "is a file"),
+        (["-m", "seed=0,1", "hydra.launcher.n_jobs=0"], "hydra.launcher.n_jobs", "at least 1, or -1"),
+        (["-m", "seed=0,1", "hydra.launcher.n_jobs=abc"], "hydra.launcher.n_jobs", "at least 1, or -1"),
+        (
+            ["-m", "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0"],
+            "hydra.launcher.n_jobs",
+            "-1",
+        ),
     ],
 )
 def test_bad_input_in_process(tmp_path, monkeypatch, capsys, args, field, allowed):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "f").write_text("a file where a directory is asked for\n")
     code, out, err = exited(capsys, main, args)
     assert code == 2
     assert out == ""
@@ -129,7 +151,17 @@ def test_bad_input_in_process(tmp_path, monkeypatch, capsys, args, field, allowe
     assert len(lines) == 1
     assert lines[0].startswith(f"orgstack: error: {field}: ")
     assert allowed in lines[0]
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
+
+
+def test_a_chosen_interventions_duration_is_set_from_the_command_line(tmp_path):
+    base = ["weeks=30", "intervention=execution_push"]
+    proc = orgstack(tmp_path, *base, "intervention.execution_push.duration=10", "hydra.run.dir=run")
+    assert proc.returncode == 0, proc.stderr
+    metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
+    pd.testing.assert_frame_equal(metrics, simulate([*base, "intervention.execution_push.duration=10"]))
+    # The push stops after 10 weeks, so the run differs from the push kept up for 30.
+    assert not metrics.equals(simulate(base))
 
 
 @pytest.mark.parametrize(

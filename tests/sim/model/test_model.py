@@ -143,11 +143,11 @@ def test_config_helper_matches_hydra_composition():
             "intervention=[execution_push,platform_team]",
             "shock=demand_surge",
             "seed=3",
-            "weeks=20",
+            "weeks=26",  # the demand surge starts in week 26
         ]
     )
     assert (
-        config("elite", ("execution_push", "platform_team"), ("demand_surge",), seed=3, weeks=20) == composed
+        config("elite", ("execution_push", "platform_team"), ("demand_surge",), seed=3, weeks=26) == composed
     )
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from sim import files
 from sim.api import run as run_overrides
 from sim.cli.collect import main as collect_command
 from sim.cli.run import check_args
@@ -36,6 +38,7 @@ from sim.sweeps import callbacks, frames, jobs, progress, results
 from tests.spec import REQUIRED_COLUMNS
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[3]
 ORGSTACK = [str(BIN / "orgstack")] if (BIN / "orgstack").exists() else [sys.executable, "-m", "sim"]
 COLLECT = (
     [str(BIN / "orgstack-collect")]
@@ -57,8 +60,11 @@ HOOK = """
 import os
 
 _fail = {int(s) for s in os.environ.get("ORGSTACK_TEST_FAIL_SEEDS", "").split(",") if s}
+_kill = {int(s) for s in os.environ.get("ORGSTACK_TEST_KILL_SEEDS", "").split(",") if s}
 _sleep = float(os.environ.get("ORGSTACK_TEST_SLEEP") or 0)
-if _fail or _sleep:
+if _fail or _kill or _sleep:
+    import multiprocessing
+    import signal
     import time
 
     from sim.model.model import OrgModel
@@ -69,6 +75,9 @@ if _fail or _sleep:
         failing = _fail & {c.seed for c in self.configs}  # any run of the batch: it fails as a whole
         if failing and self.week == 3:
             raise RuntimeError(f"injected failure in week {self.week} of seed {min(failing)}")
+        # A worker (never the sweep's own process) killed as the kernel's OOM killer would.
+        if _kill & {c.seed for c in self.configs} and self.week == 3 and multiprocessing.parent_process():
+            os.kill(os.getpid(), signal.SIGKILL)
         if _sleep:
             time.sleep(_sleep / self.config.weeks)
         _step(self)
@@ -102,8 +111,8 @@ def orgstack(
 
 def _env(hook: Path | None = None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "PYTHONPATH")}
-    if hook is not None:
-        env["PYTHONPATH"] = str(hook)
+    # This checkout's code, whichever checkout the environment's commands were installed from.
+    env["PYTHONPATH"] = os.pathsep.join([*([str(hook)] if hook is not None else []), str(ROOT)])
     return {**env, **extra}
 
 
@@ -308,6 +317,76 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(hook, tmp_path):
     assert not (tmp_path / "s" / "failures.csv").exists()
     assert not (tmp_path / "s" / failed / "traceback.txt").exists()
     assert sorted(read(tmp_path / "s" / "results.parquet")["seed"].unique()) == [0, 1, 2]
+
+
+def test_damaged_runs_are_reported_by_collect_and_run_again_by_a_resume(sweeps, tmp_path):
+    cwd, _ = sweeps
+    copy = shutil.copytree(cwd / "s2", tmp_path / "s2")
+    truncated, swapped, *whole = sorted(p for p in copy.iterdir() if p.is_dir())
+    record = json.loads((whole[0] / "run.json").read_text())
+    assert set(record["files"]) == {"metrics.parquet", "teams.parquet", "summary.txt"}
+    assert record["files"]["metrics.parquet"]["bytes"] == (whole[0] / "metrics.parquet").stat().st_size
+    (truncated / "metrics.parquet").write_bytes((truncated / "metrics.parquet").read_bytes()[:100])
+    shutil.copy(swapped / "teams.parquet", swapped / "metrics.parquet")  # a parquet file, but not this one
+
+    proc = subprocess.run(
+        [*COLLECT, "s2"], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr  # two runs are whole
+    assert "Traceback" not in proc.stderr
+    assert f"{RUNS} runs in s2: 2 ok, 2 failed" in proc.stdout
+    assert f"failed  {truncated.name}: damaged: metrics.parquet has 100 bytes" in proc.stdout
+    assert f"failed  {swapped.name}: damaged: metrics.parquet has" in proc.stdout
+    assert set(read(copy / "results.parquet")["run"]) == {p.name for p in whole}
+
+    again = orgstack(tmp_path, "--multirun", *SWEEP, "hydra.sweep.dir=s2", "hydra.launcher.n_jobs=1")
+    assert again.returncode == 0, again.stderr
+    assert "2 skipped, already finished; 2 run again, their files not those their run.json vouches for" in (
+        again.stderr
+    )
+    assert f"{RUNS} ok, 0 failed" in again.stdout
+    pd.testing.assert_frame_equal(read(copy / "results.parquet"), read(cwd / "s2" / "results.parquet"))
+
+
+def test_a_sweep_whose_collection_fails_exits_1_with_one_line_and_keeps_its_runs(
+    sweeps, tmp_path, monkeypatch, capsys
+):
+    cwd, _ = sweeps
+    copy = shutil.copytree(cwd / "s2", tmp_path / "s2")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(callbacks, "collect", full)
+    assert callbacks.finish(copy) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("orgstack: error: cannot collect the sweep in ")
+    assert "No space left on device" in err[0] and "orgstack-collect" in err[0]
+    assert len(jobs.scan(copy, verify=True)) == RUNS
+
+
+def test_a_directory_in_use_is_refused_and_its_holder_named(sweeps, tmp_path, monkeypatch, capsys):
+    cwd, _ = sweeps
+    copy = shutil.copytree(cwd / "s2", tmp_path / "s2")
+    before = {p.name: p.stat().st_mtime_ns for p in copy.rglob("*") if p.is_file()}
+    with files.DirectoryLock(copy, "a test"):
+        proc = orgstack(tmp_path, "--multirun", *SWEEP, "hydra.sweep.dir=s2")
+        assert proc.returncode == 2
+        assert proc.stderr.strip().splitlines() == [
+            f"orgstack: error: hydra.sweep.dir: s2 is in use by a test (pid {os.getpid()} on "
+            f"{socket.gethostname()}, since {proc.stderr.split('since ')[1].split(')')[0]}); wait for it to "
+            "end, or choose another hydra.sweep.dir"
+        ]
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(SystemExit) as info:
+            collect_command(["s2"])
+        assert info.value.code == 2 and "s2 is in use by a test" in capsys.readouterr().err
+    assert {
+        p.name: p.stat().st_mtime_ns for p in copy.rglob("*") if p.is_file() and p.name != ".orgstack.lock"
+    } == {k: v for k, v in before.items() if k != ".orgstack.lock"}
+    # Released, it can be taken again (the holder's death releases it too: it is an flock).
+    with files.DirectoryLock(copy, "another test"):
+        pass
 
 
 @pytest.mark.slow
