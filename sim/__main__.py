@@ -51,10 +51,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             ``sys.argv[1:]`` (see :func:`sim.cli.run.main`).
     """
     try:
-        from hydra._internal.utils import get_args_parser  # Hydra's own command line, so flags parse alike
+        from sim.cli.errors import parse_hydra_args
 
         args = list(sys.argv[1:] if argv is None else argv)
-        if uses_workers(get_args_parser().parse_args(args)):
+        if uses_workers(parse_hydra_args(args, "orgstack")):
             start_workers_early()
         from sim.cli.run import main as run_command
     except KeyboardInterrupt:  # Ctrl-C while the command starts: nothing has run yet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 EXIT_BAD_INPUT = 2
@@ -23,3 +24,16 @@ class CommandParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:
         """Print ``message`` as one line, like every other bad input, and exit 2."""
         fail(message, self.prog)
+
+
+def parse_hydra_args(args: Sequence[str], prog: str) -> argparse.Namespace:
+    """Parse a command line with Hydra's own parser, so that flags parse as Hydra's do.
+
+    A bad flag ends as every other bad input does: one line and exit 2, not Hydra's
+    whole usage text.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+    parser.error = lambda message: fail(message, prog)  # type: ignore[method-assign]
+    return parser.parse_args(list(args))

@@ -33,7 +33,7 @@ from typing import Any, NoReturn
 
 import hydra
 from hydra._internal.callbacks import Callbacks
-from hydra._internal.utils import get_args_parser, run_and_report  # Hydra's own, so flags parse alike
+from hydra._internal.utils import run_and_report
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.types import Override, ValueType
@@ -43,7 +43,7 @@ from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import files
-from sim.cli.errors import EXIT_INTERRUPTED, fail
+from sim.cli.errors import EXIT_INTERRUPTED, fail, parse_hydra_args
 from sim.config import (
     CONFIG_DIR,
     EXPERIMENT,
@@ -184,7 +184,7 @@ def check_args(args: Sequence[str]) -> Command:
             sweep without ``--multirun``.
     """
     args = list(args)
-    parsed = get_args_parser().parse_args(args)
+    parsed = parse_hydra_args(args, PROG)
     if any(getattr(parsed, flag, None) for flag in _NO_RUN_FLAGS):
         return Command(args)
     lines = check_overrides(parsed.overrides)

@@ -202,3 +202,10 @@ def test_hydra_overrides_are_left_to_hydra():
     check_args(["hydra.job.chdir=true", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
     with pytest.raises(ConfigError):
         check_args(["hydra.run.dir=x", "weeks=0"])
+
+
+def test_an_unknown_flag_is_one_line_not_the_usage(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = exited(capsys, main, ["weeks=4", "--bogus"])
+    assert code == 2 and out == ""
+    assert err.splitlines() == ["orgstack: error: unrecognized arguments: --bogus"]
