@@ -7,7 +7,7 @@ every step is what makes Mesa runs big and slow.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -136,6 +136,23 @@ def derived(values: Mapping[str, np.ndarray]) -> dict[str, Any]:
         "dora_cluster": pd.Categorical.from_codes(cluster, categories=CLUSTERS, ordered=True),
         "maturity": maturity(layers).astype(int),
     }
+
+
+def long_form(weeks: np.ndarray, data: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
+    """Return per-team records in long form: a row per recorded week and team.
+
+    Args:
+        weeks: ``(rows,)`` the week of each record.
+        data: ``(rows, len(columns), teams)`` the values.
+        columns: Column names in ``data``'s order, ``business_unit`` among them.
+    """
+    rows, teams = data.shape[0], data.shape[2]
+    frame = {"week": np.repeat(weeks, teams), "team": np.tile(np.arange(teams), rows)}
+    for i, name in enumerate(columns):
+        frame[name] = data[:, i].ravel()
+    df = pd.DataFrame(frame)
+    df["business_unit"] = df["business_unit"].astype(np.int32)
+    return df
 
 
 def maturity(layers: Any) -> Any:
@@ -370,10 +387,6 @@ class Recorder:
 
     def team_frame(self, world: int = 0) -> pd.DataFrame:
         """Per-team values of one world in long form: one row per recorded week and team."""
-        rows, n = self._team_row, self.team_data.shape[3]
-        data = {"week": np.repeat(self.team_weeks[:rows], n), "team": np.tile(np.arange(n), rows)}
-        for i, name in enumerate(TEAM_COLUMNS):
-            data[name] = self.team_data[:rows, i, world].ravel()
-        df = pd.DataFrame(data)
-        df["business_unit"] = df["business_unit"].astype(np.int32)
-        return df
+        return long_form(
+            self.team_weeks[: self._team_row], self.team_data[: self._team_row, :, world], TEAM_COLUMNS
+        )

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.model.metrics import COLUMNS, TEAM_COLUMNS, derived
+from sim.model.metrics import COLUMNS, TEAM_COLUMNS, derived, long_form
 
 NEW_COLUMNS: tuple[str, ...] = (
     "items_in_system",
@@ -240,13 +240,9 @@ class WeeklyRecord:
 
     def team_frame(self, world: int = 0) -> pd.DataFrame:
         """Return the per-team values of one world in long form: a row per recorded week and team."""
-        rows, n = self._team_row, self.teams
-        data = {"week": np.repeat(self.team_weeks[:rows], n), "team": np.tile(np.arange(n), rows)}
-        for i, name in enumerate(_TEAM_ALL):
-            data[name] = self.team_data[:rows, i, world].ravel()
-        df = pd.DataFrame(data)
-        df["business_unit"] = df["business_unit"].astype(np.int32)
-        return df
+        return long_form(
+            self.team_weeks[: self._team_row], self.team_data[: self._team_row, :, world], _TEAM_ALL
+        )
 
     def frame(self, world: int = 0) -> pd.DataFrame:
         """Return the weekly frame of one world, one row per week, indexed by ``week`` from 1."""

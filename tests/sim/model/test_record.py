@@ -31,16 +31,8 @@ def test_every_column_of_the_api_and_the_new_ones(weekly):
 
 def test_where_the_time_went_sums_to_one(weekly):
     for f in weekly:
-        shares = f[
-            [
-                "share_feature",
-                "share_unplanned",
-                "share_improvement",
-                "share_experiments",
-                "share_overhead",
-                "share_idle",
-            ]
-        ]
+        shares = f[[c for c in NEW_COLUMNS if c.startswith("share_")]]
+        assert shares.shape[1] == 6
         assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
         assert (shares.to_numpy() >= -1e-12).all()
 
