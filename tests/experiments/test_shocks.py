@@ -117,7 +117,15 @@ def test_recovery_on_known_curves():
 
 
 def test_a_shock_that_changes_nothing_is_reported_as_such(tmp_path):
-    frame = run_sweep({"shock": ["none", "demand_surge"], "seed": [0, 1]}, ["weeks=20"])
+    # A surge of intensity 0: the shock is there, and changes nothing.
+    def still(point):
+        return (
+            ["shock.demand_surge.start=5", "shock.demand_surge.intensity=0"]
+            if point["shock"] == "demand_surge"
+            else []
+        )
+
+    frame = run_sweep({"shock": ["none", "demand_surge"], "seed": [0, 1]}, ["weeks=20"], still)
     result = shocks.compute(frame, dict(shocks.DEFAULTS))
     row = result["table"].iloc[0]
     assert not row["effect"] and np.isnan(row["onset_week"])
