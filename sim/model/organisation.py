@@ -56,8 +56,6 @@ from sim.model.schema import ConfigError, spec, validate_fields
 from sim.model.structure import Structure, StructureRules
 from sim.model.workforce import WorkforceRules
 
-DAYS_PER_WEEK = 7.0
-HOURS_PER_DAY = 24.0
 LEVER_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Levers)}
 # The levers of programmes run in the teams' own time (the rest are money, leadership's time or policy).
 PROGRAMME_LEVERS = ("architecture_investment", "culture_investment", "training", "practice_investment")
