@@ -13,6 +13,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 
+from sim.model.levers import LEVER_INDEX, schedule
 from sim.model.params import Config
 
 # Stream-aligned teams simulated together in one batch: large enough that the fixed cost
@@ -30,9 +31,26 @@ MAX_CHUNK_RUNS = 64
 MIN_CHUNK_TEAMS = 600
 
 
-def batch_shape(config: Config) -> Config:
-    """Return what runs in one batch must share: everything but seed, interventions and shocks."""
-    return dataclasses.replace(config, seed=0, intervention={}, shock={}, plan=None)
+def platform_teams(config: Config) -> int:
+    """Platform teams of a run: one per ``streams_per_platform`` stream-aligned teams, if it ever has a platform.
+
+    A run has a platform when its organisation has platform people or its plan ever staffs one
+    (``platform_capacity`` above 0 in any week); a platform team is a team of the structure from
+    the start, and takes requests once it has people.
+    """
+    items = [*config.intervention.values(), *config.shock.values()]
+    table, _ = schedule(config.org.levers, items, config.weeks, config.org.teams)
+    if table[:, LEVER_INDEX["platform_capacity"]].max() <= 0:
+        return 0
+    return math.ceil(config.org.teams / config.params.structure.streams_per_platform)
+
+
+def batch_shape(config: Config) -> tuple[Config, int]:
+    """Return what runs in one batch must share: everything but seed, interventions and shocks.
+
+    The teams of the structure too: a plan that staffs a platform gives its run platform teams.
+    """
+    return dataclasses.replace(config, seed=0, intervention={}, shock={}, plan=None), platform_teams(config)
 
 
 def by_shape(configs: Sequence[Config]) -> list[list[int]]:

@@ -12,8 +12,8 @@ this order, each part a stated rule of its own module:
    onboarding and coordination; pressure adds hours (work harder).
 3. **Teams** split their time: the improvement share and the experiments'
    share are set aside, except what firefighting takes back (a team whose
-   unplanned backlog exceeds ``firefight_days`` of work spends its improvement
-   time on it); the rest works items, slowed by the debt in the team's code and,
+   unplanned items waiting reach ``firefight_items`` per person spends all its
+   improvement time on them); the rest works items, slowed by the debt in the team's code and,
    without a platform's self-service, by the infrastructure work it does itself.
 4. **Work** (:mod:`sim.model.flow`): features arrive from the business units,
    background incidents from debt; a feature may need another team's change
@@ -29,8 +29,8 @@ this order, each part a stated rule of its own module:
 8. **Value and cost**: the value of the features deployed (thousands of
    currency units), the cost of people and incidents, and the net value.
 
-This module is not yet run by :class:`sim.model.model.OrgModel`: it is the
-next step of model v2, tested on its own.
+:class:`sim.model.model.OrgModel` runs it, with the plan's programmes and the
+weekly record around it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,190 +48,15 @@ from sim.model import workforce as wf
 from sim.model.capabilities import CapabilityRules
 from sim.model.flow.engine import MIN_DEPLOY_INTERVAL, OUT, Drivers, FlowEngine, Out
 from sim.model.flow.items import Kind
-from sim.model.flow.params import FlowParams
-from sim.model.leadership import LeadershipRules
+from sim.model.flow.rng import Stream, standard_normals
 from sim.model.levers import Levers
-from sim.model.params import OrgConfig
+from sim.model.params import OrgConfig, Params
 from sim.model.schema import ConfigError, spec, validate_fields
-from sim.model.structure import Structure, StructureRules
-from sim.model.workforce import WorkforceRules
+from sim.model.structure import Structure
 
 LEVER_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Levers)}
 # The levers of programmes run in the teams' own time (the rest are money, leadership's time or policy).
 PROGRAMME_LEVERS = ("architecture_investment", "culture_investment", "training", "practice_investment")
-
-
-@dataclass(frozen=True)
-class OperatingRules:
-    """How teams spend their time, deploy and fail, and how the business responds."""
-
-    overtime: float = spec(
-        0, 1, default=0.25, unit="share", doc="Extra hours at full pressure (work harder; assumption)."
-    )
-    firefight_days: float = spec(
-        0.5,
-        100,
-        default=5.0,
-        unit="person-days per person",
-        doc="Unplanned backlog per person above which a team spends its improvement time on it (assumption).",
-    )
-    infra_effort: float = spec(
-        0,
-        2,
-        default=0.3,
-        unit="share",
-        doc="Extra effort of every item when a team does its own infrastructure work (no platform "
-        "self-service; assumption: cognitive load).",
-    )
-    deploy_days_slowest: float = spec(
-        1,
-        365,
-        default=30.0,
-        unit="days",
-        doc="Deploy interval with no delivery practice (DORA low: monthly or less).",
-    )
-    deploy_days_fastest: float = spec(
-        0.02,
-        7,
-        default=0.25,
-        unit="days",
-        doc="Deploy interval at full practice (DORA elite: on demand, several a day).",
-    )
-    change_failure_floor: float = spec(
-        0,
-        1,
-        default=0.04,
-        unit="probability",
-        doc="Chance a change fails at full practice and skill, no debt.",
-    )
-    change_failure_ceiling: float = spec(
-        0,
-        1,
-        default=0.45,
-        unit="probability",
-        doc="Chance a change fails at no practice or skill, much debt.",
-    )
-    background_incidents: float = spec(
-        0,
-        10,
-        default=0.3,
-        unit="per team-week",
-        doc="Incidents not caused by a deploy, per team and week, at the debt of one doubling (assumption).",
-    )
-    investment_time: float = spec(
-        0,
-        0.5,
-        default=0.05,
-        unit="share per unit",
-        doc="Share of the teams' time a programme lever at 1 takes (architecture, culture, training, "
-        "practice: workshops, coaching, remediation; assumption: two hours a week each).",
-    )
-    switching: float = spec(
-        0,
-        1,
-        default=0.08,
-        unit="per log priority",
-        doc="Extra effort per natural log of the strategic priorities pursued at once (context "
-        "switching; Weinberg 1992 puts it at 20% per extra project, for a handful; assumption).",
-    )
-    alignment_effect: float = spec(
-        0,
-        2,
-        default=1.0,
-        unit="1",
-        doc="How much cutting teams by value stream (stream_alignment above 0.5) lowers coupling, and "
-        "cutting them by component raises it (assumption).",
-    )
-    engagement_weeks: float = spec(
-        1,
-        104,
-        default=12,
-        unit="weeks",
-        doc="How long an enabling team works with the teams it facilitates (a quarter; assumption).",
-    )
-    teams_per_coach: float = spec(
-        0.1,
-        10,
-        default=0.5,
-        unit="teams per person",
-        doc="Stream-aligned teams an enabling person facilitates at once (assumption).",
-    )
-    wip_per_person: float = spec(
-        0.1, 5, default=0.5, unit="items per person", doc="WIP limit per person of the team (assumption)."
-    )
-    trust_weeks: float = spec(
-        1, 52, default=8, unit="weeks", doc="Time for a business unit's trust to follow its experience."
-    )
-    tolerable_wait_days: float = spec(
-        1,
-        365,
-        default=30,
-        unit="days",
-        doc="Age of its waiting requests at which a business unit's trust falls to half.",
-    )
-    failure_distrust: float = spec(
-        0,
-        1,
-        default=0.5,
-        unit="share",
-        doc="How much a business unit's trust falls per unit of its teams' change failure rate (assumption).",
-    )
-    unit_pressure: float = spec(
-        0,
-        1,
-        default=0.2,
-        unit="1",
-        doc="Pressure a business unit that does not trust IT adds on its own teams, at no trust (assumption).",
-    )
-    shadow_hazard: float = spec(
-        0,
-        1,
-        default=0.05,
-        unit="per week",
-        doc="Weekly chance that a waiting request is taken to shadow IT at no trust (assumption).",
-    )
-    feature_value: float = spec(
-        0,
-        10_000,
-        default=15.0,
-        unit="thousands",
-        doc="Median value of a requested feature to its business unit.",
-    )
-    innovation_value: float = spec(
-        0,
-        1000,
-        default=3.0,
-        unit="thousands per week",
-        doc="Value an innovation brings each week while it lasts (assumption).",
-    )
-    innovation_life_weeks: float = spec(
-        4, 1000, default=104, unit="weeks", doc="Mean life of an innovation's value stream (assumption)."
-    )
-    cost_per_person_week: float = spec(
-        0,
-        100,
-        default=2.0,
-        unit="thousands",
-        doc="Fully loaded cost of a person for a week (about 100 k a year; assumption).",
-    )
-    cost_per_incident: float = spec(
-        0, 1000, default=5.0, unit="thousands", doc="Business cost of an incident."
-    )
-
-    def __post_init__(self) -> None:
-        validate_fields(self)
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Every rule set of model v2."""
-
-    flow: FlowParams = field(default_factory=FlowParams)
-    workforce: WorkforceRules = field(default_factory=WorkforceRules)
-    leadership: LeadershipRules = field(default_factory=LeadershipRules)
-    structure: StructureRules = field(default_factory=StructureRules)
-    capability: CapabilityRules = field(default_factory=CapabilityRules)
-    operating: OperatingRules = field(default_factory=OperatingRules)
 
 
 @dataclass(frozen=True)
@@ -255,6 +80,8 @@ class Setup:
         clarity: Strategic clarity, 0-1: how well work fits the strategy.
         innovation: Innovation capability, 0-1: the chance an experiment becomes an innovation.
         debt: Starting debt per team, person-days.
+        spread: Standard deviation of each team's starting skill, practice and safety around the
+            organisation's, and of its debt relative to the organisation's.
     """
 
     stream: int = spec(1, 100_000, default=12, unit="teams")
@@ -273,12 +100,13 @@ class Setup:
     innovation: float = spec(0, 1, default=0.3)
     clarity: float = spec(0, 1, default=0.5)
     debt: float = spec(0, 100_000, default=100.0, unit="person-days")
+    spread: float = spec(0, 0.3, default=0.0, unit="1")
 
     def __post_init__(self) -> None:
         validate_fields(self)
 
     @classmethod
-    def from_org(cls, org: OrgConfig, platform: int, rules: Rules) -> Setup:
+    def from_org(cls, org: OrgConfig, platform: int, params: Params) -> Setup:
         """Read an organisation preset: its layers are the starting stocks they stand for.
 
         Partnership, strategy (clarity), architecture (standards), culture (safety), talent
@@ -290,7 +118,7 @@ class Setup:
         Args:
             org: The preset.
             platform: Platform teams (0 for none).
-            rules: The rules (for the debt's unit).
+            params: The parameters (for the debt's unit).
         """
         layers = org.layers
         platform_people = org.levers.platform_capacity * org.teams
@@ -310,7 +138,8 @@ class Setup:
             partnership=layers.partnership,
             clarity=layers.strategy,
             innovation=layers.innovation,
-            debt=org.debt * org.team_size * rules.capability.debt_days_per_unit,
+            debt=org.debt * org.team_size * params.capability.debt_days_per_unit,
+            spread=org.spread,
         )
 
 
@@ -327,12 +156,12 @@ class Organisation:
     Args:
         setup: The shape and the starting state.
         seeds: One seed per world.
-        rules: The rules (defaults: :class:`Rules`).
+        params: The parameters (default: :class:`~sim.model.params.Params`).
     """
 
-    def __init__(self, setup: Setup, seeds, rules: Rules | None = None) -> None:
-        self.setup, self.rules = setup, rules or Rules()
-        r = self.rules
+    def __init__(self, setup: Setup, seeds, params: Params | None = None) -> None:
+        self.setup, self.params = setup, params or Params()
+        r = self.params
         self.structure = Structure.build(setup.stream, setup.teams_per_unit, setup.platform, 0, r.structure)
         self.engine = FlowEngine(r.flow, seeds, self.structure.flow_teams)
         w, t, s = self.engine.worlds, self.structure.flow_teams, setup.stream
@@ -343,10 +172,12 @@ class Organisation:
         self.experienced = self.base_size.copy()
         self.cohorts = np.zeros((w, t, r.workforce.ramp_weeks))
         self.pipeline = np.zeros((w, t, r.workforce.hiring_lag_weeks))
-        self.skill = np.full((w, t), setup.skill)
-        self.practice = np.full((w, t), setup.practice)
-        self.debt = np.full((w, t), setup.debt)
-        self.safety = np.full((w, t), setup.safety)
+        # Teams start around the organisation's levels, each by its own draws (its START stream).
+        z = setup.spread * standard_normals(self.engine.keys, self.engine.ctr, np.int64(Stream.START), 4)
+        self.skill = np.clip(setup.skill + z[0], 0.0, 1.0)
+        self.practice = np.clip(setup.practice + z[1], 0.0, 1.0)
+        self.safety = np.clip(setup.safety + z[2], 0.0, 1.0)
+        self.debt = np.maximum(setup.debt * (1.0 + z[3]), 0.0)
         self.morale = np.full((w, t), 0.6)
         self.standards = np.full(w, setup.standards)
         self.partnership = np.full(w, setup.partnership)
@@ -377,15 +208,15 @@ class Organisation:
 
     # ------------------------------------------------------------------ pieces of the week
     def _capacity(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        wr = self.rules.workforce
+        wr = self.params.workforce
         return wf.capacity(
             self.experienced, self.cohorts, wr.novice_output, wr.mentoring_share, wr.coordination_per_peer
         )
 
     def _effort(self) -> np.ndarray:
-        o = self.rules.operating
+        o = self.params.operating
         own_infra = np.where(self.is_stream, o.infra_effort * (1.0 - self.self_service[:, None]), 0.0)
-        return cap.effort(self.debt, self.rules.capability.debt_doubling) * (1.0 + own_infra)
+        return cap.effort(self.debt, self.params.capability.debt_doubling) * (1.0 + own_infra)
 
     def _coached(self, people: np.ndarray, c: CapabilityRules) -> np.ndarray:
         """Return the coaching each team gets this week: enabling people facilitate a few teams at a time.
@@ -394,7 +225,7 @@ class Organisation:
         teams at once as ``teams_per_coach`` per person allows, the teams in order, then move
         on to the next ones. A coached team gains ``coaching_gain`` per coach per person of it.
         """
-        o, s = self.rules.operating, self.setup.stream
+        o, s = self.params.operating, self.setup.stream
         coached = np.zeros((self.worlds, self.teams))
         engagement = self.week // int(o.engagement_weeks)
         for i in range(self.worlds):
@@ -418,6 +249,11 @@ class Organisation:
         trust[:, : self.setup.stream] = self.trust[:, self.structure.unit_of]
         return trust
 
+    def _people_mean(self, per_team: np.ndarray) -> np.ndarray:
+        """The mean over the people of every team (a team without people weighs nothing), per world."""
+        people = self.people()
+        return (per_team * people).sum(axis=1) / np.maximum(people.sum(axis=1), 1e-9)
+
     def people(self) -> np.ndarray:
         """Headcount per world and team."""
         return self.experienced + self.cohorts.sum(axis=2)
@@ -434,10 +270,10 @@ class Organisation:
             flow's (``Out``) and per world ``(worlds,)`` for the organisation's.
         """
         o, c, wr, lr = (
-            self.rules.operating,
-            self.rules.capability,
-            self.rules.workforce,
-            self.rules.leadership,
+            self.params.operating,
+            self.params.capability,
+            self.params.workforce,
+            self.params.leadership,
         )
         w, s = self.worlds, self.setup.stream
         unknown = set(levers) - set(LEVER_DEFAULTS)
@@ -482,7 +318,7 @@ class Organisation:
         all_days = wf.WORKING_DAYS * self.people() * hours
 
         # 3. Time set aside: improvement and experiments, unless firefighting takes it back.
-        fire = np.clip(self.unplanned_backlog / (o.firefight_days * people), 0.0, 1.0)
+        fire = np.clip(self.unplanned_backlog / (o.firefight_items * people), 0.0, 1.0)
         improve_days = days * self.improvement[:, None] * (1.0 - fire)
         # Programmes take their time whatever the fires: workshops and training are booked.
         programmes = np.minimum(sum(lever[n] for n in PROGRAMME_LEVERS) * o.investment_time, 0.5)
@@ -548,7 +384,8 @@ class Organisation:
             self.practice,
             per_person * c.automation_share
             + coached
-            + invest * (lever["practice_investment"] + lever["tooling"] * self.skill.mean(axis=1))[:, None],
+            + invest
+            * (lever["practice_investment"] + lever["tooling"] * self._people_mean(self.skill))[:, None],
             c.practice_gain,
             cap.decay(c.practice_half_life),
         )
@@ -578,7 +415,7 @@ class Organisation:
 
         # Experiments: each one run is a bet that becomes an innovation with the chance that
         # innovation capability and strategic clarity give; innovations bring value while they last.
-        mean_experiment = self.rules.flow.mean_size(Kind.EXPERIMENT)
+        mean_experiment = self.params.flow.mean_size(Kind.EXPERIMENT)
         experiments = experiment_days.sum(axis=1) / mean_experiment
         innovations = experiments * self.innovation * (0.5 + 0.5 * self.clarity)
         self.innovation_stream = self.innovation_stream * math.exp(-1.0 / o.innovation_life_weeks)
@@ -639,7 +476,7 @@ class Organisation:
                 "leavers": leavers,
                 "joined": joined,
                 "arrived_feature": rates[:, :, Kind.FEATURE].sum(axis=1),
-                "morale": self.morale.mean(axis=1),
+                "morale": self._people_mean(self.morale),
                 "debt_ratio": (cap.effort(self.debt, c.debt_doubling) - 1.0)[:, :s].mean(axis=1),
                 "cognitive_load": (effort / cap.effort(self.debt, c.debt_doubling) - 1.0)[:, :s].mean(axis=1),
                 "headcount": headcount,
@@ -660,11 +497,11 @@ class Organisation:
                 "cost": cost,
                 "net_value": delivered - cost,
                 "trust": self.trust.mean(axis=1),
-                "debt": self.debt.mean(axis=1),
-                "practice": self.practice.mean(axis=1),
-                "skill": self.skill.mean(axis=1),
+                "debt": self.debt[:, :s].mean(axis=1),
+                "practice": self._people_mean(self.practice),
+                "skill": self._people_mean(self.skill),
                 "standards": self.standards.copy(),
-                "safety": self.safety.mean(axis=1),
+                "safety": self._people_mean(self.safety),
                 "self_service": self.self_service.copy(),
                 "theatre": lever["theatre"].copy(),  # reported alignment it buys; it changes nothing real
                 # Per engine team (stream-aligned, then platform), for the per-team records.

@@ -9,8 +9,8 @@ dropped before they pay). Shocks happen to the organisation and are never
 abandoned. The levers of a week are the baseline plus the shocks plus the
 programmes still running, clipped to the levers' ranges.
 
-A batch's worlds share the plan but not the decisions: each world keeps or
-abandons each programme on what it has seen.
+Each world of a batch has its own plan, and keeps or abandons each of its
+programmes on what it has seen.
 """
 
 from __future__ import annotations
@@ -24,53 +24,57 @@ from sim.model.levers import LEVER_INDEX, LEVER_NAMES, Intervention, Levers, con
 
 
 class Programmes:
-    """The plan of a batch of worlds: a baseline, shocks, and interventions that may be abandoned.
+    """The plans of a batch of worlds: a baseline, shocks, and interventions that may be abandoned.
 
     Args:
         baseline: The organisation's levers with no intervention.
-        interventions: The interventions, each a programme leadership judges.
-        shocks: The shocks, which act whatever leadership decides.
+        plans: Per world, its interventions (each a programme leadership judges) and its
+            shocks (which act whatever leadership decides).
         weeks: Horizon in weeks.
         cost_per_week_unit: Turns a phase's per-team cost into the organisation's spend.
-        worlds: Worlds of the batch.
     """
 
     def __init__(
         self,
         baseline: Levers,
-        interventions: Sequence[Intervention],
-        shocks: Sequence[Intervention],
+        plans: Sequence[tuple[Sequence[Intervention], Sequence[Intervention]]],
         weeks: int,
         cost_per_week_unit: float,
-        worlds: int,
     ) -> None:
+        worlds, n_levers = len(plans), len(LEVER_NAMES)
         base = np.array([getattr(baseline, n) for n in LEVER_NAMES], dtype=float)
-        self.fixed = np.tile(base, (weeks, 1))
-        self.fixed_spend = np.zeros(weeks)
-        for shock in shocks:
-            deltas, spend = contribution(shock, weeks, cost_per_week_unit)
-            self.fixed += deltas
-            self.fixed_spend += spend
-        parts = [contribution(item, weeks, cost_per_week_unit) for item in interventions]
-        self.deltas = np.stack([d for d, _ in parts]) if parts else np.zeros((0, weeks, len(LEVER_NAMES)))
-        self.spend_of = np.stack([s for _, s in parts]) if parts else np.zeros((0, weeks))
-        self.start = np.array([item.start - 1 for item in interventions], dtype=np.int64)  # 0-based
-        self.active = np.ones((worlds, len(parts)), dtype=np.bool_)
-        self.at_start = np.zeros((worlds, len(parts)))
-        self.abandoned_week = np.full((worlds, len(parts)), -1, dtype=np.int64)
+        self.fixed = np.tile(base, (worlds, weeks, 1))
+        self.fixed_spend = np.zeros((worlds, weeks))
+        most = max((len(interventions) for interventions, _ in plans), default=0)
+        self.deltas = np.zeros((worlds, most, weeks, n_levers))
+        self.spend_of = np.zeros((worlds, most, weeks))
+        # A world with fewer programmes than the most has empty ones, never started nor judged.
+        self.start = np.full((worlds, most), -1, dtype=np.int64)  # 0-based
+        self.active = np.zeros((worlds, most), dtype=np.bool_)
+        for w, (interventions, shocks) in enumerate(plans):
+            for shock in shocks:
+                deltas, spend = contribution(shock, weeks, cost_per_week_unit)
+                self.fixed[w] += deltas
+                self.fixed_spend[w] += spend
+            for j, item in enumerate(interventions):
+                self.deltas[w, j], self.spend_of[w, j] = contribution(item, weeks, cost_per_week_unit)
+                self.start[w, j] = item.start - 1
+                self.active[w, j] = True
+        self.at_start = np.zeros((worlds, most))
+        self.abandoned_week = np.full((worlds, most), -1, dtype=np.int64)
         self.lo, self.hi = lever_bounds()
 
     def levers(self, week: int) -> dict[str, np.ndarray]:
         """Return the levers of ``week`` (0-based) by name, a value per world."""
-        table = self.fixed[week][None, :] + np.einsum(
-            "wp,pl->wl", self.active.astype(float), self.deltas[:, week]
+        table = self.fixed[:, week] + np.einsum(
+            "wp,wpl->wl", self.active.astype(float), self.deltas[:, :, week]
         )
         np.clip(table, self.lo, self.hi, out=table)
         return {name: table[:, i] for name, i in LEVER_INDEX.items()}
 
     def spend(self, week: int) -> np.ndarray:
         """Return the spend of ``week`` (0-based) per world: the shocks' and the running programmes'."""
-        return self.fixed_spend[week] + self.active.astype(float) @ self.spend_of[:, week]
+        return self.fixed_spend[:, week] + (self.active * self.spend_of[:, :, week]).sum(axis=1)
 
     def review(self, week: int, delivered: np.ndarray, patience: np.ndarray) -> np.ndarray:
         """Let leadership judge the programmes after ``week`` (0-based), on the delivery it perceives.
@@ -87,11 +91,9 @@ class Programmes:
             Programmes abandoned this week, per world.
         """
         starting = self.start == week
-        self.at_start[:, starting] = delivered[:, None]
-        age = np.broadcast_to(week - self.start, self.active.shape)
+        self.at_start[starting] = np.broadcast_to(delivered[:, None], starting.shape)[starting]
+        age = np.where(self.start >= 0, week - self.start, -1)
         before = self.active.copy()
-        abandoned = lead.review_programmes(
-            self.active, np.ascontiguousarray(age), self.at_start, delivered, patience
-        )
+        abandoned = lead.review_programmes(self.active, age, self.at_start, delivered, patience)
         self.abandoned_week[before & ~self.active] = week
         return abandoned

@@ -3,7 +3,7 @@
 :class:`WeeklyRecord` is handed each week's measures (what
 :meth:`sim.model.organisation.Organisation.step` returns) and nothing else: it
 keeps a preallocated array a row per world and week, and builds each world's
-frame at the end. The columns are those of model v1 (``sim.model.metrics.COLUMNS``),
+frame at the end. The columns are ``sim.model.metrics.COLUMNS``,
 redefined where issue 16 says so, and the new ones:
 
 * ``utilisation``: busy person-days over available person-days of the teams'
@@ -124,6 +124,7 @@ class WeeklyRecord:
         self.team_weeks = np.zeros(rows, dtype=np.int64)
         self.team_data = np.zeros((rows, len(_TEAM_ALL), worlds, self.teams), dtype=np.float32)
         self._team_row = 0
+        self.last = np.full((worlds, 5), np.nan)  # see _carried
 
     def add(self, m: Mapping[str, np.ndarray]) -> None:
         """Record the week whose measures ``m`` are (one step of the organisation)."""
@@ -141,15 +142,8 @@ class WeeklyRecord:
         put("value_innovation", m["value_innovation"])
         put("value_shadow_it", m["value_withdrawn"].sum(axis=1))
         put("deploys_per_week", m["deploys"][:, :s].mean(axis=1))
-        changes = m["changes_deployed"]
-        put("lead_time_days", _weighted(m["lead_time"], changes))
-        put("lead_time_p85_days", _weighted(m["lead_time_p85"], changes))
-        put("time_to_restore_hours", 24.0 * _weighted(m["restore_time"], m["restored"]))
-        deploys = m["deploys"].sum(axis=1)
-        put(
-            "change_failure_rate",
-            np.where(deploys > 0, m["failures"].sum(axis=1) / np.maximum(deploys, 1), np.nan),
-        )
+        for name, value in self._carried(m).items():
+            put(name, value)
         put("innovations", m["innovations"])
         put("experiments", m["experiments"])
         put("tech_debt", m["debt"])
@@ -182,16 +176,13 @@ class WeeklyRecord:
         put("cognitive_load", m["cognitive_load"])
         put("platform_maturity", m["self_service"])
         put("bu_trust", m["trust"])
-        arrived = m["arrived_feature"]
-        put(
-            "shadow_it_share",
-            np.where(arrived > 0, m["withdrawn"].sum(axis=1) / np.maximum(arrived, 1e-12), 0.0),
-        )
+        withdrawn = m["withdrawn"].sum(axis=1)
+        resolved = withdrawn + m["finished_feature"].sum(axis=1)
+        put("shadow_it_share", np.where(resolved > 0, withdrawn / np.maximum(resolved, 1e-12), 0.0))
         put("perceived_alignment", np.minimum(m["partnership"] + m["theatre"], 1.0))
         put("cost", m["cost"])
         put("items_in_system", m["in_system_mean"].sum(axis=1))
         put("items_done", finished)
-        put("flow_time_days", _weighted(m["flow_time"], m["finished"]))
         put("unplanned_backlog", m["unplanned_backlog"].sum(axis=1))
         put("pressure", m["pressure"])
         put("net_value", m["net_value"])
@@ -202,6 +193,31 @@ class WeeklyRecord:
             and self._team_row < len(self.team_weeks)
         ):
             self._add_teams(m)
+
+    def warm(self, m: Mapping[str, np.ndarray]) -> None:
+        """Take a warm-up week's measures: not recorded, but the last measured DORA keys and flow time."""
+        self._carried(m)
+
+    def _carried(self, m: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The week's measures that need events (deploys, restores, finished items), each as last measured.
+
+        A week without the events a measure needs (no deploy, no restore) shows the last
+        week that had them, as a dashboard of the DORA keys does; nan until there is one.
+        """
+        changes, deploys = m["changes_deployed"], m["deploys"].sum(axis=1)
+        now = {
+            "lead_time_days": _weighted(m["lead_time"], changes),
+            "lead_time_p85_days": _weighted(m["lead_time_p85"], changes),
+            "time_to_restore_hours": 24.0 * _weighted(m["restore_time"], m["restored"]),
+            "change_failure_rate": np.where(
+                deploys > 0, m["failures"].sum(axis=1) / np.maximum(deploys, 1), np.nan
+            ),
+            "flow_time_days": _weighted(m["flow_time"], m["finished"]),
+        }
+        for i, (name, value) in enumerate(now.items()):
+            self.last[:, i] = np.where(np.isnan(value), self.last[:, i], value)
+            now[name] = self.last[:, i].copy()
+        return now
 
     def _add_teams(self, m: Mapping[str, np.ndarray]) -> None:
         t = m["per_team"]

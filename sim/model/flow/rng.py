@@ -59,6 +59,7 @@ class Stream(IntEnum):
     DEPLOY = 5  # does a deploy fail
     WITHDRAW = 6  # does a waiting request leave (shadow IT)
     PEOPLE = 7  # does a person leave (sim.model.workforce)
+    START = 8  # how a team's starting state differs from the organisation's (sim.model.organisation)
 
 
 N_STREAMS = len(Stream)
@@ -163,3 +164,19 @@ def seeds_array(seeds) -> np.ndarray:
     if any(v < 0 or v >= 2**64 for v in values):
         raise ValueError("seeds: must be integers from 0 to 2**64 - 1")
     return np.array(values, dtype=np.uint64)
+
+
+@jit
+def standard_normals(keys, ctr, s, count):
+    """Draw ``count`` standard normals for every (world, team) from stream ``s``.
+
+    Returns:
+        ``(count, worlds, teams)`` floats; draw ``k`` of a team is the ``k``-th of its stream.
+    """
+    worlds, teams = keys.shape[0], keys.shape[1]
+    out = np.empty((count, worlds, teams))
+    for w in range(worlds):
+        for j in range(teams):
+            for k in range(count):
+                out[k, w, j] = normal(keys, ctr, w, j, s)
+    return out

@@ -252,7 +252,8 @@ def test_model_spend_scales_with_the_number_of_teams():
     for teams in (3, 9):
         cfg = load_config(["weeks=10", f"org.teams={teams}"])
         model = OrgModel(dataclasses.replace(cfg, intervention={"pure_spend": item}))
-        np.testing.assert_allclose(model.spend[0], np.full(10, 1.0 * teams))
+        spend = [model.plan.spend(week)[0] for week in range(10)]
+        np.testing.assert_allclose(spend, np.full(10, 1.0 * teams))
 
 
 def test_pure_spend_changes_only_the_cost_column():

@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 
 from sim.model.leadership import LeadershipRules
-from sim.model.organisation import Organisation, Rules, Setup
+from sim.model.organisation import Organisation, Setup
+from sim.model.params import Params
 from sim.model.schema import ConfigError
 
 DEFAULT, NEUTRAL = Setup(), {}
 
 
-def run(setup=DEFAULT, seeds=(1, 2, 3), weeks=52, policy=NEUTRAL, each=None, rules=None):
+def run(setup=DEFAULT, seeds=(1, 2, 3), weeks=52, policy=NEUTRAL, each=None, params=None):
     # Unless a test says otherwise, leadership keeps the platform teams at their starting size.
     policy = {"platform_capacity": setup.platform * setup.platform_size / setup.stream, **policy}
-    org = Organisation(setup, list(seeds), rules)
+    org = Organisation(setup, list(seeds), params)
     weekly = []
     for week in range(weeks):
         if each:
@@ -84,19 +85,19 @@ def test_debt_in_one_team_slows_the_teams_coupled_to_it_and_not_the_uncoupled():
 
     # Leadership answers the whole organisation's gap, so it passes one team's trouble on to all:
     # here it holds still, to isolate what the teams' own coupling does.
-    still = Rules(leadership=LeadershipRules(pressure_response=0, improvement_cut=0, improvement_response=0))
+    still = Params(leadership=LeadershipRules(pressure_response=0, improvement_cut=0, improvement_response=0))
     setup = Setup(coupling=0.6, platform=0, load=0.6)
     seeds = range(1, 7)
-    _, calm = run(setup, seeds=seeds, weeks=60, rules=still)
-    _, hit = run(setup, seeds=seeds, weeks=60, each=shock, rules=still)
+    _, calm = run(setup, seeds=seeds, weeks=60, params=still)
+    _, hit = run(setup, seeds=seeds, weeks=60, each=shock, params=still)
     # Team 1's code is coupled to team 0's: its items that need team 0 wait on it.
     assert dependent_flow(hit, 1) > 1.15 * dependent_flow(calm, 1)
     # Without coupling, team 11 (of another business unit) shares nothing with team 0: its items,
     # draws and numbers are exactly the same. (Coupled, the trouble travels along the chain of
     # dependencies; and team 0's own unit feels its waits, as its trust falls.)
     apart = dataclasses.replace(setup, coupling=0.0)
-    _, calm = run(apart, seeds=seeds, weeks=60, rules=still)
-    _, hit = run(apart, seeds=seeds, weeks=60, each=shock, rules=still)
+    _, calm = run(apart, seeds=seeds, weeks=60, params=still)
+    _, hit = run(apart, seeds=seeds, weeks=60, each=shock, params=still)
     for name in ("flow_time", "finished", "lead_time"):
         assert np.array_equal(stack(calm, name)[:, :, 11], stack(hit, name)[:, :, 11], equal_nan=True)
 
@@ -177,7 +178,7 @@ def test_hiring_adds_people_only_after_the_lag_and_output_only_after_the_ramp():
     _, base = run(setup, weeks=40)
     _, hired = run(setup, weeks=40, policy={"headcount": 1.5})
     extra = stack(hired, "headcount") - stack(base, "headcount")
-    lag = Organisation(setup, [1]).rules.workforce.hiring_lag_weeks
+    lag = Organisation(setup, [1]).params.workforce.hiring_lag_weeks
     assert (extra[:lag].max() < 1) and (extra[lag + 2 :].min() > 0.4 * setup.stream * setup.team_size)
     # Novices and their mentors: the first weeks with the new people deliver less per head.
     per_head = stack(hired, "available").sum(axis=2) / stack(hired, "headcount")
@@ -187,7 +188,7 @@ def test_hiring_adds_people_only_after_the_lag_and_output_only_after_the_ramp():
 
 def test_a_platform_staffed_from_nothing_grows_by_hiring_not_at_once():
     setup = Setup(platform=1, platform_size=1, load=0.5)
-    lag = Organisation(setup, [1]).rules.workforce.hiring_lag_weeks
+    lag = Organisation(setup, [1]).params.workforce.hiring_lag_weeks
     wanted = {"platform_capacity": 1.0}  # 12 people for 12 stream-aligned teams
     before, _ = run(setup, weeks=lag, policy=wanted)
     after, _ = run(setup, weeks=lag + 2, policy=wanted)
@@ -218,12 +219,12 @@ def test_a_business_unit_judges_by_its_own_experience_and_presses_its_own_teams(
 def test_enabling_people_facilitate_a_few_teams_for_an_engagement_then_move_on():
     org = Organisation(Setup(platform=0), [1])
     org.enabling[:] = 4.0  # two teams at a time at half a team per person
-    engagement = int(org.rules.operating.engagement_weeks)
+    engagement = int(org.params.operating.engagement_weeks)
     people = org.people()
     seen = []
     for week in (0, engagement - 1, engagement, 2 * engagement):
         org.week = week
-        seen.append(tuple(np.flatnonzero(org._coached(people, org.rules.capability)[0])))
+        seen.append(tuple(np.flatnonzero(org._coached(people, org.params.capability)[0])))
     assert seen[0] == seen[1] and len(seen[0]) == 2, "the same teams for the whole engagement"
     assert seen[2] != seen[0] and seen[3] != seen[2], "then the next ones"
 

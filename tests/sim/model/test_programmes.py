@@ -13,7 +13,7 @@ SURGE = Intervention(start=10, duration=20, phases=(Phase(levers={"demand": 0.5}
 
 
 def plan(worlds=2):
-    return Programmes(Levers(), [PUSH, TRAIN], [SURGE], WEEKS, 12, worlds)
+    return Programmes(Levers(), [([PUSH, TRAIN], [SURGE])] * worlds, WEEKS, 12)
 
 
 def test_with_every_programme_running_the_levers_are_the_schedule():

@@ -1,13 +1,26 @@
-"""A model v2 run of a configuration: presets read, plan as programmes, warm-up, one frame per seed."""
+"""OrgModel over a batch of worlds: presets read, plans as programmes, warm-up, one frame per world."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from sim.config import load_config
+from sim.model.batches import platform_teams
 from sim.model.metrics import COLUMNS, TEAM_COLUMNS
-from sim.model.organisation import Rules
+from sim.model.model import OrgModel
 from sim.model.record import NEW_COLUMNS, TEAM_NEW_COLUMNS
-from sim.model.run import platform_teams, run
+
+
+def run(config, seeds):
+    """Run ``config`` once per seed as one batch; each world's weekly and per-team frames."""
+    return run_all([dataclasses.replace(config, seed=s) for s in seeds])
+
+
+def run_all(configs):
+    model = OrgModel(configs)
+    model.run_for(model.config.weeks)
+    return [(model.recorder.frame(i), model.recorder.team_frame(i)) for i in range(len(configs))]
 
 
 @pytest.mark.parametrize("org", ["struggling", "elite", "startup", "solid_but_slow"])
@@ -27,9 +40,21 @@ def test_a_seed_gives_the_same_frame_alone_or_in_a_batch():
 
 
 def test_a_plan_only_staffs_platform_teams_it_asks_for():
-    rules = Rules()
-    assert platform_teams(load_config(["org=struggling"]), rules) == 0
-    assert platform_teams(load_config(["org=struggling", "intervention=platform_team"]), rules) == 2
+    assert platform_teams(load_config(["org=struggling"])) == 0
+    assert platform_teams(load_config(["org=struggling", "intervention=platform_team"])) == 2
+
+
+def test_each_world_of_a_batch_runs_its_own_plan_as_it_would_alone():
+    plans = [
+        "intervention=none",
+        "intervention=execution_push",
+        "intervention=[culture_program,talent_program]",
+    ]
+    configs = [load_config(["org=struggling", "weeks=30", f"seed={i}", p]) for i, p in enumerate(plans)]
+    together = run_all(configs)
+    for config, (weekly, teams) in zip(configs, together, strict=True):
+        alone_weekly, alone_teams = run_all([config])[0]
+        assert weekly.equals(alone_weekly) and teams.equals(alone_teams)
 
 
 def test_leadership_that_gives_up_early_drops_the_programme_and_its_cost():
