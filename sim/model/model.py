@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import mesa
+import numpy as np
 
 from sim.model.agents import BusinessUnit, EnablingTeam, Leadership, PlatformTeam, StreamAlignedTeam
 from sim.model.batches import batch_shape, platform_teams
@@ -111,6 +112,16 @@ class OrgModel(mesa.Model):
                 PlatformTeam(self, i, world, team=setup.stream + i)
             if enabling:
                 EnablingTeam(self, 0, world)
+
+    @property
+    def levers(self) -> np.ndarray:
+        """The plan's levers, ``(worlds, weeks, levers)``, as planned (before leadership abandons any programme)."""
+        return self.plan.planned()[0]
+
+    @property
+    def spend(self) -> np.ndarray:
+        """The plan's spend, ``(worlds, weeks)`` in thousands, as planned."""
+        return self.plan.planned()[1]
 
     def step(self) -> None:
         """Advance the organisation by one week and record it."""

@@ -250,7 +250,7 @@ class Organisation:
         return trust
 
     def _people_mean(self, per_team: np.ndarray) -> np.ndarray:
-        """The mean over the people of every team (a team without people weighs nothing), per world."""
+        """Return the mean over the people of every team (a team without people weighs nothing), per world."""
         people = self.people()
         return (per_team * people).sum(axis=1) / np.maximum(people.sum(axis=1), 1e-9)
 

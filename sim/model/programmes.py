@@ -64,6 +64,13 @@ class Programmes:
         self.abandoned_week = np.full((worlds, most), -1, dtype=np.int64)
         self.lo, self.hi = lever_bounds()
 
+    def planned(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the plan as if no programme were abandoned: levers ``(worlds, weeks, levers)``, spend ``(worlds, weeks)``."""
+        every = self.start >= 0
+        table = self.fixed + np.einsum("wp,wptl->wtl", every.astype(float), self.deltas)
+        np.clip(table, self.lo, self.hi, out=table)
+        return table, self.fixed_spend + np.einsum("wp,wpt->wt", every.astype(float), self.spend_of)
+
     def levers(self, week: int) -> dict[str, np.ndarray]:
         """Return the levers of ``week`` (0-based) by name, a value per world."""
         table = self.fixed[:, week] + np.einsum(

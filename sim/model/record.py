@@ -199,7 +199,7 @@ class WeeklyRecord:
         self._carried(m)
 
     def _carried(self, m: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The week's measures that need events (deploys, restores, finished items), each as last measured.
+        """Return the week's measures that need events (deploys, restores, finished items), as last measured.
 
         A week without the events a measure needs (no deploy, no restore) shows the last
         week that had them, as a dashboard of the DORA keys does; nan until there is one.

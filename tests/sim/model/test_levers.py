@@ -252,8 +252,7 @@ def test_model_spend_scales_with_the_number_of_teams():
     for teams in (3, 9):
         cfg = load_config(["weeks=10", f"org.teams={teams}"])
         model = OrgModel(dataclasses.replace(cfg, intervention={"pure_spend": item}))
-        spend = [model.plan.spend(week)[0] for week in range(10)]
-        np.testing.assert_allclose(spend, np.full(10, 1.0 * teams))
+        np.testing.assert_allclose(model.spend[0], np.full(10, 1.0 * teams))
 
 
 def test_pure_spend_changes_only_the_cost_column():
@@ -263,12 +262,13 @@ def test_pure_spend_changes_only_the_cost_column():
     item = Intervention(start=5, duration=10, phases=(Phase(cost=cost, levers={}),))
     base = run_config(cfg).weekly
     spent = run_config(dataclasses.replace(cfg, intervention={"consultants": item})).weekly
-    others = [c for c in base.columns if c != "cost"]
+    others = [c for c in base.columns if c not in ("cost", "net_value")]
     pd.testing.assert_frame_equal(spent[others], base[others])
     extra = (spent["cost"] - base["cost"]).to_numpy()
     expected = np.zeros(weeks)
     expected[4:14] = cost * cfg.org.teams
     np.testing.assert_allclose(extra, expected, atol=1e-9)
+    np.testing.assert_allclose((base["net_value"] - spent["net_value"]).to_numpy(), expected, atol=1e-9)
 
 
 # --------------------------------------------------------------- validation

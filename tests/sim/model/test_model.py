@@ -23,6 +23,7 @@ from sim import load_config, run, simulate
 from sim.api import run_config
 from sim.config import compose_dict, options
 from sim.model.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
+from sim.model.batches import platform_teams
 from sim.model.levers import LEVER_INDEX, Intervention, Phase, lever_bounds
 from sim.model.metrics import CLUSTERS
 from sim.model.model import OrgModel
@@ -359,11 +360,6 @@ def test_a_shock_changes_nothing_before_its_start_week(name):
     assert not df.loc[start:].equals(base.loc[start:])
 
 
-def lever_table(model):
-    """The levers of the first world, week by week, with every programme running."""
-    return np.array([[v[0] for v in model.plan.levers(w).values()] for w in range(model.config.weeks)])
-
-
 def test_plan_file_sets_start_and_intensity(tmp_path):
     plan = tmp_path / "plan.yaml"
     plan.write_text(
@@ -378,8 +374,8 @@ def test_plan_file_sets_start_and_intensity(tmp_path):
     cfg = load_config(overrides)
     push, surge = cfg.intervention["execution_push"], cfg.shock["demand_surge"]
     assert (push.start, push.intensity, surge.start, surge.duration) == (8, 0.5, 12, 3)
-    levers = lever_table(OrgModel(cfg))
-    base = lever_table(OrgModel(config(seed=2, weeks=20)))
+    levers = OrgModel(cfg).levers[0]
+    base = OrgModel(config(seed=2, weeks=20)).levers[0]
     changed = np.flatnonzero((levers != base).any(axis=1)) + 1
     assert changed[0] == 8
     demand = levers[:, LEVER_INDEX["demand"]] != base[:, LEVER_INDEX["demand"]]
@@ -437,8 +433,11 @@ def test_org_teams_scales_stream_teams_and_business_units(org, teams):
     assert len(model.agents_by_type[StreamAlignedTeam]) == teams
     assert len(model.agents_by_type[BusinessUnit]) == n_bu
     result = run_config(cfg)
-    assert sorted(result.teams["team"].unique()) == list(range(teams))
-    assert sorted(result.teams["business_unit"].unique()) == list(range(n_bu))
+    stream = result.teams[result.teams["business_unit"] >= 0]
+    assert sorted(stream["team"].unique()) == list(range(teams))
+    assert sorted(stream["business_unit"].unique()) == list(range(n_bu))
+    platform = sorted(result.teams.loc[result.teams["business_unit"] < 0, "team"].unique())
+    assert platform == list(range(teams, teams + platform_teams(cfg)))
 
 
 def test_org_teams_override_reaches_the_model():
@@ -458,12 +457,16 @@ def test_team_frame_has_one_row_per_team_per_recorded_week(weeks, every):
     result = run_config(cfg)
     teams = result.teams
     records = weeks // every if every else 0
-    assert len(teams) == 7 * records
+    n = 7 + platform_teams(cfg)
+    assert len(teams) == n * records
     if records:
         assert teams["week"].unique().tolist() == [every * (k + 1) for k in range(records)]
-        assert teams.groupby("week")["team"].apply(lambda s: sorted(s) == list(range(7))).all()
+        assert teams.groupby("week")["team"].apply(lambda s: sorted(s) == list(range(n))).all()
         assert not teams.duplicated(["week", "team"]).any()
-        assert np.isfinite(teams.select_dtypes("number").to_numpy(dtype=float)).all()
+        # A team's event measures are nan in a week without the event (no deploy, no restore).
+        events = ["lead_time_days", "lead_time_p85_days", "change_failure_rate", "time_to_restore_hours"]
+        stocks = teams.drop(columns=[*events, "flow_time_days"]).select_dtypes("number")
+        assert np.isfinite(stocks.to_numpy(dtype=float)).all()
     # Recording teams is bookkeeping: the weekly frame does not depend on it.
     pd.testing.assert_frame_equal(result.weekly, weekly(teams=7, weeks=weeks))
 
@@ -499,17 +502,22 @@ def test_key_people_loss_lowers_headcount_right_after_it_starts():
 )
 @pytest.mark.parametrize("org", options("org"))
 def test_support_interventions_create_their_team_agents(name, cls, key, org):
-    base = OrgModel(config(org, weeks=4))
-    model = OrgModel(config(org, (name,), weeks=4))
-    base.step()
-    model.step()
+    weeks = preset("intervention", name).start + 12
+    base = OrgModel(config(org, weeks=weeks))
+    model = OrgModel(config(org, (name,), weeks=weeks))
+    base.run_for(weeks)
+    model.run_for(weeks)
 
     def count(m):
         return len(m.agents_by_type[cls]) if cls in m.agents_by_type else 0
 
+    def people(m):
+        return sum(a.people for a in m.agents_by_type[cls]) if cls in m.agents_by_type else 0.0
+
     assert count(model) > 0
     assert count(model) >= count(base)
-    assert getattr(model, key)["people"].sum() > getattr(base, key)["people"].sum()
+    # Staffed by hiring, with its lag: more people once the offers have been filled.
+    assert people(model) > people(base)
     assert all(isinstance(a, cls) for a in model.agents_by_type[cls])
 
 
@@ -529,8 +537,10 @@ def test_alignment_theatre_raises_reported_not_real_alignment():
         none = weekly(seed=seed, weeks=52)
         # With no theatre the model reports the real thing.
         np.testing.assert_allclose(none["perceived_alignment"], none["layer_partnership"])
-        # With theatre, reports run ahead of reality from its start.
-        gap = theatre.loc[start:, "perceived_alignment"] - theatre.loc[start:, "layer_partnership"]
+        # With theatre, reports run ahead of reality from its start, until leadership, seeing no
+        # better delivery at its patience, drops it.
+        end = start + math.ceil(config().org.levers.patience_weeks)
+        gap = theatre.loc[start:end, "perceived_alignment"] - theatre.loc[start:end, "layer_partnership"]
         assert (gap > 0).all()
         real_gain.append((theatre["layer_partnership"] - none["layer_partnership"]).mean())
         reported_gain.append((theatre["perceived_alignment"] - none["perceived_alignment"]).mean())
