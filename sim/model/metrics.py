@@ -59,6 +59,19 @@ RECORDED: tuple[str, ...] = (
     "shadow_it_share",
     "perceived_alignment",
     "cost",
+    "items_in_system",
+    "items_done",
+    "flow_time_days",
+    "lead_time_p85_days",
+    "share_feature",
+    "share_unplanned",
+    "share_improvement",
+    "share_experiments",
+    "share_overhead",
+    "share_idle",
+    "unplanned_backlog",
+    "pressure",
+    "net_value",
 )
 # Output columns of the weekly frame: the recorded ones plus the derived cluster and maturity.
 COLUMNS: tuple[str, ...] = (*RECORDED[:15], "dora_cluster", *RECORDED[15:], "maturity")
@@ -82,6 +95,12 @@ TEAM_COLUMNS: tuple[str, ...] = (
     "time_to_restore_hours",
     "incidents",
     "coached",
+    "items_in_system",
+    "items_done",
+    "flow_time_days",
+    "utilisation",
+    "lead_time_p85_days",
+    "unplanned_backlog",
 )
 
 # The DORA four keys as weekly columns, in the order dora_cluster takes them.

@@ -3,8 +3,8 @@
 :class:`WeeklyRecord` is handed each week's measures (what
 :meth:`sim.model.organisation.Organisation.step` returns) and nothing else: it
 keeps a preallocated array a row per world and week, and builds each world's
-frame at the end. The columns are ``sim.model.metrics.COLUMNS``,
-redefined where issue 16 says so, and the new ones:
+frame at the end. The columns are ``sim.model.metrics.COLUMNS``; those
+measured from the items are:
 
 * ``utilisation``: busy person-days over available person-days of the teams'
   item work, 0-1;
@@ -36,36 +36,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.model.metrics import COLUMNS, TEAM_COLUMNS, derived, long_form
+from sim.model.metrics import COLUMNS, RECORDED, TEAM_COLUMNS, derived, long_form
 
-NEW_COLUMNS: tuple[str, ...] = (
-    "items_in_system",
-    "items_done",
-    "flow_time_days",
-    "lead_time_p85_days",
-    "share_feature",
-    "share_unplanned",
-    "share_improvement",
-    "share_experiments",
-    "share_overhead",
-    "share_idle",
-    "unplanned_backlog",
-    "pressure",
-    "net_value",
-)
-# Per-team columns: today's, then the item measures of the weekly frame, team by team.
-TEAM_NEW_COLUMNS: tuple[str, ...] = (
-    "items_in_system",
-    "items_done",
-    "flow_time_days",
-    "utilisation",
-    "lead_time_p85_days",
-    "unplanned_backlog",
-)
-_TEAM_ALL = (*TEAM_COLUMNS, *TEAM_NEW_COLUMNS)
 # Numeric columns recorded every week; the cluster and maturity are derived from them at the end.
-_RECORDED = tuple(c for c in COLUMNS if c not in ("dora_cluster", "maturity")) + NEW_COLUMNS
-_AT = {name: i for i, name in enumerate(_RECORDED)}
+_AT = {name: i for i, name in enumerate(RECORDED)}
 _LAYER_STOCKS = {
     "partnership": "partnership",
     "strategy": "clarity",
@@ -87,7 +61,7 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 class WeeklyRecord:
     """The weekly frame of every world of a batch, filled a week at a time.
 
-    Per-team values (``TEAM_COLUMNS`` and the item measures) are kept every
+    Per-team values (``TEAM_COLUMNS``) are kept every
     ``team_every`` weeks for every team the work flows through: stream-aligned
     teams, then platform teams (``business_unit`` -1).
 
@@ -111,7 +85,7 @@ class WeeklyRecord:
         teams: int = 0,
         team_every: int = 0,
     ) -> None:
-        self.data = np.full((worlds, weeks, len(_RECORDED)), np.nan)
+        self.data = np.full((worlds, weeks, len(RECORDED)), np.nan)
         self.stream, self.units, self.weeks_done = stream, units, 0
         self.team_every, self.teams = team_every, teams or stream
         self.unit_of = np.concatenate(
@@ -122,7 +96,7 @@ class WeeklyRecord:
         )
         rows = weeks // team_every if team_every else 0
         self.team_weeks = np.zeros(rows, dtype=np.int64)
-        self.team_data = np.zeros((rows, len(_TEAM_ALL), worlds, self.teams), dtype=np.float32)
+        self.team_data = np.zeros((rows, len(TEAM_COLUMNS), worlds, self.teams), dtype=np.float32)
         self._team_row = 0
         self.last = np.full((worlds, 5), np.nan)  # see _carried
 
@@ -249,7 +223,7 @@ class WeeklyRecord:
             "unplanned_backlog": m["unplanned_backlog"],
         }
         row = self.team_data[self._team_row]
-        for i, name in enumerate(_TEAM_ALL):
+        for i, name in enumerate(TEAM_COLUMNS):
             row[i] = values[name]
         self.team_weeks[self._team_row] = self.weeks_done
         self._team_row += 1
@@ -257,7 +231,7 @@ class WeeklyRecord:
     def team_frame(self, world: int = 0) -> pd.DataFrame:
         """Return the per-team values of one world in long form: a row per recorded week and team."""
         return long_form(
-            self.team_weeks[: self._team_row], self.team_data[: self._team_row, :, world], _TEAM_ALL
+            self.team_weeks[: self._team_row], self.team_data[: self._team_row, :, world], TEAM_COLUMNS
         )
 
     def frame(self, world: int = 0) -> pd.DataFrame:
@@ -266,6 +240,6 @@ class WeeklyRecord:
         values = {name: self.data[world, :weeks, i] for name, i in _AT.items()}
         values.update(derived(values))
         return pd.DataFrame(
-            {name: values[name] for name in (*COLUMNS, *NEW_COLUMNS)},
+            {name: values[name] for name in COLUMNS},
             index=pd.RangeIndex(1, weeks + 1, name="week"),
         )

@@ -49,7 +49,8 @@ def frame_table(frame: pd.DataFrame, *, index: bool = True) -> pa.Table:
             categories = pa.array(np.asarray(values.categories), type=field.type.value_type)
             arrays.append(pa.DictionaryArray.from_arrays(values.codes, categories, ordered=values.ordered))
         elif isinstance(column.dtype, np.dtype):
-            arrays.append(pa.array(np.asarray(values), type=field.type))
+            # from_pandas: a NaN is stored as null, as pandas stores it (a week without a deploy has no lead time).
+            arrays.append(pa.array(np.asarray(values), type=field.type, from_pandas=True))
         else:
             arrays.append(pa.array(column, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -65,7 +65,7 @@ def test_load_config_accepts_a_tuple_and_a_list_alike():
         ("org.teams=0", "org.teams", "from 1 to 100000"),
         ("org.teams=many", "org.teams", "integer"),
         ("org.levers.pressure=2", "org.levers.pressure", "from 0 to 1"),
-        ("params.hours_per_week=0", "params.hours_per_week", "from 1 to 80"),
+        ("params.workforce.ramp_weeks=0", "params.workforce.ramp_weeks", "from 1 to 104"),
         ("record.team_every=-1", "record.team_every", "from 0 to 520"),
         ("org=nope", "org", "struggling"),
         ("intervention=nope", "intervention", "foundations_first"),
@@ -315,7 +315,7 @@ def test_invalid_yaml_plan_file(tmp_path):
     "overrides",
     [
         ["org.layers.culture=0.41", "weeks=52", "seed=4"],
-        ["org=enterprise", "org.teams=30", "params.ramp_weeks=20", "org.levers.pressure=0.7"],
+        ["org=enterprise", "org.teams=30", "params.workforce.ramp_weeks=20", "org.levers.pressure=0.7"],
         [
             "intervention=[platform_team,talent_program]",
             "intervention.platform_team.start=5",

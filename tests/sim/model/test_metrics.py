@@ -27,7 +27,6 @@ from sim.model.metrics import (
     maturity,
 )
 from sim.model.params import LAYER_NAMES
-from sim.model.record import TEAM_NEW_COLUMNS
 
 ELITE = (10.0, 0.5, 0.5, 0.05)  # deploys/week, lead time days, restore hours, change failure rate
 LOW = (0.1, 90.0, 300.0, 0.5)
@@ -245,7 +244,7 @@ def test_weekly_metrics_agree_with_the_per_team_records(org):
 
 def test_team_frame_columns_and_types():
     teams = _run("weeks=8", "seed=2", "record.team_every=2").teams
-    assert list(teams.columns) == ["week", "team", *TEAM_COLUMNS, *TEAM_NEW_COLUMNS]
+    assert list(teams.columns) == ["week", "team", *TEAM_COLUMNS]
     assert pd.api.types.is_integer_dtype(teams["business_unit"])
     assert pd.api.types.is_integer_dtype(teams["week"])
     assert pd.api.types.is_integer_dtype(teams["team"])

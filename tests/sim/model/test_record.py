@@ -5,7 +5,7 @@ import pytest
 
 from sim.model.metrics import COLUMNS
 from sim.model.organisation import Organisation, Setup
-from sim.model.record import NEW_COLUMNS, WeeklyRecord
+from sim.model.record import WeeklyRecord
 
 
 def frames(setup=None, seeds=(1, 2), weeks=80, levers=None):
@@ -25,13 +25,13 @@ def weekly():
 
 def test_every_column_of_the_api_and_the_new_ones(weekly):
     f = weekly[0]
-    assert tuple(f.columns) == (*COLUMNS, *NEW_COLUMNS)
+    assert tuple(f.columns) == COLUMNS
     assert f.index.name == "week" and f.index[0] == 1 and len(f) == 80
 
 
 def test_where_the_time_went_sums_to_one(weekly):
     for f in weekly:
-        shares = f[[c for c in NEW_COLUMNS if c.startswith("share_")]]
+        shares = f[[c for c in COLUMNS if c.startswith("share_")]]
         assert shares.shape[1] == 6
         assert shares.sum(axis=1).to_numpy() == pytest.approx(1.0)
         assert (shares.to_numpy() >= -1e-12).all()

@@ -9,7 +9,6 @@ from sim.config import load_config
 from sim.model.batches import platform_teams
 from sim.model.metrics import COLUMNS, TEAM_COLUMNS
 from sim.model.model import OrgModel
-from sim.model.record import NEW_COLUMNS, TEAM_NEW_COLUMNS
 
 
 def run(config, seeds):
@@ -28,7 +27,7 @@ def test_every_preset_runs_with_every_column(org):
     frames = run(load_config([f"org={org}", "weeks=12"]), [0, 1])
     assert len(frames) == 2
     for f, _ in frames:
-        assert tuple(f.columns) == (*COLUMNS, *NEW_COLUMNS) and len(f) == 12
+        assert tuple(f.columns) == COLUMNS and len(f) == 12
         assert f["items_in_system"].iloc[0] > 0, "the warm-up leaves work in the system"
 
 
@@ -72,7 +71,7 @@ def test_leadership_that_gives_up_early_drops_the_programme_and_its_cost():
 def test_per_team_records_cover_every_team_the_work_flows_through():
     config = load_config(["org=struggling", "intervention=platform_team", "weeks=12", "record.team_every=4"])
     weekly, teams = run(config, [3])[0]
-    assert tuple(teams.columns) == ("week", "team", *TEAM_COLUMNS, *TEAM_NEW_COLUMNS)
+    assert tuple(teams.columns) == ("week", "team", *TEAM_COLUMNS)
     assert sorted(teams["week"].unique()) == [4, 8, 12]
     per_week = teams[teams["week"] == 12]
     assert len(per_week) == 12 + 2, "twelve stream-aligned teams and two platform teams"
