@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -100,6 +100,8 @@ class Structure:
     unit_of: np.ndarray
     platform_of: np.ndarray
     rules: StructureRules
+    # The last result of dependencies(), by its inputs: they change seldom, so most weeks reuse it.
+    _last: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def flow_teams(self) -> int:
@@ -186,6 +188,9 @@ class Structure:
             ``platform_weight * (1 - self_service)`` towards its platform team, and its chance
             ``max_dependency`` times that need (at most 1).
         """
+        key = (np.asarray(coupling, float).tobytes(), np.asarray(self_service, float).tobytes())
+        if key in self._last:
+            return self._last[key]
         rules, worlds, n = self.rules, self_service.shape[0], self.flow_teams
         sources, targets, shares = self.edges
         need_platform = rules.platform_weight * (1.0 - np.clip(self_service, 0.0, 1.0))
@@ -209,4 +214,6 @@ class Structure:
             worlds,
             n,
         )
+        self._last.clear()
+        self._last[key] = (probability, graph)
         return probability, graph
