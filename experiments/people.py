@@ -20,7 +20,7 @@
 
 **Same money.** What leadership pays for an option is the extra *investment
 cost* over doing nothing: the model's weekly ``cost`` minus its incident part
-(``cost - incidents x cost_per_incident``, i.e. people x ``cost_per_person``
+(``cost - incidents x cost_per_incident``, i.e. people x ``cost_per_person_week``
 plus programme spend), summed over the horizon, paired by seed. Incident costs
 are left out because they are a consequence of what an option does (more
 deploys, more incidents), not a choice. The calibration (:func:`calibrate`)
@@ -159,7 +159,7 @@ def extra_investment(
     out = {}
     for org in orgs:
         base = load_config([GENERATED, f"org={org}", f"weeks={weeks}", "record.team_every=0", *overrides])
-        cpi = base.params.cost_per_incident
+        cpi = base.params.operating.cost_per_incident
         extras = []
         for seed in seeds:
             key = (org, seed, weeks, tuple(overrides))
@@ -172,18 +172,31 @@ def extra_investment(
 
 
 def solve(f: Callable[[float], float], target: float, x0: float, x1: float, lo: float, hi: float) -> float:
-    """Secant search for ``f(x) = target`` in ``[lo, hi]``, to within :data:`TOLERANCE` of the target."""
-    f0, f1 = f(x0), f(x1)
-    for _ in range(12):
-        if abs(f1 - target) <= TOLERANCE * abs(target):
-            return x1
-        if f1 == f0:
+    """Search ``[lo, hi]`` for ``f(x) = target``, to within :data:`TOLERANCE` of the target.
+
+    Secant steps while they help; once two points bracket the target, bisection
+    (money rises in steps where people are hired whole, on which secant steps
+    stall). Returns the point closest to the target if none is within tolerance.
+    """
+    seen = {x0: f(x0), x1: f(x1)}
+    for _ in range(24):
+        best = min(seen, key=lambda x: abs(seen[x] - target))
+        if abs(seen[best] - target) <= TOLERANCE * abs(target):
+            return best
+        below = [x for x, y in seen.items() if y < target]
+        above = [x for x, y in seen.items() if y > target]
+        if below and above:  # bracketed: halve the tightest bracket (money rises with the scale)
+            a, b = max(below), min(above)
+            x2 = (a + b) / 2
+        else:
+            (xa, ya), (xb, yb) = sorted(seen.items(), key=lambda p: abs(p[1] - target))[:2]
+            if ya == yb:
+                break
+            x2 = float(np.clip(xa + (target - ya) * (xa - xb) / (ya - yb), lo, hi))
+        if x2 in seen:
             break
-        x2 = float(np.clip(x1 + (target - f1) * (x1 - x0) / (f1 - f0), lo, hi))
-        if x2 == x1:
-            break
-        x0, f0, x1, f1 = x1, f1, x2, f(x2)
-    return x1
+        seen[x2] = f(x2)
+    return min(seen, key=lambda x: abs(seen[x] - target))
 
 
 def calibrate(
@@ -324,7 +337,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
     results = results.copy()
-    cpi = load_config([]).params.cost_per_incident
+    cpi = load_config([]).params.operating.cost_per_incident
     results["investment"] = results["cost"] - results["incidents"] * cpi
     orgs = list(dict.fromkeys(results["org"]))
     names = [iv for iv in dict.fromkeys(results["intervention"]) if iv != baseline]

@@ -36,9 +36,10 @@ def summary(config: Config, weekly: pd.DataFrame) -> str:
 
     Returns:
         The scenario (organisation, interventions, shocks, seed, horizon), the
-        outcome (value, throughput, the DORA keys and cluster over the last
-        weeks, innovations, attrition, cost, maturity) and the layer strengths
-        at the start and at the end.
+        outcome (value, cost and net value in thousands; throughput, flow time
+        and utilisation; the DORA keys and cluster over the last weeks; where
+        the time went; innovations, attrition, pressure, maturity) and the
+        layer strengths at the start and at the end.
     """
     org = config.org
     end = weekly.tail(END_WEEKS)
@@ -47,17 +48,28 @@ def summary(config: Config, weekly: pd.DataFrame) -> str:
     restore, cfr = end["time_to_restore_hours"].mean(), end["change_failure_rate"].mean()
     cluster = CLUSTERS[int(dora_cluster(deploys, lead, restore, cfr))]
     level = int(weekly["maturity"].iloc[-1])
+    value, cost = weekly["value"].sum(), weekly["cost"].sum()
     rows = [
-        ("cumulative value", f"{weekly['value'].sum():,.1f}"),
-        ("throughput", f"{weekly['throughput'].mean():.1f} items/week (mean)"),
+        ("value delivered", f"{value:,.0f} k"),
+        ("cost", f"{cost:,.0f} k"),
+        ("net value", f"{value - cost:,.0f} k"),
+        ("throughput", f"{weekly['throughput'].mean():.1f} features/week (mean)"),
+        (f"flow time ({window})", f"{end['flow_time_days'].mean():.1f} days, request to done"),
+        (f"items in the system ({window})", f"{end['items_in_system'].mean():,.0f}"),
+        (f"utilisation ({window})", f"{end['utilisation'].mean():.0%}"),
+        (
+            f"time on ({window})",
+            f"features {end['share_feature'].mean():.0%}, unplanned {end['share_unplanned'].mean():.0%}, "
+            f"improvement {end['share_improvement'].mean():.0%}, overhead {end['share_overhead'].mean():.0%}",
+        ),
         (f"deploys ({window})", f"{deploys:.2f} per week"),
         (f"lead time ({window})", f"{lead:.1f} days"),
         (f"change failure rate ({window})", f"{cfr:.0%}"),
         (f"time to restore ({window})", f"{restore:.1f} hours"),
         (f"DORA cluster ({window})", cluster),
-        ("innovations", f"{int(weekly['innovations'].sum())} shipped"),
+        ("innovations", f"{weekly['innovations'].sum():.0f} shipped"),
         ("attrition", f"{weekly['attrition'].sum():.0f} people left"),
-        ("cost", f"{weekly['cost'].sum():,.0f} k"),
+        (f"pressure ({window})", f"{end['pressure'].mean():.2f} (0 none, 1 most)"),
         ("maturity (end)", f"{MATURITY_LEVELS[level - 1]} (level {level})"),
     ]
     width = max(len(label) for label, _ in rows)

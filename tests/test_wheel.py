@@ -37,7 +37,7 @@ NOT_COPIED = shutil.ignore_patterns(
     "results",
     ".*_cache",
 )
-TIMEOUT = 300  # the first command compiles the mechanisms (numba) in the new install: about a minute
+TIMEOUT = 300  # the first command compiles the item flow (numba) in the new install: about a minute
 
 
 def _build_wheel(out: Path) -> Path:
@@ -146,8 +146,8 @@ def test_orgstack_runs_and_writes_under_the_working_directory(installed):
     out = _run(installed, "orgstack", "weeks=4").stdout
     assert "DORA cluster (weeks 1-4)" in out and "wrote outputs/" in out
     assert list((installed["work"] / "outputs").rglob("metrics.parquet"))
-    # numba caches the compiled mechanisms beside the installed module, so later commands reuse them
-    assert list((installed["site"] / "sim" / "model" / "__pycache__").glob("mechanisms.*.nbi"))
+    # numba caches the compiled item flow beside the installed module, so later commands reuse it
+    assert list((installed["site"] / "sim" / "model" / "flow" / "__pycache__").glob("serve.*.nbi"))
 
 
 def test_a_sweep_finds_the_launcher_in_the_wheel(installed):

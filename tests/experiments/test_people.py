@@ -74,8 +74,16 @@ def test_calibration_equalises_the_extra_investment_on_its_seeds():
     target = found["people_hire_more"]["target"]
     assert target > 0
     for name, entry in found.items():
-        if entry["scale"] < people.MAX_INTENSITY:
-            assert entry["mean"] == pytest.approx(target, rel=people.TOLERANCE), name
+        if entry["scale"] < people.MAX_INTENSITY and entry["mean"] != pytest.approx(
+            target, rel=people.TOLERANCE
+        ):
+            # People are hired whole, so money rises in steps: short of the target, the search
+            # has found the step that straddles it (one rounding step either side).
+            near = [
+                np.mean(list(people.extra_investment(people.option(name, x), orgs, seeds, weeks).values()))
+                for x in (entry["scale"] - 1e-4, entry["scale"] + 1e-4)
+            ]
+            assert min(*near, entry["mean"]) <= target <= max(*near, entry["mean"]), name
         # Re-measure at the written (rounded) scale: the same money.
         again = people.extra_investment(people.option(name, entry["scale"]), orgs, seeds, weeks)
         assert np.mean(list(again.values())) == pytest.approx(entry["mean"])
@@ -118,7 +126,7 @@ def test_table_ranks_options_by_gain_with_intervals(done):
 def test_money_and_gain_follow_their_definitions(done):
     out, results, _ = done
     table = pd.read_csv(out / "people.csv").set_index(["org", "intervention"])
-    cpi = load_config([]).params.cost_per_incident
+    cpi = load_config([]).params.operating.cost_per_incident
     rows = results[results["org"] == "struggling"]
 
     def total(name, column):

@@ -38,7 +38,7 @@ def test_run_prints_a_summary_and_writes_parquet(tmp_path):
     out = proc.stdout
     for text in ("struggling", "platform_team (from week 4)", "demand_surge (from week 30)", "seed", "weeks"):
         assert text in out
-    for text in ("cumulative value", "throughput", "lead time", "change failure rate", "DORA cluster"):
+    for text in ("net value", "throughput", "lead time", "change failure rate", "DORA cluster"):
         assert text in out
     for text in ("innovations", "attrition", "cost", "maturity", *LAYER_NAMES):
         assert text in out
@@ -69,8 +69,8 @@ def test_multirun_writes_one_set_of_files_per_job(tmp_path):
     assert not frames[0].equals(frames[1])  # different seeds differ
     pd.testing.assert_frame_equal(frames[1], simulate(["seed=1", "weeks=8"]))
     # Each job's summary goes to its summary.txt; the sweep prints its own report.
-    assert all("cumulative value" in (job / "summary.txt").read_text() for job in jobs)
-    assert "cumulative value" not in proc.stdout
+    assert all("net value" in (job / "summary.txt").read_text() for job in jobs)
+    assert "net value" not in proc.stdout
     assert "sweep: 2 runs in sweep: 2 ok, 0 failed" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "results: sweep/results.parquet"
     assert len(pd.read_parquet(tmp_path / "sweep" / "results.parquet")) == 16

@@ -174,7 +174,7 @@ def test_sweep_writes_each_run_and_a_tidy_results_file(sweeps):
         assert record["status"] == "ok" and record["error"] is None
         assert isinstance(record["seconds"], float) and record["seconds"] > 0
         assert record["overrides"] == yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text())
-        assert "cumulative value" in (job / "summary.txt").read_text()
+        assert "net value" in (job / "summary.txt").read_text()
 
     results = read(sweep_dir / "results.parquet")
     assert list(results.columns[:6]) == ["run", "intervention", "org.layers.culture", "seed", "weeks", "week"]
@@ -212,7 +212,7 @@ def test_sweep_shows_progress_and_ends_with_where_the_results_are(sweeps):
         assert "ETA" in proc.stderr
         assert f"sweep: {RUNS} runs in s{n}: {RUNS} ok, 0 failed" in proc.stdout
         assert proc.stdout.strip().splitlines()[-1] == f"results: s{n}/results.parquet"
-        assert "cumulative value" not in proc.stdout  # each run's summary is in its summary.txt
+        assert "net value" not in proc.stdout  # each run's summary is in its summary.txt
 
 
 def test_results_are_identical_with_one_and_two_workers(sweeps):
