@@ -4,10 +4,10 @@ The sweep (``configs/experiment/foundations_vs_execution.yaml``) runs every
 intervention preset of the brief, ``none`` included as the baseline, on the
 ``struggling``, ``solid_but_slow`` and ``enterprise`` organisations over 30
 seeds and three years. :func:`analyse` ranks the interventions per
-organisation by cumulative value and reports, as the mean over seeds with its
+organisation by cumulative net value and reports, as the mean over seeds with its
 95% Student-t interval:
 
-* cumulative value over the horizon, and its gain over doing nothing, paired by
+* cumulative net value over the horizon, and its gain over doing nothing, paired by
   seed (same seed = same starting organisation, so the difference removes the
   spread between starting points);
 * innovations shipped (total);
@@ -15,7 +15,7 @@ organisation by cumulative value and reports, as the mean over seeds with its
 * attrition (people who left, total) and cost (total, k).
 
 It writes ``ranking.csv`` (the table, long form), ``curves.csv`` (mean
-cumulative value per week with its 95% band), ``cumulative_value.png``,
+cumulative net value per week with its 95% band), ``cumulative_net_value.png``,
 ``gain.png`` and ``summary.md`` / ``summary.html``, whose text is generated
 from these numbers.
 """
@@ -59,20 +59,20 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
         ``runs`` (one row per org, intervention and seed), ``ranking`` (one row
         per org and intervention, best first within each org, with ``rank``,
         means and 95% intervals and the paired gain over the baseline),
-        ``curves`` (mean cumulative value per org, intervention and week, with
+        ``curves`` (mean cumulative net value per org, intervention and week, with
         its 95% band), ``orgs``, ``weeks`` and ``seeds``.
     """
-    results = require(results, ["intervention", "seed", "week", "value"], NAME)
+    results = require(results, ["intervention", "seed", "week", "net_value"], NAME)
     baseline = settings["baseline"]
     runs = per_run(results, ["org", "intervention"])
     summary = summarise(runs, ["org", "intervention"], [m.key for m in METRICS])
     parts = []
     for org, table in summary.groupby("org", sort=False):
-        table = table.sort_values("cumulative_value_mean", ascending=False, kind="stable").copy()
+        table = table.sort_values("cumulative_net_value_mean", ascending=False, kind="stable").copy()
         table.insert(1, "rank", np.arange(1, len(table) + 1))
         org_runs = runs[runs["org"] == org]
         gains = [
-            paired_difference(org_runs, "intervention", "cumulative_value", iv, baseline)
+            paired_difference(org_runs, "intervention", "cumulative_net_value", iv, baseline)
             if baseline in set(org_runs["intervention"])
             else Interval(np.nan, np.nan, np.nan, 0)
             for iv in table["intervention"]
@@ -89,7 +89,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     )
     curves = []
     for (org, iv), part in results.groupby(["org", "intervention"], sort=False, observed=True):
-        matrix = curve_matrix(part, "value", cumulative=True)
+        matrix = curve_matrix(part, "net_value", cumulative=True)
         mean, low, high = band(matrix.to_numpy())
         curves.append(
             pd.DataFrame(
@@ -97,9 +97,9 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                     "org": org,
                     "intervention": iv,
                     "week": matrix.columns.to_numpy(),
-                    "cumulative_value_mean": mean,
-                    "cumulative_value_ci_low": low,
-                    "cumulative_value_ci_high": high,
+                    "cumulative_net_value_mean": mean,
+                    "cumulative_net_value_ci_low": low,
+                    "cumulative_net_value_ci_high": high,
                 }
             )
         )
@@ -119,7 +119,7 @@ def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) ->
     columns = [
         "rank",
         "intervention",
-        f"cumulative value ({weeks} wk)",
+        f"cumulative net value ({weeks} wk)",
         f"gain over {baseline}",
         "innovations",
         *(metric_label(METRIC[k], weeks) for k in DORA_KEYS),
@@ -133,7 +133,7 @@ def ranking_table(ranking: pd.DataFrame, org: str, weeks: int, baseline: str) ->
             [
                 str(row["rank"]),
                 f"`{row['intervention']}`",
-                fmt_interval(interval(row, "cumulative_value")),
+                fmt_interval(interval(row, "cumulative_net_value")),
                 "-" if row["intervention"] == baseline else fmt_signed_interval(gain),
                 fmt_interval(interval(row, "innovations")),
                 *(fmt_interval(interval(row, k), METRIC[k].scale) for k in DORA_KEYS),
@@ -156,20 +156,20 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         n = int(table["n_seeds"].min())
         top = table.iloc[0]
         winners[org] = top["intervention"]
-        cum = interval(top, "cumulative_value")
+        cum = interval(top, "cumulative_net_value")
         text = (
             f"On `{org}` ({result['sizes'][org]} teams), **{top['intervention']}** ranks first by "
-            f"cumulative value over {result['weeks']} weeks: {fmt(cum.mean)} ({ci_phrase(cum)})"
+            f"cumulative net value over {result['weeks']} weeks: {fmt(cum.mean)} ({ci_phrase(cum)})"
         )
         base_rows = table[table["intervention"] == baseline]
         if top["intervention"] != baseline and len(base_rows):
-            base = float(base_rows.iloc[0]["cumulative_value_mean"])
+            base = float(base_rows.iloc[0]["cumulative_net_value_mean"])
             if base:
                 text += f", {100 * (cum.mean / base - 1):+.0f}% against doing nothing (`{baseline}`)"
         if len(table) > 1:
             second = table.iloc[1]["intervention"]
             diff = paired_difference(
-                org_runs, "intervention", "cumulative_value", top["intervention"], second
+                org_runs, "intervention", "cumulative_net_value", top["intervention"], second
             )
             verdict = (
                 "a clear gap at 95% confidence"
@@ -190,7 +190,8 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 (better if gain.low > 0 else worse if gain.high < 0 else same).append(name)
             sentences = [
                 f"Against doing nothing, paired by seed: {len(better)} of {len(table) - 1} interventions "
-                f"deliver more cumulative value at 95% confidence" + (f" ({join(better)})" if better else "")
+                f"deliver more cumulative net value at 95% confidence"
+                + (f" ({join(better)})" if better else "")
             ]
             if worse:
                 sentences.append(f"{len(worse)} deliver less ({join(worse)})")
@@ -225,7 +226,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
 
 
 def plot_curves(result: dict[str, Any], settings: dict[str, Any]) -> Any:
-    """Mean cumulative value with 95% band, one panel per organisation."""
+    """Mean cumulative net value with 95% band, one panel per organisation."""
     orgs = result["orgs"]
     curves = result["curves"]
     names = list(dict.fromkeys(result["ranking"]["intervention"]))
@@ -242,7 +243,7 @@ def plot_curves(result: dict[str, Any], settings: dict[str, Any]) -> Any:
             wide = iv in highlight
             ax.plot(
                 part["week"],
-                part["cumulative_value_mean"],
+                part["cumulative_net_value_mean"],
                 color=colour[iv],
                 linewidth=2.2 if wide else 1.0,
                 linestyle="-" if wide or names.index(iv) < 10 else "--",
@@ -250,8 +251,8 @@ def plot_curves(result: dict[str, Any], settings: dict[str, Any]) -> Any:
             )
             ax.fill_between(
                 part["week"],
-                part["cumulative_value_ci_low"],
-                part["cumulative_value_ci_high"],
+                part["cumulative_net_value_ci_low"],
+                part["cumulative_net_value_ci_high"],
                 color=colour[iv],
                 alpha=0.15,
                 linewidth=0,
@@ -259,14 +260,14 @@ def plot_curves(result: dict[str, Any], settings: dict[str, Any]) -> Any:
         ax.set_title(f"org={org} ({result['sizes'][org]} teams)")
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("cumulative value (mean, 95% band)")
+    axes[0].set_ylabel("cumulative net value (mean, 95% band)")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", fontsize=8)
     return fig
 
 
 def plot_gains(result: dict[str, Any], settings: dict[str, Any]) -> Any:
-    """Gain in cumulative value over the baseline with its 95% interval, ranked, per organisation."""
+    """Gain in cumulative net value over the baseline with its 95% interval, ranked, per organisation."""
     baseline = settings["baseline"]
     ranking = result["ranking"]
     orgs = result["orgs"]
@@ -284,7 +285,7 @@ def plot_gains(result: dict[str, Any], settings: dict[str, Any]) -> Any:
         ax.set_yticks(y, table["intervention"], fontsize=8)
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_title(f"org={org}")
-        ax.set_xlabel(f"cumulative value minus {baseline} (paired, 95% CI)")
+        ax.set_xlabel(f"cumulative net value minus {baseline} (paired, 95% CI)")
         ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -312,13 +313,13 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     doc.heading("Curves")
     doc.figure(
         plot_curves(result, settings),
-        "cumulative_value.png",
+        "cumulative_net_value.png",
         "Cumulative value per intervention (mean over seeds, 95% band)",
     )
     doc.figure(
         plot_gains(result, settings),
         "gain.png",
-        f"Gain in cumulative value over {baseline} by week {weeks}, paired by seed, with 95% intervals",
+        f"Gain in cumulative net value over {baseline} by week {weeks}, paired by seed, with 95% intervals",
     )
     doc.data({"ranking.csv": result["ranking"], "curves.csv": result["curves"]})
     paths = doc.write(out_dir)
@@ -328,6 +329,6 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         top = result["ranking"][result["ranking"]["org"] == org].iloc[0]
         print(
             f"  {org}: best is {top['intervention']} "
-            f"(cumulative value {fmt_interval(interval(top, 'cumulative_value'))})"
+            f"(cumulative net value {fmt_interval(interval(top, 'cumulative_net_value'))})"
         )
     print(wrote(paths))

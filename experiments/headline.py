@@ -4,7 +4,7 @@ Runs ``none``, ``execution_push`` and ``foundations_first`` on the default
 organisation (``org=struggling``) over many seeds and reports, per intervention,
 the mean and 95% t-interval across seeds of:
 
-* cumulative value over the whole horizon and innovations shipped (total);
+* cumulative net value over the whole horizon and innovations shipped (total);
 * the DORA keys in the final year (weeks 105-156 of the default 156): deploys
   per week, lead time, change failure rate and time to restore (means);
 * attrition (people who left, total) and cost (total).
@@ -50,6 +50,7 @@ EARLY_WEEKS = 12  # "the first weeks": the short-term window of the reading
 # Weekly columns of sim.simulate that the experiment keeps from each run.
 RUN_COLUMNS: tuple[str, ...] = (
     "value",
+    "net_value",
     "innovations",
     "deploys_per_week",
     "lead_time_days",
@@ -74,7 +75,7 @@ class HeadlineResult:
         summary: One row per intervention: ``n_seeds`` and, per metric, mean and
             95% interval (``<key>_mean``, ``<key>_ci_low``, ``<key>_ci_high``).
         bands: One row per (intervention, week): mean and 95% band of weekly and
-            cumulative value.
+            cumulative net value.
         reading: Plain-language reading of the numbers.
     """
 
@@ -189,7 +190,9 @@ def _long_frame(outputs: list[tuple[str, int, pd.DataFrame]], interventions: tup
         weekly["intervention"], categories=list(interventions), ordered=True
     )
     weekly = weekly.sort_values(["intervention", "seed", "week"], kind="stable").reset_index(drop=True)
-    weekly["cumulative_value"] = weekly.groupby(["intervention", "seed"], observed=True)["value"].cumsum()
+    weekly["cumulative_net_value"] = weekly.groupby(["intervention", "seed"], observed=True)[
+        "net_value"
+    ].cumsum()
     return weekly
 
 
@@ -222,7 +225,7 @@ def _bands(weekly: pd.DataFrame, interventions: tuple[str, ...]) -> pd.DataFrame
     for intervention in interventions:
         runs = weekly[weekly["intervention"] == intervention]
         part = {"intervention": intervention}
-        for column in ("value", "cumulative_value"):
+        for column in ("net_value", "cumulative_net_value"):
             matrix = runs.pivot(index="seed", columns="week", values=column)
             mean, low, high, _ = t_band(matrix.to_numpy(), CONFIDENCE, axis=0)
             part["week"] = matrix.columns.to_numpy()
@@ -235,12 +238,12 @@ def _bands(weekly: pd.DataFrame, interventions: tuple[str, ...]) -> pd.DataFrame
 
 
 def overtakes(result: HeadlineResult) -> list[tuple[int, str, str]]:
-    """Every ``(week, a, b)`` where ``a``'s mean cumulative value rises above ``b``'s for good.
+    """Every ``(week, a, b)`` where ``a``'s mean cumulative net value rises above ``b``'s for good.
 
     Only pairs where ``a`` starts behind or level and ends ahead are listed,
     sorted by week; ``week`` is given by :func:`overtake_week`.
     """
-    cum = result.bands.set_index(["intervention", "week"])["cumulative_value_mean"]
+    cum = result.bands.set_index(["intervention", "week"])["cumulative_net_value_mean"]
     found = []
     for a in result.interventions:
         for b in result.interventions:
@@ -309,22 +312,22 @@ def reading(result: HeadlineResult) -> str:
     n = len(result.seeds)
     sentences = []
 
-    # Who wins on cumulative value, by how much, and is it clear?
-    ranked = _ranked(result, metric["cumulative_value"])
+    # Who wins on cumulative net value, by how much, and is it clear?
+    ranked = _ranked(result, metric["cumulative_net_value"])
     win = ranked[0][0]
-    win_iv = _interval(result.summary, win, "cumulative_value")
+    win_iv = _interval(result.summary, win, "cumulative_net_value")
     text = (
         f"On the '{result.org}' organisation over {result.weeks} weeks ({seeds_text(n)}), "
-        f"{_name(win)} delivers the most cumulative value: {fmt(win_iv.mean)} "
+        f"{_name(win)} delivers the most cumulative net value: {fmt(win_iv.mean)} "
         f"({_ci_text(win_iv)})"
     )
     if BASELINE in ivs and win != BASELINE:
-        base = _interval(result.summary, BASELINE, "cumulative_value").mean
+        base = _interval(result.summary, BASELINE, "cumulative_net_value").mean
         if base:
             text += f", {100.0 * (win_iv.mean / base - 1.0):+.0f}% against doing nothing"
     if len(ranked) > 1:
         second = ranked[1][0]
-        diff = _paired_difference(result, win, second, "cumulative_value")
+        diff = _paired_difference(result, win, second, "cumulative_net_value")
         text += f"; it leads the runner-up, {_name(second)}, by {fmt(diff.mean)}"
         if diff.n < 2:
             text += " (a single seed gives no interval)"
@@ -337,15 +340,15 @@ def reading(result: HeadlineResult) -> str:
     # The short term, then who overtakes whom for good.
     first, last = result.early_window
     early = result.weekly[result.weekly["week"].between(first, last)]
-    early_means = early.groupby("intervention", observed=True)["value"].mean()
+    early_means = early.groupby("intervention", observed=True)["net_value"].mean()
     order = sorted(ivs, key=lambda iv: -early_means[iv])
     if len(ivs) > 1:
         listed = ", ".join(f"{iv} {fmt(early_means[iv])}" for iv in order)
-        per_seed = early.groupby(["intervention", "seed"], observed=True)["value"].mean()
+        per_seed = early.groupby(["intervention", "seed"], observed=True)["net_value"].mean()
         gap = t_interval((per_seed.loc[order[0]] - per_seed.loc[order[1]]).to_numpy(), CONFIDENCE)
         noise = f"; the gap to {order[1]} is within the noise of {gap.n} seeds" if _noisy(gap) else ""
         sentences.append(
-            f"In weeks {first}-{last} the mean weekly value is highest under {order[0]} ({listed}{noise})."
+            f"In weeks {first}-{last} the mean weekly net value is highest under {order[0]} ({listed}{noise})."
         )
         crossings = []
         for w, a, b in overtakes(result):
@@ -355,9 +358,9 @@ def reading(result: HeadlineResult) -> str:
                 crossings.append(f"{a} overtakes {_name(b)} for good in week {w}")
         if crossings:
             described = "; ".join(crossings)
-            sentences.append(f"In cumulative value (mean over seeds), {described}.")
+            sentences.append(f"In cumulative net value (mean over seeds), {described}.")
         else:
-            sentences.append("The order of cumulative value set in the first week holds to the end.")
+            sentences.append("The order of cumulative net value set in the first week holds to the end.")
 
     # Innovation.
     innov = _ranked(result, metric["innovations"])
@@ -472,12 +475,12 @@ def render_markdown(result: HeadlineResult, image: str = "headline.png") -> str:
         "|" + "|".join(["---"] + ["---:"] * (len(rows[0]) - 1)) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-    lines += ["", result.reading, "", f"![Cumulative and weekly value]({image})", ""]
+    lines += ["", result.reading, "", f"![Cumulative and weekly net value]({image})", ""]
     return "\n".join(lines)
 
 
 def plot(result: HeadlineResult, path: Path) -> None:
-    """Chart cumulative and weekly value (mean with 95% band) per intervention as a PNG."""
+    """Chart cumulative and weekly net value (mean with 95% band) per intervention as a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -486,7 +489,7 @@ def plot(result: HeadlineResult, path: Path) -> None:
     top, bottom = fig.subplots(2, 1, sharex=True)
     for iv in result.interventions:
         band = result.bands[result.bands["intervention"] == iv]
-        for ax, column in ((top, "cumulative_value"), (bottom, "value")):
+        for ax, column in ((top, "cumulative_net_value"), (bottom, "net_value")):
             (line,) = ax.plot(band["week"], band[f"{column}_mean"], label=iv, linewidth=1.6)
             ax.fill_between(
                 band["week"],
@@ -514,13 +517,13 @@ def plot(result: HeadlineResult, path: Path) -> None:
     for ax in (top, bottom):
         ax.axvspan(first, last, color="0.9", zorder=0)
         ax.grid(alpha=0.3)
-    top.set_ylabel("cumulative value")
+    top.set_ylabel("cumulative net value (k)")
     top.set_title(
         f"org={result.org}: mean over {seeds_text(len(result.seeds))} with 95% band "
         f"(shaded grey: {window_label(result.weeks)})"
     )
     top.legend(loc="upper left")
-    bottom.set_ylabel("value per week")
+    bottom.set_ylabel("net value per week (k)")
     bottom.set_xlabel("week")
     bottom.set_xlim(1, result.weeks)
     fig.savefig(path, dpi=120)

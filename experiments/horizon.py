@@ -3,7 +3,7 @@
 The sweep (``configs/experiment/horizon.yaml``) runs ``execution_push`` and
 ``foundations_first`` on three organisations over 30 seeds. For each
 organisation :func:`analyse` finds the **crossover week**: the first week from
-which the cumulative value of ``foundations_first`` (``ahead``) stays strictly
+which the cumulative net value of ``foundations_first`` (``ahead``) stays strictly
 above that of ``execution_push`` (``behind``) to the end of the horizon - it
 overtakes for good, so a later dip below counts and an early lead that is lost
 does not.
@@ -25,7 +25,7 @@ Two intervals are given, because they answer two questions:
   over the seeds that cross and the summary says how many did.
 
 It also gives, at fixed horizons (checkpoints), the paired difference in
-cumulative value with its t-interval: which intervention a leader who judges
+cumulative net value with its t-interval: which intervention a leader who judges
 after 4, 13, 26, 52, 104 or 156 weeks would prefer. It writes
 ``horizon.csv``, ``checkpoints.csv``, ``difference.csv`` (mean difference per
 week with its 95% band), ``per_seed.csv``, ``horizon.png`` and
@@ -74,7 +74,7 @@ DEFAULTS: dict[str, Any] = {
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Crossover weeks, their intervals, the checkpoint differences and the curves, per organisation."""
-    results = require(results, ["intervention", "seed", "week", "value"], NAME)
+    results = require(results, ["intervention", "seed", "week", "net_value"], NAME)
     ahead, behind = settings["ahead"], settings["behind"]
     present = set(results["intervention"])
     for name in (ahead, behind):
@@ -85,8 +85,8 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     summary, checkpoints, difference, per_seed = [], [], [], []
     for org in orgs:
         rows = results[results["org"] == org]
-        a = curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)
-        b = curve_matrix(rows[rows["intervention"] == behind], "value", cumulative=True)
+        a = curve_matrix(rows[rows["intervention"] == ahead], "net_value", cumulative=True)
+        b = curve_matrix(rows[rows["intervention"] == behind], "net_value", cumulative=True)
         seeds = a.index.intersection(b.index)
         A, B, weeks = paired_matrices(a, b)
         horizon = int(weeks[-1])
@@ -197,7 +197,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 )
             text += "."
         elif week <= 1:
-            text = f"On `{org}`, `{ahead}` is ahead of `{behind}` in cumulative value from the first week on."
+            text = f"On `{org}`, `{ahead}` is ahead of `{behind}` in cumulative net value from the first week on."
         else:
             text = (
                 f"On `{org}`, **`{ahead}` overtakes `{behind}` for good in week {fmt_week(week)}** "
@@ -244,7 +244,7 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
                 f" So a leader who judges before week {fmt_week(week)} cannot count on `{ahead}` being "
                 f"ahead (in week {fmt_week(week - 1)} `{behind}` is ahead or level); from week "
                 f"{fmt_week(week)} on it is, and it ends week {horizon} ahead by "
-                f"{fmt_percent(row['lead_at_end_share'])} of `{behind}`'s cumulative value."
+                f"{fmt_percent(row['lead_at_end_share'])} of `{behind}`'s cumulative net value."
             )
         paragraphs.append(text)
     summary = result["summary"]
@@ -272,8 +272,8 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
     results = require(results, [], NAME)
     for ax, org in zip(axes, orgs, strict=True):
         rows = results[results["org"] == org]
-        a = curve_matrix(rows[rows["intervention"] == ahead], "value", cumulative=True)
-        b = curve_matrix(rows[rows["intervention"] == behind], "value", cumulative=True)
+        a = curve_matrix(rows[rows["intervention"] == ahead], "net_value", cumulative=True)
+        b = curve_matrix(rows[rows["intervention"] == behind], "net_value", cumulative=True)
         A, B, weeks = paired_matrices(a, b)
         for line in A - B:
             ax.plot(weeks, line, color="0.6", linewidth=0.4, alpha=0.5)
@@ -299,7 +299,7 @@ def plot(result: dict[str, Any], results: pd.DataFrame, settings: dict[str, Any]
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"cumulative value, {ahead} minus {behind}")
+    axes[0].set_ylabel(f"cumulative net value, {ahead} minus {behind}")
     axes[0].legend(loc="upper left", fontsize=8)
     return fig
 
@@ -314,7 +314,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     doc.text(
         f"`{ahead}` against `{behind}` on {organisations(len(result['orgs']))}, "
         f"{seed_span(seeds)}, {weeks} weeks. The **crossover week** is the "
-        f"first week from which `{ahead}`'s cumulative value stays strictly above `{behind}`'s to the end "
+        f"first week from which `{ahead}`'s cumulative net value stays strictly above `{behind}`'s to the end "
         "of the horizon (it overtakes for good)."
     )
     doc.section("What the numbers say", reading(result, settings))
@@ -388,7 +388,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             [
                 "organisation",
                 "week",
-                f"cumulative value, {ahead} minus {behind} [95% CI]",
+                f"cumulative net value, {ahead} minus {behind} [95% CI]",
                 "ahead",
                 "clear at 95%",
             ],

@@ -35,7 +35,7 @@ organisation, and says how equal it is.
 
 **The comparison** (:func:`analyse`), per organisation, as means over seeds
 with 95% Student-t intervals: the extra investment and total cost over
-``none``; the gain in cumulative value over ``none`` (paired by seed) and per
+``none``; the gain in cumulative net value over ``none`` (paired by seed) and per
 1,000 k of extra investment; the DORA keys over the final year; attrition and
 innovations.
 """
@@ -332,7 +332,9 @@ def clipped_share(name: str, org: str, weeks: int) -> dict[str, float]:
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and option: money, value, DORA keys, people; and the equal-money check."""
-    results = require(results, ["intervention", "seed", "week", "value", "cost", "incidents"], NAME)
+    results = require(
+        results, ["intervention", "seed", "week", "value", "net_value", "cost", "incidents"], NAME
+    )
     baseline = settings["baseline"]
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
@@ -358,7 +360,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
             for m in metrics:
                 row.update(interval_columns(m.key, t_interval(part[m.key].to_numpy(float))))
             if name != baseline:
-                gain = paired_values(org_runs, "intervention", "cumulative_value", name, baseline)
+                gain = paired_values(org_runs, "intervention", "cumulative_net_value", name, baseline)
                 invest = paired_values(org_runs, "intervention", "investment", name, baseline)
                 cost = paired_values(org_runs, "intervention", "cost", name, baseline)
                 row.update(interval_columns("gain", t_interval(gain.to_numpy())))
@@ -389,9 +391,9 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     curves = []
     for org in orgs:
         rows_org = results[results["org"] == org]
-        base = curve_matrix(rows_org[rows_org["intervention"] == baseline], "value", cumulative=True)
+        base = curve_matrix(rows_org[rows_org["intervention"] == baseline], "net_value", cumulative=True)
         for name in names:
-            treat = curve_matrix(rows_org[rows_org["intervention"] == name], "value", cumulative=True)
+            treat = curve_matrix(rows_org[rows_org["intervention"] == name], "net_value", cumulative=True)
             T, B, weeks = paired_matrices(treat, base)
             mean, low, high = band(T - B)
             curves.append(
@@ -467,17 +469,19 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
             )
         best = t.iloc[0]
         text += (
-            f" **{best['intervention']}** adds the most cumulative value: "
+            f" **{best['intervention']}** adds the most cumulative net value: "
             f"{fmt_signed_interval(interval(best, 'gain'))} over `{baseline}`"
         )
         base = result["table"][
             (result["table"]["org"] == org) & (result["table"]["intervention"] == baseline)
         ]
-        if len(base) and base.iloc[0]["cumulative_value_mean"]:
-            text += f" ({100 * best['gain_mean'] / base.iloc[0]['cumulative_value_mean']:+.1f}%)"
+        if len(base) and base.iloc[0]["cumulative_net_value_mean"]:
+            text += f" ({100 * best['gain_mean'] / base.iloc[0]['cumulative_net_value_mean']:+.1f}%)"
         if len(t) > 1:
             second = t.iloc[1]["intervention"]
-            diff = paired_difference(runs, "intervention", "cumulative_value", best["intervention"], second)
+            diff = paired_difference(
+                runs, "intervention", "cumulative_net_value", best["intervention"], second
+            )
             text += f", ahead of `{second}` by {fmt(diff.mean)} ({ci_phrase(diff)}; " + (
                 "clear at 95%)" if diff.excludes() else f"not clear with {seeds_text(n)})"
             )
@@ -531,7 +535,7 @@ def option_table(result: dict[str, Any], org: str, baseline: str) -> Table:
                 f"`{r['intervention']}`",
                 "-" if is_base else fmt_signed_interval(interval(r, "extra_investment")),
                 "-" if is_base else fmt_signed_interval(interval(r, "extra_cost")),
-                fmt_interval(interval(r, "cumulative_value")),
+                fmt_interval(interval(r, "cumulative_net_value")),
                 "-" if is_base else fmt_signed_interval(interval(r, "gain")),
                 "-" if is_base else fmt_interval(interval(r, "gain_per_1000k")),
                 *(fmt_interval(interval(r, k), METRIC[k].scale) for k in DORA_KEYS),
@@ -546,7 +550,7 @@ def option_table(result: dict[str, Any], org: str, baseline: str) -> Table:
             "option",
             f"extra investment over {baseline} (k)",
             "extra total cost (k)",
-            f"cumulative value ({weeks} wk)",
+            f"cumulative net value ({weeks} wk)",
             f"gain over {baseline}",
             "gain per 1,000 k invested",
             *(metric_label(METRIC[k], weeks) for k in DORA_KEYS),
@@ -589,7 +593,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
         bottom.set_yticks(y, t["intervention"], fontsize=8)
         bottom.set_xlabel(f"extra investment over {settings['baseline']} (k, 95% CI)")
         bottom.grid(axis="x", alpha=0.3)
-    axes[0, 0].set_ylabel(f"cumulative value minus {settings['baseline']}")
+    axes[0, 0].set_ylabel(f"cumulative net value minus {settings['baseline']}")
     axes[0, 0].legend(fontsize=8, loc="upper left")
     return fig
 

@@ -25,12 +25,12 @@ that the files are what the generator writes).
 
 **The comparison** (:func:`analyse`), per organisation, against ``none``:
 
-* cumulative value over the horizon (mean, 95% t-interval) and its gain over
+* cumulative net value over the horizon (mean, 95% t-interval) and its gain over
   ``none``, paired by seed;
 * **dip depth**: the largest relative weekly value loss against ``none``,
   ``max_w (1 - mean value(w) / mean value_none(w))`` over the mean curves (0 if
   the schedule never falls below), with the week of the trough;
-* **payback week**: the first week from which the schedule's cumulative value
+* **payback week**: the first week from which the schedule's cumulative net value
   stays above ``none``'s to the end (its investment dip is paid back for good);
 * the extra realised cost over ``none`` from the model's ``cost`` output.
 
@@ -284,32 +284,38 @@ def budget_check(names: Sequence[str], org: str, weeks: int) -> pd.DataFrame:
 
 def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
     """Per organisation and schedule: value, gain, dip, payback, cost; the comparisons; the budget check."""
-    results = require(results, ["intervention", "seed", "week", "value", "cost"], NAME)
+    results = require(results, ["intervention", "seed", "week", "value", "net_value", "cost"], NAME)
     baseline = settings["baseline"]
     if baseline not in set(results["intervention"]):
         raise ValueError(f"{NAME}: no runs of the baseline {baseline!r} in the results")
     orgs = list(dict.fromkeys(results["org"]))
     names = [iv for iv in dict.fromkeys(results["intervention"]) if iv != baseline]
     weeks = int(results["week"].max())
-    metrics = [m for m in METRICS if m.key in ("cumulative_value", "innovations", "cost")]
+    metrics = [m for m in METRICS if m.key in ("cumulative_net_value", "innovations", "cost")]
     runs = per_run(results, ["org", "intervention"], metrics)
     table, curves = [], []
     for org in orgs:
         rows = results[results["org"] == org]
         org_runs = runs[runs["org"] == org]
+        # The dip and the end rate are of the value delivered (a ratio of net values, which may be
+        # near zero, says nothing); payback is of net value, the plans' costs counted.
         base_w = curve_matrix(rows[rows["intervention"] == baseline], "value")
+        base_net = curve_matrix(rows[rows["intervention"] == baseline], "net_value")
         for name in names:
             treat_w = curve_matrix(rows[rows["intervention"] == name], "value")
             T, B, wk = paired_matrices(treat_w, base_w)
             depth, trough = dip(T, B, wk, 0, int(settings["dip_window"]))
             end = min(int(settings["end_weeks"]), T.shape[1])
             end_rate = t_interval(T[:, -end:].mean(axis=1) / B[:, -end:].mean(axis=1) - 1.0)
+            TN, BN, _ = paired_matrices(
+                curve_matrix(rows[rows["intervention"] == name], "net_value"), base_net
+            )
             payback, pay_values = bootstrap(
-                lambda x, y, wk=wk: overtake_weeks(np.cumsum(x, axis=1), np.cumsum(y, axis=1), wk), T, B
+                lambda x, y, wk=wk: overtake_weeks(np.cumsum(x, axis=1), np.cumsum(y, axis=1), wk), TN, BN
             )
             part = org_runs[org_runs["intervention"] == name]
-            value = t_interval(part["cumulative_value"].to_numpy(float))
-            gain = paired_difference(org_runs, "intervention", "cumulative_value", name, baseline)
+            value = t_interval(part["cumulative_net_value"].to_numpy(float))
+            gain = paired_difference(org_runs, "intervention", "cumulative_net_value", name, baseline)
             extra = paired_difference(org_runs, "intervention", "cost", name, baseline)
             innov = t_interval(part["innovations"].to_numpy(float))
             order = order_of(name) if name.startswith("seq_") else None
@@ -319,7 +325,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                     "intervention": name,
                     "order": " > ".join(order) if order else "",
                     "n_seeds": value.n,
-                    **interval_columns("cumulative_value", value),
+                    **interval_columns("cumulative_net_value", value),
                     **interval_columns("gain", gain),
                     **interval_columns("dip_depth", depth),
                     "trough_week": trough,
@@ -330,7 +336,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
                     **interval_columns("extra_cost", extra),
                 }
             )
-            cum_gain = np.cumsum(T, axis=1) - np.cumsum(B, axis=1)
+            cum_gain = np.cumsum(TN, axis=1) - np.cumsum(BN, axis=1)  # net value gained so far
             mean, low, high = band(cum_gain)
             with np.errstate(divide="ignore", invalid="ignore"):
                 rel = rolling_mean(T.mean(0), 4) / rolling_mean(B.mean(0), 4) - 1.0
@@ -349,7 +355,7 @@ def compute(results: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
             )
     table = pd.DataFrame(table)
     table["rank"] = (
-        table.groupby("org")["cumulative_value_mean"].rank(ascending=False, method="first").astype(int)
+        table.groupby("org")["cumulative_net_value_mean"].rank(ascending=False, method="first").astype(int)
     )
     budget = pd.concat([budget_check(names, org, weeks) for org in orgs], ignore_index=True)
     return {
@@ -412,13 +418,13 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         best = t.iloc[0]
         text = (
             f"On `{org}` ({result['sizes'][org]} teams), **{best['intervention']}** delivers the most "
-            f"cumulative value ({fmt_interval(interval(best, 'cumulative_value'))}; "
+            f"cumulative net value ({fmt_interval(interval(best, 'cumulative_net_value'))}; "
             f"{fmt_signed(best['gain_mean'])} over `{baseline}`)"
         )
         if len(t) > 1:
             second = t.iloc[1]["intervention"]
             diff = paired_difference(
-                org_runs, "intervention", "cumulative_value", best["intervention"], second
+                org_runs, "intervention", "cumulative_net_value", best["intervention"], second
             )
             text += f", ahead of `{second}` by {fmt(diff.mean)} ({ci_phrase(diff)}; " + (
                 "clear at 95%)" if diff.excludes() else f"not clear with {seeds_text(n)})"
@@ -428,12 +434,14 @@ def reading(result: dict[str, Any], settings: dict[str, Any]) -> list[str]:
         comparisons = []
         for other, label in ((top, "top-down"), (together, "all at once")):
             if bottom in present and other in present:
-                diff = paired_difference(org_runs, "intervention", "cumulative_value", bottom, other)
+                diff = paired_difference(org_runs, "intervention", "cumulative_net_value", bottom, other)
                 verdict = "clear" if diff.excludes() else "not clear"
                 comparisons.append(f"bottom-up minus {label}: {fmt_signed_interval(diff)} ({verdict} at 95%)")
         randoms = [iv for iv in t["intervention"] if str(iv).startswith(prefix)]
         if bottom in present and randoms:
-            per_seed = org_runs.pivot_table(index="seed", columns="intervention", values="cumulative_value")
+            per_seed = org_runs.pivot_table(
+                index="seed", columns="intervention", values="cumulative_net_value"
+            )
             per_seed = per_seed.dropna(subset=[bottom, *randoms])
             diff = t_interval((per_seed[bottom] - per_seed[randoms].mean(axis=1)).to_numpy())
             verdict = "clear" if diff.excludes() else "not clear"
@@ -498,7 +506,7 @@ def results_table(result: dict[str, Any], org: str, baseline: str, end_weeks: in
                 str(int(row["rank"])),
                 f"`{row['intervention']}`",
                 row["order"],
-                fmt_interval(interval(row, "cumulative_value")),
+                fmt_interval(interval(row, "cumulative_net_value")),
                 fmt_signed_interval(interval(row, "gain")),
                 "none"
                 if np.isnan(row["trough_week"])
@@ -515,7 +523,7 @@ def results_table(result: dict[str, Any], org: str, baseline: str, end_weeks: in
             "rank",
             "schedule",
             "order",
-            f"cumulative value ({result['weeks']} wk)",
+            f"cumulative net value ({result['weeks']} wk)",
             f"gain over {baseline}",
             "dip depth [95% CI]",
             "trough week",
@@ -557,7 +565,7 @@ def plot(result: dict[str, Any], settings: dict[str, Any]) -> Any:
                 c["week"], 100 * c["relative_value_4wk"], color=colour[name], linewidth=2 if wide else 1
             )
         difference_panels(top, bottom, f"org={org}")
-    axes[0, 0].set_ylabel(f"cumulative value minus {settings['baseline']}")
+    axes[0, 0].set_ylabel(f"cumulative net value minus {settings['baseline']}")
     axes[1, 0].set_ylabel(f"weekly value vs {settings['baseline']}, % (4-week mean)")
     axes[0, 0].legend(fontsize=7, loc="upper left")
     return fig
@@ -572,7 +580,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
         compared("schedules", result, baseline) + " Every schedule runs the same "
         f"seven layer programmes (table below) for {PROGRAMME_WEEKS} weeks each; sequences start a new one "
         f"every {STAGGER_WEEKS} weeks, all-at-once starts them together in week 1. Cells are means over seeds "
-        "with 95% intervals: Student-t over seeds for cumulative value, gain, innovations, cost (the gain and "
+        "with 95% intervals: Student-t over seeds for cumulative net value, gain, innovations, cost (the gain and "
         "cost paired by seed against the baseline) and dip depth (over the per-seed losses at the trough "
         "week); paired bootstrap over seeds for the payback week, a statistic of the mean curves. Note the timing this implies: all-at-once ends its "
         f"programmes in week {PROGRAMME_WEEKS}, a sequence in week "
@@ -593,7 +601,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
             "of the mean curves over seeds (0 if never below); **trough week** is where it happens.",
             f"**weekly value, last {settings['end_weeks']} wk**: the run-rate at the end - mean weekly value "
             f"over the last {settings['end_weeks']} weeks relative to `{baseline}`, per seed, averaged.",
-            f"**payback week**: the first week from which cumulative value stays above `{baseline}`'s "
+            f"**payback week**: the first week from which cumulative net value stays above `{baseline}`'s "
             "to the end of the horizon ('never' if not within it).",
             f"**extra cost**: the model's total `cost` minus that of `{baseline}`, paired by seed; besides the "
             "planned spend it holds the people of the enabling teams and any change in headcount and incidents.",
@@ -653,7 +661,7 @@ def analyse(results: pd.DataFrame, out_dir: Path) -> None:
     )
     for org in result["orgs"]:
         best = result["table"][result["table"]["org"] == org].sort_values("rank").iloc[0]
-        print(f"  {org}: most cumulative value under {best['intervention']} ({best['order']})")
+        print(f"  {org}: most cumulative net value under {best['intervention']} ({best['order']})")
     print(wrote(paths))
 
 

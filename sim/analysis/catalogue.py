@@ -31,7 +31,7 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("cumulative_value", "value", "total", "cumulative value ({weeks} weeks)", True),
+    Metric("cumulative_net_value", "net_value", "total", "cumulative net value, k ({weeks} weeks)", True),
     Metric("innovations", "innovations", "total", "innovations (total)", True),
     Metric(
         "deploys_per_week", "deploys_per_week", "final", "deploys per week ({window})", True, unit="/week"

@@ -25,7 +25,7 @@ def test_writes_its_files(done):
     assert_wrote(
         done,
         "foundations_vs_execution",
-        ("ranking.csv", "curves.csv", "cumulative_value.png", "gain.png"),
+        ("ranking.csv", "curves.csv", "cumulative_net_value.png", "gain.png"),
         figures=2,
     )
 
@@ -37,7 +37,7 @@ def test_ranking_has_every_org_and_intervention_ranked_by_mean_value(done):
     assert list(dict.fromkeys(ranking["org"])) == ["struggling", "solid_but_slow", "enterprise"]
     for _, table in ranking.groupby("org"):
         assert table["rank"].tolist() == list(range(1, len(INTERVENTIONS) + 1))
-        assert table["cumulative_value_mean"].is_monotonic_decreasing
+        assert table["cumulative_net_value_mean"].is_monotonic_decreasing
         assert set(table["intervention"]) == set(INTERVENTIONS)
         assert (table["n_seeds"] == SEEDS).all()
 
@@ -56,16 +56,18 @@ def test_numbers_follow_their_definitions(done):
     runs = results[(results["org"] == "struggling") & (results["intervention"] == "execution_push")]
     base = results[(results["org"] == "struggling") & (results["intervention"] == "none")]
     row = ranking.loc[("struggling", "execution_push")]
-    assert row["cumulative_value_mean"] == pytest.approx(runs.groupby("seed")["value"].sum().mean())
+    assert row["cumulative_net_value_mean"] == pytest.approx(runs.groupby("seed")["net_value"].sum().mean())
     assert row["gain_mean"] == pytest.approx(
-        runs.groupby("seed")["value"].sum().mean() - base.groupby("seed")["value"].sum().mean()
+        runs.groupby("seed")["net_value"].sum().mean() - base.groupby("seed")["net_value"].sum().mean()
     )
     assert ranking.loc[("struggling", "none"), "gain_mean"] == 0
     assert row["lead_time_days_mean"] == pytest.approx(runs.groupby("seed")["lead_time_days"].mean().mean())
     assert row["cost_mean"] == pytest.approx(runs.groupby("seed")["cost"].sum().mean())
     curves = pd.read_csv(out / "curves.csv")
     last = curves[(curves["org"] == "struggling") & (curves["week"] == WEEKS)].set_index("intervention")
-    assert last.loc["execution_push", "cumulative_value_mean"] == pytest.approx(row["cumulative_value_mean"])
+    assert last.loc["execution_push", "cumulative_net_value_mean"] == pytest.approx(
+        row["cumulative_net_value_mean"]
+    )
 
 
 def test_summary_names_the_winner_of_each_org_from_the_numbers(done):
@@ -93,4 +95,4 @@ def test_the_reading_changes_with_the_numbers(done):
     swapped.loc[a, "intervention"], swapped.loc[b, "intervention"] = last, first
     text = " ".join(fve.reading(fve.compute(swapped, settings), settings))
     assert f"**{last}** ranks first" in text
-    assert np.isfinite(result["ranking"]["cumulative_value_mean"]).all()
+    assert np.isfinite(result["ranking"]["cumulative_net_value_mean"]).all()

@@ -56,12 +56,12 @@ def test_per_run_metrics_follow_their_definitions(serial):
     run = serial.weekly[(serial.weekly["intervention"] == "none") & (serial.weekly["seed"] == 1)]
     row = serial.per_run[(serial.per_run["intervention"] == "none") & (serial.per_run["seed"] == 1)].iloc[0]
     in_window = run[run["week"].between(first, last)]
-    assert row["cumulative_value"] == pytest.approx(run["value"].sum())
+    assert row["cumulative_net_value"] == pytest.approx(run["net_value"].sum())
     assert row["innovations"] == pytest.approx(run["innovations"].sum())
     assert row["attrition"] == pytest.approx(run["attrition"].sum())
     assert row["cost"] == pytest.approx(run["cost"].sum())
     assert row["lead_time_days"] == pytest.approx(in_window["lead_time_days"].mean())
-    assert run["cumulative_value"].iloc[-1] == pytest.approx(row["cumulative_value"])
+    assert run["cumulative_net_value"].iloc[-1] == pytest.approx(row["cumulative_net_value"])
 
 
 def test_final_window_is_year_three_of_three():
@@ -103,10 +103,10 @@ def test_outputs(serial, tmp_path):
 
 
 def test_reading_names_the_winner_from_the_numbers(serial):
-    winner = serial.summary.loc[serial.summary["cumulative_value_mean"].idxmax(), "intervention"]
+    winner = serial.summary.loc[serial.summary["cumulative_net_value_mean"].idxmax(), "intervention"]
     name = "doing nothing (none)" if winner == "none" else winner
-    assert f"{name} delivers the most cumulative value: " in serial.reading
-    assert fmt(serial.summary["cumulative_value_mean"].max()) in serial.reading
+    assert f"{name} delivers the most cumulative net value: " in serial.reading
+    assert fmt(serial.summary["cumulative_net_value_mean"].max()) in serial.reading
 
 
 def test_cli_writes_and_reports(tmp_path, capsys):
@@ -114,7 +114,7 @@ def test_cli_writes_and_reports(tmp_path, capsys):
     code = main(["--seeds", "2", "--weeks", "10", "--workers", "1", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0
-    assert "cumulative value (10 weeks)" in printed
+    assert "cumulative net value, k (10 weeks)" in printed
     for name in ("summary.csv", "summary.md", "headline.png"):
         assert (out / name).exists()
         assert str(out / name) in printed
@@ -161,7 +161,7 @@ def test_module_entry_point_fails_cleanly(tmp_path):
 def test_a_single_seed_gives_means_without_intervals():
     result = run_experiment(seeds=1, weeks=5, interventions=("none", "execution_push"), workers=1)
     assert result.summary["n_seeds"].tolist() == [1, 1]
-    assert result.summary["cumulative_value_ci_low"].isna().all()
-    assert result.summary["cumulative_value_mean"].notna().all()
+    assert result.summary["cumulative_net_value_ci_low"].isna().all()
+    assert result.summary["cumulative_net_value_mean"].notna().all()
     assert "single seed" in result.reading
     assert "n/a" in headline.render_text(result)

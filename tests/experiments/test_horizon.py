@@ -46,8 +46,8 @@ def test_crossover_week_is_consistent_with_the_curves(done):
         assert d.loc[w - 1] <= 0, "not yet ahead for good the week before"
         # The same as the headline's definition on the mean cumulative curves.
         rows = results[results["org"] == org]
-        a = rows[rows["intervention"] == "foundations_first"].groupby("week")["value"].mean().cumsum()
-        b = rows[rows["intervention"] == "execution_push"].groupby("week")["value"].mean().cumsum()
+        a = rows[rows["intervention"] == "foundations_first"].groupby("week")["net_value"].mean().cumsum()
+        b = rows[rows["intervention"] == "execution_push"].groupby("week")["net_value"].mean().cumsum()
         assert overtake_week(a.to_numpy(), b.to_numpy(), a.index.to_numpy()) == w
 
 
@@ -56,8 +56,8 @@ def test_per_seed_crossovers_follow_each_seeds_curves(done):
     per_seed = pd.read_csv(out / "per_seed.csv")
     row = per_seed[(per_seed["org"] == "struggling") & (per_seed["seed"] == 1)].iloc[0]
     runs = results[(results["org"] == "struggling") & (results["seed"] == 1)]
-    a = runs[runs["intervention"] == "foundations_first"].set_index("week")["value"].cumsum()
-    b = runs[runs["intervention"] == "execution_push"].set_index("week")["value"].cumsum()
+    a = runs[runs["intervention"] == "foundations_first"].set_index("week")["net_value"].cumsum()
+    b = runs[runs["intervention"] == "execution_push"].set_index("week")["net_value"].cumsum()
     assert overtake_week(a.to_numpy(), b.to_numpy(), a.index.to_numpy()) == row["crossover_week"]
 
 
@@ -83,7 +83,7 @@ def synthetic(ahead_slope: float, seeds: int = 5, weeks: int = 30) -> pd.DataFra
         for week in range(1, weeks + 1):
             rows.append(("struggling", "execution_push", seed, week, 10.0))
             rows.append(("struggling", "foundations_first", seed, week, ahead_slope * week))
-    return pd.DataFrame(rows, columns=["org", "intervention", "seed", "week", "value"])
+    return pd.DataFrame(rows, columns=["org", "intervention", "seed", "week", "net_value"])
 
 
 def test_known_crossover_on_synthetic_curves():

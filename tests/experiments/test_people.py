@@ -117,8 +117,15 @@ def test_table_ranks_options_by_gain_with_intervals(done):
         ranked = part.sort_values("rank")
         assert ranked["rank"].tolist() == list(range(1, len(people.OPTIONS) + 1))
         assert ranked["gain_mean"].is_monotonic_decreasing
-    for key in ("gain", "extra_investment", "extra_cost", "gain_per_1000k", "cumulative_value", "attrition"):
-        part = options if key not in ("cumulative_value", "attrition") else table
+    for key in (
+        "gain",
+        "extra_investment",
+        "extra_cost",
+        "gain_per_1000k",
+        "cumulative_net_value",
+        "attrition",
+    ):
+        part = options if key not in ("cumulative_net_value", "attrition") else table
         assert (part[f"{key}_ci_low"] <= part[f"{key}_mean"] + 1e-9).all(), key
         assert (part[f"{key}_mean"] <= part[f"{key}_ci_high"] + 1e-9).all(), key
 
@@ -139,7 +146,7 @@ def test_money_and_gain_follow_their_definitions(done):
         (total("people_platform_team", "investment") - total("none", "investment")).mean()
     )
     assert row["gain_mean"] == pytest.approx(
-        (total("people_platform_team", "value") - total("none", "value")).mean()
+        (total("people_platform_team", "net_value") - total("none", "net_value")).mean()
     )
     money = pd.read_csv(out / "money.csv").set_index("org")
     for org in ("struggling", "solid_but_slow"):
@@ -161,7 +168,7 @@ def test_summary_is_generated_from_the_table(done):
     md = (out / "summary.md").read_text()
     for org, part in table[table["intervention"] != "none"].groupby("org"):
         best = part.sort_values("rank").iloc[0]["intervention"]
-        assert f"**{best}** adds the most cumulative value" in md
+        assert f"**{best}** adds the most cumulative net value" in md
         phrase = "the options cost the same within" if money.loc[org, "equal"] else "the money is NOT equal"
         assert f"On `{org}` (12 teams) {phrase}" in md
 

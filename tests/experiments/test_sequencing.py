@@ -102,8 +102,8 @@ def test_table_ranks_schedules_by_mean_value_with_intervals(done):
     for _, part in table.groupby("org"):
         ranked = part.sort_values("rank")
         assert ranked["rank"].tolist() == list(range(1, len(part) + 1))
-        assert ranked["cumulative_value_mean"].is_monotonic_decreasing
-    for key in ("cumulative_value", "gain", "extra_cost", "innovations", "end_rate"):
+        assert ranked["cumulative_net_value_mean"].is_monotonic_decreasing
+    for key in ("cumulative_net_value", "gain", "extra_cost", "innovations", "end_rate"):
         assert (table[f"{key}_ci_low"] <= table[f"{key}_mean"] + 1e-9).all(), key
         assert (table[f"{key}_mean"] <= table[f"{key}_ci_high"] + 1e-9).all(), key
     assert (table["dip_depth_mean"] >= 0).all() and (table["dip_depth_mean"] < 1).all()

@@ -215,13 +215,13 @@ def test_per_run_totals_and_final_year_means():
     runs = per_run(frame, [])
     one = frame[frame["seed"] == 1]
     row = runs[runs["seed"] == 1].iloc[0]
-    assert row["cumulative_value"] == pytest.approx(one["value"].sum())
+    assert row["cumulative_net_value"] == pytest.approx(one["net_value"].sum())
     assert row["lead_time_days"] == pytest.approx(one[one["week"] >= 9]["lead_time_days"].mean())
-    summary = summarise(runs.assign(all="x"), ["all"], ["cumulative_value"]).iloc[0]
+    summary = summarise(runs.assign(all="x"), ["all"], ["cumulative_net_value"]).iloc[0]
     assert (
-        summary["cumulative_value_ci_low"]
-        <= summary["cumulative_value_mean"]
-        <= summary["cumulative_value_ci_high"]
+        summary["cumulative_net_value_ci_low"]
+        <= summary["cumulative_net_value_mean"]
+        <= summary["cumulative_net_value_ci_high"]
     )
 
 
