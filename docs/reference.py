@@ -1,28 +1,35 @@
-"""Generate the reference tables of ``docs/model.md`` from the code and the configs.
+"""Generate the reference blocks of ``docs/model.md`` from model v2's code and the configs.
 
 Run ``python docs/reference.py`` to rewrite every generated block of
 ``docs/model.md`` in place, or ``python docs/reference.py --check`` to exit with
-status 1 (and name the stale blocks) when the file is out of date.
+status 1 (and name the stale blocks) when the file is out of date
+(``tests/test_docs.py`` runs the check).
 
 A generated block sits between two marker comments::
 
-    <!-- BEGIN GENERATED: params -->
+    <!-- BEGIN GENERATED: params:workforce -->
     ...
-    <!-- END GENERATED: params -->
+    <!-- END GENERATED: params:workforce -->
 
 Nothing in a block is typed by hand. The sources are:
 
-* ``sim.model.params.Params`` field metadata (unit, range, doc) with the defaults read
-  from ``configs/params/default.yaml``, grouped by that file's comments;
+* the steps of a week: the numbered list of ``sim/model/organisation.py``'s module
+  docstring (the test checks it against the numbered comments of ``Organisation.step``);
+* for every parameter and lever, the steps of the week that read it, found by parsing
+  ``Organisation.step`` (split at its numbered comments) and everything it calls, and the
+  set-up (``OrgModel.__init__``, ``Setup.from_org``, ``Organisation.__init__``,
+  ``batches.platform_teams``) and the programmes' review (``OrgModel.step``) the same way;
+* the parameters of ``sim.model.params.Params`` and of each group of rules it nests
+  (``FlowParams``, ``WorkforceRules`` ...): the field metadata (unit, range, doc) and the
+  dataclass defaults, which ``configs/params/default.yaml`` repeats
+  (``tests/sim/model/test_params.py`` keeps the two equal);
 * ``sim.model.levers.Levers`` field metadata and defaults, with each organisation
   preset's baseline value from ``configs/org/*.yaml``;
 * ``sim.model.params.OrgConfig`` and ``sim.model.params.Layers`` with every preset's values;
-* ``configs/intervention/*.yaml`` and ``configs/shock/*.yaml``;
-* the DORA and maturity boundaries in ``sim.model.metrics``;
-* the order of the steps of a week (``OrgModel._advance`` and the mechanisms of
-  ``sim/model/mechanisms.py`` it runs) and, for every parameter and lever, the
-  functions of ``sim/model/mechanisms.py``, ``sim/model/model.py`` and ``sim/model/metrics.py``
-  that read it, found by parsing the source.
+* ``configs/intervention/*.yaml``, ``configs/generated/intervention/*.yaml`` and
+  ``configs/shock/*.yaml``;
+* the agents' state: the ``StateView`` attributes of ``sim/model/agents.py``;
+* the DORA and maturity boundaries in ``sim.model.metrics``.
 """
 
 from __future__ import annotations
@@ -30,11 +37,13 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
-import importlib
+import inspect
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -43,21 +52,23 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.model import metrics  # noqa: E402
+from sim.model import agents, metrics  # noqa: E402
 from sim.model.levers import Intervention, Levers  # noqa: E402
 from sim.model.params import Layers, OrgConfig, Params  # noqa: E402
 from sim.model.schema import build  # noqa: E402
 
 DOC = ROOT / "docs" / "model.md"
 CONFIGS = ROOT / "configs"
-MODEL_SRC = ROOT / "sim" / "model" / "model.py"
-MECH_SRC = ROOT / "sim" / "model" / "mechanisms.py"
-METRICS_SRC = ROOT / "sim" / "model" / "metrics.py"
+MODEL_DIR = ROOT / "sim" / "model"
+ORGANISATION_SRC = MODEL_DIR / "organisation.py"
 MARKER = re.compile(
-    r"(<!-- BEGIN GENERATED: (?P<name>[\w:.,-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
+    r"(<!-- BEGIN GENERATED: (?P<name>[\w:.,'-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
     re.S,
 )
-FIRST_GROUP = "Run set-up"
+# Labels of the code outside the week: the set-up before week 1, and the review of the programmes.
+SETUP, REVIEW = "set-up", "review"
+# How the uses blocks name them (the tables' "read in" column says "set-up", "step N", "review").
+LABEL_TEXT = {SETUP: "the set-up (section 5)", REVIEW: "the programme review (7.9)"}
 
 
 # ------------------------------------------------------------------ formatting
@@ -75,7 +86,9 @@ def fmt(value: Any) -> str:
 
 
 def fmt_range(meta: dict[str, Any]) -> str:
-    """Format a field's declared range ``lo – hi``."""
+    """Format a field's declared range ``lo – hi``, or its choices."""
+    if meta.get("choices"):
+        return ", ".join(meta["choices"])
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is None and hi is None:
         return "—"
@@ -83,7 +96,7 @@ def fmt_range(meta: dict[str, Any]) -> str:
 
 
 def fmt_unit(meta: dict[str, Any]) -> str:
-    """Format a field's unit; ``1`` (dimensionless) is shown as such."""
+    """Format a field's unit; none is shown as a dash."""
     unit = meta.get("unit") or ""
     return unit if unit else "—"
 
@@ -111,6 +124,12 @@ def signed(value: float) -> str:
     return f"+{fmt(value)}" if value >= 0 else f"−{fmt(-value)}"
 
 
+def rest_to_markdown(text: str) -> str:
+    """Turn a docstring's reStructuredText roles and literals into Markdown code spans."""
+    text = re.sub(r":(?:mod|class|meth|func|attr):`~?([^`]+)`", r"`\1`", text)
+    return text.replace("``", "`")
+
+
 # ------------------------------------------------------------------ configs
 def load_yaml(path: Path) -> Any:
     """Read a YAML file."""
@@ -125,7 +144,7 @@ def presets(group: str) -> list[str]:
         if default in names:
             names.remove(default)
             names.insert(0, default)
-    if group in ("intervention", "shock") and "none" in names:
+    if "none" in names:
         names.remove("none")
         names.insert(0, "none")
     return names
@@ -149,207 +168,631 @@ def org_presets() -> dict[str, tuple[OrgConfig, dict[str, Any]]]:
     return out
 
 
-def param_defaults() -> tuple[dict[str, Any], dict[str, str]]:
-    """Return the default parameter values and their group, from ``configs/params/default.yaml``.
+# ------------------------------------------------------------------ parameters
+def groups() -> dict[str, type]:
+    """Return the groups of rules ``Params`` nests, by field name, in field order."""
+    return {
+        f.name: type(f.default) for f in dataclasses.fields(Params) if dataclasses.is_dataclass(f.default)
+    }
 
-    A group is the comment line that precedes a run of keys; keys before the
-    first such comment belong to ``FIRST_GROUP``. Comments before the first key
-    (the file's header) are not groups.
+
+def top_level() -> list[dataclasses.Field]:
+    """Return the fields of ``Params`` that are values, not groups of rules."""
+    return [f for f in dataclasses.fields(Params) if f.name not in groups()]
+
+
+def parameter_names() -> list[str]:
+    """Every parameter by its override path below ``params.`` (``workforce.ramp_weeks``), in field order."""
+    names = [f.name for f in top_level()]
+    for group, cls in groups().items():
+        names += [f"{group}.{f.name}" for f in dataclasses.fields(cls)]
+    return names
+
+
+# ------------------------------------------------------------------ the steps of a week
+STEP_ITEM = re.compile(r"^(\d+)\.\s+(.*?)(?=^\d+\.\s|\Z)", re.M | re.S)
+STEP_COMMENT = re.compile(r"^\s*#\s*(\d+)'?\.\s")
+
+
+def steps() -> list[tuple[str, str, str]]:
+    """Return the steps of a week from ``sim/model/organisation.py``'s docstring: number, title, text.
+
+    The title is the step's first bold phrase; the text is the whole item, roles turned into
+    code spans.
     """
-    path = CONFIGS / "params" / "default.yaml"
-    values = load_yaml(path) or {}
-    groups: dict[str, str] = {}
-    group, seen_key = FIRST_GROUP, False
-    for line in path.read_text().splitlines():
-        key = re.match(r"^(\w+)\s*:", line)
-        comment = re.match(r"^#\s*(.+?)\s*$", line)
-        if key:
-            groups[key.group(1)] = group
-            seen_key = True
-        elif comment and seen_key:
-            group = comment.group(1)
-    return values, groups
-
-
-# ------------------------------------------------------------------ source analysis
-def _functions(path: Path) -> dict[str, ast.FunctionDef]:
-    """Return every function of a module, keyed ``name`` or ``Class.name`` for methods."""
-    tree = ast.parse(path.read_text())
-    out: dict[str, ast.FunctionDef] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            out[node.name] = node
-        elif isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef):
-                    out[f"{node.name}.{item.name}"] = item
+    doc = ast.get_docstring(ast.parse(ORGANISATION_SRC.read_text())) or ""
+    # The list ends at the first paragraph that is not an item.
+    body = doc.split("\n\n", 1)[1]
+    listing = []
+    for paragraph in body.split("\n\n"):
+        if listing and not re.match(r"^\d+\.\s", paragraph):
+            break
+        if re.match(r"^\d+\.\s", paragraph):
+            listing.append(paragraph)
+    out = []
+    for match in STEP_ITEM.finditer("\n".join(listing)):
+        text = " ".join(match.group(2).split())
+        title = re.search(r"\*\*(.+?)\*\*", text)
+        out.append((match.group(1), title.group(1) if title else "", rest_to_markdown(text)))
     return out
 
 
-def _label(path: Path, qualname: str) -> str:
-    """Name a function as the tables do: model methods bare, others qualified."""
-    if path == MODEL_SRC and qualname.startswith("OrgModel."):
-        return qualname.split(".", 1)[1]
-    return qualname
+def step_comments() -> list[tuple[str, int]]:
+    """Return the numbered comments of ``Organisation.step`` (``# 3. ...``) with their line numbers.
 
-
-def uses() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Find which functions read each parameter and each lever.
-
-    A parameter is read as ``p.name`` or ``self.p.name``. A lever is read in
-    ``sim/model/mechanisms.py`` as its row ``Lever.NAME``, and in ``sim/model/model.py`` named
-    by a string constant (``self.lv["name"]`` or a tuple of names that is
-    iterated).
-
-    Returns:
-        ``(params, levers)``: name -> labels of the functions that read it.
+    ``# 1'.`` (what leadership will see next week) belongs to step 1.
     """
-    param_names = {f.name for f in dataclasses.fields(Params)}
-    lever_names = {f.name for f in dataclasses.fields(Levers)}
-    p_uses: dict[str, list[str]] = {}
-    l_uses: dict[str, list[str]] = {}
-    for path in (MECH_SRC, MODEL_SRC, METRICS_SRC):
-        for qualname, fn in _functions(path).items():
-            label = _label(path, qualname)
+    fn = _modules()["sim.model.organisation"].classes["Organisation"].methods["step"]
+    lines = ORGANISATION_SRC.read_text().splitlines()
+    out = []
+    for lineno in range(fn.lineno, fn.end_lineno + 1):
+        match = STEP_COMMENT.match(lines[lineno - 1])
+        if match:
+            out.append((match.group(1), lineno))
+    return out
+
+
+# ------------------------------------------------------------------ source analysis
+# What reads a parameter or a lever, found by parsing the model's source: an expression's
+# *type* is what it stands for (the parameters, a group of rules, a known class of the model,
+# the week's levers or one lever), followed through assignments, attributes, arguments and calls.
+@dataclasses.dataclass
+class Module:
+    """One parsed module of ``sim/model``."""
+
+    name: str
+    path: Path
+    functions: dict[str, ast.FunctionDef]
+    classes: dict[str, ClassDef]
+    imports: dict[str, tuple[str, str | None]]  # alias -> (module, name or None for the module)
+    constants: dict[str, tuple[str, ...]]  # module-level tuples of strings
+
+
+@dataclasses.dataclass
+class ClassDef:
+    """A class of a parsed module: its methods, its annotated fields and the properties among the methods."""
+
+    name: str
+    module: str
+    methods: dict[str, ast.FunctionDef]
+    fields: dict[str, ast.expr]
+    properties: set[str]
+
+
+def _parse(path: Path) -> Module:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    tree = ast.parse(path.read_text())
+    functions, classes, imports, constants = {}, {}, {}, {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            functions[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            methods = {n.name: n for n in node.body if isinstance(n, ast.FunctionDef)}
+            fields = {
+                n.target.id: n.annotation
+                for n in node.body
+                if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+            }
+            properties = {
+                name
+                for name, fn in methods.items()
+                if any(ast.unparse(d).endswith(("property", "cached_property")) for d in fn.decorator_list)
+            }
+            classes[node.name] = ClassDef(node.name, name, methods, fields, properties)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim.model"):
+            for alias in node.names:
+                imports[alias.asname or alias.name] = (node.module, alias.name)
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            value = node.value
+            if isinstance(value, ast.Tuple) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+            ):
+                constants[node.targets[0].id] = tuple(e.value for e in value.elts)
+    return Module(name, path, functions, classes, imports, constants)
+
+
+_MODULES: dict[str, Module] = {}
+
+
+def _modules() -> dict[str, Module]:
+    """Return (parsed once) every module of ``sim/model`` by dotted name (a package's as ``pkg.__init__``)."""
+    if not _MODULES:
+        for path in sorted(MODEL_DIR.rglob("*.py")):
+            module = _parse(path)
+            _MODULES[module.name] = module
+    return _MODULES
+
+
+# Types: ("params",) the parameters; ("group", name) a group of rules; ("class", module, name)
+# a class of the model; ("levers",) the week's levers by name; ("lever", name) one lever;
+# ("const", text) an enum member passed as an argument (``Kind.FEATURE``).
+Type = tuple
+
+
+def _group_of_class() -> dict[str, str]:
+    return {cls.__name__: name for name, cls in groups().items()}
+
+
+class Reads:
+    """Which parameters and levers each part of the model reads.
+
+    Attributes:
+        params: Override path (``workforce.ramp_weeks``) -> labels of the parts that read it.
+        levers: Lever name -> labels.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, list[str]] = {}
+        self.levers: dict[str, list[str]] = {}
+        self._seen: set[tuple] = set()
+        self._attrs: dict[tuple[str, str, str], Type | None] = {}
+        self._fields = {name: {f.name for f in dataclasses.fields(cls)} for name, cls in groups().items()}
+        self._top = {f.name for f in top_level()}
+        self._lever_names = {f.name for f in dataclasses.fields(Levers)}
+        self._by_class = _group_of_class()
+        index = _modules()
+        org = index["sim.model.organisation"].classes["Organisation"]
+        self._entries = {id(org.methods["step"])}
+        comments = step_comments()
+
+        def week_label(lineno: int) -> str | None:
+            label = None
+            for number, start in comments:
+                if lineno >= start:
+                    label = number
+            return label
+
+        self._run(org, "step", week_label)
+        model = index["sim.model.model"].classes["OrgModel"]
+        for module, cls, fn in (
+            ("sim.model.model", "OrgModel", "__init__"),
+            ("sim.model.organisation", "Organisation", "__init__"),
+            ("sim.model.organisation", "Setup", "from_org"),
+        ):
+            self._run(index[module].classes[cls], fn, lambda _: SETUP)
+        self._function(index["sim.model.batches"], None, "platform_teams", lambda _: SETUP, {})
+        self._run(model, "step", lambda _: REVIEW)
+
+    # -------------------------------------------------------------- recording
+    def _add(self, index: dict[str, list[str]], key: str, label: str | None) -> None:
+        if label is None:
+            return
+        index.setdefault(key, [])
+        if label not in index[key]:
+            index[key].append(label)
+
+    def _param(self, group: str | None, name: str, label: str | None) -> None:
+        if group is None and name in self._top:
+            self._add(self.params, name, label)
+        elif group is not None and name in self._fields[group]:
+            self._add(self.params, f"{group}.{name}", label)
+
+    # -------------------------------------------------------------- walking
+    def _run(self, cls: ClassDef, method: str, label: Callable[[int], str | None]) -> None:
+        module = _modules()[cls.module]
+        self._function(module, cls, method, label, {"self": ("class", cls.module, cls.name)}, entry=True)
+
+    def _function(
+        self,
+        module: Module,
+        cls: ClassDef | None,
+        name: str,
+        label: Callable[[int], str | None],
+        bound: dict[str, Type],
+        entry: bool = False,
+    ) -> None:
+        fn = cls.methods.get(name) if cls else module.functions.get(name)
+        if fn is None or (id(fn) in self._entries and not entry):
+            return
+        # The flow engine reads its parameters when it is built and uses them in every week's step 4.
+        if cls is not None and cls.name == "FlowEngine":
+            label = lambda _: "4"  # noqa: E731
+        key = (id(fn), label(fn.lineno), tuple(sorted(bound.items())))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        env: dict[str, Type] = dict(bound)
+        args = fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs
+        if cls is not None and args and args[0].arg in ("self", "cls") and args[0].arg not in env:
+            env[args[0].arg] = ("class", cls.module, cls.name)
+        for arg in args:
+            if arg.arg not in env and arg.annotation is not None:
+                t = self._annotation(arg.annotation, module)
+                if t:
+                    env[arg.arg] = t
+        ctx = SimpleNamespace(module=module, cls=cls, env=env, label=label, loops=_loop_values(fn, module))
+        # Assignments first (to a fixed point), so that an alias is known wherever it is used.
+        for _ in range(4):
             for node in ast.walk(fn):
-                if isinstance(node, ast.Attribute) and node.attr in param_names:
-                    base = node.value
-                    if (isinstance(base, ast.Name) and base.id == "p") or (
-                        isinstance(base, ast.Attribute) and base.attr == "p"
-                    ):
-                        _add(p_uses, node.attr, label)
-                elif (
-                    path == MECH_SRC
-                    and isinstance(node, ast.Attribute)
-                    and isinstance(node.value, ast.Name)
-                    and node.value.id == "Lever"
-                ):
-                    _add(l_uses, node.attr.lower(), label)
-                elif path == MODEL_SRC and isinstance(node, ast.Constant) and node.value in lever_names:
-                    # Only the model reads levers; elsewhere a lever's name may be a column name.
-                    _add(l_uses, node.value, label)
-    return p_uses, l_uses
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        self._bind(target, node.value, ctx)
+        aliases = {
+            id(node.value)
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Assign)
+            and (self._type(node.value, ctx, record=False) or ("",))[0] == "lever"
+        }
+        for node in ast.walk(fn):
+            line = ctx.label(getattr(node, "lineno", fn.lineno))
+            if isinstance(node, ast.Attribute):
+                self._attribute(node, ctx, line)
+            elif isinstance(node, ast.Subscript) and id(node) not in aliases:
+                for lever in self._levers_of(node, ctx):
+                    self._add(self.levers, lever, line)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                t = env.get(node.id)
+                if t and t[0] == "lever":
+                    self._add(self.levers, t[1], line)
+            elif isinstance(node, ast.Call):
+                self._call(node, ctx, line)
+
+    def _bind(self, target: ast.expr, value: ast.expr, ctx: SimpleNamespace) -> None:
+        if isinstance(target, ast.Name):
+            t = self._type(value, ctx, record=False)
+            if t:
+                ctx.env[target.id] = t
+        elif isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+            for t_elt, v_elt in zip(target.elts, value.elts, strict=False):
+                self._bind(t_elt, v_elt, ctx)
+
+    def _annotation(self, node: ast.expr, module: Module) -> Type | None:
+        for name in re.findall(r"\w+", ast.unparse(node)):
+            if name == "Params":
+                return ("params",)
+            if name in self._by_class:
+                return ("group", self._by_class[name])
+            found = self._class(name, module)
+            if found:
+                return ("class", found.module, found.name)
+        return None
+
+    def _class(self, name: str, module: Module, depth: int = 0) -> ClassDef | None:
+        if name in module.classes:
+            return module.classes[name]
+        source = module.imports.get(name)
+        if source and source[1] and depth < 3:
+            modules = _modules()
+            # A package re-exports its modules' names from its __init__.
+            other = modules.get(source[0]) or modules.get(f"{source[0]}.__init__")
+            if other:
+                return self._class(source[1], other, depth + 1)
+        return None
+
+    def _class_attr(self, cls: ClassDef, attr: str) -> Type | None:
+        """Return the type of ``self.<attr>`` in ``cls``: its annotation, or what ``__init__`` assigns to it."""
+        key = (cls.module, cls.name, attr)
+        if key not in self._attrs:
+            self._attrs[key] = None  # while it is being worked out (an attribute defined by itself)
+            self._attrs[key] = self._class_attr_uncached(cls, attr)
+        return self._attrs[key]
+
+    def _class_attr_uncached(self, cls: ClassDef, attr: str) -> Type | None:
+        module = _modules()[cls.module]
+        if attr in cls.fields:
+            return self._annotation(cls.fields[attr], module)
+        init = cls.methods.get("__init__")
+        if init is None:
+            return None
+        env: dict[str, Type] = {"self": ("class", cls.module, cls.name)}
+        for arg in init.args.args:
+            if arg.annotation is not None:
+                t = self._annotation(arg.annotation, module)
+                if t:
+                    env[arg.arg] = t
+        ctx = SimpleNamespace(module=module, cls=cls, env=env, label=lambda _: None, loops={})
+        for _ in range(3):
+            for node in ast.walk(init):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        self._bind(target, node.value, ctx)
+        found = None
+        for node in ast.walk(init):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    pairs = (
+                        zip(target.elts, node.value.elts, strict=False)
+                        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                        else [(target, node.value)]
+                    )
+                    for t, v in pairs:
+                        if (
+                            isinstance(t, ast.Attribute)
+                            and t.attr == attr
+                            and isinstance(t.value, ast.Name)
+                            and t.value.id == "self"
+                        ):
+                            found = found or self._type(v, ctx, record=False)
+        return found
+
+    def _type(self, node: ast.expr, ctx: SimpleNamespace, record: bool) -> Type | None:
+        if isinstance(node, ast.Name):
+            return ctx.env.get(node.id)
+        if isinstance(node, ast.BoolOp):
+            for value in node.values:
+                t = self._type(value, ctx, record)
+                if t:
+                    return t
+            return None
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id == "Kind":
+                return ("const", node.attr)
+            base = self._type(node.value, ctx, record)
+            if base is None:
+                # A run's configuration holds the parameters as ``.params``.
+                return ("params",) if node.attr == "params" else None
+            if base == ("params",) and node.attr in self._fields:
+                return ("group", node.attr)
+            if base[0] == "class":
+                cls = _modules()[base[1]].classes[base[2]]
+                return self._class_attr(cls, node.attr)
+            return None
+        if isinstance(node, ast.Subscript):
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in ("lever", "levers"):
+                sl = node.slice
+                if isinstance(sl, ast.Constant) and sl.value in self._lever_names:
+                    return ("lever", sl.value)
+            return None
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                if func.id == "Params":
+                    return ("params",)
+                found = self._class(func.id, ctx.module)
+                return ("class", found.module, found.name) if found else None
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                found = self._class(func.value.id, ctx.module)
+                method = found.methods.get(func.attr) if found else None
+                if method is not None and method.returns is not None:
+                    if found.name in re.findall(r"\w+", ast.unparse(method.returns)):
+                        return ("class", found.module, found.name)
+        return None
+
+    def _attribute(self, node: ast.Attribute, ctx: SimpleNamespace, line: str | None) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            return
+        # A preset's baseline lever: ``org.levers.platform_capacity``.
+        if (
+            isinstance(node.value, ast.Attribute)
+            and node.value.attr == "levers"
+            and node.attr in self._lever_names
+        ):
+            self._add(self.levers, node.attr, line)
+            return
+        base = self._type(node.value, ctx, record=True)
+        if base is None:
+            return
+        if base == ("params",):
+            self._param(None, node.attr, line)
+        elif base[0] == "group":
+            group = base[1]
+            if node.attr in self._fields[group]:
+                self._param(group, node.attr, line)
+            else:
+                cls = groups()[group]
+                module = _modules()[cls.__module__]
+                owner = module.classes[cls.__name__]
+                if node.attr in owner.properties:
+                    self._function(module, owner, node.attr, _fixed(line), {"self": ("group", group)})
+        elif base[0] == "class":
+            cls = _modules()[base[1]].classes[base[2]]
+            if node.attr in cls.properties:
+                self._function(_modules()[cls.module], cls, node.attr, _fixed(line), {"self": base})
+
+    def _levers_of(self, node: ast.Subscript, ctx: SimpleNamespace) -> list[str]:
+        base, sl = node.value, node.slice
+        if not isinstance(base, ast.Name):
+            return []
+        if base.id == "LEVER_INDEX" and isinstance(sl, ast.Constant):
+            return [sl.value] if sl.value in self._lever_names else []
+        if base.id not in ("lever", "levers"):
+            return []
+        if isinstance(sl, ast.Constant):
+            return [sl.value] if sl.value in self._lever_names else []
+        if isinstance(sl, ast.Name):
+            return [v for v in ctx.loops.get(sl.id, ()) if v in self._lever_names]
+        return []
+
+    def _call(self, node: ast.Call, ctx: SimpleNamespace, line: str | None) -> None:
+        func = node.func
+        target: tuple[Module, ClassDef | None, str, dict[str, Type]] | None = None
+        if isinstance(func, ast.Name):
+            found = self._class(func.id, ctx.module)
+            if found:
+                target = (_modules()[found.module], found, "__init__", {})
+            elif func.id in ctx.module.functions:
+                target = (ctx.module, None, func.id, {})
+            elif func.id in ctx.module.imports:
+                source, name = ctx.module.imports[func.id]
+                other = _modules().get(source)
+                if other and name in other.functions:
+                    target = (other, None, name, {})
+            elif func.id == "getattr" and len(node.args) >= 2:
+                self._getattr(node, ctx, line)
+        elif isinstance(func, ast.Attribute):
+            base = func.value
+            alias = ctx.module.imports.get(base.id) if isinstance(base, ast.Name) else None
+            if alias and alias[1] and f"{alias[0]}.{alias[1]}" in _modules():
+                other = _modules()[f"{alias[0]}.{alias[1]}"]
+                target = (other, None, func.attr, {})
+            else:
+                cls = self._class(base.id, ctx.module) if isinstance(base, ast.Name) else None
+                t = ("class", cls.module, cls.name) if cls else self._type(base, ctx, record=False)
+                if t and t[0] == "class":
+                    owner = _modules()[t[1]].classes[t[2]]
+                    target = (_modules()[owner.module], owner, func.attr, {"self": t})
+                elif t and t[0] == "group":
+                    cls_ = groups()[t[1]]
+                    module = _modules()[cls_.__module__]
+                    target = (module, module.classes[cls_.__name__], func.attr, {"self": t})
+        if target is None:
+            return
+        module, cls, name, bound = target
+        fn = cls.methods.get(name) if cls else module.functions.get(name)
+        if fn is None:
+            return
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        if params and params[0] in ("self", "cls"):
+            params = params[1:]
+        for arg, value in zip(params, node.args, strict=False):
+            t = self._type(value, ctx, record=False)
+            if t:
+                bound[arg] = t
+        for keyword in node.keywords:
+            t = self._type(keyword.value, ctx, record=False) if keyword.arg else None
+            if t:
+                bound[keyword.arg] = t
+        self._function(module, cls, name, _fixed(line), bound)
+
+    def _getattr(self, node: ast.Call, ctx: SimpleNamespace, line: str | None) -> None:
+        """``getattr(self, f"{kind.name.lower()}_size_median")`` on a group of rules: the fields it can name."""
+        t = self._type(node.args[0], ctx, record=False)
+        name = node.args[1]
+        if not t or t[0] != "group":
+            return
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            self._param(t[1], name.value, line)
+            return
+        if not isinstance(name, ast.JoinedStr):
+            return
+        pattern = ""
+        for part in name.values:
+            if isinstance(part, ast.Constant):
+                pattern += re.escape(part.value)
+            else:
+                root = part.value
+                while isinstance(root, (ast.Attribute, ast.Call)):
+                    root = root.func if isinstance(root, ast.Call) else root.value
+                const = ctx.env.get(root.id) if isinstance(root, ast.Name) else None
+                pattern += re.escape(const[1].lower()) if const and const[0] == "const" else r"\w+"
+        for field in self._fields[t[1]]:
+            if re.fullmatch(pattern, field):
+                self._param(t[1], field, line)
 
 
-def _add(index: dict[str, list[str]], key: str, label: str) -> None:
-    index.setdefault(key, [])
-    if label not in index[key]:
-        index[key].append(label)
+def _fixed(label: str | None) -> Callable[[int], str | None]:
+    return lambda _: label
 
 
-def used_in(labels: list[str] | None) -> str:
-    """Format the functions that read a name; flag a name nothing reads."""
-    return ", ".join(code(x) for x in labels) if labels else "**not read by the model**"
+def _loop_values(fn: ast.FunctionDef, module: Module) -> dict[str, tuple[str, ...]]:
+    """Return the strings each loop variable of ``fn`` takes: from a literal tuple of tuples, or a tuple constant."""
+    out: dict[str, list[str]] = {}
+    loops = [(n.target, n.iter) for n in ast.walk(fn) if isinstance(n, ast.For)]
+    loops += [(g.target, g.iter) for n in ast.walk(fn) if hasattr(n, "generators") for g in n.generators]
+    for target, it in loops:
+        if isinstance(it, ast.Name) and it.id in module.constants and isinstance(target, ast.Name):
+            out.setdefault(target.id, []).extend(module.constants[it.id])
+        elif isinstance(it, ast.Tuple):
+            for row in it.elts:
+                if isinstance(target, ast.Name) and isinstance(row, ast.Constant):
+                    out.setdefault(target.id, []).append(row.value)
+                elif isinstance(target, ast.Tuple) and isinstance(row, ast.Tuple):
+                    for t, v in zip(target.elts, row.elts, strict=False):
+                        if (
+                            isinstance(t, ast.Name)
+                            and isinstance(v, ast.Constant)
+                            and isinstance(v.value, str)
+                        ):
+                            out.setdefault(t.id, []).append(v.value)
+    return {k: tuple(v) for k, v in out.items()}
 
 
-def _calls(node: ast.AST) -> list[ast.Call]:
-    """Return every call in ``node``, in source order."""
-    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
-    return sorted(calls, key=lambda n: (n.lineno, n.col_offset))
+_READS: Reads | None = None
 
 
-def _callee(call: ast.Call) -> tuple[str, str]:
-    """Return ``(owner, name)`` of a call: ``("self", "_x")`` for ``self._x()``, ``("", "f")`` for ``f()``."""
-    func = call.func
-    if isinstance(func, ast.Name):
-        return "", func.id
-    if isinstance(func, ast.Attribute):
-        return (func.value.id if isinstance(func.value, ast.Name) else ""), func.attr
-    return "", ""
+def reads() -> Reads:
+    """Return (once) which parts of the model read each parameter and each lever."""
+    global _READS
+    if _READS is None:
+        _READS = Reads()
+    return _READS
 
 
-def mechanism_order() -> list[str]:
-    """Return the steps of a week, in the order ``OrgModel._advance`` runs them.
-
-    A step is a method that ``_advance`` calls as a statement of its own (not a
-    draw whose value it uses), or a mechanism (named in the list of
-    ``sim/model/mechanisms.py``'s docstring) that its compiled calls run, directly
-    or through a private helper.
-    """
-    names, functions = set(module_loops()), _functions(MECH_SRC)
-
-    def run_by(fn: ast.FunctionDef) -> list[str]:
-        out = []
-        for owner, name in map(_callee, _calls(fn)):
-            if owner:
-                continue
-            if name in names:
-                out.append(name)
-            elif name.startswith("_") and name in functions:
-                out += run_by(functions[name])
-        return out
-
-    order = []
-    for statement in _functions(MODEL_SRC)["OrgModel._advance"].body:
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            owner, name = _callee(statement.value)
-            if owner == "self":
-                order.append(name)
-        for owner, name in map(_callee, _calls(statement)):
-            if owner == "mechanisms":
-                order += run_by(functions[name])
-    return order
+def _order(labels: Iterable[str]) -> list[str]:
+    rank = {SETUP: -1, REVIEW: 100}
+    return sorted(labels, key=lambda x: rank.get(x, int(x) if x.isdigit() else 50))
 
 
-def docstring_summary(name: str) -> str:
-    """Return the first line of the docstring of an ``OrgModel`` method or a mechanism."""
-    fn = _functions(MODEL_SRC).get(f"OrgModel.{name}") or _functions(MECH_SRC).get(name)
-    doc = ast.get_docstring(fn) if fn else None
-    return doc.strip().splitlines()[0] if doc else ""
-
-
-def module_loops() -> dict[str, str]:
-    """Return the loops of each mechanism, from the bullet list in the docstring of ``sim/model/mechanisms.py``."""
-    doc = ast.get_docstring(ast.parse(MECH_SRC.read_text())) or ""
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\*\s+``(\w+)``\s+(.+)$", doc, re.M)}
+def read_in(labels: list[str] | None) -> str:
+    """Format the parts of the model that read a name; flag a name nothing reads."""
+    if not labels:
+        return "**not read by the model**"
+    return ", ".join(x if x in (SETUP, REVIEW) else f"step {x}" for x in _order(labels))
 
 
 # ------------------------------------------------------------------ blocks
 def block_schedule() -> str:
-    """Render the steps of one week, in the order ``OrgModel._advance`` runs them."""
-    loops = module_loops()
-    rows = [
-        [str(i), code(name), docstring_summary(name) or "—", loops.get(name, "—")]
-        for i, name in enumerate(mechanism_order(), 1)
-    ]
-    return table(["#", "step", "what it does", "loops it takes part in"], rows, ["--:", "---", "---", "---"])
+    """Render the steps of one week, in the order ``Organisation.step`` runs them."""
+    rows = [[n, title or "—", text] for n, title, text in steps()]
+    return table(
+        ["#", "step", "what happens (from `sim/model/organisation.py`)"], rows, ["--:", "---", "---"]
+    )
 
 
-def block_params() -> str:
-    """Render every parameter of the dynamics, grouped as in ``configs/params/default.yaml``."""
-    values, groups = param_defaults()
-    p_uses, _ = uses()
-    by_group: dict[str, list[dataclasses.Field]] = {}
-    for f in dataclasses.fields(Params):
-        by_group.setdefault(groups.get(f.name, "Not set in configs/params/default.yaml"), []).append(f)
-    out = []
-    for group, flds in by_group.items():
-        out.append(f"**{group}**\n")
-        rows = [
+def block_uses(label: str) -> str:
+    """Render the parameters and levers one part of the model reads (a step's number, ``set-up`` or ``review``)."""
+    r = reads()
+    params = [n for n in parameter_names() if label in r.params.get(n, [])]
+    levers = [f.name for f in dataclasses.fields(Levers) if label in r.levers.get(f.name, [])]
+    where = LABEL_TEXT.get(label, f"step {label}")
+    return (
+        f"*Parameters read in {where}:* {', '.join(code(n) for n in params) or '—'}.  \n"
+        f"*Levers read:* {', '.join(code(n) for n in levers) or '—'}.\n"
+    )
+
+
+def _param_rows(prefix: str, flds: Iterable[dataclasses.Field]) -> list[list[str]]:
+    r = reads()
+    rows = []
+    for f in flds:
+        path = f"{prefix}{f.name}"
+        rows.append(
             [
                 code(f.name),
-                fmt(values[f.name]) if f.name in values else "**missing**",
+                fmt(f.default),
                 fmt_unit(f.metadata),
                 fmt_range(f.metadata),
                 f.metadata.get("doc", ""),
-                used_in(p_uses.get(f.name)),
+                read_in(r.params.get(path)),
             ]
-            for f in flds
-        ]
-        out.append(
-            table(
-                ["parameter", "default", "unit", "range", "meaning and rationale", "read in"],
-                rows,
-                ["---", "--:", "---", "---", "---", "---"],
-            )
         )
+    return rows
+
+
+PARAM_HEADER = ["parameter", "default", "unit", "range", "meaning and source", "read in"]
+PARAM_ALIGN = ["---", "--:", "---", "---", "---", "---"]
+
+
+def block_params() -> str:
+    """Render the parameters that are no group's, and the groups of rules with where each is described."""
+    out = [table(PARAM_HEADER, _param_rows("", top_level()), PARAM_ALIGN)]
+    rows = []
+    for f in dataclasses.fields(Params):
+        if f.name in groups():
+            cls = groups()[f.name]
+            rows.append([code(f.name), code(f"{cls.__module__}.{cls.__name__}"), f.metadata.get("doc", "")])
+    out.append(table(["group", "class", "what it covers"], rows))
     return "\n".join(out)
 
 
+def block_group(group: str) -> str:
+    """Render one group of rules of ``Params``: every field with default, unit, range, doc and readers."""
+    if group not in groups():
+        return f"**`params.{group}` no longer exists in `sim.model.params.Params`.**\n"
+    cls = groups()[group]
+    doc = inspect.getdoc(cls) or ""
+    summary = doc.split("\n\n")[0].replace("\n", " ")
+    head = f"`{cls.__module__}.{cls.__name__}`: {rest_to_markdown(summary)} Override as `params.{group}.NAME=VALUE`.\n\n"
+    return head + table(PARAM_HEADER, _param_rows(f"{group}.", dataclasses.fields(cls)), PARAM_ALIGN)
+
+
 def block_levers() -> str:
-    """Render every leadership lever: default, range, and each organisation's baseline."""
+    """Render every leadership lever: default, range, each organisation's baseline and the steps that read it."""
     orgs = org_presets()
-    _, l_uses = uses()
+    r = reads()
     header = ["lever", "unit", "range", "default", *orgs, "meaning", "read in"]
     rows = []
     for f in dataclasses.fields(Levers):
@@ -357,7 +800,7 @@ def block_levers() -> str:
         for cfg, data in orgs.values():
             value = fmt(getattr(cfg.levers, f.name))
             row.append(f"**{value}**" if f.name in (data.get("levers") or {}) else value)
-        row += [f.metadata.get("doc", ""), used_in(l_uses.get(f.name))]
+        row += [f.metadata.get("doc", ""), read_in(r.levers.get(f.name))]
         rows.append(row)
     align = ["---", "---", "---", "--:", *["--:"] * len(orgs), "---", "---"]
     note = (
@@ -367,8 +810,26 @@ def block_levers() -> str:
     return note + table(header, rows, align)
 
 
+def block_agents() -> str:
+    """Render the agents' state: each agent type's attributes and the organisation's array each views."""
+    rows = []
+    for name in ("Leadership", "BusinessUnit", "StreamAlignedTeam", "PlatformTeam", "EnablingTeam"):
+        cls = getattr(agents, name)
+        seen = set()
+        for klass in cls.__mro__:
+            for attr, value in vars(klass).items():
+                if isinstance(value, agents.StateView) and attr not in seen:
+                    seen.add(attr)
+                    rows.append([code(name), code(attr), code(value.name), value.__doc__ or ""])
+        for attr, value in vars(cls).items():
+            if isinstance(value, property) and attr not in seen:
+                doc = (value.__doc__ or "").strip().splitlines()
+                rows.append([code(name), code(attr), "—", doc[0] if doc else ""])
+    return table(["agent", "attribute", "array of `Organisation`", "meaning"], rows)
+
+
 def block_org() -> str:
-    """Render the organisation presets: size, load, debt, spread and starting layer strengths."""
+    """Render the organisation presets: size, load, debt, coupling, spread and starting layer strengths."""
     orgs = org_presets()
     lines = [f"- {code(name)}: {cfg.description}" for name, (cfg, _) in orgs.items()]
     out = ["\n".join(lines) + "\n"]
@@ -392,7 +853,7 @@ def block_org() -> str:
     out.append(
         "\nThe other fields of `OrgConfig`: "
         + "; ".join(f"{code(f.name)}: {f.metadata['doc'].rstrip('.')}" for f in nested)
-        + ". The levers table above gives every preset's baseline levers.\n"
+        + ". Section 2.6 gives every preset's baseline levers.\n"
     )
     return "\n".join(out)
 
@@ -496,152 +957,68 @@ def block_dora() -> str:
     return "\n".join(out)
 
 
-# Characteristic delays: what, and an expression in the parameters (evaluated at the defaults).
+# Characteristic delays: what, and an expression in the parameters (``group.name``) and the levers'
+# defaults (``levers.name``), evaluated at the defaults.
 DELAYS: list[tuple[str, str]] = [
-    ("burn-in before week 1 (not recorded)", "warmup_weeks"),
-    ("incident and rework time computed in `_quality` reach the next week's `_allocate`", "1"),
-    ("smoothed throughput and business-unit satisfaction", "1 / smoothing"),
-    ("morale follows its target", "morale_tau"),
-    ("business-unit trust follows its target", "trust_tau"),
-    ("team safety follows the culture climate", "1 / safety_rate"),
-    ("climate grows at full culture investment", "1 / culture_rate"),
-    ("standards grow at full architecture investment", "1 / standards_rate"),
-    ("partnership grows at full governance and full trust", "1 / partner_rate"),
-    ("clarity grows at full strategy work", "1 / clarity_rate"),
-    ("theatre stock grows at full theatre", "1 / theatre_rate"),
-    ("teams adopt what the platform offers", "1 / adoption_rate"),
-    ("a vacancy is filled (at budget ≥ 1)", "time_to_hire"),
-    ("a new hire ramps up", "ramp_weeks"),
-    ("an enabling team stays with the teams it coaches", "coaching_weeks"),
-    ("practice erodes without upkeep, no pressure", "1 / practice_decay"),
-    ("practice erodes without upkeep, full pressure", "1 / (practice_decay * (1 + pressure_erosion))"),
-    ("skills become obsolete", "1 / skill_decay"),
-    ("lessons from failures are forgotten", "1 / lessons_decay"),
-    ("an unmaintained platform decays", "1 / platform_decay"),
-    ("partnership decays without governance", "1 / partner_decay"),
-    ("strategic clarity decays without strategy work", "1 / clarity_decay"),
-    ("standards erode at full pressure", "1 / standards_erosion"),
-    ("climate erodes at full pressure", "1 / culture_erosion"),
-    ("theatre stock fades", "1 / theatre_decay"),
-    ("a shipped innovation's value fades", "1 / innovation_decay"),
-    ("innovation capability decays", "1 / capability_decay"),
+    ("warm-up before week 1 (not recorded)", "warmup_weeks"),
+    ("an incident or rework item waiting at a week's end takes improvement time the next week", "1"),
+    ("a business unit's trust acts on its withdrawals and on its teams' pressure", "1"),
+    (
+        "leadership perceives delivery and demand (mean of the information delay)",
+        "leadership.perception_weeks",
+    ),
+    ("pressure and the improvement share follow leadership's rule", "leadership.adjustment_weeks"),
+    ("leadership judges a programme (the lever's default)", "levers.patience_weeks"),
+    ("an offer becomes a person", "workforce.hiring_lag_weeks"),
+    ("a new hire reaches full output", "workforce.ramp_weeks"),
+    ("enabling people follow their target (time constant)", "max(workforce.hiring_lag_weeks, 1)"),
+    ("morale follows its target (time constant)", "capability.morale_weeks"),
+    ("a business unit's trust follows its experience (time constant)", "operating.trust_weeks"),
+    ("an enabling engagement with the teams it facilitates", "operating.engagement_weeks"),
+    (
+        "the gap to full standards, safety, partnership or clarity halves at an investment lever of 1 "
+        "(decay aside)",
+        "log(2) / capability.investment_gain",
+    ),
+    ("practice halves without upkeep", "capability.practice_half_life"),
+    ("skill halves without learning", "capability.skill_half_life"),
+    ("platform self-service halves without upkeep", "capability.platform_half_life"),
+    ("architecture standards halve without investment", "capability.standards_half_life"),
+    ("psychological safety halves without investment", "capability.safety_half_life"),
+    ("partnership halves without governance", "capability.partnership_half_life"),
+    ("strategic clarity halves without strategy work", "capability.clarity_half_life"),
+    ("innovation capability halves without experiments", "capability.innovation_half_life"),
+    ("an innovation's value stream (mean life)", "operating.innovation_life_weeks"),
 ]
+
+
+def _namespace() -> dict[str, Any]:
+    params = Params()
+    values: dict[str, Any] = {f.name: getattr(params, f.name) for f in top_level()}
+    values.update({name: getattr(params, name) for name in groups()})
+    values["levers"] = Levers()
+    values.update(log=math.log, exp=math.exp, max=max, min=min)
+    return values
 
 
 def block_delays() -> str:
     """Render the characteristic delays (time constants) at the default parameters."""
-    values, _ = param_defaults()
+    values = _namespace()
     rows = []
     for what, expr in DELAYS:
         try:
             shown = fmt(round(float(eval(expr, {"__builtins__": {}}, values)), 1))
         except ZeroDivisionError:
             shown = "∞ (never)"
-        except NameError as err:
-            shown = f"**{err.name} missing**"
+        except (AttributeError, NameError) as err:
+            shown = f"**{expr} missing: {err}**"
         rows.append([what, code(expr.replace("*", "·")), shown])
     return table(["delay", "expression", "weeks at the defaults"], rows, ["---", "---", "--:"])
 
 
-# Helpers that carry no part of the model (random draws, sums, clipping, the shape of a
-# curve): not named among the helpers a mechanism reads through.
-PLUMBING = frozenset({"_normal", "_poisson", "row_sum", "by_unit", "clip01", "hill"})
-
-
-def _model_functions() -> dict[str, ast.FunctionDef]:
-    """Return the functions of ``sim/model/mechanisms.py`` and the methods of ``OrgModel``, by name."""
-    methods = {q.split(".", 1)[1]: fn for q, fn in _functions(MODEL_SRC).items() if q.startswith("OrgModel.")}
-    return {**_functions(MECH_SRC), **methods}
-
-
-def helpers_called(name: str) -> list[str]:
-    """Return the functions that ``name`` calls, directly or indirectly, in order found.
-
-    A mechanism calls the others by name; a method calls ``self.<name>``.
-    """
-    functions = _model_functions()
-    seen: list[str] = []
-    todo = [name]
-    while todo:
-        fn = functions.get(todo.pop(0))
-        if fn is None:
-            continue
-        for _, callee in map(_callee, _calls(fn)):
-            if callee in functions and callee not in seen and callee != name:
-                seen.append(callee)
-                todo.append(callee)
-    return seen
-
-
-def _reads(methods: list[str]) -> tuple[list[str], list[str]]:
-    """Return the parameters and levers read by any of ``methods``, in field order."""
-    p_uses, l_uses = uses()
-    params = [f.name for f in dataclasses.fields(Params) if set(methods) & set(p_uses.get(f.name, []))]
-    levers = [f.name for f in dataclasses.fields(Levers) if set(methods) & set(l_uses.get(f.name, []))]
-    return params, levers
-
-
-def block_uses(names: str) -> str:
-    """Render the parameters and levers a mechanism reads, directly or through the helpers it calls.
-
-    Args:
-        names: The mechanism's function, or its functions joined by commas
-            (``quality_rates,quality``: the rates of a draw and what follows from it).
-    """
-    functions = names.split(",")
-    missing = [name for name in functions if name not in _model_functions()]
-    if missing:
-        return f"**`{missing[0]}` no longer exists in `sim/model/mechanisms.py` or `sim/model/model.py`.**\n"
-    called = [
-        m for name in functions for m in helpers_called(name) if m not in PLUMBING and m not in functions
-    ]
-    called = list(dict.fromkeys(called))
-    params, levers = _reads([*functions, *called])
-    via = f" (directly or through {', '.join(code(m) for m in called)})" if called else ""
-    return (
-        f"*Parameters read by {', '.join(code(name) for name in functions)}{via}:* "
-        f"{', '.join(code(n) for n in params) or '—'}.  \n"
-        f"*Levers read:* {', '.join(code(n) for n in levers) or '—'}.\n"
-    )
-
-
-def block_helpers() -> str:
-    """Render the helpers of the mechanisms and the methods of ``OrgModel`` with what each reads."""
-    skip = {"__init__", "step", "_advance", *module_loops()}
-    rows = []
-    for name, fn in _model_functions().items():
-        if name in skip:
-            continue
-        params, levers = _reads([name])
-        doc = ast.get_docstring(fn)
-        rows.append(
-            [
-                code(name),
-                doc.strip().splitlines()[0] if doc else "—",
-                ", ".join(code(n) for n in params) or "—",
-                ", ".join(code(n) for n in levers) or "—",
-            ]
-        )
-    return table(["helper", "what it does", "parameters read", "levers read"], rows)
-
-
-def block_rules(path: str) -> str:
-    """Render the fields of a rules dataclass (``module.Class``): default, unit, range, meaning and source."""
-    module, _, name = path.rpartition(".")
-    cls = getattr(importlib.import_module(module), name)
-    rows = [
-        [code(f.name), fmt(f.default), fmt_unit(f.metadata), fmt_range(f.metadata), f.metadata.get("doc", "")]
-        for f in dataclasses.fields(cls)
-    ]
-    return table(
-        ["parameter", "default", "unit", "range", "meaning and source"],
-        rows,
-        ["---", "--:", "---", "---", "---"],
-    )
-
-
 BLOCKS: dict[str, Callable[[], str]] = {
     "schedule": block_schedule,
+    "agents": block_agents,
     "params": block_params,
     "levers": block_levers,
     "org": block_org,
@@ -650,18 +1027,23 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "shocks": block_shocks,
     "dora": block_dora,
     "delays": block_delays,
-    "helpers": block_helpers,
 }
+
+
+def required_blocks() -> list[str]:
+    """Every block the page must have: the fixed ones, one per group of rules, one per part of the week."""
+    labels = [SETUP, *(n for n, _, _ in steps()), REVIEW]
+    return [*BLOCKS, *(f"params:{g}" for g in groups()), *(f"uses:{x}" for x in labels)]
 
 
 def render_block(name: str) -> str:
     """Return the content of the generated block ``name``."""
     if name in BLOCKS:
         return BLOCKS[name]()
+    if name.startswith("params:"):
+        return block_group(name.split(":", 1)[1])
     if name.startswith("uses:"):
         return block_uses(name.split(":", 1)[1])
-    if name.startswith("rules:"):
-        return block_rules(name.split(":", 1)[1])
     raise SystemExit(f"docs/model.md: unknown generated block {name!r}")
 
 
@@ -670,6 +1052,9 @@ def regenerate(text: str) -> tuple[str, list[str]]:
 
     Returns:
         The new text and the names of the blocks whose content changed.
+
+    Raises:
+        SystemExit: A required block is missing, or a block's name is unknown.
     """
     changed: list[str] = []
     cache: dict[str, str] = {}
@@ -684,7 +1069,7 @@ def regenerate(text: str) -> tuple[str, list[str]]:
         return match.group(1) + body + match.group(4)
 
     new = MARKER.sub(replace, text)
-    missing = [n for n in BLOCKS if n not in cache]
+    missing = [n for n in required_blocks() if n not in cache]
     if missing:
         raise SystemExit(f"docs/model.md lacks the generated block(s): {', '.join(missing)}")
     return new, changed
