@@ -234,8 +234,8 @@ def caveats(s: Study) -> list[str]:
     for layer, row in d.marginal.iterrows():
         if row["hi"] < 0:
             out.append(
-                f"Strengthening {layer} alone lowered value in these runs ({fmt(row['mean'])}, interval "
-                f"[{fmt(row['lo'])}, {fmt(row['hi'])}]): on its own it is not the place to start in this "
+                f"Strengthening {layer} alone lowered net value in these runs ({fmt(row['mean'])} k, interval "
+                f"[{fmt(row['lo'])}, {fmt(row['hi'])}] k): on its own it is not the place to start in this "
                 "organisation, whatever its value alongside other changes."
             )
     if a.answers.facts["teams"] > d.teams:
