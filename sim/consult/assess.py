@@ -15,12 +15,13 @@ business units, the DORA keys, attrition, unplanned work)::
 
 :func:`assess` validates the answers (a missing, unknown, out-of-range or
 contradictory answer is an :class:`AssessmentError` naming it), turns them into
-Hydra overrides over a base preset (layer strengths and the levers that hold
-them, ``configs/assessment/settings.yaml``), then fits the unknowns (load, debt,
-pressure, the execution strength near its answer) with Optuna so that the
-simulated baseline reproduces the facts. The runs of a fit share their seeds
-(common random numbers), so the objective is deterministic. ``orgstack-assess``
-is the command line.
+Hydra overrides over a base preset (model v2's layer stocks and the levers that
+hold them, and the coupling of the teams' code from the integration answer;
+``configs/assessment/settings.yaml``), then fits the unknowns (load, debt,
+pressure, delivery practice near its answer) with Optuna so that the simulated
+baseline reproduces the facts. The runs of a fit share their seeds (common
+random numbers), so the objective is deterministic. ``orgstack-assess`` is the
+command line.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ from sim.model.schema import ConfigError
 ASSESSMENT_DIR = CONFIG_DIR / "assessment"
 EXAMPLES_DIR = ASSESSMENT_DIR / "examples"
 SHARE_FACTS = ("change_failure_rate", "attrition_rate", "unplanned_share")
+# Weekly columns in thousands of currency units: a study sums them over its horizon and scales
+# them to the organisation's real size when it simulates fewer teams.
+MONEY = ("value", "value_innovation", "value_shadow_it", "cost", "net_value")
 
 
 class AssessmentError(ConfigError):
@@ -305,13 +309,14 @@ def org_overrides(answers: Answers, strengths: Mapping[str, float] | None = None
     Args:
         answers: The validated answers.
         strengths: Layer strengths to use instead of the answers' (the diagnosis
-            strengthens one layer at a time).
+            strengthens one layer at a time); the fields read from single answers
+            (``mapping.fields``) stay as answered.
 
     Returns:
         Overrides such as ``org=struggling``, ``org.teams=16``,
-        ``org.layers.culture=0.5``, ``org.levers.governance=0.21``.
+        ``org.layers.culture=0.5``, ``org.levers.governance=0.21``, ``org.coupling=0.7``.
     """
-    m = settings()["mapping"]
+    m, scale = settings()["mapping"], questionnaire()["scale"]
     f = answers.facts
     strengths = dict(strengths or answers.strengths())
     out = [
@@ -326,6 +331,10 @@ def org_overrides(answers: Answers, strengths: Mapping[str, float] | None = None
     for lever, rule in m["levers"].items():
         value = rule["at_0"] + (rule["at_1"] - rule["at_0"]) * _clip(strengths[rule["layer"]])
         out.append(f"org.levers.{lever}={value:.6g}")
+    for field, rule in m["fields"].items():
+        layer, question = rule["question"].split(".")
+        x = (answers.answers[layer][question] - scale["min"]) / (scale["max"] - scale["min"])
+        out.append(f"org.{field}={rule['at_0'] + (rule['at_1'] - rule['at_0']) * x:.6g}")
     return out
 
 

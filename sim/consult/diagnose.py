@@ -5,16 +5,19 @@ For an assessed organisation, :func:`diagnose` strengthens each layer in turn
 ``diagnosis.delta`` of ``configs/assessment/settings.yaml``) and simulates the
 baseline and the seven variants over the same seeds (common random numbers).
 The marginal value of a layer is the mean per-seed difference in cumulative
-business value over the horizon, with a t interval; the binding layer is the
-one whose strengthening is worth most.
+net value (value delivered less cost, thousands of currency units) over the
+horizon, with a t interval; the binding layer is the one whose strengthening is
+worth most.
 
 The causal chain is read from the runs, not written per layer: every recorded
 quantity's per-seed difference between the binding layer's variant and the
-baseline is tested, and a path is sought from the layer to business value
-through the model's mechanisms (:data:`MECHANISMS`, each an edge from one
-recorded quantity to another through a function of :mod:`sim.model.mechanisms`)
-along which every quantity moved, and moved in the direction the mechanism
-says. That path, told from the top down, is the explanation.
+baseline is tested, and a path is sought from the layer to net value through
+the model's rules (:data:`MECHANISMS`, each an edge from one column of the
+weekly frame to another through a rule of model v2: a function of
+:mod:`sim.model` or a numbered step of
+:meth:`sim.model.organisation.Organisation.step`) along which every quantity
+moved, and moved in the direction the rule says. That path, told from the top
+down, is the explanation.
 """
 
 from __future__ import annotations
@@ -29,35 +32,49 @@ import pandas as pd
 
 from sim.api import run_over_seeds
 from sim.config import load_config
-from sim.consult.assess import Assessment, org_overrides, settings, sized
+from sim.consult.assess import MONEY, Assessment, org_overrides, settings, sized
 from sim.consult.effort import Effort
 from sim.model.metrics import DORA_KEYS
 from sim.model.params import LAYER_NAMES, Config
 from sim.stats import t_interval
 from sim.text import fmt
 
+# What strengthening a layer is worth: the weekly frame's net value (value delivered less cost).
+TARGET = "net_value"
 # Recorded quantities the chain can pass through, with how they read in a sentence.
 LABELS: dict[str, str] = {
     **{f"layer_{name}": f"{name} strength" for name in LAYER_NAMES},
-    "value": "business value delivered",
-    "throughput": "throughput (changes done per week)",
+    "net_value": "net value (value delivered less cost, k)",
+    "value": "business value delivered (k)",
+    "cost": "cost of people, incidents and spend (k)",
+    "throughput": "throughput (features done per week)",
     "deploys_per_week": "deploy frequency",
-    "lead_time_days": "lead time",
+    "lead_time_days": "lead time for changes",
     "change_failure_rate": "change failure rate",
     "time_to_restore_hours": "time to restore",
     "incidents": "incidents",
     "unplanned_share": "time lost to unplanned work (incidents and rework)",
+    "unplanned_backlog": "incidents and rework waiting",
+    "share_improvement": "time spent on improvement and programmes",
+    "share_overhead": "time lost to onboarding and coordination",
     "debt_ratio": "technical debt",
     "cognitive_load": "cognitive load on teams",
+    "platform_maturity": "platform self-service",
+    "flow_time_days": "flow time (request to done)",
+    "utilisation": "utilisation",
+    "pressure": "delivery pressure",
     "morale": "morale",
     "attrition": "attrition",
-    "utilisation": "utilisation",
+    "hires": "hires",
+    "headcount": "headcount",
     "bu_trust": "business-unit trust",
     "shadow_it_share": "shadow IT",
-    "value_innovation": "value from innovations",
+    "value_innovation": "value from innovations (k)",
     "innovations": "innovations shipped",
     "experiments": "experiments run",
 }
+# The rule most links live in: one week of model v2, in numbered steps (its docstring names them).
+WEEK = "sim.model.organisation.Organisation.step"
 
 
 @dataclass(frozen=True)
@@ -68,145 +85,268 @@ class Mechanism:
         cause: Recorded quantity (a column of the weekly frame).
         effect: Recorded quantity it acts on.
         sign: +1 if more cause gives more effect, -1 if less.
-        function: The function of ``sim.model.mechanisms`` where the link is computed.
+        rule: Dotted path of the model's function or method where the link is computed.
         how: The link in plain words.
+        step: The numbered step of :data:`WEEK` where the link is computed, if ``rule`` is it.
+        lever: For a layer's link that acts through a baseline lever the assessment ties to
+            the layer (``mapping.levers`` of ``settings.yaml``), that lever: strengthening
+            the layer moves it too.
     """
 
     cause: str
     effect: str
     sign: int
-    function: str
+    rule: str
     how: str
+    step: int | None = None
+    lever: str | None = None
+
+    @property
+    def where(self) -> str:
+        """Where the link is computed, for a reader: ``capabilities.debt_after``, ``organisation.Organisation.step, step 7``."""
+        short = self.rule.removeprefix("sim.model.")
+        return f"{short}, step {self.step}" if self.step is not None else short
 
 
-M = Mechanism
-# The model's links between recorded quantities (see docs/model.md and sim/model/model.py).
+def _week(cause: str, effect: str, sign: int, step: int, how: str, lever: str | None = None) -> Mechanism:
+    return Mechanism(cause, effect, sign, WEEK, how, step=step, lever=lever)
+
+
+M, W = Mechanism, _week
+CAPABILITIES, LEADERSHIP, WORKFORCE = "sim.model.capabilities", "sim.model.leadership", "sim.model.workforce"
+FLOW = "sim.model.flow.serve.run_week"
+# Model v2's links between recorded quantities, read from sim/model/organisation.py and the rule
+# modules it calls (docs/model.md). Layers are the stocks they stand for (sim/model/record.py):
+# partnership, strategic clarity, architecture standards, safety, skill, practice, innovation.
 MECHANISMS: tuple[Mechanism, ...] = (
+    # Layers: what each stock does in the week.
+    W("layer_partnership", "value", +1, 4, "partnership makes each feature fit what the business needs"),
+    W("layer_strategy", "value", +1, 4, "clear strategy makes each feature fit the strategy, and worth more"),
+    W(
+        "layer_strategy",
+        "innovations",
+        +1,
+        5,
+        "experiments that fit the strategy become innovations more often",
+    ),
+    W(
+        "layer_strategy",
+        "cognitive_load",
+        -1,
+        3,
+        "fewer priorities at once (the lever that holds strategy) cut context switching",
+        lever="priorities",
+    ),
     M(
         "layer_architecture",
-        "change_failure_rate",
+        "debt_ratio",
         -1,
-        "quality",
-        "architecture quality is part of change quality",
+        f"{CAPABILITIES}.debt_after",
+        "architecture standards prevent part of the debt every change adds",
     ),
-    M(
+    W(
         "layer_architecture",
-        "layer_execution",
+        "share_improvement",
         +1,
-        "week_context",
-        "architecture caps the payoff of delivery practice",
+        3,
+        "the architecture programme that holds standards takes the teams' time",
+        lever="architecture_investment",
     ),
-    M("layer_architecture", "debt_ratio", -1, "debt", "standards avoid debt with every change"),
-    M("layer_architecture", "time_to_restore_hours", -1, "quality", "decoupled systems restore faster"),
-    M("debt_ratio", "layer_architecture", -1, "week_context", "debt lowers architecture quality"),
-    M("debt_ratio", "cognitive_load", +1, "capacity", "debt makes systems hard to reason about"),
-    M("debt_ratio", "incidents", +1, "quality", "debt raises background incidents"),
-    M("debt_ratio", "throughput", -1, "week_context", "debt drags on the effort of every change"),
-    M(
-        "layer_execution",
-        "deploys_per_week",
-        +1,
-        "quality",
-        "practice shrinks batches, so deploys are more frequent",
-    ),
-    M(
-        "layer_execution",
-        "change_failure_rate",
-        -1,
-        "quality",
-        "test automation and small batches fail less",
-    ),
-    M("layer_execution", "throughput", +1, "week_context", "automation speeds up each change"),
-    M("layer_execution", "lead_time_days", -1, "quality", "small batches wait less for a deploy"),
-    M(
-        "layer_execution",
-        "time_to_restore_hours",
-        -1,
-        "quality",
-        "monitoring and SRE practice restore faster",
-    ),
-    M(
-        "deploys_per_week",
-        "lead_time_days",
-        -1,
-        "quality",
-        "a change waits half the interval between deploys",
-    ),
-    M("layer_talent", "throughput", +1, "week_context", "skill lowers the effort of a change"),
-    M("layer_talent", "change_failure_rate", -1, "quality", "skill is part of change quality"),
-    M("layer_talent", "time_to_restore_hours", -1, "quality", "skilled people restore faster"),
-    M("layer_talent", "layer_execution", +1, "learning", "practice adoption needs skill"),
-    M("layer_talent", "debt_ratio", -1, "debt", "unskilled changes add more debt"),
-    M("layer_culture", "layer_talent", +1, "learning", "safety speeds learning"),
-    M("layer_culture", "layer_execution", +1, "learning", "safety speeds the adoption of practice"),
-    M("layer_culture", "morale", +1, "people", "safety lifts morale"),
-    M("layer_culture", "time_to_restore_hours", -1, "quality", "people raise problems early"),
-    M(
+    M("layer_culture", "morale", +1, f"{CAPABILITIES}.morale_after", "psychological safety lifts morale"),
+    W(
         "layer_culture",
-        "change_failure_rate",
-        -1,
-        "learning",
-        "blameless post-mortems leave lessons that prevent repeats",
+        "share_improvement",
+        +1,
+        3,
+        "the culture programme that holds safety takes the teams' time",
+        lever="culture_investment",
     ),
-    M("layer_culture", "experiments", +1, "allocate", "experiments need safety"),
-    M("change_failure_rate", "incidents", +1, "quality", "failed changes become incidents"),
-    M("change_failure_rate", "unplanned_share", +1, "quality", "failed changes must be reworked"),
-    M("incidents", "unplanned_share", +1, "quality", "incidents take people to restore"),
-    M("time_to_restore_hours", "unplanned_share", +1, "quality", "longer outages take more people-hours"),
+    W("layer_talent", "change_failure_rate", -1, 4, "skilled people make changes that fail less"),
+    W(
+        "layer_talent",
+        "share_improvement",
+        +1,
+        3,
+        "the training that holds skill takes the teams' time",
+        lever="training",
+    ),
+    W(
+        "layer_execution",
+        "deploys_per_week",
+        +1,
+        4,
+        "delivery practice shortens the interval between deploys",
+    ),
+    W("layer_execution", "change_failure_rate", -1, 4, "test and deploy automation makes changes fail less"),
+    W(
+        "layer_execution",
+        "share_improvement",
+        +1,
+        3,
+        "the practice programme that holds delivery practice takes the teams' time",
+        lever="practice_investment",
+    ),
+    W("layer_innovation", "innovations", +1, 5, "innovation capability turns experiments into innovations"),
+    # Leadership: a shortfall seen late, mostly put down to effort.
+    M(
+        "throughput",
+        "pressure",
+        -1,
+        f"{LEADERSHIP}.decide",
+        "a delivery shortfall, seen late and mostly put down to effort, raises pressure",
+    ),
+    M(
+        "throughput",
+        "share_improvement",
+        +1,
+        f"{LEADERSHIP}.decide",
+        "a delivery shortfall put down to effort cuts the time budgeted for improvement (more than the part "
+        "put down to the system adds)",
+    ),
+    # People.
+    W("pressure", "throughput", +1, 2, "pressure adds hours: work harder"),
+    M(
+        "pressure",
+        "attrition",
+        +1,
+        f"{WORKFORCE}.attrition_probability",
+        "pressure above normal makes people leave",
+    ),
+    M("pressure", "morale", -1, f"{CAPABILITIES}.morale_after", "pressure wears morale down"),
+    M(
+        "pressure",
+        "debt_ratio",
+        +1,
+        f"{CAPABILITIES}.debt_after",
+        "changes made under pressure add more debt",
+    ),
+    W("pressure", "change_failure_rate", +1, 4, "rushed changes fail more often"),
+    W(
+        "bu_trust",
+        "morale",
+        +1,
+        1,
+        "a business unit that trusts IT presses its teams less, which spares their morale",
+    ),
+    W(
+        "bu_trust",
+        "attrition",
+        -1,
+        1,
+        "a business unit that does not trust IT presses its teams, and people leave",
+    ),
+    M("morale", "attrition", -1, f"{WORKFORCE}.attrition_probability", "low morale makes people leave"),
+    W("attrition", "layer_talent", -1, 6, "experienced leavers take what they knew of the system"),
+    M("attrition", "headcount", -1, f"{WORKFORCE}.leave", "leavers leave the teams short"),
+    W("attrition", "hires", +1, 6, "leadership hires to replace leavers, after the hiring lag"),
+    W(
+        "hires",
+        "layer_talent",
+        -1,
+        2,
+        "new people know the trade, not the system: they bring a novice's skill",
+    ),
+    M(
+        "hires",
+        "share_overhead",
+        +1,
+        f"{WORKFORCE}.capacity",
+        "new hires ramp up slowly and take mentors' time",
+    ),
+    M("headcount", "throughput", +1, f"{WORKFORCE}.capacity", "more people can do more work"),
+    M(
+        "share_overhead",
+        "throughput",
+        -1,
+        f"{WORKFORCE}.capacity",
+        "onboarding and coordination take working time",
+    ),
+    W("headcount", "cost", +1, 8, "every person costs a week's pay"),
+    # Time: improvement and firefighting.
+    W("share_improvement", "throughput", -1, 3, "time set aside for improvement is not spent on features"),
+    W("unplanned_backlog", "share_improvement", -1, 3, "firefighting takes improvement time back"),
+    M("share_improvement", "debt_ratio", -1, f"{CAPABILITIES}.debt_after", "improvement time pays debt down"),
+    M(
+        "share_improvement",
+        "layer_execution",
+        +1,
+        f"{CAPABILITIES}.grown",
+        "automation work builds delivery practice",
+    ),
+    M("share_improvement", "layer_talent", +1, f"{CAPABILITIES}.grown", "learning time builds skill"),
+    # Debt and cognitive load: every item takes longer, and fails or breaks more often.
+    M("debt_ratio", "throughput", -1, f"{CAPABILITIES}.effort", "debt makes every change take more effort"),
+    M(
+        "debt_ratio",
+        "time_to_restore_hours",
+        +1,
+        f"{CAPABILITIES}.effort",
+        "debt makes every restore take longer",
+    ),
+    M("debt_ratio", "flow_time_days", +1, f"{CAPABILITIES}.effort", "debt makes every item take longer"),
+    W("debt_ratio", "incidents", +1, 4, "debt breaks things without any deploy: background incidents"),
+    W("debt_ratio", "change_failure_rate", +1, 4, "changes to code in debt fail more often"),
+    W(
+        "platform_maturity",
+        "cognitive_load",
+        -1,
+        3,
+        "platform self-service spares teams their own infrastructure work",
+    ),
+    W(
+        "cognitive_load",
+        "throughput",
+        -1,
+        3,
+        "context switching and own infrastructure work slow every change",
+    ),
+    W("cognitive_load", "time_to_restore_hours", +1, 3, "an overloaded team restores service more slowly"),
+    W("cognitive_load", "incidents", +1, 4, "overloaded teams break things more often"),
+    W("cognitive_load", "change_failure_rate", +1, 4, "overloaded teams make riskier changes"),
+    # Deploys, failures and the work they make.
+    M("deploys_per_week", "lead_time_days", -1, FLOW, "a finished change waits for the next deploy"),
+    M("deploys_per_week", "incidents", +1, FLOW, "every deploy may fail, and a failed deploy is an incident"),
+    M("change_failure_rate", "incidents", +1, FLOW, "a failed deploy is an incident to restore"),
+    M("change_failure_rate", "unplanned_share", +1, FLOW, "a failed change must be reworked"),
+    M("incidents", "unplanned_share", +1, FLOW, "restoring service takes the team's time"),
+    M("incidents", "unplanned_backlog", +1, FLOW, "incidents queue up when the team cannot keep up"),
     M(
         "unplanned_share",
         "throughput",
         -1,
-        "allocate",
-        "unplanned work is served first and eats feature capacity",
+        FLOW,
+        "incidents and rework are served first and take feature time",
     ),
-    M("unplanned_share", "morale", -1, "people", "firefighting wears morale down"),
-    M("unplanned_share", "debt_ratio", +1, "debt", "firefighting takes shortcuts that add debt"),
-    M("unplanned_share", "layer_culture", -1, "culture", "firefighting in a blame culture erodes safety"),
-    M("cognitive_load", "throughput", -1, "capacity", "overload lowers productivity"),
-    M("cognitive_load", "morale", -1, "people", "overload wears morale down"),
-    M("cognitive_load", "change_failure_rate", +1, "quality", "overloaded teams make riskier changes"),
-    M("morale", "attrition", -1, "arrival_rates", "low morale makes people leave"),
-    M("morale", "throughput", +1, "capacity", "morale sets productivity"),
-    M(
-        "attrition",
-        "layer_talent",
+    M("unplanned_share", "morale", -1, f"{CAPABILITIES}.morale_after", "firefighting wears morale down"),
+    M("utilisation", "flow_time_days", +1, FLOW, "queues grow as the teams' utilisation nears full"),
+    W("incidents", "cost", +1, 8, "every incident has a business cost"),
+    # The business: trust follows the waits and the failures it sees.
+    W("flow_time_days", "bu_trust", -1, 7, "business units trust IT less the longer their requests wait"),
+    W("change_failure_rate", "bu_trust", -1, 7, "failed changes lower the business units' trust"),
+    W(
+        "bu_trust",
+        "shadow_it_share",
         -1,
-        "people",
-        "leavers take skill and knowledge; new hires ramp up slowly",
+        4,
+        "business units that do not trust IT take waiting requests to shadow IT",
     ),
-    M("throughput", "value", +1, "business", "each change delivered is worth value to the business"),
-    M("throughput", "bu_trust", +1, "business", "demand served builds satisfaction and trust"),
-    M("lead_time_days", "bu_trust", -1, "business", "slow delivery disappoints the business"),
-    M("utilisation", "lead_time_days", +1, "quality", "queues at handoffs grow as u/(1-u)"),
-    M("bu_trust", "shadow_it_share", -1, "business", "business units with low trust route around IT"),
-    M("bu_trust", "layer_partnership", +1, "business", "trust makes joint planning work"),
-    M("shadow_it_share", "debt_ratio", +1, "debt", "shadow IT adds integration debt"),
+    # Innovation.
+    W("experiments", "innovations", +1, 5, "experiments that succeed become innovations"),
     M(
-        "layer_partnership",
-        "value",
-        +1,
-        "business",
-        "partnership makes each change fit what the business needs",
-    ),
-    M("layer_partnership", "bu_trust", +1, "business", "partnership raises the trust target"),
-    M("layer_partnership", "layer_strategy", +1, "business", "partnership feeds strategic clarity"),
-    M("layer_partnership", "throughput", +1, "flow", "stable demand: less work in flight abandoned"),
-    M("layer_strategy", "throughput", +1, "efficiency", "focus cuts context switching and fragmented work"),
-    M("layer_strategy", "value", +1, "business", "focused work fits the strategy and is worth more"),
-    M("layer_strategy", "lead_time_days", -1, "wip_limit", "focus keeps less work in progress"),
-    M(
+        "experiments",
         "layer_innovation",
-        "innovations",
         +1,
-        "experiment_success",
-        "innovation capability makes experiments ship",
+        f"{CAPABILITIES}.grown",
+        "running experiments builds innovation capability",
     ),
-    M("experiments", "innovations", +1, "quality", "experiments that succeed ship as innovations"),
-    M("innovations", "value_innovation", +1, "innovation", "shipped innovations add a lasting value stream"),
-    M("value_innovation", "value", +1, "innovation", "innovation value is part of business value"),
+    W("innovations", "value_innovation", +1, 5, "an innovation brings value each week while it lasts"),
+    # Value and cost.
+    W("throughput", "value", +1, 8, "every feature delivered is worth value to its business unit"),
+    W("value_innovation", "value", +1, 8, "innovation value is part of the value delivered"),
+    W("value", "net_value", +1, 8, "net value is value delivered less cost"),
+    W("cost", "net_value", -1, 8, "net value is value delivered less cost"),
 )
-del M
+del M, W, CAPABILITIES, LEADERSHIP, WORKFORCE, FLOW
 MAX_CHAIN = 6
 
 
@@ -237,19 +377,21 @@ class Diagnosis:
     """Which layer binds, with intervals, and the causal chain behind it.
 
     Attributes:
-        marginal: Per layer: ``mean``, ``lo``, ``hi`` of the value gained over the horizon
-            by strengthening it, ``share`` of the baseline's value, ``at_max``
-            (True if the layer was already at full strength).
+        marginal: Per layer: ``mean``, ``lo``, ``hi`` of the net value gained over the
+            horizon by strengthening it (k, at the organisation's real size), ``share`` of
+            the baseline's value delivered, ``at_max`` (True if the layer was already at
+            full strength).
         binding: The layer whose strengthening is worth most.
         runner_up: The next layer, and whether the two intervals overlap.
         overlap: Whether the binding layer's interval overlaps the runner-up's.
-        chain: The steps from the binding layer up to value, bottom-up.
+        chain: The steps from the binding layer up to net value, bottom-up.
         symptom: The chain from the binding layer to the DORA key that moved most
             clearly (lead time, change failure rate, deploys, restore), if any.
         also: Other links out of the chain's quantities whose effects moved as the
             model says (strongest first, at most three): the side paths.
-        moved: Per recorded quantity: baseline mean, variant mean, z, relative change.
-        baseline_value: Mean cumulative value of the baseline.
+        moved: Per recorded quantity: baseline mean, variant mean, z, relative change
+            (money columns summed over the horizon, the others averaged).
+        baseline_value: Mean cumulative value delivered by the baseline (k, real size).
         weeks: Horizon.
         seeds: Seeds per variant.
         delta: How much each layer was strengthened.
@@ -278,7 +420,7 @@ class Diagnosis:
         if not self.chain:
             return (
                 f"Strengthening {layer} is worth most, but no chain of the model's mechanisms from it to "
-                "value moved clearly in these runs; the effect is spread over many small changes."
+                "net value moved clearly in these runs; the effect is spread over many small changes."
             )
         text = self._tell(self.chain)
         side = [
@@ -291,7 +433,7 @@ class Diagnosis:
             text += " Alongside this chain: " + " ".join(side)
         if self.symptom:
             text += " The symptom in delivery: " + self._tell(self.symptom)
-        return f"Looking down the stack from value. {text}"
+        return f"Looking down the stack from net value. {text}"
 
     def _tell(self, chain: Sequence[Link]) -> str:
         """Tell a chain top-down: each effect as it is now, because of its cause, through a mechanism."""
@@ -319,8 +461,8 @@ class Diagnosis:
             cause, effect = LABELS.get(m.cause, m.cause), LABELS.get(m.effect, m.effect)
             direction = "rose" if step.variant > step.base else "fell"
             out.append(
-                f"{cause[:1].upper() + cause[1:]} drives {effect}: {m.how}. With the layer stronger, "
-                f"{effect} {direction} by {abs(step.change):.1%} (from {fmt(step.base)} to "
+                f"{cause[:1].upper() + cause[1:]} drives {effect}: {m.how} (model: {m.where}). With the "
+                f"layer stronger, {effect} {direction} by {abs(step.change):.1%} (from {fmt(step.base)} to "
                 f"{fmt(step.variant)}), {_sureness(step.z)}."
             )
         return out
@@ -328,9 +470,10 @@ class Diagnosis:
     def summary(self) -> str:
         """Plain text: marginal values with intervals, the binding layer, the chain."""
         lines = [
-            f"Marginal value over {self.weeks} weeks of strengthening each layer by {self.delta:g} "
-            f"({self.seeds} seeds, {self.weeks} weeks, {self.teams} teams simulated; "
-            f"{round(100 * settings()['diagnosis']['interval'])}% intervals):",
+            f"Marginal net value (k) over {self.weeks} weeks of strengthening each layer by "
+            f"{self.delta:g} ({self.seeds} seeds, {self.teams} teams simulated; "
+            f"{round(100 * settings()['diagnosis']['interval'])}% intervals; share of the baseline's "
+            "value delivered):",
         ]
         for layer, row in self.marginal.sort_values("mean", ascending=False).iterrows():
             note = "  (already at full strength)" if row["at_max"] else ""
@@ -378,11 +521,18 @@ def variant_config(
     return sized(config, max_teams)
 
 
-def per_seed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per seed, horizon means of every numeric column, and cumulative value."""
+def per_seed(frame: pd.DataFrame, scale: float = 1.0) -> pd.DataFrame:
+    """Per seed, horizon means of every numeric column, and horizon sums of money.
+
+    Args:
+        frame: Weekly frames indexed by seed and week.
+        scale: Real teams over simulated teams: money is scaled by it to the organisation's
+            real size (in proportion to its teams; the other columns stay as simulated).
+    """
     numeric = frame.select_dtypes("number")
     out = numeric.groupby(level="seed").mean()
-    out["value"] = numeric["value"].groupby(level="seed").sum()
+    money = [c for c in MONEY if c in numeric]
+    out[money] = numeric[money].groupby(level="seed").sum() * scale
     return out
 
 
@@ -418,16 +568,18 @@ def diagnose(
         at_max[layer] = base[layer] >= 1.0
         configs.append(variant_config(assessment, stronger, s["weeks"], s["max_teams"]))
     frames = run_over_seeds(configs, range(seeds), progress=progress)
-    summaries = [per_seed(f) for f in frames]
-    base_values = summaries[0]["value"].to_numpy()
+    scale = assessment.answers.facts["teams"] / configs[0].org.teams
+    summaries = [per_seed(f, scale) for f in frames]
+    base_net = summaries[0][TARGET].to_numpy()
+    base_value = float(summaries[0]["value"].mean())
     rows = {}
     for layer, summary in zip(LAYER_NAMES, summaries[1:], strict=True):
-        iv = t_interval(summary["value"].to_numpy() - base_values, s["interval"])
+        iv = t_interval(summary[TARGET].to_numpy() - base_net, s["interval"])
         rows[layer] = {
             "mean": iv.mean,
             "lo": iv.low,
             "hi": iv.high,
-            "share": iv.mean / float(base_values.mean()),
+            "share": iv.mean / base_value if base_value else math.nan,
             "at_max": at_max[layer],
         }
     marginal = pd.DataFrame.from_dict(rows, orient="index")
@@ -452,7 +604,7 @@ def diagnose(
         also=also,
         symptom=symptom,
         moved=moved,
-        baseline_value=float(base_values.mean()),
+        baseline_value=base_value,
         weeks=s["weeks"],
         seeds=seeds,
         delta=s["delta"],
@@ -496,7 +648,7 @@ def symptom_chain(layer: str, moved: pd.DataFrame, min_z: float, min_share: floa
 
 
 def causal_chain(
-    layer: str, moved: pd.DataFrame, min_z: float, min_share: float, target: str = "value"
+    layer: str, moved: pd.DataFrame, min_z: float, min_share: float, target: str = TARGET
 ) -> tuple[Link, ...]:
     """Find the strongest path of mechanisms from a layer to a target along which the runs moved as the model says.
 

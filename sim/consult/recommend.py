@@ -4,13 +4,16 @@ For an assessed organisation, :func:`recommend` evaluates every candidate
 intervention of ``configs/assessment/settings.yaml`` (``recommendation``) on
 its own, then searches schedules - which interventions, their start weeks and
 intensities - with Optuna's TPE sampler (seeded, so the search repeats), and
-ranks singles and the best schedules by the expected cumulative value over the
-horizon, with t intervals of the paired difference to doing nothing over the
-same seeds. The budget bounds a plan's extra cost over doing nothing - its
-spend, the people it adds and the incidents it saves - over the horizon: a
-schedule whose spend alone exceeds it has its intensities scaled down until it
-fits, and one whose measured extra cost exceeds it is penalised in the search
-and not recommended.
+ranks singles and the best schedules by the expected cumulative net value over
+the horizon (value delivered less every cost, the weekly ``net_value`` column,
+in thousands of currency units at the organisation's real size), with t
+intervals of the paired difference to doing nothing over the same seeds. The
+budget bounds a plan's extra cost over doing nothing - its spend, the people it
+adds and the incidents it saves - over the horizon: a schedule whose spend
+alone exceeds it has its intensities scaled down until it fits, and one whose
+measured extra cost exceeds it is penalised in the search and not recommended.
+In model v2 leadership may abandon a programme that has not paid within its
+patience; the runs include that, so a plan's value is what survives it.
 
 Interventions are data (lever schedules with a cost, ``configs/intervention``):
 nothing here looks at an intervention's name except to find its preset.
@@ -28,7 +31,7 @@ import pandas as pd
 
 from sim.api import run_over_seeds
 from sim.config import load_config
-from sim.consult.assess import Assessment, settings, sized
+from sim.consult.assess import MONEY, Assessment, settings, sized
 from sim.consult.effort import Effort
 from sim.model.levers import LEVER_INDEX, Intervention, Levers, lever_bounds, schedule
 from sim.plans import Plan, Step
@@ -44,10 +47,13 @@ class Recommendation:
 
     Attributes:
         ranking: One row per plan: ``plan``, ``source``, ``spend`` (intervention
-            spend, k), ``extra_cost`` (all costs over doing nothing: people,
-            spend, incidents; k), ``within_budget``, ``mean``, ``lo``, ``hi``
-            (value over doing nothing, over the horizon), ``share`` of the baseline's value,
-            sorted best first. The alternative is always listed.
+            spend, k), ``value`` (value delivered over doing nothing, k),
+            ``extra_cost`` (all costs over doing nothing: people, spend, incidents;
+            k), ``within_budget``, ``mean``, ``lo``, ``hi`` (net value over doing
+            nothing: ``value`` less ``extra_cost``, k, with its interval),
+            ``share`` (``mean`` as a share of the baseline's value delivered),
+            sorted best first; money over the horizon at the organisation's real
+            size. The alternative is always listed.
         over_budget: Candidates whose extra cost at intensity 1 exceeds the budget, with that cost.
         best: The recommended plan.
         alternative: The execution-only alternative.
@@ -55,10 +61,12 @@ class Recommendation:
         weeks: Horizon.
         seeds: Seeds of the ranking.
         trials: Optuna trials of the search.
-        frames: Weekly frames (seed, week) of ``baseline``, ``alternative`` and ``best``.
+        frames: Weekly frames (seed, week) of ``baseline``, ``alternative`` and ``best``, money
+            scaled to the organisation's real size.
         roadmap: The best plan's phases: ``phase``, ``weeks``, ``intervention``, ``what``, ``cost_per_week``.
-        dip: Deepest weekly value shortfall against doing nothing (share of baseline) and its week.
-        payback_week: Week from which the best plan's cumulative value stays ahead of doing nothing.
+        dip: Deepest weekly net value shortfall against doing nothing (a share of the
+            baseline's weekly value delivered) and its week.
+        payback_week: Week from which the best plan's cumulative net value stays ahead of doing nothing.
         teams: Teams simulated.
     """
 
@@ -79,13 +87,14 @@ class Recommendation:
     def summary(self) -> str:
         """Plain text: ranking with intervals, the recommended plan, dip, payback and roadmap."""
         lines = [
-            f"Plans ranked by value over doing nothing ({self.seeds} seeds, {self.weeks} weeks, "
-            f"budget {self.budget:,.0f} k; {self.trials} Optuna trials searched schedules):"
+            f"Plans ranked by net value over doing nothing, k ({self.seeds} seeds, {self.weeks} weeks, "
+            f"budget {self.budget:,.0f} k; {self.trials} Optuna trials searched schedules):",
+            f"  {'net value':>10}  {'interval':^21}  {'share':>6}  {'value':>8}  {'cost':>8}  plan",
         ]
         for _, row in self.ranking.iterrows():
             lines.append(
                 f"  {row['mean']:>10,.0f}  [{row['lo']:>9,.0f}, {row['hi']:>9,.0f}]  {row['share']:+6.1%}  "
-                f"cost {row['extra_cost']:>8,.0f} k  {row['plan']} ({row['source']})"
+                f"{row['value']:>8,.0f}  {row['extra_cost']:>8,.0f}  {row['plan']} ({row['source']})"
                 + ("" if row["within_budget"] else "  OVER BUDGET")
             )
         if self.over_budget:
@@ -96,11 +105,14 @@ class Recommendation:
         share, week = self.dip
         lines += ["", f"Recommended: {self.best.label()}"]
         if share < 0:
-            lines.append(f"  expected dip: {share:.1%} of weekly value at its deepest (week {week})")
+            lines.append(
+                f"  expected dip: weekly net value {-share:.1%} of the weekly value delivered below doing "
+                f"nothing at its deepest (week {week})"
+            )
         else:
-            lines.append("  no dip: weekly value never falls below doing nothing")
+            lines.append("  no dip: weekly net value never falls below doing nothing")
         lines.append(
-            f"  pays back (cumulative value ahead of doing nothing for good) from week {self.payback_week}"
+            f"  pays back (cumulative net value ahead of doing nothing for good) from week {self.payback_week}"
             if self.payback_week
             else "  does not pay back within the horizon"
         )
@@ -115,8 +127,14 @@ class Recommendation:
 class Evaluator:
     """Simulates plans for one organisation over common seeds, batched into one model per chunk.
 
+    An organisation larger than ``max_teams`` is simulated at that size with the same team
+    mix; its money (value, cost, net value) is then scaled to the real size in proportion
+    to the teams, so that it compares with the budget and the spend, which are at the real
+    size.
+
     Args:
         assessment: The assessed organisation.
+        names: The interventions the plans may use.
         weeks: Horizon.
         max_teams: Simulate at most this many teams (the fit's team mix).
     """
@@ -171,29 +189,32 @@ class Evaluator:
     def run(
         self, plans: Sequence[Plan], seeds: Sequence[int], progress: Callable[[float], None] | None = None
     ) -> list[pd.DataFrame]:
-        """Simulate every plan over the same seeds; weekly frames indexed by seed and week, per plan."""
+        """Simulate every plan over the same seeds; weekly frames indexed by seed and week, per plan.
+
+        Money columns are scaled to the organisation's real size.
+        """
         configs = [dataclasses.replace(self.config, intervention=self.interventions(p)) for p in plans]
-        return run_over_seeds(configs, seeds, progress=progress)
+        frames = run_over_seeds(configs, seeds, progress=progress)
+        for frame in frames:
+            frame[list(MONEY)] *= self.scale
+        return frames
 
 
-def extra_cost(frame: pd.DataFrame, baseline: pd.DataFrame, scale: float = 1.0) -> float:
+def extra_cost(frame: pd.DataFrame, baseline: pd.DataFrame) -> float:
     """Mean extra cost over the horizon against the baseline (people, spend, incidents), in k.
 
     Args:
         frame: The plan's weekly frames (seed, week).
         baseline: The baseline's, over the same seeds.
-        scale: Real teams over simulated teams.
     """
     return (
-        scale
-        * float(frame["cost"].sum() - baseline["cost"].sum())
-        / frame.index.get_level_values("seed").nunique()
+        float(frame["cost"].sum() - baseline["cost"].sum()) / frame.index.get_level_values("seed").nunique()
     )
 
 
-def cumulative(frame: pd.DataFrame) -> np.ndarray:
-    """Cumulative value over the horizon, per seed."""
-    return frame["value"].groupby(level="seed").sum().to_numpy()
+def cumulative(frame: pd.DataFrame, column: str = "net_value") -> np.ndarray:
+    """Cumulative ``column`` over the horizon, per seed (net value by default, k)."""
+    return frame[column].groupby(level="seed").sum().to_numpy()
 
 
 def search(
@@ -212,7 +233,7 @@ def search(
     worlds. Every schedule is fitted to the budget before it is simulated.
 
     Returns:
-        ``(mean cumulative value, plan)`` of every distinct schedule tried, best first.
+        ``(mean cumulative net value, plan)`` of every distinct schedule within budget tried, best first.
     """
     import optuna
 
@@ -234,7 +255,8 @@ def search(
             params[f"intensity{k}"] = min(max(round(item.intensity / istep) * istep, lo), hi) if item else 1.0
         study.enqueue_trial(params)
     (base_frame,) = evaluator.run([Plan((), "single")], seeds)
-    base_value = abs(float(cumulative(base_frame).mean()))
+    # The penalty's scale: the baseline's value delivered (net value may be near zero or negative).
+    base_value = abs(float(cumulative(base_frame, "value").mean()))
     tried: dict[tuple[Step, ...], float] = {}
     done = 0
     while done < trials:
@@ -254,7 +276,7 @@ def search(
         for trial, plan, frame in zip(batch, plans, frames, strict=True):
             value = float(cumulative(frame).mean())
             # Over budget once people and incidents are counted: penalised in proportion, and not kept.
-            over = extra_cost(frame, base_frame, evaluator.scale) - budget
+            over = extra_cost(frame, base_frame) - budget
             trial.set_user_attr("plan", plan.label())
             study.tell(trial, value - max(over, 0.0) / max(budget, 1e-9) * base_value)
             if over <= 0:
@@ -303,12 +325,12 @@ def recommend(
     else:
         singles.append(alternative)
     frames = evaluator.run([baseline, *singles], final_seeds, report(0))
-    base_frame, base_value = frames[0], cumulative(frames[0])
+    base_frame, base_net = frames[0], cumulative(frames[0])
     by_plan: dict[Plan, pd.DataFrame] = dict(zip(singles, frames[1:], strict=True))
-    costs = {p: extra_cost(f, base_frame, evaluator.scale) for p, f in by_plan.items()}
+    costs = {p: extra_cost(f, base_frame) for p, f in by_plan.items()}
     within = [p for p in singles if costs[p] <= budget and p.steps[0].name in candidates]
     over = {p.steps[0].name: costs[p] for p in singles if costs[p] > budget}
-    gains = {p: float((cumulative(by_plan[p]) - base_value).mean()) for p in within}
+    gains = {p: float((cumulative(by_plan[p]) - base_net).mean()) for p in within}
     top = sorted(gains, key=gains.get, reverse=True)[: int(r["search"]["slots"])]
 
     searched = []
@@ -327,26 +349,27 @@ def recommend(
         searched = [p for _, p in found if p.steps and p.steps not in known][:3]
     if searched:
         for plan, frame in zip(searched, evaluator.run(searched, final_seeds, report(2)), strict=True):
-            costs[plan] = extra_cost(frame, base_frame, evaluator.scale)
+            costs[plan] = extra_cost(frame, base_frame)
             if costs[plan] <= budget:
                 by_plan[plan] = frame
     ranked = [p for p in by_plan if p in within or p.source == "search" or p == alternative]
     level = settings()["diagnosis"]["interval"]
+    base_value = float(cumulative(base_frame, "value").mean())
     rows = []
     for plan in ranked:
-        iv = t_interval(cumulative(by_plan[plan]) - base_value, level)
-        mean, lo, hi = iv.mean, iv.low, iv.high
+        iv = t_interval(cumulative(by_plan[plan]) - base_net, level)
         rows.append(
             {
                 "plan": plan.label(),
                 "source": plan.source,
                 "spend": evaluator.spend(plan),
+                "value": float(cumulative(by_plan[plan], "value").mean()) - base_value,
                 "extra_cost": costs[plan],
                 "within_budget": costs[plan] <= budget,
-                "mean": mean,
-                "lo": lo,
-                "hi": hi,
-                "share": mean / float(base_value.mean()),
+                "mean": iv.mean,
+                "lo": iv.low,
+                "hi": iv.high,
+                "share": iv.mean / base_value if base_value else math.nan,
                 "key": plan,
             }
         )
@@ -385,16 +408,19 @@ def _stages(progress: Callable[[float], None] | None, weights: Sequence[float]):
 
 
 def dip_and_payback(baseline: pd.DataFrame, plan: pd.DataFrame) -> tuple[tuple[float, int], int | None]:
-    """Find the plan's deepest weekly shortfall against the baseline, and the week it pays back.
+    """Find the plan's deepest weekly net value shortfall against the baseline, and the week it pays back.
 
     Returns:
-        ``((shortfall as a share of the baseline's weekly value, week), payback week)``:
-        the shortfall is 0 when the plan never falls behind; the payback week is the
-        first week from which its cumulative value stays at or above the baseline's
-        (None if it never does within the horizon).
+        ``((shortfall, week), payback week)``: the shortfall is the plan's weekly net value
+        less the baseline's, as a share of the baseline's weekly value delivered (net value
+        itself may be near zero), at its deepest, and 0 when the plan never falls behind;
+        the payback week is the first week from which its cumulative net value stays at or
+        above the baseline's (None if it never does within the horizon).
     """
     base = baseline["value"].groupby(level="week").mean()
-    ahead = plan["value"].groupby(level="week").mean() - base
+    ahead = (
+        plan["net_value"].groupby(level="week").mean() - baseline["net_value"].groupby(level="week").mean()
+    )
     share = ahead / base.abs().clip(lower=1e-9)
     week = int(share.idxmin())
     dip = (min(float(share.min()), 0.0), week)

@@ -11,6 +11,7 @@ written. Bad input ends the command with one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -22,11 +23,12 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sim.consult.assess import Answers, Assessment, assess, questionnaire, settings
-from sim.consult.diagnose import Diagnosis, diagnose
+from sim.consult.diagnose import Diagnosis, diagnose, fitted_strengths
 from sim.consult.effort import Effort
 from sim.consult.recommend import Recommendation, recommend
 from sim.figures import img_tag, png
 from sim.model.metrics import END_WEEKS, MATURITY_LEVELS
+from sim.model.params import Params
 from sim.paths import repository_file
 from sim.text import fmt
 
@@ -124,7 +126,7 @@ def marginal_figure(diagnosis: Diagnosis) -> Figure:
     ax.barh(m.index, m["mean"], xerr=[m["mean"] - m["lo"], m["hi"] - m["mean"]], color=colours, capsize=3)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(
-        f"value gained over {diagnosis.weeks} weeks by +{diagnosis.delta:g} strength (mean, interval)"
+        f"net value gained (k) over {diagnosis.weeks} weeks by +{diagnosis.delta:g} strength (mean, interval)"
     )
     ax.spines[["top", "right"]].set_visible(False)
     fig.subplots_adjust(left=0.22, bottom=0.17)
@@ -140,8 +142,8 @@ def ab_figure(recommendation: Recommendation) -> Figure:
         "best": "recommended",
     }
     panels = (
-        ("value", "weekly business value (4-week mean)", False),
-        ("value", "cumulative business value", True),
+        ("value", "weekly value delivered, k (4-week mean)", False),
+        ("net_value", "cumulative net value, k", True),
         ("lead_time_days", "lead time (days)", False),
         ("change_failure_rate", "change failure rate", False),
         ("unplanned_share", "share of time on unplanned work", False),
@@ -232,19 +234,20 @@ def caveats(s: Study) -> list[str]:
     for layer, row in d.marginal.iterrows():
         if row["hi"] < 0:
             out.append(
-                f"Strengthening {layer} alone lowered value in these runs ({fmt(row['mean'])}, interval "
-                f"[{fmt(row['lo'])}, {fmt(row['hi'])}]): on its own it is not the place to start in this "
+                f"Strengthening {layer} alone lowered net value in these runs ({fmt(row['mean'])} k, interval "
+                f"[{fmt(row['lo'])}, {fmt(row['hi'])}] k): on its own it is not the place to start in this "
                 "organisation, whatever its value alongside other changes."
             )
     if a.answers.facts["teams"] > d.teams:
         out.append(
             f"The organisation has {a.answers.facts['teams']} teams; runs simulate {d.teams} teams with the same "
-            "mix, so values are for that size (costs and budget are scaled to the real size)."
+            "mix, and value, cost and net value are scaled to the real size in proportion to the teams (flows "
+            "such as throughput are shown as simulated)."
         )
     out.append(
-        "Values are in the model's value units, from an agent-based simulation whose parameters are "
-        "calibrated to published DORA ranges, not to this organisation; the ranking and the timing matter "
-        "more than the absolute numbers."
+        "Value, cost and net value are in thousands of currency units, from an agent-based simulation "
+        "(model v2) whose parameters are stated assumptions, not yet calibrated to published evidence nor "
+        "to this organisation; the ranking and the timing matter more than the absolute numbers."
     )
     out += sensitivity_caveats()
     return out
@@ -268,6 +271,15 @@ def sensitivity_caveats(path: Path | None = VALIDATION) -> list[str]:
         return [
             "No sensitivity analysis has been run (make validate); the model's parameter uncertainty is not shown."
         ]
+    factors = {row.get("factor") for row in data.get("sensitivity", {}).get("sobol", [])}
+    unknown = sorted(str(f) for f in factors - model_parameters())
+    if unknown:
+        # An analysis of another model version would speak for parameters the model no longer has.
+        return [
+            "The sensitivity analysis on file (docs/validation.json) is of an earlier model version: it varies "
+            f"parameters the current model does not have ({', '.join(unknown[:3])}), so it is not shown; the "
+            "model's parameter uncertainty is not shown until make validate is run again."
+        ]
     out = []
     sobol = [row for row in data.get("sensitivity", {}).get("sobol", []) if row.get("outcome") == "value"]
     if sobol:
@@ -286,13 +298,23 @@ def sensitivity_caveats(path: Path | None = VALIDATION) -> list[str]:
     return out
 
 
+def model_parameters() -> set[str]:
+    """Names of the current model's parameters, each bare (``overtime``) and with its group (``operating.overtime``)."""
+    names = set()
+    for group in dataclasses.fields(Params):
+        default = group.default
+        if dataclasses.is_dataclass(default):
+            for f in dataclasses.fields(default):
+                names |= {f.name, f"{group.name}.{f.name}"}
+        else:
+            names.add(group.name)
+    return names
+
+
 def render(s: Study, *, generated: str | None = None) -> str:
     """Render the whole report as one HTML document."""
     a, d, r = s.assessment, s.diagnosis, s.recommendation
-    strengths = dict(a.answers.strengths())
-    for key, value in a.fit.values.items():
-        if key.startswith("org.layers."):
-            strengths[key.rsplit(".", 1)[1]] = value
+    strengths = fitted_strengths(a)
     q = questionnaire()
     generated = generated or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
@@ -309,8 +331,8 @@ def render(s: Study, *, generated: str | None = None) -> str:
         f'<div class="card">DORA cluster<div class="big">{esc(a.dora_cluster)}</div>'
         f'<span class="note">from the facts; fitted baseline: {esc(a.simulated_cluster)}</span></div>',
         f'<div class="card">Binding layer<div class="big">{esc(d.binding)}</div>'
-        f'<span class="note">strengthening it is worth {d.marginal.loc[d.binding, "share"]:+.1%} value over '
-        f"{d.weeks} weeks</span></div>",
+        f'<span class="note">strengthening it is worth {fmt(d.marginal.loc[d.binding, "mean"])} k net value '
+        f"over {d.weeks} weeks ({d.marginal.loc[d.binding, 'share']:+.1%} of the value delivered)</span></div>",
         f'<div class="card">Recommended plan<div class="big" style="font-size:1em">{esc(r.best.describe())}</div>'
         f'<span class="note">{_plan_gain(r)}</span></div>',
         "</div>",
@@ -366,10 +388,11 @@ def render(s: Study, *, generated: str | None = None) -> str:
         "<h2>3. Diagnosis: looking down the stack</h2>",
         f"<p>Each layer was strengthened by {d.delta:g} in turn (its starting strength and the baseline "
         f"effort that holds it) and simulated for {d.weeks} weeks over the same {d.seeds} seeds as the "
-        f"baseline. The binding layer is the one whose strengthening is worth most.</p>",
+        f"baseline. The binding layer is the one whose strengthening is worth most: the most net value "
+        f"(value delivered less the cost of people and incidents, thousands of currency units).</p>",
         chart(marginal_figure(d)),
         table(
-            ["layer", f"value gained in {d.weeks} weeks", f"{level}% interval", "of baseline value"],
+            ["layer", f"net value gained in {d.weeks} weeks (k)", f"{level}% interval", "of baseline value"],
             marg_rows,
             [False, True, True, True],
             marg_classes,
@@ -388,12 +411,14 @@ def render(s: Study, *, generated: str | None = None) -> str:
     # Roadmap
     share, week = r.dip
     dip = (
-        f"Expected dip: weekly value {share:.1%} below doing nothing at its deepest (week {week})."
+        f"Expected dip: weekly net value falls below doing nothing by {-share:.1%} of the weekly value "
+        f"delivered at its deepest (week {week})."
         if share < 0
-        else "No dip: weekly value does not fall below doing nothing."
+        else "No dip: weekly net value does not fall below doing nothing."
     )
     payback = (
-        f"It pays back from week {r.payback_week}: from then on its cumulative value stays ahead of doing nothing."
+        f"It pays back from week {r.payback_week}: from then on its cumulative net value stays ahead of doing "
+        "nothing."
         if r.payback_week
         else "It does not pay back within the horizon."
     )
@@ -428,9 +453,10 @@ def render(s: Study, *, generated: str | None = None) -> str:
         [
             esc(x["plan"]),
             esc(x["source"]),
+            fmt(x["value"]),
+            fmt(x["extra_cost"]),
             fmt(x["mean"]),
             f"[{fmt(x['lo'])}, {fmt(x['hi'])}]",
-            fmt(x["extra_cost"]),
             "yes" if x["within_budget"] else '<span class="bad">no</span>',
         ]
         for _, x in r.ranking.iterrows()
@@ -439,18 +465,21 @@ def render(s: Study, *, generated: str | None = None) -> str:
         "<h3>Plans compared</h3>",
         f"<p>Budget: {fmt(r.budget)} k of extra cost over {r.weeks} weeks (spend, people added, incidents "
         f"saved). {r.trials} Optuna trials searched schedules; every plan below was then simulated over "
-        f"{r.seeds} seeds, the same for all.</p>",
+        f"{r.seeds} seeds, the same for all, and is ranked by the net value it adds: the value it adds less "
+        "its extra cost, in thousands of currency units. Leadership may abandon a programme that has not "
+        "paid within its patience; the runs include that.</p>",
         table(
             [
                 "plan",
                 "found by",
-                f"value gained in {r.weeks} weeks",
-                f"{level}% interval",
+                f"value gained in {r.weeks} weeks (k)",
                 "extra cost (k)",
+                "net value gained (k)",
+                f"{level}% interval",
                 "within budget",
             ],
             rank_rows,
-            [False, False, True, True, True, False],
+            [False, False, True, True, True, True, False],
         ),
     ]
     if r.over_budget:
@@ -480,7 +509,7 @@ def _plan_gain(r: Recommendation) -> str:
     if row.empty:
         return "no plan within the budget beats doing nothing"
     x = row.iloc[0]
-    return f"{x['share']:+.1%} value over {r.weeks} weeks against doing nothing"
+    return f"{fmt(x['mean'])} k net value over {r.weeks} weeks against doing nothing ({x['share']:+.1%} of the value delivered)"
 
 
 def _ab_table(r: Recommendation) -> str:
@@ -488,7 +517,9 @@ def _ab_table(r: Recommendation) -> str:
     frames = r.frames
     end = r.weeks - END_WEEKS + 1
     for column, label, how in (
-        ("value", "cumulative business value", "sum"),
+        ("value", "value delivered (k)", "sum"),
+        ("cost", "cost: people, incidents, spend (k)", "sum"),
+        ("net_value", "net value (k)", "sum"),
         ("lead_time_days", f"lead time, last {END_WEEKS} weeks (days)", "end"),
         ("change_failure_rate", "change failure rate, last 12 weeks", "end"),
         ("innovations", "innovations shipped", "sum"),

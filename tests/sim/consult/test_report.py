@@ -12,6 +12,7 @@ def html(small_study):
     return report.render(small_study, generated="test")
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_no_external_address(html):
     for heading in (
         "1. Assessment",
@@ -31,6 +32,9 @@ def test_report_has_every_section_and_no_external_address(html):
     assert "url(" not in html
     assert len(re.findall(r'<img alt="chart" src="data:image/png;base64,', html)) == 3
     assert "@media print" in html
+    # money in thousands of currency units: value, cost and net value
+    for words in ("net value gained (k)", "value delivered (k)", "net value (k)", "extra cost (k)"):
+        assert words in html
 
 
 def test_caveats_use_the_sensitivity_analysis_when_it_exists(tmp_path):
@@ -40,14 +44,28 @@ def test_caveats_use_the_sensitivity_analysis_when_it_exists(tmp_path):
     assert installed and "not part of this installation" in installed[0]
     path = tmp_path / "validation.json"
     path.write_text(
-        '{"sensitivity": {"sobol": [{"factor": "effort_base", "outcome": "value", "ST": 0.7},'
-        ' {"factor": "x", "outcome": "lead_time", "ST": 0.9}]}, "robustness": {"worlds": 8, "share_foundations_first_wins": 0.75}}'
+        '{"sensitivity": {"sobol": [{"factor": "operating.overtime", "outcome": "value", "ST": 0.7},'
+        ' {"factor": "debt_doubling", "outcome": "lead_time", "ST": 0.9}]},'
+        ' "robustness": {"worlds": 8, "share_foundations_first_wins": 0.75}}'
     )
     text = " ".join(report.sensitivity_caveats(path))
-    assert "effort_base (70% of the variance)" in text and "x (" not in text
+    assert "operating.overtime (70% of the variance)" in text and "debt_doubling (" not in text
     assert "8 sampled parameter worlds" in text and "75%" in text
 
 
+def test_an_analysis_of_another_model_version_is_not_shown(tmp_path):
+    path = tmp_path / "validation.json"
+    # effort_base was a parameter of model v1: v2 has none of that name
+    path.write_text(
+        '{"sensitivity": {"sobol": [{"factor": "effort_base", "outcome": "value", "ST": 0.7}]},'
+        ' "robustness": {"worlds": 8, "share_foundations_first_wins": 0.75}}'
+    )
+    (text,) = report.sensitivity_caveats(path)
+    assert "earlier model version" in text and "effort_base" in text and "75%" not in text
+    assert {"overtime", "operating.overtime", "warmup_weeks"} <= report.model_parameters()
+
+
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(html, tmp_path, page, screenshots):
     path = tmp_path / "report.html"
     path.write_text(html)
