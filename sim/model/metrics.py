@@ -72,6 +72,7 @@ RECORDED: tuple[str, ...] = (
     "unplanned_backlog",
     "pressure",
     "net_value",
+    "programmes_abandoned",
 )
 # Output columns of the weekly frame: the recorded ones plus the derived cluster and maturity.
 COLUMNS: tuple[str, ...] = (*RECORDED[:15], "dora_cluster", *RECORDED[15:], "maturity")

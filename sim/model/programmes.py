@@ -60,6 +60,9 @@ class Programmes:
                 self.deltas[w, j], self.spend_of[w, j] = contribution(item, weeks, cost_per_week_unit)
                 self.start[w, j] = item.start - 1
                 self.active[w, j] = True
+        # A programme is judged only while it runs: until the last week it moves a lever or costs.
+        acting = (self.deltas != 0).any(axis=3) | (self.spend_of != 0)
+        self.end = np.where(acting.any(axis=2), weeks - np.argmax(acting[:, :, ::-1], axis=2), 0)
         self.at_start = np.zeros((worlds, most))
         self.abandoned_week = np.full((worlds, most), -1, dtype=np.int64)
         self.lo, self.hi = lever_bounds()
@@ -87,7 +90,8 @@ class Programmes:
         """Let leadership judge the programmes after ``week`` (0-based), on the delivery it perceives.
 
         A programme starting this week notes the delivery it starts from; one that has run
-        for the patience is kept if delivery is above that, and abandoned otherwise.
+        for the patience, and still runs, is kept if delivery is above that, and abandoned
+        otherwise.
 
         Args:
             week: The week just run.
@@ -100,7 +104,10 @@ class Programmes:
         starting = self.start == week
         self.at_start[starting] = np.broadcast_to(delivered[:, None], starting.shape)[starting]
         age = np.where(self.start >= 0, week - self.start, -1)
-        before = self.active.copy()
-        abandoned = lead.review_programmes(self.active, age, self.at_start, delivered, patience)
-        self.abandoned_week[before & ~self.active] = week
+        running = self.active & (week < self.end)
+        judged = running.copy()
+        abandoned = lead.review_programmes(judged, age, self.at_start, delivered, patience)
+        dropped = running & ~judged
+        self.active[dropped] = False
+        self.abandoned_week[dropped] = week
         return abandoned

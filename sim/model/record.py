@@ -160,6 +160,7 @@ class WeeklyRecord:
         put("unplanned_backlog", m["unplanned_backlog"].sum(axis=1))
         put("pressure", m["pressure"])
         put("net_value", m["net_value"])
+        put("programmes_abandoned", m.get("programmes_abandoned", 0))
         self.weeks_done += 1
         if (
             self.team_every

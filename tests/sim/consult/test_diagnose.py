@@ -17,7 +17,6 @@ from sim.model import organisation
 from sim.model.levers import LEVER_NAMES
 from sim.model.metrics import COLUMNS, DORA_KEYS
 from sim.model.params import LAYER_NAMES
-from sim.model.record import NEW_COLUMNS
 
 Z, SHARE = 2.0, 0.01  # the moved thresholds the made-up movements are tested against
 
@@ -60,8 +59,8 @@ def test_every_mechanism_names_a_rule_of_model_v2_and_recorded_quantities():
 
 
 def test_labels_are_columns_of_the_weekly_frame():
-    assert set(LABELS) <= set(COLUMNS) | set(NEW_COLUMNS)
-    assert TARGET in NEW_COLUMNS
+    assert set(LABELS) <= set(COLUMNS)
+    assert TARGET in COLUMNS
 
 
 def test_a_link_through_a_lever_uses_a_lever_the_assessment_ties_to_that_layer():

@@ -57,3 +57,11 @@ def test_more_patience_keeps_a_programme_through_its_dip():
             p.review(week, delivered, np.array([patience]))
         kept[patience] = p.active[0].tolist()
     assert kept == {8.0: [False, False], 30.0: [True, True]}
+
+
+def test_a_programme_that_has_ended_is_not_judged():
+    short = Intervention(start=3, duration=5, phases=(Phase(levers={"training": 0.8}, cost=1.0),))
+    p = Programmes(Levers(), [([short], [])], WEEKS, 12)
+    for week in range(WEEKS):
+        p.review(week, np.array([100.0 - week]), np.array([10.0]))  # delivery only falls
+    assert p.active.tolist() == [[True]] and p.abandoned_week.tolist() == [[-1]]
