@@ -96,7 +96,8 @@ class Levers:
         1,
         default=0.5,
         unit="1",
-        doc="Share of work owned end to end by stream-aligned teams (vs handed off).",
+        doc="How far teams are cut by value stream (1) rather than by component (0): above 0.5 it "
+        "lowers the coupling between teams, below it raises it (operating.alignment_effect).",
     )
     attribution: float = spec(
         0,
@@ -123,7 +124,8 @@ class Levers:
         2,
         default=1.0,
         unit="x baseline",
-        doc="Discretionary budget multiplier on improve, transform and hiring.",
+        doc="Discretionary budget multiplier: scales the improvement and transformation shares (each "
+        "capped at 0.5 of the teams' time); below 1 it freezes that share of the hiring.",
     )
     demand: float = spec(
         0.2, 5, default=1.0, unit="x baseline", doc="Demand multiplier on the business units' requests."
@@ -143,7 +145,8 @@ class Levers:
         1,
         default=0.0,
         unit="share/week",
-        doc="Share of backlog, WIP and strategic clarity lost each week to a change of strategy.",
+        doc="Weekly hazard that a waiting request is dropped by a change of strategy (withdrawn, its "
+        "value lost).",
     )
 
     def __post_init__(self) -> None:

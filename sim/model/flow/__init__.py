@@ -1,4 +1,4 @@
-"""Work items flowing through teams that depend on each other (model v2's engine; not yet wired in).
+"""Work items flowing through teams that depend on each other (model v2's engine).
 
 A structure-of-arrays, event-driven engine for a batch of worlds x teams: every
 work item lives in numpy arrays operated on by numba-compiled code, one call
