@@ -83,7 +83,7 @@ def roadmap_markdown(s: Study) -> str:
         lines += [f"| {x['weeks']} | {x['intervention']} | {x['what']} |" for _, x in rows.iterrows()]
     lines += [
         "",
-        f"| plan | value gained in {r.weeks} weeks | interval | extra cost (k) |",
+        f"| plan | value gained in {r.weeks} weeks (k) | interval | extra cost (k) |",
         "|---|--:|--:|--:|",
     ]
     for _, x in r.ranking.head(8).iterrows():

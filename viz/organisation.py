@@ -1,4 +1,4 @@
-"""The Organisation page: the agents of one run as a network, and one team's history.
+"""The Organisation page: the agents and structure of one run as a network, and one team's history.
 
 A run is either simulated to its horizon at once, then scrubbed week by week,
 or stepped live with Mesa's own model controller (Reset, play/pause, Step),
@@ -22,18 +22,22 @@ from sim.model.params import Config
 from viz.help import description, metric_help
 from viz.links import choice_param, format_query, int_param
 from viz.network import (
+    FLOW_METRICS,
     TEAM_METRICS,
     OrgRun,
     network_data,
     org_config,
     org_run,
+    organisation_summary,
     simulate_org,
+    team_label,
+    team_summary,
 )
 from viz.plots import history_spec, network_spec
 from viz.scenario import MAX_WEEKS, interventions, presets
 from viz.state import STALE, use_address, use_cancel_on_leave
 from viz.vega import Vega
-from viz.widgets import HorizonSlider, Markdown, Note, show_status
+from viz.widgets import Grid, HorizonSlider, Markdown, Note, show_status
 
 # A run keeps every team's values every week; beyond this size the page would hold too much.
 MAX_TEAMS = 2000
@@ -139,9 +143,9 @@ def OrgView(run: OrgRun, live: bool = False) -> None:
     metric, team = view.value
     week, set_week = solara.use_state(run.weeks)
     week = run.weeks if live else min(week, run.weeks)
-    last = int(run.teams["team"].max())
+    last = run.last_team
     team = min(max(team, 0), last)
-    at_week = run.teams[(run.teams["week"] == week) & (run.teams["team"] == team)].iloc[0]
+    label = team_label(run, team)
 
     def pick(datum: dict) -> None:
         if datum.get("team") is not None:
@@ -155,19 +159,24 @@ def OrgView(run: OrgRun, live: bool = False) -> None:
             solara.Text(f"Week {week}")
         else:
             solara.SliderInt(f"Week {week}", value=week, min=1, max=max(run.weeks, 1), on_value=set_week)
-        solara.SliderInt(
-            f"Team {team}", value=team, min=0, max=max(last, 1), on_value=lambda t: view.set((metric, t))
-        )
-    nodes, edges, limits = network_data(run, metric, week, team)
-    spec = network_spec(nodes, edges, metric, week, limits)
+        solara.SliderInt(label, value=team, min=0, max=max(last, 1), on_value=lambda t: view.set((metric, t)))
+    nodes, edges, arcs, limits = network_data(run, metric, week, team)
+    spec = network_spec(nodes, edges, arcs, metric, week, limits)
     Vega(spec, spec["description"], filename=f"orgstack-network-week-{week}", on_click=pick)
-    Note("Hover a team for its name and value; click one to choose it. " + metric_help().get(metric, ""))
-    Markdown(
-        f"**Team {team}** serves business unit {int(at_week['business_unit'])}; at week {week} its "
-        f"{metric} is **{at_week[metric]:.3g}** ({at_week['people']:.0f} people)."
+    Note(
+        "Hover a team for its name and value, a link for what it is; click a team or a platform team "
+        "to choose it, and its links stand out. Grey teams have no value this week (an event measure "
+        "in a week without the event). " + metric_help().get(metric, "")
     )
-    history = history_spec(run.teams, team, metric, week)
-    Vega(history, history["description"], filename=f"orgstack-team-{team}-{metric}")
+    Markdown(team_summary(run, team, week) + "\n\n" + organisation_summary(run, week))
+    help_ = metric_help()
+    with Grid(min_width=440):
+        for shown in dict.fromkeys((metric, *FLOW_METRICS)):
+            history = history_spec(run.teams, team, shown, week, label)
+            with solara.Column(gap="0px"):
+                Vega(history, history["description"], filename=f"orgstack-team-{team}-{shown}")
+                if help_.get(shown):
+                    Note(help_[shown])
 
 
 @solara.component
@@ -220,9 +229,11 @@ def Organisation() -> None:
     solara.Title("OrgStack - Organisation")
     Markdown(
         "## The organisation\n"
-        "Business units, the stream-aligned teams that serve them, and the platform and enabling "
-        "teams that serve those, in one run. Colour the teams by a metric, scrub the weeks, pick a team; "
-        "or step through the run week by week with Mesa's model controller."
+        "Business units, the stream-aligned teams that serve them, the platform team under the teams "
+        "it serves and the enabling team coaching a few of them, in one run; arcs join teams whose code "
+        "is coupled, so that a feature of one may wait for a change of the other. Colour the teams by a "
+        "metric, scrub the weeks, pick a team for its history; or step through the run week by week with "
+        "Mesa's model controller."
     )
     if link_problems.value:
         solara.Warning("Parts of this link could not be used: " + "; ".join(link_problems.value) + ".")

@@ -10,6 +10,7 @@ shows one plan alone (shift-click adds another).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from sim.plans import Plan
 from sim.text import fmt
 from viz.help import layer_help, metric_help
+from viz.network import ALL_COUPLING_UP_TO, COUPLED, EDGE_KINDS, TEAMS_PER_ROW
 from viz.scenario import LAYER_GROUPS, METRICS, Outcome, band, interventions
 
 # One colour per intervention, in the order of the presets, so that a plan has the same colour on
@@ -37,11 +39,11 @@ CONFIG = {
 SERIES_WEEKS = 8  # up to this many weeks, lines are drawn with their points (a 1-week horizon is a point)
 
 
-def _chart(title: str, description: str, height: int, **parts: Any) -> dict[str, Any]:
+def _chart(title: str, description: str, height: int, subtitle: str = "", **parts: Any) -> dict[str, Any]:
     """Return a Vega-Lite specification the width of its container, with the studio's type sizes."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": {"text": title, "anchor": "start"},
+        "title": {"text": title, "anchor": "start", **({"subtitle": subtitle} if subtitle else {})},
         "description": description,
         "width": "container",
         "height": height,
@@ -275,106 +277,189 @@ def stack_spec(
     )
 
 
+# Colours of the links, in the order of viz.network.EDGE_KINDS.
+EDGE_COLOURS = ("#b0b0b0", "#4c72b0", "#dd8452", "#2ca02c")
+
+
 def network_spec(
     nodes: list[dict[str, Any]],
     edges: list[dict[str, Any]],
+    arcs: list[dict[str, Any]],
     metric: str,
     week: int,
     limits: tuple[float, float],
 ) -> dict[str, Any]:
-    """Draw who serves whom: every team as a point, grouped under its business unit, named on hover.
+    """Draw who serves and needs whom: every team as a point, grouped under its business unit, named on hover.
 
     Args:
-        nodes: One per agent: ``x``, ``y``, ``kind``, ``name``, ``team`` (stream-aligned
-            teams' index, else None), ``value`` (the metric, stream-aligned teams only), ``selected``.
-        edges: One per link: ``x``, ``y``, ``x2``, ``y2``, ``kind`` (of the one who serves).
+        nodes: One per agent: ``x``, ``y``, ``kind``, ``name``, ``team`` (row of the per-team
+            values, None for business units and the enabling team), ``value`` (the metric, None
+            where missing), ``selected``, ``unit`` (whom a team serves).
+        edges: One per straight link: ``x``, ``y``, ``x2``, ``y2``, ``kind`` (one of
+            :data:`viz.network.EDGE_KINDS`), ``chosen`` (it touches the chosen team).
+        arcs: Coupled code between stream-aligned teams, three points per arc: ``x``, ``y``,
+            ``step``, ``edge`` (the arc's number), ``share``, ``chosen``, and on its first
+            point ``pair`` and ``shares`` (what the tooltip says).
         metric: The per-team column the teams are coloured by.
         week: The week shown.
         limits: Colour range of the metric over all teams and weeks, so colours mean the same every week.
     """
     teams = sum(1 for n in nodes if n["kind"] == "stream-aligned team")
-    size = max(12, min(160, 24000 // max(teams, 1)))
+    platforms = sum(1 for n in nodes if n["kind"] == "platform team")
+    # A circle (its area in px²) a little narrower than the space between teams in a ~1200 px row.
+    per_row = math.ceil(teams / math.ceil(max(teams, 1) / TEAMS_PER_ROW)) if teams else 1
+    size = max(12, min(160, int(0.6 * (1200 / per_row) ** 2)))
+    faint = 0.35 if teams <= 40 else 0.25  # the other teams' links, so that the chosen team's stand out
     x = {"field": "x", "type": "quantitative", "axis": None, "scale": {"domain": [-0.02, 1.02]}}
-    y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.3, 2.3]}}
+    y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [-0.35, 2.3]}}
+    chosen = {"test": "datum.chosen"}
     kinds = ["business unit", "stream-aligned team", "platform team", "enabling team"]
-    return _chart(
-        f"Who serves whom at week {week}: teams coloured by {metric}",
-        f"Network of {teams} stream-aligned teams under their business units, with platform "
-        f"and enabling teams below, at week {week}; teams coloured by {metric}.",
-        360,
-        layer=[
+    shape = {
+        "field": "kind",
+        "type": "nominal",
+        "scale": {"domain": kinds, "range": ["square", "circle", "diamond", "triangle-up"]},
+        "legend": {"orient": "bottom", "title": None},
+    }
+    link_colour = {
+        "field": "kind",
+        "type": "nominal",
+        "scale": {"domain": list(EDGE_KINDS), "range": list(EDGE_COLOURS)},
+        "legend": {"orient": "bottom", "title": None},
+    }
+    value = {
+        "field": "value",
+        "type": "quantitative",
+        "title": metric,
+        "scale": {"scheme": "viridis", "domain": list(limits)},
+    }
+    missing = {"test": "!isValid(datum.value)", "value": "#d9d9d9"}  # no value this week
+    selected = {"test": "datum.selected"}
+    team_tooltip = [
+        {"field": "name", "title": "team"},
+        {"field": "unit", "title": "serves"},
+        {"field": "value", "title": f"{metric} at week {week}", "format": ".3~r"},
+    ]
+    links = [
+        {
+            "data": {"values": edges},
+            "mark": {"type": "rule"},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "x2": {"field": "x2"},
+                "y2": {"field": "y2"},
+                "color": link_colour,
+                "opacity": {"condition": {**chosen, "value": 0.95}, "value": faint},
+                "strokeWidth": {"condition": {**chosen, "value": 2.2}, "value": 0.8},
+                "tooltip": [{"field": "kind", "title": "link"}],
+            },
+        }
+    ]
+    if arcs:
+        links.append(
             {
-                "data": {"values": edges},
-                "mark": {"type": "rule", "opacity": 0.35, "strokeWidth": 0.8},
+                "data": {"values": arcs},
+                "transform": [{"calculate": f"'{COUPLED}'", "as": "kind"}],
+                "mark": {"type": "line", "interpolate": "basis"},
                 "encoding": {
                     "x": x,
                     "y": y,
-                    "x2": {"field": "x2"},
-                    "y2": {"field": "y2"},
-                    "color": {"value": "#8a8a8a"},
+                    "detail": {"field": "edge", "type": "nominal"},
+                    "order": {"field": "step", "type": "quantitative"},
+                    "color": link_colour,
+                    "opacity": {"condition": {**chosen, "value": 0.95}, "value": faint},
+                    "strokeWidth": {
+                        "field": "share",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "range": [0.6, 4]},
+                        "legend": None,
+                    },
+                    "tooltip": [
+                        {"field": "pair", "title": "coupled code"},
+                        {"field": "shares", "title": "requests"},
+                    ],
                 },
-            },
+            }
+        )
+    coupling = (
+        "arcs above the teams join teams whose code is coupled (thicker: more of their requests)"
+        if arcs or teams <= ALL_COUPLING_UP_TO
+        else f"only the chosen team's coupling arcs are drawn (more than {ALL_COUPLING_UP_TO} teams)"
+    )
+    return _chart(
+        f"Who serves and needs whom at week {week}: teams coloured by {metric}",
+        f"Network of {teams} stream-aligned teams under their business units, with {platforms} platform "
+        f"teams below the teams they serve and the enabling team at the bottom, at week {week}; "
+        f"{coupling}; teams coloured by {metric}.",
+        400,
+        resolve={"scale": {"color": "independent"}, "legend": {"color": "independent"}},
+        layer=[
+            {"layer": links},
             {
-                "data": {"values": [n for n in nodes if n["kind"] != "stream-aligned team"]},
+                "data": {"values": [n for n in nodes if n["team"] is None]},
                 "mark": {"type": "point", "filled": True, "size": 140, "opacity": 1},
                 "encoding": {
                     "x": x,
                     "y": y,
-                    "shape": {
-                        "field": "kind",
-                        "type": "nominal",
-                        "scale": {"domain": kinds, "range": ["square", "circle", "diamond", "triangle-up"]},
-                        "legend": {"orient": "bottom", "title": None},
-                    },
+                    "shape": shape,
                     "color": {"value": "#4c72b0"},
                     "tooltip": [{"field": "name", "title": "who"}],
                 },
             },
             {
-                "data": {"values": [n for n in nodes if n["kind"] == "stream-aligned team"]},
+                "data": {"values": [n for n in nodes if n["kind"] == "platform team"]},
                 "mark": {
-                    "type": "circle",
-                    "size": size,
-                    "stroke": "#333333",
-                    "strokeWidth": 0.5,
+                    "type": "point",
+                    "shape": "diamond",
+                    "filled": True,
+                    "size": 260,
                     "cursor": "pointer",
+                    "invalid": None,
                 },
                 "encoding": {
                     "x": x,
                     "y": y,
-                    "color": {
-                        "field": "value",
-                        "type": "quantitative",
-                        "title": metric,
-                        "scale": {"scheme": "viridis", "domain": list(limits)},
-                        "legend": {"orient": "right"},
-                    },
-                    "strokeWidth": {"condition": {"test": "datum.selected", "value": 3}, "value": 0.5},
-                    "stroke": {
-                        "condition": {"test": "datum.selected", "value": "#d00000"},
-                        "value": "#333333",
-                    },
-                    "tooltip": [
-                        {"field": "name", "title": "team"},
-                        {"field": "unit", "title": "serves"},
-                        {"field": "value", "title": f"{metric} at week {week}", "format": ".3~r"},
-                    ],
+                    "color": {"condition": missing, **value, "legend": None},
+                    "stroke": {"condition": {**selected, "value": "#d00000"}, "value": "#333333"},
+                    "strokeWidth": {"condition": {**selected, "value": 3}, "value": 0.8},
+                    "tooltip": team_tooltip,
+                },
+            },
+            {
+                "data": {"values": [n for n in nodes if n["kind"] == "stream-aligned team"]},
+                "mark": {"type": "circle", "size": size, "cursor": "pointer", "invalid": None},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"condition": missing, **value, "legend": {"orient": "right"}},
+                    "strokeWidth": {"condition": {**selected, "value": 3}, "value": 0.5},
+                    "stroke": {"condition": {**selected, "value": "#d00000"}, "value": "#333333"},
+                    "tooltip": team_tooltip,
                 },
             },
         ],
     )
 
 
-def history_spec(teams: Any, team: int, metric: str, week: int) -> dict[str, Any]:
-    """Chart one team's metric over the weeks against the median and 10-90% band of all teams.
+def history_spec(teams: Any, team: int, metric: str, week: int, label: str | None = None) -> dict[str, Any]:
+    """Chart one team's metric over the weeks against the median and 10-90% band of the teams of its kind.
+
+    A stream-aligned team is compared with the stream-aligned teams, a platform team
+    (``business_unit`` -1) with the platform teams. Weeks in which a team has no value
+    (no deploy, so no failure rate) are gaps.
 
     Args:
-        teams: Per-team values, long form (``week``, ``team`` and the metric), as a run keeps them.
+        teams: Per-team values, long form (``week``, ``team``, ``business_unit`` and the metric), as a run keeps them.
         team: The team drawn.
         metric: The per-team column.
         week: The week marked (the one the network shows).
+        label: What the team is called (default ``Team <team>``).
     """
-    per_week = teams.groupby("week")[metric]
+    label = label or f"Team {team}"
+    platform = bool((teams.loc[teams["team"] == team, "business_unit"] < 0).any())
+    peers = teams[(teams["business_unit"] < 0) == platform]
+    kind = "platform teams" if platform else "stream-aligned teams"
+    per_week = peers.groupby("week")[metric]
     spread = per_week.quantile([0.1, 0.5, 0.9]).unstack()
     own = teams[teams["team"] == team].set_index("week")[metric]
     rows = [
@@ -390,16 +475,17 @@ def history_spec(teams: Any, team: int, metric: str, week: int) -> dict[str, Any
     x = {"field": "week", "type": "quantitative", "title": "week", "axis": {"tickMinStep": 1}}
     tooltip = [
         {"field": "week"},
-        {"field": "team", "title": f"team {team}", "format": ".3~r"},
-        {"field": "median", "title": "all teams, median", "format": ".3~r"},
-        {"field": "p10", "title": "all teams, 10%", "format": ".3~r"},
-        {"field": "p90", "title": "all teams, 90%", "format": ".3~r"},
+        {"field": "team", "title": label, "format": ".3~r"},
+        {"field": "median", "title": f"{kind}, median", "format": ".3~r"},
+        {"field": "p10", "title": f"{kind}, 10%", "format": ".3~r"},
+        {"field": "p90", "title": f"{kind}, 90%", "format": ".3~r"},
     ]
     return _chart(
-        f"Team {team}: {metric} against all teams",
-        f"Team {team}'s {metric} by week (red), with the median (grey line) and the 10-90% "
-        f"band (grey) of all teams; week {week} marked.",
-        220,
+        f"{label}: {metric}",
+        f"{label}'s {metric} by week (red), with the median (grey line) and the 10-90% "
+        f"band (grey) of all {kind}; week {week} marked.",
+        200,
+        subtitle=f"red: {label}; grey: median, 10-90% of {kind}",
         data={"values": rows},
         encoding={"x": x},
         layer=[

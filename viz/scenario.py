@@ -30,24 +30,44 @@ LAYER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Performance", ("execution", "innovation")),
 )
 
-# The weekly series the what-if shows, with their labels, in the order of the charts.
+# The weekly series the what-if shows, with their labels, in the order of the charts. Money and value
+# are in thousands of currency units, as the model counts them.
 METRICS: dict[str, str] = {
-    "cumulative_value": "Cumulative value (value units)",
-    "value": "Weekly value (value units/week)",
-    "throughput": "Throughput (changes/week)",
-    "deploys_per_week": "Deploys per week (median team)",
-    "lead_time_days": "Lead time (days)",
+    "cumulative_value": "Cumulative value (thousands)",
+    "value": "Weekly value (thousands/week)",
+    "cost": "Weekly cost (thousands/week)",
+    "net_value": "Net value (thousands/week)",
+    "throughput": "Throughput (features/week)",
+    "items_in_system": "Items in the system (items)",
+    "flow_time_days": "Flow time (days)",
+    "utilisation": "Utilisation (share of item time busy)",
+    "deploys_per_week": "Deploys per week (mean team)",
+    "lead_time_days": "Lead time, median (days)",
+    "lead_time_p85_days": "Lead time, 85th percentile (days)",
     "change_failure_rate": "Change failure rate (share of deploys)",
     "time_to_restore_hours": "Time to restore (hours)",
     "innovations": "Innovations (shipped/week)",
-    "tech_debt": "Technical debt (person-weeks)",
+    "tech_debt": "Technical debt (person-days per team)",
     "attrition": "Attrition (people/week)",
     "bu_trust": "Business trust (0-1)",
 }
 # Metrics where less is better, so that the table can say which plan is ahead.
 LOWER_IS_BETTER = frozenset(
-    {"lead_time_days", "change_failure_rate", "time_to_restore_hours", "tech_debt", "attrition"}
+    {
+        "cost",
+        "items_in_system",
+        "flow_time_days",
+        "lead_time_days",
+        "lead_time_p85_days",
+        "change_failure_rate",
+        "time_to_restore_hours",
+        "tech_debt",
+        "attrition",
+    }
 )
+# Metrics where neither more nor less is better: busy people are not better in themselves, and
+# queues grow long as utilisation nears 1, so the table names no plan ahead on them.
+NO_BETTER = frozenset({"utilisation"})
 # Flows are compared over the last weeks of the horizon (as the CLI summary does), stocks at its end.
 STOCKS = frozenset({"cumulative_value", "tech_debt", "bu_trust"})
 
@@ -301,7 +321,7 @@ def differences(outcome: Outcome) -> pd.DataFrame:
     Columns: one per plan key (means over seeds); then for each plan ``X``
     after A, ``X - A``, ``X - A %`` (relative to A, NaN where A is 0) and
     ``X better`` (share of seeds in which X is better than A, by the metric's
-    direction).
+    direction; NaN for a metric in :data:`NO_BETTER`).
     """
     rows = []
     for metric, label in METRICS.items():
@@ -314,7 +334,7 @@ def differences(outcome: Outcome) -> pd.DataFrame:
             diff = other.mean() - a.mean()
             row[f"{key} - A"] = diff
             row[f"{key} - A %"] = 100 * diff / abs(a.mean()) if a.mean() else np.nan
-            row[f"{key} better"] = better.mean()
+            row[f"{key} better"] = np.nan if metric in NO_BETTER else better.mean()
         rows.append(row)
     return pd.DataFrame(rows).set_index("metric")
 

@@ -21,7 +21,7 @@ import solara.util
 from sim.model.metrics import END_WEEKS
 from sim.plans import Plan
 from sim.text import fmt
-from viz.help import SET_AND_EFFECTIVE, description, layer_help, metric_help
+from viz.help import CARRIED, SET_AND_EFFECTIVE, description, layer_help, metric_help
 from viz.links import format_query
 from viz.plots import metric_spec, plan_colours, stack_spec
 from viz.scenario import (
@@ -32,6 +32,7 @@ from viz.scenario import (
     MAX_TEAMS,
     MAX_WEEKS,
     METRICS,
+    NO_BETTER,
     PLAN_KEYS,
     Action,
     Outcome,
@@ -154,10 +155,14 @@ def differences_markdown(outcome: Outcome) -> str:
         cells += [
             "-" if row[f"{k} - A %"] != row[f"{k} - A %"] else f"{row[f'{k} - A %']:+.0f}%" for k in others
         ]
-        cells += [f"{row[f'{k} better']:.0%} of seeds" for k in others]
+        cells += [
+            "-" if row[f"{k} better"] != row[f"{k} better"] else f"{row[f'{k} better']:.0%} of seeds"
+            for k in others
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     lower = ", ".join(METRICS[m] for m in METRICS if m in LOWER_IS_BETTER)
-    return "\n".join(lines) + f"\n\nLower is better for {lower}; higher for the rest."
+    neither = ", ".join(METRICS[m] for m in METRICS if m in NO_BETTER)
+    return "\n".join(lines) + f"\n\nLower is better for {lower}; neither for {neither}; higher for the rest."
 
 
 @solara.component
@@ -281,8 +286,9 @@ def Results(res: Result) -> None:
     ChartGrid(partial(metric_charts, outcome, labels, colours, crossover), [outcome])
     Markdown(f"**At the horizon (week {outcome.weeks})**\n\n" + table)
     Note(
-        "Stocks (cumulative value, technical debt, trust) at the last week; flows averaged over the "
-        f"last {END_WEEKS} weeks; means over seeds. Hover a chart for each plan's value at a week; "
+        "Value, cost and net value in thousands of currency units. Stocks (cumulative value, technical "
+        f"debt, trust) at the last week; flows averaged over the last {END_WEEKS} weeks; means over "
+        f"seeds. {CARRIED} Hover a chart for each plan's value at a week; "
         "scroll to zoom, drag to pan, double-click to reset; click a legend entry to show that plan alone; "
         "the ... menu saves the chart as SVG or PNG."
     )

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from sim.plans import Plan
-from viz.scenario import Action
+from viz.scenario import METRICS, Action
 from viz.scenario_file import read_scenario
 
 pytest.importorskip("playwright")
@@ -83,7 +83,7 @@ def test_what_if_compares_plans_shows_values_on_hover_and_keeps_its_state(
     page = offline_page
     with opened(solara_app, solara_server, page, "/", "Press Run to simulate the plans"):
         run_and_wait(page, "After 156 weeks")
-        wait_for_charts(page, 12)  # eleven metrics and the layer stacks
+        wait_for_charts(page, len(METRICS) + 1)  # every metric and the layer stacks
         a, b = numbers(page, "Cumulative value")
         assert b > a, "foundations_first should beat execution_push at 156 weeks on the default org"
         assert page.get_by_text("Plan B has been ahead since week").is_visible()
@@ -153,7 +153,7 @@ def test_the_what_if_page_is_usable_in_a_narrow_window_and_on_a_phone(
     narrow = {"width": width, "height": 2400}
     with opened(solara_app, solara_server, page, "/?weeks=20&seeds=2", "Press Run", viewport=narrow):
         run_and_wait(page, "After 20 weeks")
-        wait_for_charts(page, 12)
+        wait_for_charts(page, len(METRICS) + 1)
         for label in ("execution_push start week", "foundations_first intensity", "5 talent", "Week 20"):
             knob = slider(page, label).locator("xpath=..").bounding_box()["width"]
             assert knob >= 150, f"the {label!r} slider is {knob:.0f} px wide"
@@ -189,6 +189,34 @@ def test_organisation_page_shows_every_team_and_keeps_its_run(
         page.get_by_role("button", name="\u25b6").click()  # play
         page.get_by_text(re.compile(r"^Week ([3-9]|\d\d+)$")).wait_for(timeout=WAIT_MS)
         page.get_by_role("button", name="\u275a\u275a").click()  # pause
+
+
+@pytest.mark.parametrize("teams", [12, 120])
+def test_organisation_page_draws_who_serves_and_needs_whom_and_picks_a_team_on_click(
+    solara_app, solara_server, offline_page, screenshots, teams
+):
+    page = offline_page
+    path = "/organisation" if teams == 12 else f"/organisation?org.teams={teams}"  # 12: the default org
+    with opened(solara_app, solara_server, page, path, "Press Run", viewport={"width": 1440, "height": 900}):
+        run_and_wait(page, "serves business unit")
+        wait_for_charts(page, 4)  # the network and the chosen team's flow time, items and utilisation
+        circles = page.locator(f"{CHART} svg path[aria-roledescription='circle']")
+        assert circles.count() == teams
+        network = page.locator(CHART).first
+        described = network.get_attribute("aria-label")
+        assert "platform teams below the teams they serve" in described and "code is coupled" in described
+        circles.nth(5).click()
+        page.get_by_text("Team 5 serves business unit").wait_for(timeout=WAIT_MS)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.orgstack-chart')].some("
+            "e => (e.getAttribute('aria-label') || '').startsWith(\"Team 5's flow_time_days\"))",
+            timeout=WAIT_MS,
+        )
+        network.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"organisation-{teams}-teams.png")
+        # The page scrolls inside the app's layout, so a full-page screenshot would not show the team.
+        page.get_by_text("Team 5 serves business unit").scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"organisation-{teams}-teams-team-5.png")
 
 
 def test_learn_page_reveals_the_answer_after_the_run(solara_app, solara_server, offline_page, screenshots):

@@ -284,10 +284,16 @@ def test_organisation_page_shows_the_chosen_team():
     assert "<strong>Team 0</strong>" in html(rc)
     set_slider(rc, "Team", 4, shows="Team 4")
     assert "<strong>Team 4</strong> serves business unit" in html(rc)
-    network = next(spec for title, spec in charts(rc).items() if title.startswith("Who serves whom"))
-    teams = network["layer"][2]["data"]["values"]
+    assert "net value" in html(rc) and "thousands of currency units" in html(rc)
+    network = next(
+        spec for title, spec in charts(rc).items() if title.startswith("Who serves and needs whom")
+    )
+    teams = network["layer"][-1]["data"]["values"]
     assert [t["team"] for t in teams if t["selected"]] == [4] and len(teams) == 6
-    assert "Team 4: skill against all teams" in charts(rc)  # the history is the new team's
+    # The history is the new team's: the metric the teams are coloured by, and its item measures.
+    assert {f"Team 4: {m}" for m in ("skill", "flow_time_days", "items_in_system", "utilisation")} <= set(
+        charts(rc)
+    )
 
 
 def test_organisation_run_goes_out_of_date_and_survives_leaving_the_page():

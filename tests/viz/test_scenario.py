@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -85,6 +86,7 @@ def test_what_if_runs_both_plans_on_the_same_seeds_and_compares_them():
     row = table.loc[METRICS["cumulative_value"]]
     assert row["B - A"] == pytest.approx(row["B"] - row["A"])
     assert 0 <= row["B better"] <= 1
+    assert np.isnan(table.loc[METRICS["utilisation"], "B better"]), "no plan is ahead on utilisation"
     assert set(layers_at(outcome.a, 8)) == set(LAYER_NAMES)
 
 
@@ -170,3 +172,19 @@ def test_weekly_csv_has_a_row_per_plan_and_week():
     csv = weekly_csv(outcome, {"A": "do nothing", "B": "push"}).splitlines()
     assert csv[0].startswith("week,plan,plan_label,cumulative_value_mean,cumulative_value_p10")
     assert len(csv) == 1 + 2 * 3
+
+
+def test_every_what_if_metric_is_in_the_weekly_frame_and_has_help_in_plain_words():
+    from sim.model.record import TEAM_NEW_COLUMNS
+    from viz.help import metric_help
+
+    frame = run_what_if(Scenario(weeks=2, seeds=1), [Plan(), Plan()]).a
+    assert set(METRICS) <= set(frame.columns)
+    assert {"net_value", "cost", "flow_time_days", "items_in_system", "utilisation"} <= set(METRICS)
+    help_ = metric_help()
+    # The What-if's metrics, and the item measures the Organisation page shows for a team.
+    for metric in dict.fromkeys([*METRICS, *TEAM_NEW_COLUMNS]):
+        text = help_.get(metric, "")
+        assert len(text) > 20, f"{metric} has no help"
+        assert not set(text) & set("`Σ·=/<>"), f"{metric}'s help has formula notation: {text}"
+    assert "thousands of currency units" in help_["net_value"]
