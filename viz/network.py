@@ -22,12 +22,9 @@ from sim import OrgModel, load_config
 from sim.model.agents import BusinessUnit, EnablingTeam, PlatformTeam, StreamAlignedTeam
 from sim.model.metrics import TEAM_COLUMNS
 from sim.model.params import Config
-from sim.model.record import TEAM_NEW_COLUMNS
 
 # Per-team values a team can be coloured by (the others are structure, not performance).
-TEAM_METRICS: tuple[str, ...] = tuple(
-    c for c in (*TEAM_COLUMNS, *TEAM_NEW_COLUMNS) if c not in ("business_unit", "coached")
-)
+TEAM_METRICS: tuple[str, ...] = tuple(c for c in TEAM_COLUMNS if c not in ("business_unit", "coached"))
 # The item measures a chosen team's history always shows, beside the metric the teams are coloured by.
 FLOW_METRICS: tuple[str, ...] = ("flow_time_days", "items_in_system", "utilisation")
 

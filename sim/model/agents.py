@@ -105,7 +105,7 @@ class _Team(ArrayAgent):
     safety = StateView("safety", "Psychological safety, 0-1.")
     morale = StateView("morale", "Morale, 0-1.")
     unplanned_backlog = StateView("unplanned_backlog", "Incident and rework items waiting.")
-    backlog_age = StateView("backlog_age", "Mean age of its waiting requests, days.")
+    backlog_age = StateView("backlog_age", "Mean age of the items in its system, days.")
 
 
 class StreamAlignedTeam(_Team):

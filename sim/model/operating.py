@@ -20,7 +20,7 @@ class OperatingRules:
     """How teams spend their time, deploy and fail, and how the business responds."""
 
     overtime: float = spec(
-        0, 1, default=0.25, unit="share", doc="Extra hours at full pressure (work harder; assumption)."
+        0, 1, default=0.25, unit="share", doc="Extra hours per unit of felt pressure above normal (work harder; assumption)."
     )
     firefight_items: float = spec(
         0.1,
@@ -64,14 +64,16 @@ class OperatingRules:
         1,
         default=0.45,
         unit="probability",
-        doc="Chance a change fails at no practice or skill, much debt.",
+        doc="Chance a change fails at no practice or skill, much debt, before pressure above normal "
+        "raises it further (skipped reviews and tests).",
     )
     background_incidents: float = spec(
         0,
         10,
         default=0.3,
         unit="per team-week",
-        doc="Incidents not caused by a deploy, per team and week, at the debt of one doubling (assumption).",
+        doc="Incidents not caused by a deploy, per team and week, per unit of extra effort (debt and, "
+        "without self-service, infrastructure work; assumption).",
     )
     investment_time: float = spec(
         0,
@@ -143,7 +145,7 @@ class OperatingRules:
         1,
         default=0.05,
         unit="per week",
-        doc="Weekly chance that a waiting request is taken to shadow IT at no trust (assumption).",
+        doc="Weekly hazard that a waiting request is taken to shadow IT at no trust (assumption).",
     )
     feature_value: float = spec(
         0,

@@ -33,17 +33,16 @@ LAYER_NAMES: tuple[str, ...] = (
 class Layers:
     """Starting strength of each layer of the stack, 0 (absent) to 1 (excellent).
 
-    They set the initial stocks: real partnership, strategic clarity,
-    architecture standards, the culture climate, skill, delivery practice and
-    innovation capability. The reported layer strengths then move with the
-    dynamics; the layers beneath gate how fast each can grow and how much of it
-    pays off (see ``docs/model.md``, design concepts).
+    They set the initial stocks: partnership, strategic clarity, architecture
+    standards, psychological safety, skill, delivery practice and innovation
+    capability. The reported layer strengths are those stocks as they move with
+    the dynamics (``docs/model.md``, sections 2 and 7).
     """
 
     partnership: float = spec(0, 1, doc="Joint planning and trust between business and IT.")
     strategy: float = spec(0, 1, doc="Clarity of strategic choices.")
     architecture: float = spec(0, 1, doc="Architecture standards, blueprints, integration patterns.")
-    culture: float = spec(0, 1, doc="Psychological safety and learning from failure.")
+    culture: float = spec(0, 1, doc="Psychological safety: it keeps morale up under pressure and firefighting.")
     talent: float = spec(0, 1, doc="Capability density: skill of the people.")
     execution: float = spec(0, 1, doc="Delivery practice: CI/CD, automation, SRE.")
     innovation: float = spec(0, 1, doc="Capability to run experiments and turn them into value.")
@@ -67,7 +66,11 @@ class OrgConfig:
         0.1, 3, unit="x capacity", doc="Demand relative to the teams' starting feature capacity."
     )
     debt: float = spec(
-        0, 10, unit="debt scale", doc="Starting technical debt per person, in units of the debt scale."
+        0,
+        10,
+        unit="debt units per person",
+        doc="Starting technical debt per person; a unit is params.capability.debt_days_per_unit "
+        "person-days of work that the code's debt adds.",
     )
     spread: float = spec(
         0, 0.3, unit="1", doc="Standard deviation of team-level starting values around the layers."
@@ -80,7 +83,7 @@ class OrgConfig:
         default=0.5,
         unit="1",
         doc="How entangled the teams' code is: the chance, relative to its most, that a change needs "
-        "another team's (model v2; the architecture layer and a reorg move it).",
+        "another team's. How teams are cut (the stream_alignment lever, which a reorg moves) moves it.",
     )
 
     def __post_init__(self) -> None:
