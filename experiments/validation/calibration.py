@@ -11,33 +11,36 @@ repeats the shares with Ward's hierarchical clustering of the standardised log
 keys as a cross-check (:func:`ward_clusters`), not as a target.
 
 **Envelopes** (``configs/validation/calibration.yaml``): cluster shares,
-elite-to-low ratios of the clusters' median keys, the elite and low change
-failure rates, the published low and elite profiles of two presets
-(``struggling`` and ``elite`` at baseline, their final-year keys averaged over a
-few seeds) and, held back from the fit, the Spearman correlation of deploy
-frequency with ``1 - change failure rate`` across the population.
+elite-to-low ratios of the clusters' median keys, and the elite and low change
+failure rates, each spanning the published figures of the State of DevOps
+reports (``configs/validation/published.yaml``); and, held back from the fit,
+the Spearman correlation of deploy frequency with ``1 - change failure rate``
+across the population. Only published figures about populations of
+organisations are fitted: the calibration never reads how a preset
+organisation or an intervention comes out, nor the patterns the seeds expect to
+emerge (:mod:`experiments.validation.emergence` measures those afterwards, as
+findings).
 
 **The fit** (``python -m experiments.validation.calibration``, ``make calibrate``) starts
 from ``fit.start``, the recorded starting point (``--apply`` writes it first),
 and runs the stages of ``configs/validation/calibration.yaml`` in order. Each
 stage is a scrambled Sobol design in a box around the previous stage's choice
-(a global stage: the whole search ranges) over the fitted model parameters and
-the fitted fields of the population (the shape of its maturity distribution,
-which sets how many organisations are weak), rounded to a few significant
-digits, plus those values as candidate 0. Each candidate runs the calibration
-population (its own seed, not the validation population's) and the presets.
-Its score is the squared log-distance of each target from its envelope (0
-inside), for the population on a redraw (:func:`redraw_score`: each measure's
-bootstrap interval must fit), so that thin margins count as misses; ties go
-to the most margin from the envelopes' edges. ``--apply`` writes a stage's
-candidates to ``configs/params/default.yaml`` (and
-``configs/validation/population.yaml``) in order of score and keeps the first
-for which ``tests/sim/model/test_emergence.py`` passes, so that every emergent
-property of the core model stays true. Last, a race re-runs each stage's best
+(a global stage: the whole search ranges) over the fitted model parameters
+(dotted names of the nested :class:`sim.model.params.Params`, e.g.
+``operating.change_failure_floor``) and the fitted fields of the population
+(the shape of its maturity distribution, which sets how many organisations are
+weak), rounded to a few significant digits, plus those values as candidate 0.
+Each candidate runs the calibration population (its own seed, not the
+validation population's). Its score is the squared log-distance of each target
+from its envelope (0 inside), on a redraw (:func:`redraw_score`: each
+measure's bootstrap interval must fit), so that thin margins count as misses;
+ties go to the most margin from the envelopes' edges. ``--apply`` writes each
+stage's best candidate to ``configs/params/default.yaml`` (and
+``configs/validation/population.yaml``). Last, a race re-runs each stage's best
 candidates on a larger population (:func:`race`), because a stage's 200
 organisations leave the clusters' medians noisy, and ``--apply`` keeps the
-race's best that keeps the emergent properties. Everything is seeded, so the
-procedure rewrites the same values every time it runs.
+race's best. Everything is seeded, so the procedure rewrites the same values
+every time it runs.
 """
 
 from __future__ import annotations
@@ -46,8 +49,6 @@ import argparse
 import dataclasses
 import math
 import re
-import subprocess
-import sys
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,11 +60,10 @@ import yaml
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.stats import qmc, spearmanr
 
-from experiments.validation import population
+from experiments.validation import parameters, population
 from experiments.validation.worlds import Outcome, run_all
 from sim.config import CONFIG_DIR, compose_dict, config_from_dict, load_config
 from sim.model.metrics import CLUSTERS, DORA_KEYS, dora_cluster
-from sim.model.params import Config, Params
 from sim.model.schema import ConfigError, build, check_range, spec
 from sim.paths import repository
 
@@ -91,7 +91,9 @@ class Stage:
 class FitSpec:
     """What the calibration fits and how it searches."""
 
-    parameters: dict[str, tuple[float, ...]] = spec(doc="Fitted parameter -> [low, high] searched.")
+    parameters: dict[str, tuple[float, ...]] = spec(
+        doc="Fitted parameter (dotted name, e.g. operating.change_failure_floor) -> [low, high] searched."
+    )
     significant_digits: int = spec(1, 6, doc="Rounding of the candidates.")
     seed: int = spec(0, 2**32 - 1, doc="Seed of the Sobol designs.")
     stages: tuple[Stage, ...] = spec(doc="The stages, run in order.")
@@ -118,10 +120,10 @@ class FitSpec:
     )
 
     def __post_init__(self) -> None:
-        metas = {f.name: f.metadata for f in dataclasses.fields(Params)}
+        metas = {}
         for name, bounds in self.parameters.items():
-            if name not in metas:
-                raise ConfigError(f"parameters.{name}", "not a parameter of sim.model.params.Params")
+            p = parameters.lookup(name, f"parameters.{name}")
+            metas[name] = {"lo": p.lo, "hi": p.hi}
             _check_pair(bounds, f"parameters.{name}")
             for value in bounds:
                 check_range(value, metas[name], f"parameters.{name}")
@@ -168,43 +170,12 @@ class FitSpec:
 
 
 @dataclass(frozen=True)
-class PresetSpec:
-    """Presets whose DORA keys at baseline must lie inside a published cluster profile."""
-
-    seeds: int = spec(1, 1000, doc="Runs of each preset (seeds 0 to seeds - 1); its keys are their means.")
-    profiles: dict[str, dict[str, tuple[float, ...]]] = spec(
-        default={}, doc="Preset (configs/org/<name>.yaml) -> DORA key -> [low, high]."
-    )
-
-    def __post_init__(self) -> None:
-        for org, keys in self.profiles.items():
-            if not (CONFIG_DIR / "org" / f"{org}.yaml").is_file():
-                raise ConfigError(f"profiles.{org}", "no such preset in configs/org/")
-            for key, pair in keys.items():
-                if key not in DORA_KEYS:
-                    raise ConfigError(
-                        f"profiles.{org}.{key}", f"not a DORA key; keys: {', '.join(DORA_KEYS)}"
-                    )
-                _check_pair(pair, f"profiles.{org}.{key}")
-
-    @property
-    def targets(self) -> dict[str, tuple[float, ...]]:
-        """The profiles as envelopes of measures named ``<preset>_<key>``."""
-        return {
-            preset_measure(org, key): pair
-            for org, keys in self.profiles.items()
-            for key, pair in keys.items()
-        }
-
-
-@dataclass(frozen=True)
 class CalibrationSpec:
-    """The envelopes, the presets' profiles, the held-back checks and the fit."""
+    """The envelopes, the held-back checks and the fit."""
 
     targets: dict[str, tuple[float, ...]] = spec(doc="Fitted envelopes of the population, each [low, high].")
     held_back: dict[str, tuple[float, ...]] = spec(doc="Checked afterwards, never fitted.")
     fit: FitSpec = spec(doc="The search.")
-    presets: PresetSpec = spec(default=PresetSpec(seeds=1), doc="Fitted profiles of preset organisations.")
 
     def __post_init__(self) -> None:
         for group in ("targets", "held_back"):
@@ -217,11 +188,6 @@ class CalibrationSpec:
     def envelopes(self) -> dict[str, tuple[float, ...]]:
         """Every envelope of the population, fitted and held back."""
         return {**self.targets, **self.held_back}
-
-    @property
-    def fitted(self) -> dict[str, tuple[float, ...]]:
-        """Every fitted envelope: the population's and the presets'."""
-        return {**self.targets, **self.presets.targets}
 
 
 def _check_pair(pair: Sequence[float], path: str) -> None:
@@ -255,32 +221,6 @@ HIGHER_IS_BETTER = dict(zip(DORA_KEYS, (True, False, False, False), strict=True)
 RATIO_NAMES = dict(
     zip(DORA_KEYS, ("ratio_deploys", "ratio_lead_time", "ratio_restore", "ratio_change_failure"), strict=True)
 )
-
-
-def preset_measure(org: str, key: str) -> str:
-    """Name of a preset's DORA key as a measure, e.g. ``struggling_change_failure_rate``."""
-    return f"{org}_{key}"
-
-
-def preset_configs(presets: PresetSpec, seeds: Sequence[int], **changes: typing.Any) -> list[Config]:
-    """Return the presets' runs at baseline, preset by preset and seed by seed, with ``changes`` to each."""
-    return [
-        dataclasses.replace(
-            load_config([f"org={org}", "intervention=none", "shock=none"]), seed=seed, **changes
-        )
-        for org in presets.profiles
-        for seed in seeds
-    ]
-
-
-def preset_measures(presets: PresetSpec, outcomes: Sequence[Outcome], seeds: int) -> dict[str, float]:
-    """Return each preset's DORA keys, the means over its ``seeds`` runs (as :func:`preset_configs` orders them)."""
-    keys = keys_frame(outcomes)
-    return {
-        preset_measure(org, key): float(keys[key].iloc[i * seeds : (i + 1) * seeds].mean())
-        for i, org in enumerate(presets.profiles)
-        for key in DORA_KEYS
-    }
 
 
 def keys_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
@@ -436,7 +376,7 @@ def current_values(fit: FitSpec) -> dict[str, float]:
     # Composed afresh: load_config caches per overrides and --apply changes the files.
     params = config_from_dict(compose_dict(["intervention=none"])).params
     pop = population.load_spec()
-    return {n: float(getattr(params, n)) for n in fit.parameters} | {
+    return {n: parameters.value(params, n) for n in fit.parameters} | {
         n: float(getattr(pop, n)) for n in fit.population_parameters
     }
 
@@ -460,10 +400,10 @@ def candidates(fit: FitSpec, stage: Stage, now: Mapping[str, float]) -> pd.DataF
 
 
 def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = None) -> pd.DataFrame:
-    """Run the calibration population and the presets under every candidate and score them.
+    """Run the calibration population under every candidate and score it.
 
     The score is the population's score on a redraw, from ``fit.bootstrap``
-    resamples (:func:`redraw_score`), plus the presets' score against their profiles.
+    resamples (:func:`redraw_score`).
 
     Returns:
         The candidates with every measure, ``misses`` (fitted envelopes missed by
@@ -471,31 +411,28 @@ def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = 
         first by score, then margin (stable, so candidate 0 wins ties),
         indexed by candidate number.
     """
-    fit, presets = spec_.fit, spec_.presets
+    fit = spec_.fit
     base = load_config(["intervention=none", "shock=none"])
     configs = []
     for _, row in table.iterrows():
         pop_spec = population.load_spec(
             **fit.population, **{n: float(row[n]) for n in fit.population_parameters}
         )
-        params = dataclasses.replace(base.params, **{n: float(row[n]) for n in fit.parameters})
+        params = parameters.replace(base.params, {n: float(row[n]) for n in fit.parameters})
         configs += population.configs(pop_spec, dataclasses.replace(base, params=params))
-        configs += preset_configs(presets, range(presets.seeds), params=params, weeks=pop_spec.weeks)
     outcomes = run_all(configs, "calibration", workers, window=pop_spec.window)
-    size, runs = pop_spec.size, pop_spec.size + len(presets.profiles) * presets.seeds
+    size = pop_spec.size
     rows = []
     for k in range(len(table)):
-        mine = outcomes[k * runs : (k + 1) * runs]
-        keys = keys_frame(mine[:size])
+        keys = keys_frame(outcomes[k * size : (k + 1) * size])
         labels = clusters(keys)
-        measures = measure(keys, labels) | preset_measures(presets, mine[size:], presets.seeds)
+        measures = measure(keys, labels)
         rows.append(
             {
                 **measures,
-                "misses": len(misses(measures, spec_.fitted)),
-                "score": redraw_score(keys, labels, spec_.targets, fit.bootstrap, fit.seed, fit.confidence)
-                + score(measures, presets.targets),
-                "margin": margin(measures, spec_.fitted),
+                "misses": len(misses(measures, spec_.targets)),
+                "score": redraw_score(keys, labels, spec_.targets, fit.bootstrap, fit.seed, fit.confidence),
+                "margin": margin(measures, spec_.targets),
             }
         )
     scored = pd.concat([table, pd.DataFrame(rows)], axis=1)
@@ -503,63 +440,46 @@ def evaluate(spec_: CalibrationSpec, table: pd.DataFrame, workers: int | None = 
     return scored.sort_values(["score", "margin"], kind="stable")
 
 
+def _group_span(text: str, group: str, path: Path) -> tuple[int, int]:
+    """Start and end of the indented block under a top-level ``group:`` line of a YAML text."""
+    head = re.search(rf"(?m)^{re.escape(group)}:[^\n]*\n", text)
+    if head is None:
+        raise ValueError(f"{path}: no group {group!r}")
+    end = re.compile(r"(?m)^\S").search(text, head.end())
+    return head.end(), len(text) if end is None else end.start()
+
+
 def write_params(values: Mapping[str, float], path: Path = PARAMS_PATH) -> None:
-    """Replace the values of the named top-level keys in a YAML file, keeping its comments and order."""
+    """Replace the values of the named keys in a YAML file, keeping its comments and order.
+
+    A dotted name ``group.key`` is the key indented under the top-level ``group:``
+    line (``configs/params/default.yaml``); a plain name is a top-level key.
+
+    Raises:
+        ValueError: The file does not have exactly one line for a name.
+    """
     text = path.read_text()
     for name, value in values.items():
-        text, n = re.subn(rf"(?m)^{re.escape(name)}: .*$", f"{name}: {value!r}", text)
+        group, _, key = name.rpartition(".")
+        start, end = _group_span(text, group, path) if group else (0, len(text))
+        indent = r"[ \t]+" if group else ""
+        line = re.compile(rf"(?m)^({indent}{re.escape(key)}:)[ \t]+[^#\n]*?([ \t]+#[^\n]*)?$")
+        block, n = line.subn(lambda m, v=value: f"{m[1]} {v!r}{m[2] or ''}", text[start:end])
         if n != 1:
             raise ValueError(f"{path}: expected one line for {name}, found {n}")
+        text = text[:start] + block + text[end:]
     path.write_text(text)
 
 
 def write_fitted(values: Mapping[str, float], fit: FitSpec) -> None:
     """Write the fitted names' values: the model's to ``configs/params/default.yaml``, the population's to its spec."""
-    write_params({n: float(values[n]) for n in fit.parameters})
+    write_params({n: _written(n, values[n]) for n in fit.parameters})
     write_params({n: float(values[n]) for n in fit.population_parameters}, population.SPEC_PATH)
 
 
-def emergence_passes() -> bool:
-    """Whether ``tests/sim/model/test_emergence.py`` passes with the parameters on disk."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-x",
-            "-p",
-            "no:cacheprovider",
-            "tests/sim/model/test_emergence.py",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return done.returncode == 0
-
-
-def apply(scored: pd.DataFrame, fit: FitSpec) -> int | None:
-    """Write the candidates in order of score; keep the first that keeps the emergent properties.
-
-    The model's parameters go to ``configs/params/default.yaml``, the population's
-    to ``configs/validation/population.yaml``.
-
-    Returns:
-        The candidate kept, or None (then the original values are restored).
-    """
-    originals = {path: path.read_text() for path in (PARAMS_PATH, population.SPEC_PATH)}
-    for candidate, row in scored.iterrows():
-        write_fitted(row, fit)
-        passed = emergence_passes()
-        print(
-            f"candidate {candidate}: score {row['score']:.4f}, emergence tests {'pass' if passed else 'fail'}"
-        )
-        if passed:
-            return int(candidate)
-    for path, text in originals.items():
-        path.write_text(text)
-    return None
+def _written(name: str, value: float) -> float | int:
+    """Return a fitted value as the parameter holds it: integer parameters rounded."""
+    return int(round(value)) if parameters.lookup(name, name).integer else float(value)
 
 
 def race(spec_: CalibrationSpec, out: Path, workers: int | None = None) -> pd.DataFrame:
@@ -592,24 +512,20 @@ def _show_and_apply(
     spec_: CalibrationSpec,
     args: argparse.Namespace,
 ) -> int | None:
-    """Write a stage's (or the race's) scores, print the first ``rows``, and with ``--apply`` keep the best that passes.
+    """Write a stage's (or the race's) scores, print the first ``rows``, and with ``--apply`` write the best.
 
     Returns:
-        The candidate chosen: with ``--apply`` the best that keeps the emergent
-        properties (None if none does), otherwise the best.
+        The best candidate (the first: ``scored`` is sorted best first).
     """
     scored.to_csv(args.out / f"{stem}.csv")
     print(f"{name}:")
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(scored.head(rows).round(4).to_string() if rows else scored.round(4).to_string())
-    if not args.apply:
-        return int(scored.index[0])
-    kept = apply(scored, spec_.fit)
-    if kept is None:
-        print(f"no {kind} keeps the emergent properties")
-        return None
-    print(f"{name}: kept {kind} {kept}: {scored.loc[kept, spec_.fit.names].to_dict()}")
-    return kept
+    best = int(scored.index[0])
+    if args.apply:
+        write_fitted(scored.loc[best], spec_.fit)
+        print(f"{name}: wrote {kind} {best}: {scored.loc[best, spec_.fit.names].to_dict()}")
+    return best
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -624,9 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", help="run only this stage, from the values on disk")
     parser.add_argument("--race", action="store_true", help="run only the race of the stages' last results")
-    parser.add_argument(
-        "--apply", action="store_true", help="write each stage's best candidate that keeps emergence"
-    )
+    parser.add_argument("--apply", action="store_true", help="write each stage's best candidate")
     parser.add_argument("--workers", type=int, default=None, help="parallel processes (default: all CPUs)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "calibration", help="output directory")
     args = parser.parse_args(argv)
@@ -639,27 +553,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         stages = list(fit.stages)
         now = dict(fit.start) if fit.start else current_values(fit)
-    originals = {path: path.read_text() for path in (PARAMS_PATH, population.SPEC_PATH)}
     if args.apply and not (args.stage or args.race):
         write_fitted(now, fit)
     for stage in stages:
         scored = evaluate(spec_, candidates(fit, stage, now), args.workers)
-        kept = _show_and_apply(f"stage {stage.name}", stage.name, "candidate", scored, 10, spec_, args)
-        if kept is None:
-            break
-        now = scored.loc[kept, fit.names].to_dict()
-    else:
-        if args.stage:
-            return 0
-        kept = _show_and_apply(
-            "race", "race", "finalist", race(spec_, args.out, args.workers), None, spec_, args
-        )
-        if kept is not None:
-            return 0
-    for path, text in originals.items():
-        path.write_text(text)
-    print("parameters left as they were")
-    return 1
+        best = _show_and_apply(f"stage {stage.name}", stage.name, "candidate", scored, 10, spec_, args)
+        now = scored.loc[best, fit.names].to_dict()
+    if not args.stage:
+        _show_and_apply("race", "race", "finalist", race(spec_, args.out, args.workers), None, spec_, args)
+    return 0
 
 
 if __name__ == "__main__":

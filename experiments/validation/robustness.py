@@ -1,19 +1,22 @@
 """Robustness of the headline: in how many plausible worlds does "foundations first" win, and where not.
 
+The course analysed is ``robustness.course`` of ``configs/validation/uncertainty.yaml``
+(``foundations_first``, the course the seeds recommend); nothing here depends on its name.
+
 A world is a Latin-hypercube point of the uncertain inputs
 (:func:`experiments.validation.uncertainty.factors`: the parameters and the analysed
 organisation's starting layers, here over a wider range, ``robustness.layer_width``,
 so that the worlds reach organisations whose foundations are not weak) with its own run seed, the same for each
 intervention run in it (common random numbers within a world, independent
 worlds). In each world the interventions of ``configs/validation/uncertainty.yaml``
-(none, execution_push, foundations_first) run for the default horizon.
+run for the default horizon.
 
-* **Share of wins**: worlds where foundations_first has the most cumulative value.
-* **Crossover week**: the first week from which foundations_first's cumulative
-  value stays above both others' to the end (:func:`sim.stats.overtake_weeks`);
+* **Share of wins**: worlds where the course has the most cumulative value.
+* **Crossover week**: the first week from which the course's cumulative
+  value stays above every other's to the end (:func:`sim.stats.overtake_weeks`);
   ``inf`` where it never does within the horizon.
 * **Scenario discovery**: a shallow decision tree (scikit-learn) predicting
-  whether foundations_first wins from the inputs; the leaves where it mostly
+  whether the course wins from the inputs; the leaves where it mostly
   loses, read as boxes of conditions, say where the slogan fails.
 """
 
@@ -27,6 +30,7 @@ import pandas as pd
 from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier
 
+from experiments.validation import parameters
 from experiments.validation.uncertainty import (
     DIAGNOSIS,
     Factor,
@@ -40,7 +44,6 @@ from experiments.validation.worlds import run_all
 from sim.config import load_config
 from sim.stats import overtake_weeks
 
-HERO = "foundations_first"
 # Name of the decision-horizon input (weeks), beside the parameters and layers.
 HORIZON = "horizon_weeks"
 
@@ -52,7 +55,7 @@ class Box:
     Attributes:
         conditions: ``(factor, "<=" or ">", threshold)`` on the path from the root.
         worlds: Worlds in the leaf.
-        wins: Share of them where foundations_first wins.
+        wins: Share of them where the course analysed wins.
     """
 
     conditions: list[tuple[str, str, float]]
@@ -65,20 +68,24 @@ class Robustness:
     """The robustness analysis' results.
 
     Attributes:
+        course: The intervention analysed (``robustness.course``).
         inputs: One row per world: the value of every factor.
-        values: One row per world, one column per intervention: 3-year cumulative value.
+        values: One row per world, one column per intervention: cumulative value at the world's horizon.
         winner: Per world, the intervention with the most cumulative value.
-        crossover: Per world, foundations_first's crossover week (``inf``: never).
-        boxes: The tree's leaves, those where foundations_first loses most first.
+        crossover: Per world, the course's crossover week (``inf``: never).
+        boxes: The tree's leaves, those where the course loses most first.
         tree_accuracy: Share of worlds the tree classifies right.
         horizon: Per world, its decision horizon in weeks.
         full_values: One row per world, one column per intervention: cumulative value over
             the whole run (three years), whatever the world's horizon.
         full_boxes: The leaves of a tree over the same inputs but the horizon, predicting
-            whether foundations_first has the most value over the whole run.
+            whether the course has the most value over the whole run.
         full_tree_accuracy: Share of worlds that tree classifies right.
+        curves: Cumulative value, ``(world, intervention, week)`` over the whole run.
+        innovations: One row per world, one column per intervention: innovations over the whole run.
     """
 
+    course: str
     inputs: pd.DataFrame
     values: pd.DataFrame
     winner: pd.Series
@@ -89,11 +96,13 @@ class Robustness:
     full_values: pd.DataFrame
     full_boxes: list[Box]
     full_tree_accuracy: float
+    curves: np.ndarray
+    innovations: pd.DataFrame
 
     @property
     def share_wins(self) -> float:
-        """Share of worlds where foundations_first has the most value at the world's horizon."""
-        return float((self.winner == HERO).mean())
+        """Share of worlds where the course has the most value at the world's horizon."""
+        return float((self.winner == self.course).mean())
 
     @property
     def full_winner(self) -> pd.Series:
@@ -102,13 +111,18 @@ class Robustness:
 
     @property
     def share_full_wins(self) -> float:
-        """Share of worlds where foundations_first has the most value over the whole run (3 years)."""
-        return float((self.full_winner == HERO).mean())
+        """Share of worlds where the course has the most value over the whole run (3 years)."""
+        return float((self.full_winner == self.course).mean())
 
     @property
     def full_lead(self) -> pd.Series:
-        """Per world, foundations_first's value over the whole run relative to the better other, minus 1."""
-        return self.full_values[HERO] / self.full_values.drop(columns=HERO).max(axis=1) - 1
+        """Per world, the course's value over the whole run relative to the best other, minus 1."""
+        return self.full_values[self.course] / self.full_values.drop(columns=self.course).max(axis=1) - 1
+
+    @property
+    def lead(self) -> pd.Series:
+        """Per world, the course's value at the world's horizon relative to the best other, minus 1."""
+        return self.values[self.course] / self.values.drop(columns=self.course).max(axis=1) - 1
 
 
 def design(spec_: UncertaintySpec, chosen: list[Factor]) -> tuple[np.ndarray, np.ndarray]:
@@ -161,6 +175,11 @@ def analyse(spec_: UncertaintySpec, workers: int | None = None) -> Robustness:
     else:
         chosen_design = chosen
     x, seeds = design(spec_, chosen_design)
+    # Integer parameters run rounded (uncertainty.world), so the trees read the values run.
+    known = parameters.numeric()
+    for i, f in enumerate(chosen):
+        if f.name in known and known[f.name].integer:
+            x[:, i] = np.round(x[:, i])
     horizon = np.minimum(np.floor(x[:, -1]), hi_h).astype(int) if lo_h < hi_h else np.full(rs.worlds, hi_h)
     if lo_h < hi_h:
         x[:, -1] = horizon
@@ -180,7 +199,7 @@ def analyse(spec_: UncertaintySpec, workers: int | None = None) -> Robustness:
         curves[np.arange(rs.worlds), :, horizon - 1].astype(float), columns=list(rs.interventions)
     )
     values.index.name = "world"
-    hero = rs.interventions.index(HERO)
+    hero = rs.interventions.index(rs.course)
     others = np.max(np.delete(curves, hero, axis=1), axis=1)
     weeks = np.arange(1, curves.shape[2] + 1)
     crossover = pd.Series(
@@ -190,15 +209,21 @@ def analyse(spec_: UncertaintySpec, workers: int | None = None) -> Robustness:
     )
     winner = values.idxmax(axis=1).rename("winner")
     inputs = pd.DataFrame(x, columns=[f.name for f in chosen_design], index=values.index)
-    wins = (winner == HERO).to_numpy()
+    wins = (winner == rs.course).to_numpy()
     tree, tree_boxes = _discover(inputs, wins, rs)
     full_values = pd.DataFrame(
         curves[:, :, -1].astype(float), columns=list(rs.interventions), index=values.index
     )
     full_inputs = inputs.drop(columns=[HORIZON], errors="ignore")
-    full_wins = (full_values.idxmax(axis=1) == HERO).to_numpy()
+    full_wins = (full_values.idxmax(axis=1) == rs.course).to_numpy()
     full_tree, full_tree_boxes = _discover(full_inputs, full_wins, rs)
+    innovations = pd.DataFrame(
+        np.array([o.innovations for o in outcomes]).reshape(rs.worlds, n_iv),
+        columns=list(rs.interventions),
+        index=values.index,
+    )
     return Robustness(
+        rs.course,
         inputs,
         values,
         winner,
@@ -209,6 +234,8 @@ def analyse(spec_: UncertaintySpec, workers: int | None = None) -> Robustness:
         full_values,
         full_tree_boxes,
         float(full_tree.score(full_inputs.to_numpy(), full_wins)),
+        curves,
+        innovations,
     )
 
 

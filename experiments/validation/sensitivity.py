@@ -15,7 +15,7 @@ points of a design comes from the inputs, not from a different random stream.
 2. **Sobol** (Saltelli's scheme, first and total order) over the ``sobol_top``
    factors with the largest Morris ``μ*``, each ``μ*`` first divided by its
    outcome's largest so that the three outcomes count alike; the other inputs
-   stay at their calibrated values. ``N · (k + 2)`` runs.
+   stay at their default values. ``N · (k + 2)`` runs.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def rank(morris_frame: pd.DataFrame) -> pd.Series:
 
 
 def sobol(spec_: UncertaintySpec, names: list[str], workers: int | None = None) -> tuple[pd.DataFrame, int]:
-    """First- and total-order Sobol indices of the named factors (the others at their calibrated values).
+    """First- and total-order Sobol indices of the named factors (the others at their default values).
 
     Returns:
         The indices with their 95% bootstrap half-widths (see :class:`Sensitivity`) and the number of runs.

@@ -1,11 +1,14 @@
 """The uncertain inputs of the sensitivity and robustness analyses, and worlds built from them.
 
 ``configs/validation/uncertainty.yaml`` says which parameters are uncertain and
-over which range (:class:`UncertaintySpec`). Every float parameter of
-:class:`sim.model.params.Params` is uncertain unless the file excludes it with a
-reason; each is uniform on ``default · [1 − width, 1 + width]`` clipped to its
-allowed range (``[0, zero_default · largest allowed]`` for a default of 0), with
-narrower widths where data pin the value down. The starting layer strengths of
+over which range (:class:`UncertaintySpec`). Parameters are named by their dotted
+path in the nested :class:`sim.model.params.Params` (``operating.overtime``,
+:mod:`experiments.validation.parameters`). Every numeric parameter is uncertain
+unless the file excludes it with a reason; each is uniform on
+``default · [1 − width, 1 + width]`` clipped to its declared range
+(``[0, zero_default · largest allowed]`` for a default of 0), with narrower
+widths where data pin the value down. Integer parameters (weeks, teams) are
+drawn as numbers and rounded when a world is built. The starting layer strengths of
 the organisation analysed are uncertain too, uniform within ``layer_width`` of
 the preset's values. A *world* is one point of that space: a validated
 :class:`sim.model.params.Config` with those parameter and layer values.
@@ -14,14 +17,16 @@ the preset's values. A *world* is one point of that space: a validated
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from experiments.validation import parameters
 from sim.config import CONFIG_DIR, load_config
-from sim.model.params import LAYER_NAMES, Config, Layers, OrgConfig, Params
+from sim.model.params import LAYER_NAMES, Config, Layers, OrgConfig
 from sim.model.schema import ConfigError, build, spec
 
 SPEC_PATH = CONFIG_DIR / "validation" / "uncertainty.yaml"
@@ -53,13 +58,15 @@ class RobustnessSpec:
 
     worlds: int = spec(2, 100_000, doc="Sampled worlds.")
     interventions: tuple[str, ...] = spec(doc="Interventions run in every world.")
+    course: str = spec(doc="The intervention whose robustness is analysed; one of ``interventions``.")
     layer_width: float = spec(0, 1, doc="Half-width of a starting layer strength's range in these worlds.")
     seed: int = spec(0, 2**32 - 1, doc="Seed of the design and of the worlds' runs.")
     tree_depth: int = spec(1, 6, doc="Depth of the scenario-discovery tree.")
     tree_min_leaf: int = spec(1, 10_000, doc="Fewest worlds in a leaf of the tree.")
     ranges: dict[str, tuple[float, ...]] = spec(
         default={},
-        doc="Parameters with a range of their own in these worlds: [low, high] as multiples of the default.",
+        doc="Parameters (dotted names) with a range of their own in these worlds: [low, high] as "
+        "multiples of the default.",
     )
     towards: str = spec(
         default="",
@@ -72,10 +79,15 @@ class RobustnessSpec:
     )
 
     def __post_init__(self) -> None:
-        names = {f.name for f in dataclasses.fields(Params)}
+        if self.course not in self.interventions:
+            raise ConfigError(
+                "course",
+                f"must be one of the interventions ({', '.join(self.interventions)}), got {self.course!r}",
+            )
+        if len(self.interventions) < 2:
+            raise ConfigError("interventions", "must name at least two interventions to compare")
         for name, pair in self.ranges.items():
-            if name not in names:
-                raise ConfigError(f"ranges.{name}", "not a parameter of sim.model.params.Params")
+            parameters.lookup(name, f"ranges.{name}")
             if len(pair) != 2 or not 0 <= pair[0] <= pair[1]:
                 raise ConfigError(
                     f"ranges.{name}", f"must be [low, high] with 0 <= low <= high, got {list(pair)}"
@@ -100,22 +112,26 @@ class UncertaintySpec:
     seed: int = spec(0, 2**32 - 1, doc="Run seed of the sensitivity analysis.")
     sensitivity: SensitivitySpec = spec(doc="Morris and Sobol designs.")
     robustness: RobustnessSpec = spec(doc="Robustness design.")
-    narrow: dict[str, float] = spec(default={}, doc="Parameters with their own relative half-width.")
-    excluded: dict[str, str] = spec(default={}, doc="Parameters that are not uncertain, with the reason.")
+    narrow: dict[str, float] = spec(
+        default={}, doc="Parameters (dotted names) with their own relative half-width."
+    )
+    excluded: dict[str, str] = spec(
+        default={}, doc="Parameters (dotted names) that are not uncertain, with the reason."
+    )
 
     def __post_init__(self) -> None:
-        names = {f.name for f in dataclasses.fields(Params)}
         for group in ("narrow", "excluded"):
             for name in getattr(self, group):
-                if name not in names:
-                    raise ConfigError(f"{group}.{name}", "not a parameter of sim.model.params.Params")
+                parameters.lookup(name, f"{group}.{name}")
         for name, width in self.narrow.items():
             if not 0 <= width <= 1:
                 raise ConfigError(f"narrow.{name}", f"must be a number from 0 to 1, got {width}")
-        ints = [f.name for f in dataclasses.fields(Params) if f.type in (int, "int")]
-        missing = [name for name in ints if name not in self.excluded]
-        if missing:
-            raise ConfigError(f"excluded.{missing[0]}", "integer parameters must be excluded, with a reason")
+        both = [name for name in self.narrow if name in self.excluded]
+        if both:
+            raise ConfigError(f"narrow.{both[0]}", "is also excluded; a parameter is uncertain or excluded")
+        for name, why in self.excluded.items():
+            if not why.strip():
+                raise ConfigError(f"excluded.{name}", "needs a reason")
 
 
 def load_spec(path: Path | str = SPEC_PATH) -> UncertaintySpec:
@@ -132,10 +148,10 @@ class Factor:
     """One uncertain input: a parameter or (prefixed ``layer_``) a starting layer strength.
 
     Attributes:
-        name: Parameter name, or ``layer_<layer>``.
+        name: Dotted parameter name (``operating.overtime``), or ``layer_<layer>``.
         low: Smallest value sampled.
         high: Largest value sampled.
-        default: Value in the calibrated model.
+        default: Value in the model as configured (configs/params/default.yaml, the preset).
     """
 
     name: str
@@ -150,23 +166,29 @@ def factors(
     """Every uncertain input with its range, parameters first (in ``Params`` order), then layers.
 
     ``ranges`` gives some parameters a range of their own, as multiples of the
-    default (the robustness analysis' wider worlds), clipped to the allowed range.
+    default (the robustness analysis' wider worlds), clipped to the declared range.
+    A bound a field does not declare does not clip.
     """
     ranges = ranges or {}
     out = []
-    for f in dataclasses.fields(Params):
-        if f.name in spec_.excluded:
+    for p in parameters.numeric().values():
+        if p.name in spec_.excluded:
             continue
-        default = float(getattr(base.params, f.name))
-        lo, hi = f.metadata["lo"], f.metadata["hi"]
-        if f.name in ranges and default != 0:
-            low, high = max(default * ranges[f.name][0], lo), min(default * ranges[f.name][1], hi)
+        default = parameters.value(base.params, p.name)
+        lo = -math.inf if p.lo is None else p.lo
+        hi = math.inf if p.hi is None else p.hi
+        if default == 0 and p.hi is None:
+            raise ConfigError(
+                p.name, "has a default of 0 and no declared upper bound: exclude it, with a reason"
+            )
+        if p.name in ranges and default != 0:
+            low, high = default * ranges[p.name][0], default * ranges[p.name][1]
         elif default == 0:
             low, high = 0.0, spec_.zero_default * hi
         else:
-            width = spec_.narrow.get(f.name, spec_.width)
-            low, high = max(default * (1 - width), lo), min(default * (1 + width), hi)
-        out.append(Factor(f.name, low, high, default))
+            width = spec_.narrow.get(p.name, spec_.width)
+            low, high = default * (1 - width), default * (1 + width)
+        out.append(Factor(p.name, max(low, lo), min(high, hi), default))
     for layer in LAYER_NAMES:
         default = float(getattr(base.org.layers, layer))
         low = max(default - spec_.layer_width, 0.0)
@@ -222,7 +244,8 @@ def world(
     way to ``towards`` (:func:`between`); the layer factors then shift its layers by
     their departure from the preset's value, clipped to [0, 1].
     """
-    params, layers = {}, {}
+    params: dict[str, float] = {}
+    layers: dict[str, float] = {}
     t = 0.0
     for f, v in zip(chosen, values, strict=True):
         v = float(min(max(v, f.low), f.high))
@@ -235,6 +258,4 @@ def world(
     org = base.org if towards is None else between(base.org, towards, t)
     shifted = {n: min(max(getattr(org.layers, n) + d, 0.0), 1.0) for n, d in layers.items()}
     org = dataclasses.replace(org, layers=dataclasses.replace(org.layers, **shifted))
-    return dataclasses.replace(
-        base, params=dataclasses.replace(base.params, **params), org=org, seed=int(seed)
-    )
+    return dataclasses.replace(base, params=parameters.replace(base.params, params), org=org, seed=int(seed))
