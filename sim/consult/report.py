@@ -290,10 +290,11 @@ def sensitivity_caveats(path: Path | None = VALIDATION) -> list[str]:
             f"parameters {text}; they are set from the literature, not measured here."
         )
     robust = data.get("robustness", {})
-    if "share_foundations_first_wins" in robust:
+    if "share_course_wins" in robust and "course" in robust:
+        others = ", ".join(sorted(set(robust.get("winners", {})) - {robust["course"]})) or "the other courses"
         out.append(
-            f"Robustness: over {robust.get('worlds', '?')} sampled parameter worlds, fixing foundations first beat "
-            f"the execution push in {robust['share_foundations_first_wins']:.0%} of them."
+            f"Robustness: over {robust.get('worlds', '?')} sampled parameter worlds, {robust['course']} had the "
+            f"most value, against {others}, in {robust['share_course_wins']:.0%} of them."
         )
     return out
 

@@ -20,7 +20,11 @@ class OperatingRules:
     """How teams spend their time, deploy and fail, and how the business responds."""
 
     overtime: float = spec(
-        0, 1, default=0.25, unit="share", doc="Extra hours per unit of felt pressure above normal (work harder; assumption)."
+        0,
+        1,
+        default=0.25,
+        unit="share",
+        doc="Extra hours per unit of felt pressure above normal (work harder; assumption).",
     )
     firefight_items: float = spec(
         0.1,

@@ -42,7 +42,9 @@ class Layers:
     partnership: float = spec(0, 1, doc="Joint planning and trust between business and IT.")
     strategy: float = spec(0, 1, doc="Clarity of strategic choices.")
     architecture: float = spec(0, 1, doc="Architecture standards, blueprints, integration patterns.")
-    culture: float = spec(0, 1, doc="Psychological safety: it keeps morale up under pressure and firefighting.")
+    culture: float = spec(
+        0, 1, doc="Psychological safety: it keeps morale up under pressure and firefighting."
+    )
     talent: float = spec(0, 1, doc="Capability density: skill of the people.")
     execution: float = spec(0, 1, doc="Delivery practice: CI/CD, automation, SRE.")
     innovation: float = spec(0, 1, doc="Capability to run experiments and turn them into value.")

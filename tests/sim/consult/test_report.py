@@ -46,11 +46,12 @@ def test_caveats_use_the_sensitivity_analysis_when_it_exists(tmp_path):
     path.write_text(
         '{"sensitivity": {"sobol": [{"factor": "operating.overtime", "outcome": "value", "ST": 0.7},'
         ' {"factor": "debt_doubling", "outcome": "lead_time", "ST": 0.9}]},'
-        ' "robustness": {"worlds": 8, "share_foundations_first_wins": 0.75}}'
+        ' "robustness": {"worlds": 8, "course": "foundations_first", "share_course_wins": 0.75,'
+        ' "winners": {"foundations_first": 6, "execution_push": 2}}}'
     )
     text = " ".join(report.sensitivity_caveats(path))
     assert "operating.overtime (70% of the variance)" in text and "debt_doubling (" not in text
-    assert "8 sampled parameter worlds" in text and "75%" in text
+    assert "8 sampled parameter worlds" in text and "75%" in text and "against execution_push" in text
 
 
 def test_an_analysis_of_another_model_version_is_not_shown(tmp_path):
@@ -58,7 +59,8 @@ def test_an_analysis_of_another_model_version_is_not_shown(tmp_path):
     # effort_base was a parameter of model v1: v2 has none of that name
     path.write_text(
         '{"sensitivity": {"sobol": [{"factor": "effort_base", "outcome": "value", "ST": 0.7}]},'
-        ' "robustness": {"worlds": 8, "share_foundations_first_wins": 0.75}}'
+        ' "robustness": {"worlds": 8, "course": "foundations_first", "share_course_wins": 0.75,'
+        ' "winners": {"foundations_first": 6, "execution_push": 2}}}'
     )
     (text,) = report.sensitivity_caveats(path)
     assert "earlier model version" in text and "effort_base" in text and "75%" not in text
