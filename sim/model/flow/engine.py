@@ -145,7 +145,7 @@ class Drivers:
         dependency_prob: Chance that a feature needs a change from another team (0-1).
         dependencies: Which team, :class:`Dependencies`.
         deploy_interval: Days between deploys (>= ``MIN_DEPLOY_INTERVAL``).
-        failure_prob: Chance that a deploy fails (0-1).
+        failure_prob: Chance that a change fails (0-1); a deploy fails if any of its changes does.
         withdraw_rate: Per week, hazard that a waiting feature leaves (>= 0).
         feature_value: Median value of a feature, thousands of currency units (>= 0).
     """

@@ -41,7 +41,9 @@ lazily to the time of the event that touches it.
 
 Deploys: each team deploys every ``deploy_interval`` days; a deploy ships
 every item finished since the last one (a deploy with nothing to ship is not
-counted) and fails with ``failure_prob``; a failure creates an incident (the
+counted) and fails if any of its changes does, each with ``failure_prob``
+(so a deploy of ``n`` changes fails with ``1 - (1 - failure_prob) ** n``: large
+batches fail more often, as DORA finds); a failure creates an incident (the
 restore) and a rework item on the same team. Incidents are not deployed: an
 incident is over when service is restored, so it leaves when its work is done.
 
@@ -632,7 +634,7 @@ def run_week(
         dep_target: Its target teams.
         dep_cum: Its cumulative probabilities within each row.
         deploy_interval: ``(worlds, teams)`` days between deploys.
-        failure_prob: ``(worlds, teams)`` chance that a deploy fails.
+        failure_prob: ``(worlds, teams)`` chance that a change fails (a deploy fails if any of its changes does).
         withdraw_rate: ``(worlds, teams)`` per week: hazard of a waiting feature leaving.
         feature_value: ``(worlds, teams)`` median value of a feature, thousands.
         t0: Start of the week, days.
@@ -707,7 +709,8 @@ def run_week(
                 if shipped > 0:
                     out[w, j, Out.DEPLOYS] += 1.0
                     out[w, j, Out.CHANGES_DEPLOYED] += shipped
-                    if uniform(keys, ctr, w, j, Stream.DEPLOY) < failure_prob[w, j]:
+                    # A deploy fails if any of its changes does: big batches fail more often.
+                    if uniform(keys, ctr, w, j, Stream.DEPLOY) < 1.0 - (1.0 - failure_prob[w, j]) ** shipped:
                         out[w, j, Out.FAILURES] += 1.0
                         _create(
                             f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,

@@ -83,7 +83,10 @@ def test_deploys_are_batches_and_failures_make_incidents_and_rework():
     assert safe[:, Out.DEPLOYS].max() <= 7 and (safe[:, Out.CHANGES_DEPLOYED] >= safe[:, Out.DEPLOYS]).all()
     _, risky = simulate(Drivers.build(3, 1, failure_prob=0.3, **base), 150, seeds=range(3))
     failures = risky[:, Out.FAILURES].sum()
-    assert failures / risky[:, Out.DEPLOYS].sum() == pytest.approx(0.3, abs=0.05)
+    # A deploy fails if any of its changes does: deploys of one or two changes, 0.3 each.
+    per_deploy = risky[:, Out.CHANGES_DEPLOYED].sum() / risky[:, Out.DEPLOYS].sum()
+    assert 1 < per_deploy < 2
+    assert 0.3 < failures / risky[:, Out.DEPLOYS].sum() < 1 - 0.7**per_deploy + 0.05
     incidents = risky[:, Out.ARRIVED].sum() - safe[:, Out.ARRIVED].sum()
     assert incidents == pytest.approx(2 * failures, rel=0.1)  # the same feature arrivals, plus 2 per failure
     restore = weighted_mean(risky, Out.RESTORE_TIME, Out.RESTORED, axis=None)
@@ -91,6 +94,21 @@ def test_deploys_are_batches_and_failures_make_incidents_and_rework():
     # Rework and restore take capacity from features.
     assert risky[:, Out.SHARE_INCIDENT].mean() > 0 and risky[:, Out.SHARE_REWORK].mean() > 0
     assert risky[:, Out.UNPLANNED_BACKLOG].max() > 0
+
+
+def test_a_deploy_fails_if_any_of_its_changes_does():
+    # Each change fails 30% of the time. Deployed one by one (every quarter hour), a deploy fails
+    # 30% of the time; deployed weekly, a batch of N changes fails with 1 - 0.7^N, which is more,
+    # and on average at most 1 - 0.7^(mean N) (the function is concave).
+    rates = {}
+    for interval in (0.011, 7.0):
+        d = Drivers.build(4, 1, capacity=40.0, arrival_rate=4.0, deploy_interval=interval, failure_prob=0.3)
+        _, out = simulate(d, 300, seeds=range(4))
+        deploys = out[:, Out.DEPLOYS].sum()
+        rates[interval] = (out[:, Out.FAILURES].sum() / deploys, out[:, Out.CHANGES_DEPLOYED].sum() / deploys)
+    (alone, one), (weekly, batch) = rates[0.011], rates[7.0]
+    assert one == pytest.approx(1.0, abs=0.01) and alone == pytest.approx(0.3, abs=0.03)
+    assert batch > 3 and 0.5 < weekly <= 1 - 0.7**batch + 0.02
 
 
 def test_value_is_delivered_on_deploy():
