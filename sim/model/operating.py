@@ -56,6 +56,22 @@ class OperatingRules:
         unit="days",
         doc="Deploy interval at full practice (DORA elite: on demand, several a day).",
     )
+    release_days_slowest: float = spec(
+        0.01,
+        180,
+        default=20.0,
+        unit="days",
+        doc="Time from a change's finish until it may be deployed with no delivery practice: manual "
+        "regression testing, a change advisory board (assumption; DORA low: lead time 1-6 months).",
+    )
+    release_days_fastest: float = spec(
+        0.001,
+        7,
+        default=0.02,
+        unit="days",
+        doc="The same at full practice: an automated pipeline of about half an hour (DORA elite: lead "
+        "time under a day).",
+    )
     change_failure_floor: float = spec(
         0,
         1,

@@ -340,6 +340,11 @@ class Organisation:
         staffed = self.people()[:, s:].sum(axis=1) >= 1.0 if self.setup.platform else np.zeros(w, bool)
         probability, graph = self.structure.dependencies(coupling, np.where(staffed, self.self_service, 1.0))
         deploy_days = o.deploy_days_slowest * (o.deploy_days_fastest / o.deploy_days_slowest) ** self.practice
+        # Practice shortens the release process as it shortens the deploy interval: automated
+        # tests and pipelines instead of manual test cycles and approval boards.
+        release_days = (
+            o.release_days_slowest * (o.release_days_fastest / o.release_days_slowest) ** self.practice
+        )
         risk = np.clip(
             (1.0 - self.practice) * 0.5 + (1.0 - self.skill) * 0.3 + 0.2 * (effort - 1.0) / effort, 0.0, 1.0
         )
@@ -364,6 +369,7 @@ class Organisation:
             dependency_prob=np.ascontiguousarray(probability),
             dependencies=graph,
             deploy_interval=np.maximum(deploy_days, MIN_DEPLOY_INTERVAL),
+            release_delay=release_days,
             failure_prob=change_failure,
             withdraw_rate=withdraw,
             feature_value=np.repeat(value[:, None], self.teams, axis=1),

@@ -145,6 +145,8 @@ class Drivers:
         dependency_prob: Chance that a feature needs a change from another team (0-1).
         dependencies: Which team, :class:`Dependencies`.
         deploy_interval: Days between deploys (>= ``MIN_DEPLOY_INTERVAL``).
+        release_delay: Days from a change's finish until it may be deployed: review, tests,
+            approvals (>= 0).
         failure_prob: Chance that a change fails (0-1); a deploy fails if any of its changes does.
         withdraw_rate: Per week, hazard that a waiting feature leaves (>= 0).
         feature_value: Median value of a feature, thousands of currency units (>= 0).
@@ -156,6 +158,7 @@ class Drivers:
     dependency_prob: np.ndarray
     dependencies: Dependencies
     deploy_interval: np.ndarray
+    release_delay: np.ndarray
     failure_prob: np.ndarray
     withdraw_rate: np.ndarray
     feature_value: np.ndarray
@@ -172,6 +175,7 @@ class Drivers:
         dependency_prob=0.0,
         dependencies: Dependencies | np.ndarray | None = None,
         deploy_interval=7.0,
+        release_delay=0.0,
         failure_prob=0.0,
         withdraw_rate=0.0,
         feature_value=10.0,
@@ -222,6 +226,7 @@ class Drivers:
             dependency_prob=full("dependency_prob", dependency_prob),
             dependencies=deps,
             deploy_interval=full("deploy_interval", deploy_interval),
+            release_delay=full("release_delay", release_delay),
             failure_prob=full("failure_prob", failure_prob),
             withdraw_rate=full("withdraw_rate", withdraw_rate),
             feature_value=full("feature_value", feature_value),
@@ -242,6 +247,7 @@ class Drivers:
             "arrival_rate": (0.0, np.inf, "items per week"),
             "dependency_prob": (0.0, 1.0, "probability"),
             "deploy_interval": (MIN_DEPLOY_INTERVAL, np.inf, "days"),
+            "release_delay": (0.0, np.inf, "days"),
             "failure_prob": (0.0, 1.0, "probability"),
             "withdraw_rate": (0.0, np.inf, "per week"),
             "feature_value": (0.0, np.inf, "thousands"),
@@ -345,6 +351,7 @@ class FlowEngine:
             d.targets,
             d.cumulative,
             drivers.deploy_interval,
+            drivers.release_delay,
             drivers.failure_prob,
             drivers.withdraw_rate,
             drivers.feature_value,

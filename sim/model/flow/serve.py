@@ -40,8 +40,8 @@ indexed binary heap (O(log teams) per event), and a team's state is advanced
 lazily to the time of the event that touches it.
 
 Deploys: each team deploys every ``deploy_interval`` days; a deploy ships
-every item finished since the last one (a deploy with nothing to ship is not
-counted) and fails if any of its changes does, each with ``failure_prob``
+every change finished at least ``release_delay`` days before (review, tests,
+approvals; a deploy with nothing to ship is not counted) and fails if any of its changes does, each with ``failure_prob``
 (so a deploy of ``n`` changes fails with ``1 - (1 - failure_prob) ** n``: large
 batches fail more often, as DORA finds); a failure creates an incident (the
 restore) and a rework item on the same team. Incidents are not deployed: an
@@ -602,6 +602,7 @@ def run_week(
     dep_target,
     dep_cum,
     deploy_interval,
+    release_delay,
     failure_prob,
     withdraw_rate,
     feature_value,
@@ -634,6 +635,7 @@ def run_week(
         dep_target: Its target teams.
         dep_cum: Its cumulative probabilities within each row.
         deploy_interval: ``(worlds, teams)`` days between deploys.
+        release_delay: ``(worlds, teams)`` days from a change's finish until a deploy may take it.
         failure_prob: ``(worlds, teams)`` chance that a change fails (a deploy fails if any of its changes does).
         withdraw_rate: ``(worlds, teams)`` per week: hazard of a waiting feature leaving.
         feature_value: ``(worlds, teams)`` median value of a feature, thousands.
@@ -687,10 +689,12 @@ def run_week(
                     _advance(f, i, team_i, team_f, out, prm, capacity, w, pj, t)
                     parent = _complete(f, i, meta, team_i, team_f, out, parent, t)
             else:
-                # Deploy everything finished since the last deploy.
+                # Deploy every change through its release process (finished at least
+                # release_delay ago); the done list is in order of finish, so they are its head.
                 shipped = 0
                 item = team_i[w, j, TeamI.DONE_HEAD]
-                while item >= 0:
+                ready = t - release_delay[w, j]
+                while item >= 0 and f[item, ItemF.FINISH] <= ready:
                     nxt = i[item, ItemI.NEXT]
                     i[item, ItemI.STATE] = State.DEPLOYED
                     f[item, ItemF.DEPLOYED] = t
@@ -700,9 +704,12 @@ def run_week(
                     team_i[w, j, TeamI.SHIP_HEAD] = item
                     shipped += 1
                     item = nxt
-                team_i[w, j, TeamI.DONE_HEAD] = NONE
-                team_i[w, j, TeamI.DONE_TAIL] = NONE
-                team_i[w, j, TeamI.N_DONE] = 0
+                team_i[w, j, TeamI.DONE_HEAD] = item
+                if item >= 0:
+                    i[item, ItemI.PREV] = NONE
+                else:
+                    team_i[w, j, TeamI.DONE_TAIL] = NONE
+                team_i[w, j, TeamI.N_DONE] -= shipped
                 team_i[w, j, TeamI.N_SHIP] += shipped
                 team_i[w, j, TeamI.CLOSED] += shipped
                 out[w, j, Out.CLOSED] += shipped

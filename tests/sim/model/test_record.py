@@ -68,4 +68,5 @@ def test_an_overloaded_organisation_builds_a_queue_that_the_frame_shows():
     loaded = frames(Setup(load=1.2, platform=2), seeds=(3,), weeks=60)[0]
     assert loaded["items_in_system"].iloc[-10:].mean() > 5 * calm["items_in_system"].iloc[-10:].mean()
     assert loaded["flow_time_days"].iloc[-10:].mean() > 3 * calm["flow_time_days"].iloc[-10:].mean()
-    assert np.isclose(loaded["utilisation"].iloc[-10:].mean(), 1.0, atol=0.05)
+    # The stream-aligned teams are busy all the time; a platform team works what they ask of it.
+    assert loaded["utilisation"].iloc[-10:].mean() > max(0.9, calm["utilisation"].iloc[-10:].mean())
