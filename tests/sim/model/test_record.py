@@ -1,6 +1,5 @@
 """Model v2's weekly frame: the API's columns, measured from items and people, consistent with each other."""
 
-import numpy as np
 import pytest
 
 from sim.model.metrics import COLUMNS
