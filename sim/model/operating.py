@@ -119,6 +119,15 @@ class OperatingRules:
         doc="How much cutting teams by value stream (stream_alignment above 0.5) lowers coupling, and "
         "cutting them by component raises it (assumption).",
     )
+    standards_decoupling: float = spec(
+        0,
+        2,
+        default=1.0,
+        unit="per unit of standards",
+        doc="How much architecture standards above the organisation's starting ones lower coupling "
+        "(modular code, API contracts: fewer changes need another team), and below them raise it "
+        "(assumption).",
+    )
     engagement_weeks: float = spec(
         1,
         104,

@@ -334,8 +334,14 @@ class Organisation:
         rates[:, :, Kind.FEATURE] = self.demand * lever["demand"][:, None]
         background = o.background_incidents * (effort - 1.0) * (1.0 + lever["security_exposure"][:, None])
         rates[:, :, Kind.INCIDENT] = background * self.is_stream
+        # How teams are cut, and the architecture's standards against where they started, move the
+        # coupling the preset describes.
         coupling = np.clip(
-            self.setup.coupling * (1.0 + o.alignment_effect * (0.5 - lever["stream_alignment"])), 0.0, 1.0
+            self.setup.coupling
+            * (1.0 + o.alignment_effect * (0.5 - lever["stream_alignment"]))
+            * (1.0 - o.standards_decoupling * (self.standards - self.setup.standards)),
+            0.0,
+            1.0,
         )
         staffed = self.people()[:, s:].sum(axis=1) >= 1.0 if self.setup.platform else np.zeros(w, bool)
         probability, graph = self.structure.dependencies(coupling, np.where(staffed, self.self_service, 1.0))

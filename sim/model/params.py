@@ -85,7 +85,8 @@ class OrgConfig:
         default=0.5,
         unit="1",
         doc="How entangled the teams' code is: the chance, relative to its most, that a change needs "
-        "another team's. How teams are cut (the stream_alignment lever, which a reorg moves) moves it.",
+        "another team's, at the start. How teams are cut (the stream_alignment lever, which a reorg "
+        "moves) and the architecture's standards move it.",
     )
 
     def __post_init__(self) -> None:

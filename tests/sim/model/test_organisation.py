@@ -180,6 +180,14 @@ def test_teams_cut_by_value_stream_wait_less_on_each_other():
     assert late_mean(aligned, "blocked") < late_mean(base, "blocked")
 
 
+def test_architecture_standards_cut_the_teams_waits_on_each_other():
+    setup = Setup(load=0.7, platform=0, coupling=0.6)
+    _, base = run(setup, weeks=80)
+    _, built = run(setup, weeks=80, policy={"architecture_investment": 1.0})
+    assert late_mean(built, "standards") > late_mean(base, "standards")
+    assert late_mean(built, "blocked", slice(40, None)) < late_mean(base, "blocked", slice(40, None))
+
+
 def test_hiring_adds_people_only_after_the_lag_and_output_only_after_the_ramp():
     setup = Setup(load=0.9, platform=0)
     _, base = run(setup, weeks=40)
