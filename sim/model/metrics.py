@@ -77,6 +77,15 @@ RECORDED: tuple[str, ...] = (
 # Output columns of the weekly frame: the recorded ones plus the derived cluster and maturity.
 COLUMNS: tuple[str, ...] = (*RECORDED[:15], "dora_cluster", *RECORDED[15:], "maturity")
 
+# Per-team measures of the team's items, as the weekly frame has them for the organisation.
+TEAM_ITEM_COLUMNS: tuple[str, ...] = (
+    "items_in_system",
+    "items_done",
+    "flow_time_days",
+    "utilisation",
+    "lead_time_p85_days",
+    "unplanned_backlog",
+)
 TEAM_COLUMNS: tuple[str, ...] = (
     "business_unit",
     "people",
@@ -96,12 +105,7 @@ TEAM_COLUMNS: tuple[str, ...] = (
     "time_to_restore_hours",
     "incidents",
     "coached",
-    "items_in_system",
-    "items_done",
-    "flow_time_days",
-    "utilisation",
-    "lead_time_p85_days",
-    "unplanned_backlog",
+    *TEAM_ITEM_COLUMNS,
 )
 
 # The DORA four keys as weekly columns, in the order dora_cluster takes them.

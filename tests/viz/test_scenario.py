@@ -175,6 +175,7 @@ def test_weekly_csv_has_a_row_per_plan_and_week():
 
 
 def test_every_what_if_metric_is_in_the_weekly_frame_and_has_help_in_plain_words():
+    from sim.model.metrics import TEAM_ITEM_COLUMNS
     from viz.help import metric_help
 
     frame = run_what_if(Scenario(weeks=2, seeds=1), [Plan(), Plan()]).a
@@ -182,15 +183,7 @@ def test_every_what_if_metric_is_in_the_weekly_frame_and_has_help_in_plain_words
     assert {"net_value", "cost", "flow_time_days", "items_in_system", "utilisation"} <= set(METRICS)
     help_ = metric_help()
     # The What-if's metrics, and the item measures the Organisation page shows for a team.
-    items = (
-        "items_in_system",
-        "items_done",
-        "flow_time_days",
-        "utilisation",
-        "lead_time_p85_days",
-        "unplanned_backlog",
-    )
-    for metric in dict.fromkeys([*METRICS, *items]):
+    for metric in dict.fromkeys([*METRICS, *TEAM_ITEM_COLUMNS]):
         text = help_.get(metric, "")
         assert len(text) > 20, f"{metric} has no help"
         assert not set(text) & set("`Σ·=/<>"), f"{metric}'s help has formula notation: {text}"
