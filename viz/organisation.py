@@ -114,7 +114,22 @@ def inputs_from(params: dict[str, str]) -> tuple[Inputs, list[str]]:
 inputs = solara.reactive(Inputs())
 last_run: solara.Reactive[tuple[Inputs, OrgRun] | None] = solara.reactive(None)
 link_problems: solara.Reactive[list[str]] = solara.reactive([])
-view = solara.reactive(("skill", 0))  # colour by, team chosen
+DEFAULT_VIEW = ("skill", 0)
+view = solara.reactive(DEFAULT_VIEW)  # colour by, team chosen
+
+
+def view_params(shown: tuple[str, int]) -> dict[str, str]:
+    """Return the address's parameters of what the page shows (colour by, team chosen): what differs from the defaults."""
+    metric, team = shown
+    found = {"color": metric} if metric != DEFAULT_VIEW[0] else {}
+    return {**found, "team": str(team)} if team != DEFAULT_VIEW[1] else found
+
+
+def view_from(params: dict[str, str], problems: list[str]) -> tuple[str, int]:
+    """Read what the page shows from an address's parameters, noting in ``problems`` what could not be used."""
+    metric = choice_param(params, "color", list(TEAM_METRICS), problems) or DEFAULT_VIEW[0]
+    team = int_param(params, "team", 0, 2 * MAX_TEAMS, problems)
+    return metric, DEFAULT_VIEW[1] if team is None else team
 
 
 def reset() -> None:
@@ -122,13 +137,14 @@ def reset() -> None:
     inputs.set(Inputs())
     last_run.set(None)
     link_problems.set([])
-    view.set(("skill", 0))
+    view.set(DEFAULT_VIEW)
 
 
 def restore(params: dict[str, str]) -> None:
-    """Set the inputs from an address's query parameters."""
+    """Set the inputs, and what the page shows, from an address's query parameters."""
     found, problems = inputs_from(params)
     inputs.set(found)
+    view.set(view_from(params, problems))
     link_problems.set(problems)
 
 
@@ -202,7 +218,7 @@ def LiveView(config: Config) -> None:
 def Organisation() -> None:
     """Run one organisation with an intervention and look at its agents."""
     current = inputs.value
-    use_address("/organisation", format_query(current.params()), restore)
+    use_address("/organisation", format_query({**current.params(), **view_params(view.value)}), restore)
 
     def change(**values: object) -> None:
         inputs.set(Inputs(**{**inputs.value.__dict__, **values}))

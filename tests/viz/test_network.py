@@ -143,3 +143,14 @@ def test_summaries_say_whom_a_team_serves_and_needs_and_the_value_in_thousands(m
     assert team_summary(run, 13, 30).startswith("**Platform team 1** serves stream-aligned teams 6 to 11")
     week = run.weekly.loc[30]
     assert f"net value {week['net_value']:,.0f} k" in organisation_summary(run, 30)
+
+
+def test_colour_and_chosen_team_go_into_the_address_and_come_back():
+    from viz.organisation import DEFAULT_VIEW, view_from, view_params
+
+    assert view_params(DEFAULT_VIEW) == {}
+    shown = ("flow_time_days", 7)
+    problems: list[str] = []
+    assert view_from(view_params(shown), problems) == shown and not problems
+    assert view_from({"color": "nonsense", "team": "x"}, problems) == DEFAULT_VIEW
+    assert len(problems) == 2 and "color=nonsense" in problems[0]
