@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.plans import Plan, Step
-from sim.stats import dip
+from sim.stats import dip, t_interval
 from viz.scenario import METRICS, Outcome, Scenario, crossover_week, differences, layers_at, verdict
 
 SEEDS = 10
@@ -99,6 +99,48 @@ def _worse_before_better(outcome: Outcome) -> tuple[str, str]:
     return winner, why
 
 
+BROOKS_WEEKS = 13  # "the first three months" of the hiring wave
+
+
+def _brooks(outcome: Outcome) -> tuple[str, str]:
+    """Judge the hiring wave by its features per week in the three months after the newcomers arrive."""
+
+    def per_seed(runs, column):
+        return runs[column].to_numpy(dtype=float).reshape(outcome.seeds, -1)
+
+    more = (per_seed(outcome.b, "headcount") - per_seed(outcome.a, "headcount")).mean(axis=0) >= 1.0
+    if not more.any():
+        return (
+            "About the same",
+            f"Nobody new has arrived within {outcome.weeks} weeks: the hiring lag is longer.",
+        )
+    first = int(np.argmax(more))  # the first week with more people, 0-based
+    window = slice(first, min(first + BROOKS_WEEKS, outcome.weeks))
+    gain = per_seed(outcome.b, "throughput") - per_seed(outcome.a, "throughput")
+    early = t_interval(gain[:, window].mean(axis=1))
+    late = t_interval(gain[:, -BROOKS_WEEKS:].mean(axis=1))
+    said = (
+        f"The newcomers arrive in week {first + 1}. In the {window.stop - first} weeks from then the hiring "
+        f"plan delivers {early.mean:+.1f} features a week against doing nothing, and {late.mean:+.1f} in the "
+        f"last {BROOKS_WEEKS} weeks of the run."
+    )
+    if early.excludes(0.0) and early.mean < 0:
+        return "Fewer at first", (
+            f"{said} New people arrive after the hiring lag, deliver little while they learn the system, "
+            "take their mentors' time and add to every team's coordination: output dips before it rises "
+            "(Brooks's law)."
+        )
+    if early.excludes(0.0):
+        return "More from the start", (
+            f"{said} On this organisation the new people's output outweighs what they cost their mentors "
+            "and their teams' coordination even while they ramp up."
+        )
+    return "About the same", (
+        f"{said} The first months are within what the {outcome.seeds} seeds vary by: the newcomers' output "
+        "about balances the mentoring and coordination they cost."
+    )
+
+
 def _down_the_stack(outcome: Outcome) -> tuple[str, str]:
     end_a = layers_at(outcome.a, outcome.weeks)
     end_b = layers_at(outcome.b, outcome.weeks)
@@ -159,5 +201,20 @@ LESSONS: tuple[Lesson, ...] = (
         question="Which plan ends with the stronger execution layer (delivery practice)?",
         choices=("The delivery programme", "Foundations first"),
         answer=_down_the_stack,
+    ),
+    Lesson(
+        title="Adding people to a late organisation",
+        narrative=(
+            "Delivery is behind, so leadership hires: 30% more people. Offers take weeks to become "
+            "arrivals; a newcomer knows the trade but not the system, delivers little for months and "
+            "takes a mentor's time; a bigger team spends more of its day coordinating."
+        ),
+        scenario=Scenario(org="struggling", seeds=SEEDS),
+        plan_a=Plan(),
+        plan_b=Plan((Step("hire_more"),)),
+        metrics=("throughput", "cost", "net_value"),
+        question="In the three months after the new people arrive, does the organisation deliver more features?",
+        choices=("More from the start", "Fewer at first", "About the same"),
+        answer=_brooks,
     ),
 )
