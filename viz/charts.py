@@ -157,7 +157,7 @@ def metrics_figure(
     Args:
         outcome: The runs of both plans.
         labels: Legend text of plans ``"A"`` and ``"B"``.
-        crossover: Week from which the plan ahead in cumulative value stays
+        crossover: Week from which the plan ahead in cumulative net value stays
             ahead, marked on every panel; ``None`` marks nothing.
         metrics: Keys of :data:`viz.scenario.METRICS` to draw, one panel each.
 

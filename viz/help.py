@@ -100,8 +100,9 @@ def metric_help() -> dict[str, str]:
     found = _documented()
     found.update(PLAIN)
     # The studio's one derived series (viz.scenario.run_what_if adds it).
-    found["cumulative_value"] = (
-        "Value delivered so far: the running total of the weekly value, in thousands of currency units."
+    found["cumulative_net_value"] = (
+        "Net value so far: the running total of the weekly value delivered less the weekly cost, in "
+        "thousands of currency units."
     )
     return found
 

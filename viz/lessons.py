@@ -47,11 +47,11 @@ class Lesson:
 
 
 def _capability_trap(outcome: Outcome) -> tuple[str, str]:
-    cum = differences(outcome).loc[METRICS["cumulative_value"]]
+    cum = differences(outcome).loc[METRICS["cumulative_net_value"]]
     judged = verdict(outcome)
     winner = "Doing nothing" if judged.leader == "A" else "The execution push"
     why = (
-        f"Cumulative value after {outcome.weeks} weeks: {cum['A']:,.0f} doing nothing, "
+        f"Cumulative net value after {outcome.weeks} weeks: {cum['A']:,.0f} doing nothing, "
         f"{cum['B']:,.0f} with the push."
     )
     if judged.tie:
@@ -167,8 +167,8 @@ LESSONS: tuple[Lesson, ...] = (
         scenario=Scenario(org="struggling", seeds=SEEDS),
         plan_a=Plan(),
         plan_b=Plan((Step("execution_push"),)),
-        metrics=("cumulative_value", "value", "tech_debt"),
-        question="After three years, which has delivered more value: doing nothing, or the execution push?",
+        metrics=("cumulative_net_value", "value", "tech_debt"),
+        question="After three years, which is worth more, value less cost: doing nothing, or the execution push?",
         choices=("Doing nothing", "The execution push"),
         answer=_capability_trap,
     ),
@@ -182,7 +182,7 @@ LESSONS: tuple[Lesson, ...] = (
         scenario=Scenario(org="struggling", seeds=SEEDS),
         plan_a=Plan(),
         plan_b=Plan((Step("foundations_first"),)),
-        metrics=("value", "cumulative_value", "throughput"),
+        metrics=("value", "cumulative_net_value", "throughput"),
         question="In the first three months of foundations first, does weekly value go up or down?",
         choices=("Up from the start", "Down first"),
         answer=_worse_before_better,
@@ -197,7 +197,7 @@ LESSONS: tuple[Lesson, ...] = (
         scenario=Scenario(org="struggling", seeds=SEEDS),
         plan_a=Plan((Step("delivery_excellence"),)),
         plan_b=Plan((Step("foundations_first"),)),
-        metrics=("deploys_per_week", "lead_time_days", "cumulative_value"),
+        metrics=("deploys_per_week", "lead_time_days", "cumulative_net_value"),
         question="Which plan ends with the stronger execution layer (delivery practice)?",
         choices=("The delivery programme", "Foundations first"),
         answer=_down_the_stack,

@@ -106,7 +106,7 @@ def metric_spec(
         metric: A key of :data:`viz.scenario.METRICS`.
         labels: Each plan's label, by key.
         colours: Each plan's colour, by key (:func:`plan_colours`).
-        crossover: Week from which the plan ahead in cumulative value stays ahead, drawn as a dashed rule.
+        crossover: Week from which the plan ahead in cumulative net value stays ahead, drawn as a dashed rule.
 
     Returns:
         The specification, its width the container's.

@@ -33,7 +33,7 @@ LAYER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # The weekly series the what-if shows, with their labels, in the order of the charts. Money and value
 # are in thousands of currency units, as the model counts them.
 METRICS: dict[str, str] = {
-    "cumulative_value": "Cumulative value (thousands)",
+    "cumulative_net_value": "Cumulative net value (thousands)",
     "value": "Weekly value (thousands/week)",
     "cost": "Weekly cost (thousands/week)",
     "net_value": "Net value (thousands/week)",
@@ -69,7 +69,7 @@ LOWER_IS_BETTER = frozenset(
 # queues grow long as utilisation nears 1, so the table names no plan ahead on them.
 NO_BETTER = frozenset({"utilisation"})
 # Flows are compared over the last weeks of the horizon (as the CLI summary does), stocks at its end.
-STOCKS = frozenset({"cumulative_value", "tech_debt", "bu_trust"})
+STOCKS = frozenset({"cumulative_net_value", "tech_debt", "bu_trust"})
 
 
 # The plans a what-if compares, in order: A and B by default, up to four.
@@ -169,7 +169,7 @@ class Outcome:
 
     Attributes:
         runs: Per plan key (``"A"``, ``"B"`` ...), weekly metrics of its runs,
-            indexed by (seed, week), with ``cumulative_value``; every plan meets the same seeds.
+            indexed by (seed, week), with ``cumulative_net_value``; every plan meets the same seeds.
     """
 
     runs: dict[str, pd.DataFrame]
@@ -224,7 +224,7 @@ def run_what_if(
     configs = [load_config(overrides(scenario, plan, 0)) for plan in plans]
     frames = run_over_seeds(configs, range(scenario.seeds), progress=progress)
     for frame in frames:
-        frame["cumulative_value"] = frame.groupby(level="seed")["value"].cumsum()
+        frame["cumulative_net_value"] = frame.groupby(level="seed")["net_value"].cumsum()
     return Outcome(dict(zip(PLAN_KEYS, frames, strict=False)))
 
 
@@ -245,7 +245,7 @@ def means(outcome: Outcome, metric: str) -> dict[str, pd.Series]:
     return {key: band(runs, metric)["mean"] for key, runs in outcome.runs.items()}
 
 
-def crossover_week(outcome: Outcome, metric: str = "cumulative_value") -> int | None:
+def crossover_week(outcome: Outcome, metric: str = "cumulative_net_value") -> int | None:
     """Find the week from which the plan ahead on a metric's mean at the horizon stays ahead of all others.
 
     Returns:
@@ -288,7 +288,7 @@ class Verdict:
     tie: bool
 
 
-def verdict(outcome: Outcome, metric: str = "cumulative_value") -> Verdict:
+def verdict(outcome: Outcome, metric: str = "cumulative_net_value") -> Verdict:
     """Judge the plans on a metric at the horizon, with common seeds (paired differences)."""
     sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
     ends = {key: sign * _at_horizon(runs, metric) for key, runs in outcome.runs.items()}

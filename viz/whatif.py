@@ -122,26 +122,44 @@ def teams_problem(text: str) -> str | None:
 
 
 def headline(outcome: Outcome, labels: dict[str, str]) -> str:
-    """Say which plan delivers the most cumulative value at the horizon, and since when; or that it is a tie."""
+    """Say which plan delivers the most cumulative net value at the horizon, and since when; or that it is a tie."""
     v = verdict(outcome)
     weeks = weeks_text(outcome.weeks)
-    table = differences(outcome).loc[METRICS["cumulative_value"]]
+    table = differences(outcome).loc[METRICS["cumulative_net_value"]]
     lead, next_ = f"plan {v.leader} ({labels[v.leader]})", f"plan {v.runner_up} ({labels[v.runner_up]})"
     values = f"{fmt(table[v.leader])} against {fmt(table[v.runner_up])}"
     if v.tie:
         return (
-            f"After {weeks}, it is a tie on cumulative value: {lead} and {next_} have delivered {values}; "
+            f"After {weeks}, it is a tie on cumulative net value: {lead} and {next_} have delivered {values}; "
             f"the difference is within what the {v.seeds} seeds vary by (ahead in {v.ahead_in} of {v.seeds})."
         )
     gap = "" if v.gap_percent != v.gap_percent else f": {v.gap_percent:.0f}% more"
     text = (
-        f"After {weeks}, {lead} has delivered the most cumulative value, {values} for {next_}{gap}, "
+        f"After {weeks}, {lead} has delivered the most cumulative net value, {values} for {next_}{gap}, "
         f"ahead in {v.ahead_in} of {v.seeds} seeds."
     )
     crossover = crossover_week(outcome)
     if crossover is not None:
         text += f" Plan {v.leader} has been ahead since week {crossover}."
-    return text
+    return f"{text} {dropped(outcome)}".strip()
+
+
+def dropped(outcome: Outcome) -> str:
+    """Say in which runs leadership abandoned a programme of a plan (at its patience, seeing no payoff)."""
+    parts = []
+    for key, runs in outcome.runs.items():
+        if "programmes_abandoned" not in runs:
+            continue
+        hit = runs[runs["programmes_abandoned"] > 0]
+        if hit.empty:
+            continue
+        first = hit.reset_index().groupby("seed")["week"].min()
+        parts.append(
+            f"plan {key} in {len(first)} of {outcome.seeds} runs (from week {int(first.median())}, median)"
+        )
+    if not parts:
+        return ""
+    return "Leadership dropped a programme it saw no payoff from by its patience: " + "; ".join(parts) + "."
 
 
 def differences_markdown(outcome: Outcome) -> str:
@@ -286,7 +304,7 @@ def Results(res: Result) -> None:
     ChartGrid(partial(metric_charts, outcome, labels, colours, crossover), [outcome])
     Markdown(f"**At the horizon (week {outcome.weeks})**\n\n" + table)
     Note(
-        "Value, cost and net value in thousands of currency units. Stocks (cumulative value, technical "
+        "Value, cost and net value in thousands of currency units. Stocks (cumulative net value, technical "
         f"debt, trust) at the last week; flows averaged over the last {END_WEEKS} weeks; means over "
         f"seeds. {CARRIED} Hover a chart for each plan's value at a week; "
         "scroll to zoom, drag to pan, double-click to reset; click a legend entry to show that plan alone; "

@@ -84,7 +84,7 @@ def test_what_if_compares_plans_shows_values_on_hover_and_keeps_its_state(
     with opened(solara_app, solara_server, page, "/", "Press Run to simulate the plans"):
         run_and_wait(page, "After 156 weeks")
         wait_for_charts(page, len(METRICS) + 1)  # every metric and the layer stacks
-        a, b = numbers(page, "Cumulative value")
+        a, b = numbers(page, "Cumulative net value")
         assert b > a, "foundations_first should beat execution_push at 156 weeks on the default org"
         assert page.get_by_text("Plan B has been ahead since week").is_visible()
         assert page.locator("html").get_attribute("lang") == "en"
@@ -108,21 +108,21 @@ def test_what_if_compares_plans_shows_values_on_hover_and_keeps_its_state(
         page.get_by_text("These results are out of date").wait_for(timeout=WAIT_MS)
         run_and_wait(page, "ahead in 1 of 1 seeds")
         page.get_by_text("These results are out of date").wait_for(state="detached", timeout=WAIT_MS)
-        one_seed = numbers(page, "Cumulative value")
+        one_seed = numbers(page, "Cumulative net value")
 
         # Another page and back: inputs and results are as they were.
         tab(page, "Organisation")
         page.get_by_text("Press Run to simulate the organisation").wait_for(timeout=WAIT_MS)
         tab(page, "What-if")
         page.get_by_text("Seeds per plan: 1").wait_for(timeout=WAIT_MS)
-        assert numbers(page, "Cumulative value") == one_seed
+        assert numbers(page, "Cumulative net value") == one_seed
         assert query(page)["seeds"] == "1"
 
         # A reload restores the inputs from the address; Run gives the same numbers.
         page.reload()
         page.get_by_text("Seeds per plan: 1").wait_for(timeout=WAIT_MS)
         run_and_wait(page, "ahead in 1 of 1 seeds")
-        assert numbers(page, "Cumulative value") == one_seed
+        assert numbers(page, "Cumulative net value") == one_seed
 
 
 def test_a_link_opens_the_scenario_it_names(solara_app, solara_server, offline_page):

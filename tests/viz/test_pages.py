@@ -90,8 +90,8 @@ def html(rc) -> str:
 
 
 def cumulative(rc) -> dict[str, float]:
-    """Mean cumulative value of plans A and B, read from the table at the horizon."""
-    label = re.escape(METRICS["cumulative_value"])
+    """Mean cumulative net value of plans A and B, read from the table at the horizon."""
+    label = re.escape(METRICS["cumulative_net_value"])
     row = re.search(rf"<td>{label}</td>\s*<td[^>]*>([\d,.]+)</td>\s*<td[^>]*>([\d,.]+)</td>", html(rc))
     return {"A": float(row.group(1).replace(",", "")), "B": float(row.group(2).replace(",", ""))}
 
@@ -138,7 +138,7 @@ def test_foundations_first_ends_ahead_of_the_execution_push_on_the_default_org()
     small(rc, weeks=104, seeds=3)
     summary = run(rc)
     assert summary.startswith(
-        "After 104 weeks, plan B (foundations_first) has delivered the most cumulative value"
+        "After 104 weeks, plan B (foundations_first) has delivered the most cumulative net value"
     )
     values = cumulative(rc)
     assert values["B"] > values["A"]
@@ -202,7 +202,7 @@ def test_a_plan_without_intensity_ties_with_doing_nothing():
     summary = run(rc)
     values = cumulative(rc)
     assert values["B"] == pytest.approx(values["A"])
-    assert summary.startswith("After 30 weeks, it is a tie on cumulative value")
+    assert summary.startswith("After 30 weeks, it is a tie on cumulative net value")
     assert "foundations_first (week 10, x0)" in summary
 
 

@@ -57,7 +57,7 @@ def _outcome(a: list[list[float]], b: list[list[float]]) -> Outcome:
             [range(len(rows)), range(1, len(rows[0]) + 1)], names=["seed", "week"]
         )
         values = [v for row in rows for v in row]
-        return pd.DataFrame({"cumulative_value": values, "value": values}, index=index)
+        return pd.DataFrame({"cumulative_net_value": values, "value": values}, index=index)
 
     return Outcome({"A": frame(a), "B": frame(b)})
 
@@ -83,7 +83,7 @@ def test_what_if_runs_both_plans_on_the_same_seeds_and_compares_them():
     assert list(outcome.b.index.get_level_values("seed").unique()) == [0, 1]
     table = differences(outcome)
     assert list(table.index) == list(METRICS.values())
-    row = table.loc[METRICS["cumulative_value"]]
+    row = table.loc[METRICS["cumulative_net_value"]]
     assert row["B - A"] == pytest.approx(row["B"] - row["A"])
     assert 0 <= row["B better"] <= 1
     assert np.isnan(table.loc[METRICS["utilisation"], "B better"]), "no plan is ahead on utilisation"
@@ -93,7 +93,7 @@ def test_what_if_runs_both_plans_on_the_same_seeds_and_compares_them():
 def test_stronger_culture_raises_value_through_the_scenario():
     weak = run_what_if(Scenario(weeks=26, seeds=3, layers={"culture": 0.1}), [Plan(), Plan()])
     strong = run_what_if(Scenario(weeks=26, seeds=3, layers={"culture": 0.9}), [Plan(), Plan()])
-    cumulative = METRICS["cumulative_value"]
+    cumulative = METRICS["cumulative_net_value"]
     assert differences(strong).loc[cumulative, "A"] > differences(weak).loc[cumulative, "A"]
 
 
@@ -170,7 +170,7 @@ def test_a_link_with_unknown_names_or_numbers_out_of_range_says_so_and_keeps_the
 def test_weekly_csv_has_a_row_per_plan_and_week():
     outcome = run_what_if(Scenario(weeks=3, seeds=2), [Plan(), Plan((Action("execution_push"),))])
     csv = weekly_csv(outcome, {"A": "do nothing", "B": "push"}).splitlines()
-    assert csv[0].startswith("week,plan,plan_label,cumulative_value_mean,cumulative_value_p10")
+    assert csv[0].startswith("week,plan,plan_label,cumulative_net_value_mean,cumulative_net_value_p10")
     assert len(csv) == 1 + 2 * 3
 
 
@@ -188,3 +188,17 @@ def test_every_what_if_metric_is_in_the_weekly_frame_and_has_help_in_plain_words
         assert len(text) > 20, f"{metric} has no help"
         assert not set(text) & set("`Σ·=/<>"), f"{metric}'s help has formula notation: {text}"
     assert "thousands of currency units" in help_["net_value"]
+
+
+def test_the_headline_says_where_leadership_dropped_a_programme():
+    from viz.whatif import dropped
+
+    index = pd.MultiIndex.from_product([range(3), range(1, 5)], names=["seed", "week"])
+    kept = pd.DataFrame({"programmes_abandoned": 0.0}, index=index)
+    gave_up = kept.copy()
+    gave_up.loc[(0, 3), "programmes_abandoned"] = 1.0
+    gave_up.loc[(2, 2), "programmes_abandoned"] = 1.0
+    assert dropped(Outcome({"A": kept, "B": kept})) == ""
+    assert dropped(Outcome({"A": kept, "B": gave_up})).endswith(
+        "plan B in 2 of 3 runs (from week 2, median)."
+    )
