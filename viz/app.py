@@ -8,14 +8,11 @@ import solara.lab
 import solara.server.settings
 import traitlets
 
-from viz.charts import start_drawing_process
 from viz.diagnose import Diagnose
 from viz.learn import Learn
 from viz.organisation import Organisation
 from viz.vega import preload
 from viz.whatif import WhatIf
-
-start_drawing_process()  # while the user sets up a run
 
 # No "runs on Solara" badge: it covered the controls at the bottom of the window.
 solara.server.settings.theme.show_banner = False

@@ -12,7 +12,6 @@ import copy
 import re
 import time
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import solara
@@ -22,12 +21,14 @@ from solara.lab import use_task
 
 from sim.consult.assess import AssessmentError, examples, parse_answers, questionnaire, settings
 from sim.consult.effort import Effort
-from sim.consult.report import Study, ab_figure, layer_figure, marginal_figure, render, study
+from sim.consult.report import Study, render, study
 from sim.text import fmt
 from viz.links import choice_param, float_param, format_query, int_param
 from viz.scenario import LAYER_GROUPS
 from viz.state import STALE, use_address, use_cancel_on_leave
-from viz.widgets import Chart, Markdown, Note, show_status
+from viz.study_plots import ab_spec, layer_spec, marginal_spec
+from viz.vega import Vega
+from viz.widgets import Markdown, Note, show_status
 
 MAX_SEEDS = 50
 MAX_TRIALS = 300
@@ -174,7 +175,8 @@ def StudyView(s: Study, seconds: float) -> None:
     with solara.Columns([1, 1]):
         with solara.Column():
             Markdown("### Layer picture, maturity and DORA cluster")
-            Chart(partial(layer_figure, strengths, d.binding), [s])
+            spec = layer_spec(strengths, d.binding)
+            Vega(spec, spec["description"], filename="orgstack-layers")
             Markdown(
                 f"Maturity **{a.maturity} {a.maturity_name}** (the model's record for the fitted baseline); "
                 f"DORA cluster **{a.dora_cluster}** (facts), {a.simulated_cluster} (fitted baseline).\n\n"
@@ -182,11 +184,13 @@ def StudyView(s: Study, seconds: float) -> None:
             )
         with solara.Column():
             Markdown(f"### Diagnosis: marginal value of each layer over {d.weeks} weeks")
-            Chart(partial(marginal_figure, d), [s])
+            spec = marginal_spec(d)
+            Vega(spec, spec["description"], filename="orgstack-marginal-value")
             Markdown(d.explanation())
     Markdown("### Roadmap\n\n" + roadmap_markdown(s))
     Markdown("### Against the execution-only alternative")
-    Chart(partial(ab_figure, r), [s])
+    spec = ab_spec(r)
+    Vega(spec, spec["description"], filename="orgstack-against-alternatives")
 
 
 @dataclass(frozen=True)

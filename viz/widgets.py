@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import reacton.ipywidgets as w
 import solara
 from markdown_it import MarkdownIt
-from matplotlib.figure import Figure
-from solara.lab import Task, use_task
+from solara.lab import Task
 
 from sim import ConfigError
-from viz.charts import draw_png
 
 # CommonMark with tables. solara.Markdown would also load KaTeX and Mermaid from the asset
 # CDN in the browser, which solara-assets does not ship (KaTeX) and the text never needs.
@@ -53,33 +49,6 @@ def Grid(min_width: int = 380, children: list | None = None) -> solara.Element:
         "width": "100%",
     }
     return solara.Div(children=children or [], style=style)
-
-
-@solara.component
-def Chart(
-    draw: Callable[[], Figure], dependencies: list[Any], waiting: str = "Drawing the charts..."
-) -> None:
-    """Show a matplotlib figure, drawn to PNG off the page's thread (see :func:`viz.charts.draw_png`).
-
-    Drawing a large figure takes longer than the simulation behind it, so the
-    numbers of a page appear first and the picture follows; when the
-    dependencies change, the previous picture stays until the new one is drawn.
-
-    Args:
-        draw: Builds the figure: a ``functools.partial`` of a module-level
-            function, so that the drawing process can run it.
-        dependencies: The figure is drawn again when one of these changes.
-        waiting: What to say until the first picture is there.
-    """
-    task = use_task(lambda: draw_png(draw), dependencies=dependencies, raise_error=False)
-    picture = task.value if task.finished else task.latest
-    if picture is not None:
-        w.Image(value=picture, format="png")
-    elif task.error:
-        solara.Error(f"The chart could not be drawn: {type(task.exception).__name__}: {task.exception}")
-    else:
-        solara.Text(waiting)
-        solara.ProgressLinear(True)
 
 
 def show_status(task: Task, idle: str) -> bool:

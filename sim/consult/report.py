@@ -133,25 +133,33 @@ def marginal_figure(diagnosis: Diagnosis) -> Figure:
     return fig
 
 
-def ab_figure(recommendation: Recommendation) -> Figure:
-    """Recommended plan against the execution-only alternative and doing nothing, over time."""
-    frames = recommendation.frames
-    labels = {
+# The panels of the comparison with the alternatives: column, title, cumulative (else a 4-week mean).
+AB_PANELS = (
+    ("value", "weekly value delivered, k (4-week mean)", False),
+    ("net_value", "cumulative net value, k", True),
+    ("lead_time_days", "lead time (days)", False),
+    ("change_failure_rate", "change failure rate", False),
+    ("unplanned_share", "share of time on unplanned work", False),
+    ("bu_trust", "business-unit trust", False),
+)
+
+
+def ab_labels(recommendation: Recommendation) -> dict[str, str]:
+    """Names of the three courses compared, by their key in ``recommendation.frames``."""
+    return {
         "baseline": "do nothing",
         "alternative": f"execution only ({recommendation.alternative.label()})",
         "best": "recommended",
     }
-    panels = (
-        ("value", "weekly value delivered, k (4-week mean)", False),
-        ("net_value", "cumulative net value, k", True),
-        ("lead_time_days", "lead time (days)", False),
-        ("change_failure_rate", "change failure rate", False),
-        ("unplanned_share", "share of time on unplanned work", False),
-        ("bu_trust", "business-unit trust", False),
-    )
+
+
+def ab_figure(recommendation: Recommendation) -> Figure:
+    """Recommended plan against the execution-only alternative and doing nothing, over time."""
+    frames = recommendation.frames
+    labels = ab_labels(recommendation)
     fig = Figure(figsize=(9.5, 5.6))
     axes = fig.subplots(2, 3).ravel()
-    for ax, (column, title, cum) in zip(axes, panels, strict=True):
+    for ax, (column, title, cum) in zip(axes, AB_PANELS, strict=True):
         for key, frame in frames.items():
             series = frame[column].unstack("seed")
             # Cumulative, or a 4-week rolling mean so that week-to-week noise does not hide the trend.

@@ -238,6 +238,7 @@ def test_diagnose_result_survives_a_page_switch(solara_app, solara_server, offli
         assert page.get_by_text("Roadmap search trials: 0").is_visible()
         run_and_wait(page, "Binding layer: ", button="Diagnose")
         binding = page.get_by_text("Binding layer: ").first.inner_text()
+        wait_for_charts(page, 3)  # the layer picture, the marginal values, the comparison's panels
         page.screenshot(path=screenshots / "diagnose.png", full_page=True)
         assert page.get_by_role("button", name="Download report (HTML)").is_visible()
         tab(page, "What-if")

@@ -1,11 +1,13 @@
 """The Diagnose page rendered with solara.render: answers in, diagnosis, roadmap and report out."""
 
+import json
 import time
 
 import ipyvuetify as v
 import solara
 
 from viz.diagnose import Diagnose
+from viz.vega import VegaChart
 
 TIMEOUT = 120
 
@@ -42,6 +44,13 @@ def test_diagnose_runs_in_the_background_and_offers_the_report():
     assert done.startswith("Binding layer: ") and "Maturity" in done and "DORA cluster" in done
     download = [w for w in rc.find(v.Btn).widgets if "Download report (HTML)" in str(w.children)]
     assert len(download) == 1
+    # Three charts drawn in the browser, each with its data inline and alternative text that quotes it.
+    charts = rc.find(VegaChart).widgets
+    titles = sorted(c.spec["title"]["text"][:12] for c in charts)
+    assert titles == ["Against the ", "Layer pictur", "Net value ga"]
+    for chart in charts:
+        assert chart.spec["data"]["values"] and any(ch.isdigit() for ch in chart.description)
+        assert "NaN" not in json.dumps(chart.spec)
 
 
 def test_bad_answers_name_the_field_and_disable_diagnose():
