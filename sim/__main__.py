@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv: Command-line arguments without the program name; defaults to
             ``sys.argv[1:]`` (see :func:`sim.cli.run.main`).
     """
+    # A Ctrl-C while the command starts waits for the imports to finish: raised inside one, it can
+    # land in importlib's own callbacks, where Python prints it as a traceback nobody can catch.
+    interrupted: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
     try:
         from sim.cli.errors import parse_hydra_args
 
@@ -57,9 +61,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         if uses_workers(parse_hydra_args(args, "orgstack")):
             start_workers_early()
         from sim.cli.run import main as run_command
-    except KeyboardInterrupt:  # Ctrl-C while the command starts: nothing has run yet
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:  # nothing has run yet
         print("orgstack: interrupted before anything ran", file=sys.stderr)
-        raise SystemExit(130) from None
+        raise SystemExit(130)
     try:
         run_command(args)
     finally:
