@@ -39,7 +39,7 @@ CONFIG = {
 SERIES_WEEKS = 8  # up to this many weeks, lines are drawn with their points (a 1-week horizon is a point)
 
 
-def _chart(title: str, description: str, height: int, subtitle: str = "", **parts: Any) -> dict[str, Any]:
+def chart_spec(title: str, description: str, height: int, subtitle: str = "", **parts: Any) -> dict[str, Any]:
     """Return a Vega-Lite specification the width of its container, with the studio's type sizes."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -68,7 +68,7 @@ def plan_colours(plans: dict[str, Plan]) -> dict[str, str]:
     return colours
 
 
-def _round(x: float) -> float | None:
+def rounded(x: float) -> float | None:
     """Four significant digits: what a chart can show, and a quarter of the bytes to send."""
     return None if x != x else float(f"{x:.4g}")
 
@@ -79,7 +79,7 @@ def _series_rows(outcome: Outcome, metric: str) -> list[dict[str, Any]]:
         stats = band(runs, metric)
         for week, mean, lo, hi in zip(stats.index, stats["mean"], stats["p10"], stats["p90"], strict=True):
             rows.append(
-                {"week": int(week), "key": key, "mean": _round(mean), "p10": _round(lo), "p90": _round(hi)}
+                {"week": int(week), "key": key, "mean": rounded(mean), "p10": rounded(lo), "p90": rounded(hi)}
             )
     return rows
 
@@ -188,7 +188,9 @@ def metric_spec(
                 },
             }
         )
-    return _chart(unit, metric_description(outcome, metric, labels), 220, data={"values": rows}, layer=layers)
+    return chart_spec(
+        unit, metric_description(outcome, metric, labels), 220, data={"values": rows}, layer=layers
+    )
 
 
 def stack_spec(
@@ -246,7 +248,7 @@ def stack_spec(
     described = "; ".join(
         f"plan {k}: " + ", ".join(f"{n} {v:.2f}" for n, v in s.items()) for k, s in stacks.items()
     )
-    return _chart(
+    return chart_spec(
         f"Effective layer strengths at week {week}",
         f"Effective strength of each of the seven layers at week {week}, per plan: {described}",
         300,
@@ -386,7 +388,7 @@ def network_spec(
         if arcs or teams <= ALL_COUPLING_UP_TO
         else f"only the chosen team's coupling arcs are drawn (more than {ALL_COUPLING_UP_TO} teams)"
     )
-    return _chart(
+    return chart_spec(
         f"Who serves and needs whom at week {week}: teams coloured by {metric}",
         f"Network of {teams} stream-aligned teams under their business units, with {platforms} platform "
         f"teams below the teams they serve and the enabling team at the bottom, at week {week}; "
@@ -465,10 +467,10 @@ def history_spec(teams: Any, team: int, metric: str, week: int, label: str | Non
     rows = [
         {
             "week": int(w),
-            "p10": _round(lo),
-            "median": _round(mid),
-            "p90": _round(hi),
-            "team": _round(own.get(w, np.nan)),
+            "p10": rounded(lo),
+            "median": rounded(mid),
+            "p90": rounded(hi),
+            "team": rounded(own.get(w, np.nan)),
         }
         for w, (lo, mid, hi) in zip(spread.index, spread.to_numpy(), strict=True)
     ]
@@ -480,7 +482,7 @@ def history_spec(teams: Any, team: int, metric: str, week: int, label: str | Non
         {"field": "p10", "title": f"{kind}, 10%", "format": ".3~r"},
         {"field": "p90", "title": f"{kind}, 90%", "format": ".3~r"},
     ]
-    return _chart(
+    return chart_spec(
         f"{label}: {metric}",
         f"{label}'s {metric} by week (red), with the median (grey line) and the 10-90% "
         f"band (grey) of all {kind}; week {week} marked.",

@@ -15,7 +15,7 @@ import numpy as np
 from sim.consult.diagnose import Diagnosis
 from sim.consult.recommend import Recommendation
 from sim.consult.report import AB_PANELS, COLOURS, GROUPS, ab_labels
-from viz.plots import CONFIG, _chart, _round
+from viz.plots import CONFIG, chart_spec, rounded
 
 BINDING, OTHER = "#c0392b", "#4a78a8"
 PANEL_WIDTH = 260  # px: three panels a row fit the page's 1,040 px column
@@ -29,12 +29,12 @@ def layer_spec(strengths: dict[str, float], binding: str) -> dict[str, Any]:
     """Layer strengths as a stack, bottom (partnership) to top (innovation), the binding layer in red."""
     names = [n for _, group in GROUPS for n in group]
     rows = [
-        {"layer": f"{i + 1} {n}", "layer_name": n, "strength": _round(strengths[n])}
+        {"layer": f"{i + 1} {n}", "layer_name": n, "strength": rounded(strengths[n])}
         for i, n in enumerate(names)
     ]
     order = [r["layer"] for r in rows][::-1]  # the foundation at the bottom, as the stack is drawn
     text = ", ".join(f"{n} {strengths[n]:.2f}" for n in names)
-    return _chart(
+    return chart_spec(
         "Layer picture",
         f"Layer strengths of the fitted organisation, 0 to 1: {text}; the binding layer is {binding}.",
         240,
@@ -71,7 +71,7 @@ def marginal_spec(diagnosis: Diagnosis) -> dict[str, Any]:
     """Net value gained over the horizon by strengthening each layer, with its interval."""
     m = diagnosis.marginal.sort_values("mean", ascending=False)
     rows = [
-        {"layer_name": n, "mean": _round(r["mean"]), "lo": _round(r["lo"]), "hi": _round(r["hi"])}
+        {"layer_name": n, "mean": rounded(r["mean"]), "lo": rounded(r["lo"]), "hi": rounded(r["hi"])}
         for n, r in m.iterrows()
     ]
     text = ", ".join(f"{n} {r['mean']:,.0f} k" for n, r in m.iterrows())
@@ -80,7 +80,7 @@ def marginal_spec(diagnosis: Diagnosis) -> dict[str, Any]:
         {"field": f, "title": t, "format": ",.0f"}
         for f, t in (("mean", "mean, k"), ("lo", "low"), ("hi", "high"))
     ]
-    return _chart(
+    return chart_spec(
         f"Net value gained by +{diagnosis.delta:g} strength, over {diagnosis.weeks} weeks",
         f"Net value gained (thousands) by strengthening each layer: {text}; the binding layer is "
         f"{diagnosis.binding}.",
@@ -125,9 +125,9 @@ def ab_spec(recommendation: Recommendation) -> dict[str, Any]:
                             "panel": title,
                             "plan": labels[key],
                             "week": int(week),
-                            "mean": _round(mean),
-                            "p10": _round(lo),
-                            "p90": _round(hi),
+                            "mean": rounded(mean),
+                            "p10": rounded(lo),
+                            "p90": rounded(hi),
                         }
                     )
     colour = {
