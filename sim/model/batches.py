@@ -31,6 +31,16 @@ MAX_CHUNK_RUNS = 64
 MIN_CHUNK_TEAMS = 600
 
 
+def ever_staffed(config: Config, lever: str) -> bool:
+    """Whether a run ever staffs the teams a lever sizes (``platform_capacity``, ``enabling_capacity``).
+
+    True when the organisation's baseline or any week of its plan puts the lever above 0.
+    """
+    items = [*config.intervention.values(), *config.shock.values()]
+    table, _ = schedule(config.org.levers, items, config.weeks, config.org.teams)
+    return bool(table[:, LEVER_INDEX[lever]].max() > 0)
+
+
 def platform_teams(config: Config) -> int:
     """Platform teams of a run: one per ``streams_per_platform`` stream-aligned teams, if it ever has a platform.
 
@@ -38,9 +48,7 @@ def platform_teams(config: Config) -> int:
     (``platform_capacity`` above 0 in any week); a platform team is a team of the structure from
     the start, and takes requests once it has people.
     """
-    items = [*config.intervention.values(), *config.shock.values()]
-    table, _ = schedule(config.org.levers, items, config.weeks, config.org.teams)
-    if table[:, LEVER_INDEX["platform_capacity"]].max() <= 0:
+    if not ever_staffed(config, "platform_capacity"):
         return 0
     return math.ceil(config.org.teams / config.params.structure.streams_per_platform)
 

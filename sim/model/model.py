@@ -26,8 +26,7 @@ import mesa
 import numpy as np
 
 from sim.model.agents import BusinessUnit, EnablingTeam, Leadership, PlatformTeam, StreamAlignedTeam
-from sim.model.batches import batch_shape, platform_teams
-from sim.model.levers import LEVER_INDEX, schedule
+from sim.model.batches import batch_shape, ever_staffed, platform_teams
 from sim.model.organisation import Organisation, Setup
 from sim.model.params import Config
 from sim.model.programmes import Programmes
@@ -95,13 +94,7 @@ class OrgModel(mesa.Model):
 
     def _add_agents(self, setup: Setup) -> None:
         """Create the agents of every world: leadership, business units, and every team."""
-        enabling = any(
-            schedule(c.org.levers, [*c.intervention.values(), *c.shock.values()], c.weeks, c.org.teams)[0][
-                :, LEVER_INDEX["enabling_capacity"]
-            ].max()
-            > 0
-            for c in self.configs
-        )
+        enabling = any(ever_staffed(c, "enabling_capacity") for c in self.configs)
         for world in range(self.n_worlds):
             Leadership(self, 0, world)
             for i in range(self.organisation.units):

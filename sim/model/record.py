@@ -40,6 +40,14 @@ from sim.model.metrics import COLUMNS, RECORDED, TEAM_COLUMNS, derived, long_for
 
 # Numeric columns recorded every week; the cluster and maturity are derived from them at the end.
 _AT = {name: i for i, name in enumerate(RECORDED)}
+# Measures that need events (deploys, restores, finished items), shown as last measured (_carried).
+_CARRIED = (
+    "lead_time_days",
+    "lead_time_p85_days",
+    "time_to_restore_hours",
+    "change_failure_rate",
+    "flow_time_days",
+)
 _LAYER_STOCKS = {
     "partnership": "partnership",
     "strategy": "clarity",
@@ -98,7 +106,7 @@ class WeeklyRecord:
         self.team_weeks = np.zeros(rows, dtype=np.int64)
         self.team_data = np.zeros((rows, len(TEAM_COLUMNS), worlds, self.teams), dtype=np.float32)
         self._team_row = 0
-        self.last = np.full((worlds, 5), np.nan)  # see _carried
+        self.last = np.full((worlds, len(_CARRIED)), np.nan)  # see _carried
 
     def add(self, m: Mapping[str, np.ndarray]) -> None:
         """Record the week whose measures ``m`` are (one step of the organisation)."""
@@ -189,8 +197,8 @@ class WeeklyRecord:
             ),
             "flow_time_days": _weighted(m["flow_time"], m["finished"]),
         }
-        for i, (name, value) in enumerate(now.items()):
-            self.last[:, i] = np.where(np.isnan(value), self.last[:, i], value)
+        for i, name in enumerate(_CARRIED):
+            self.last[:, i] = np.where(np.isnan(now[name]), self.last[:, i], now[name])
             now[name] = self.last[:, i].copy()
         return now
 
