@@ -326,6 +326,8 @@ def org_overrides(answers: Answers, strengths: Mapping[str, float] | None = None
         f"org.teams={int(f['teams'])}",
         f"org.teams_per_business_unit={f['teams'] / f['business_units']:.6g}",
         f"org.team_size={int(f['team_size'])}",
+        # The base preset's revenue at stake is its own; the client's is sized by the rule.
+        "org.revenue_at_stake=null",
     ]
     out += [f"org.layers.{k}={_clip(strengths[k]):.6g}" for k in LAYER_NAMES]
     for lever, rule in m["levers"].items():

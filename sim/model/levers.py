@@ -91,6 +91,15 @@ class Levers:
     enabling_capacity: float = spec(
         0, 3, default=0.0, unit="people/team", doc="Enabling-team people per stream-aligned team."
     )
+    staff_from_streams: float = spec(
+        0,
+        1,
+        default=0.5,
+        unit="share",
+        doc="Share of the growth of a platform or enabling target filled at once by moving experienced people out "
+        "of the stream-aligned teams, whose targets shrink with them; the rest is hired, with the "
+        "hiring lag (assumption: half and half).",
+    )
     stream_alignment: float = spec(
         0,
         1,

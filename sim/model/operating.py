@@ -176,19 +176,23 @@ class OperatingRules:
         unit="per week",
         doc="Weekly hazard that a waiting request is taken to shadow IT at no trust (assumption).",
     )
-    feature_value: float = spec(
+    value_multiple: float = spec(
         0,
-        10_000,
-        default=15.0,
-        unit="thousands",
-        doc="Median value of a requested feature to its business unit.",
+        100,
+        default=7.0,
+        unit="x",
+        doc="An organisation's revenue at stake when it states none: this many times the yearly cost "
+        "of its people at the start (assumption: what the business asks of IT in a year is worth "
+        "several times what IT costs; the presets state their own).",
     )
-    innovation_value: float = spec(
+    innovation_share: float = spec(
         0,
-        1000,
-        default=3.0,
-        unit="thousands per week",
-        doc="Value an innovation brings each week while it lasts (assumption).",
+        0.1,
+        default=0.002,
+        unit="share of the weekly revenue at stake",
+        doc="Value an innovation brings each week while it lasts, as a share of the organisation's "
+        "revenue at stake a week (assumption: 0.2%, about 3 thousand a week for the default "
+        "organisation).",
     )
     innovation_life_weeks: float = spec(
         4, 1000, default=104, unit="weeks", doc="Mean life of an innovation's value stream (assumption)."

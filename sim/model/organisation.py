@@ -69,6 +69,7 @@ class Setup:
         team_size: People per stream-aligned team at the start.
         platform: Platform teams.
         platform_size: People per platform team.
+        enabling: Enabling-team people.
         coupling: Architecture coupling, 0-1.
         load: Demand relative to the stream-aligned teams' starting capacity for features.
         skill: Starting skill, 0-1.
@@ -80,6 +81,8 @@ class Setup:
         clarity: Strategic clarity, 0-1: how well work fits the strategy.
         innovation: Innovation capability, 0-1: the chance an experiment becomes an innovation.
         debt: Starting debt per team, person-days.
+        revenue_at_stake: What the business units' requests are worth in a year if every one were
+            delivered as asked, millions of currency units.
         spread: Standard deviation of each team's starting skill, practice and safety around the
             organisation's, and of its debt relative to the organisation's.
     """
@@ -89,6 +92,7 @@ class Setup:
     team_size: int = spec(1, 50, default=8, unit="people")
     platform: int = spec(0, 10_000, default=1, unit="teams")
     platform_size: int = spec(0, 200, default=6, unit="people")
+    enabling: float = spec(0, 300_000, default=0.0, unit="people")
     coupling: float = spec(0, 1, default=0.3, unit="1")
     load: float = spec(0.05, 3, default=0.8, unit="x capacity")
     skill: float = spec(0, 1, default=0.5)
@@ -100,6 +104,7 @@ class Setup:
     innovation: float = spec(0, 1, default=0.3)
     clarity: float = spec(0, 1, default=0.5)
     debt: float = spec(0, 100_000, default=100.0, unit="person-days")
+    revenue_at_stake: float = spec(0, 1_000_000, default=65.0, unit="millions a year")
     spread: float = spec(0, 0.3, default=0.0, unit="1")
 
     def __post_init__(self) -> None:
@@ -113,7 +118,10 @@ class Setup:
         (skill), execution (practice) and innovation start at the preset's layer strengths;
         the preset's ``debt`` per person becomes each team's debt through
         ``debt_days_per_unit``; its platform people (``levers.platform_capacity`` per
-        stream-aligned team) are spread over ``platform`` teams.
+        stream-aligned team) are spread over ``platform`` teams, and its enabling people
+        (``levers.enabling_capacity`` per stream-aligned team) are in place. Its revenue at
+        stake, unless it states one, is ``operating.value_multiple`` times the yearly cost
+        of all these people.
 
         Args:
             org: The preset.
@@ -122,12 +130,19 @@ class Setup:
         """
         layers = org.layers
         platform_people = org.levers.platform_capacity * org.teams
+        enabling = org.levers.enabling_capacity * org.teams
+        revenue = org.revenue_at_stake
+        if revenue is None:
+            o = params.operating
+            people = org.teams * org.team_size + platform_people + enabling
+            revenue = o.value_multiple * people * o.cost_per_person_week * 52.0 / 1000.0
         return cls(
             stream=org.teams,
             teams_per_unit=org.teams_per_business_unit,
             team_size=org.team_size,
             platform=platform,
             platform_size=max(int(round(platform_people / platform)), 0) if platform else 1,
+            enabling=enabling,
             coupling=org.coupling,
             load=org.load,
             skill=layers.talent,
@@ -140,6 +155,7 @@ class Setup:
             innovation=layers.innovation,
             debt=org.debt * org.team_size * params.capability.debt_days_per_unit,
             spread=org.spread,
+            revenue_at_stake=revenue,
         )
 
 
@@ -182,7 +198,13 @@ class Organisation:
         self.standards = np.full(w, setup.standards)
         self.partnership = np.full(w, setup.partnership)
         self.clarity = np.full(w, setup.clarity)
-        self.enabling = np.zeros(w)  # enabling-team people
+        self.enabling = np.full(w, setup.enabling)  # enabling-team people
+        self.enabling_pipeline = np.zeros((w, r.workforce.hiring_lag_weeks))
+        self._enabling_offers = np.zeros(w)
+        # Last week's platform and enabling targets: people are moved for a target that grows.
+        self._support_target = np.concatenate(
+            [self.base_size[:, s:], np.full((w, 1), setup.enabling)], axis=1
+        )
         self.innovation = np.full(w, setup.innovation)
         self.innovation_stream = np.zeros(w)  # value per week of the innovations still alive
         self.self_service = np.full(w, setup.self_service if setup.platform else 0.0)
@@ -202,6 +224,11 @@ class Organisation:
             r.flow.mean_size(Kind.DEPENDENCY)
         )
         self.demand = np.where(self.is_stream, setup.load * days / (self._effort() * per_feature), 0.0)
+        # A feature's value is its share of the revenue at stake: the median, of a log-normal
+        # spread, that makes a year of the starting demand worth it at full fit.
+        spread = math.exp(r.flow.value_sigma**2 / 2.0)
+        weekly = setup.revenue_at_stake * 1000.0 / 52.0
+        self.feature_value = weekly / np.maximum(self.demand.sum(axis=1), 1e-12) / spread
         self.seen_delivered = self.demand.sum(axis=1)
         self.seen_demand = self.demand.sum(axis=1)
         self.week = 0
@@ -253,6 +280,75 @@ class Organisation:
         """Return the mean over the people of every team (a team without people weighs nothing), per world."""
         people = self.people()
         return (per_team * people).sum(axis=1) / np.maximum(people.sum(axis=1), 1e-9)
+
+    def _staff(self, lever: Mapping[str, np.ndarray]) -> None:
+        """Staff every team towards its target: move people between teams, make offers for the rest.
+
+        The targets are ``base_size * headcount`` for each stream-aligned team,
+        ``platform_capacity * stream / platform`` for each platform team and
+        ``enabling_capacity * stream`` for the enabling pool. When a platform or enabling
+        target grows, leadership moves ``staff_from_streams`` of the growth out of the
+        stream-aligned teams at once (at most ``move_share_max`` of their experienced people,
+        from each in proportion to its experienced people; the team's target shrinks with
+        it, and the knowledge of its system they take goes as a leaver's does). Every other
+        shortfall, leavers' places included, is hired through the pipeline. Experienced
+        people above a platform or enabling target go back to the stream-aligned teams, in
+        proportion to their targets (nobody is laid off).
+        """
+        wr, s = self.params.workforce, self.setup.stream
+        people = self.people()
+        target = np.concatenate(
+            [
+                np.broadcast_to(
+                    (lever["platform_capacity"] * s / max(self.setup.platform, 1))[:, None],
+                    people[:, s:].shape,
+                ),
+                (lever["enabling_capacity"] * s)[:, None],
+            ],
+            axis=1,
+        )
+        # The support teams side by side: platform teams, then the enabling pool.
+        staff = np.concatenate([people[:, s:], self.enabling[:, None]], axis=1)
+        experienced = np.concatenate([self.experienced[:, s:], self.enabling[:, None]], axis=1)
+        pipeline = np.concatenate(
+            [self.pipeline[:, s:].sum(axis=2), self.enabling_pipeline.sum(axis=1)[:, None]], axis=1
+        )
+        grown = np.minimum(
+            np.maximum(target - self._support_target, 0.0), np.maximum(target - staff - pipeline, 0.0)
+        )
+        self._support_target = target
+        over = np.minimum(np.maximum(staff - target, 0.0), experienced)
+        stream = self.experienced[:, :s]
+        wanted = lever["staff_from_streams"] * grown.sum(axis=1)
+        out = np.minimum(wanted, wr.move_share_max * stream.sum(axis=1))
+        incoming = grown * (lever["staff_from_streams"] * out / np.maximum(wanted, 1e-12))[:, None]
+        base = self.base_size[:, :s]
+        change = over.sum(axis=1)[:, None] * base / np.maximum(base.sum(axis=1), 1e-12)[:, None]
+        change -= out[:, None] * stream / np.maximum(stream.sum(axis=1), 1e-12)[:, None]
+        # Movers bring the stream-aligned teams' skill to the platform, and take their system's with them.
+        mover_skill = (self.skill[:, :s] * stream).sum(axis=1) / np.maximum(stream.sum(axis=1), 1e-12)
+        into = incoming[:, :-1]
+        self.skill[:, s:] = (self.skill[:, s:] * people[:, s:] + into * mover_skill[:, None]) / np.maximum(
+            people[:, s:] + into, 1e-12
+        )
+        self.skill[:, :s] *= 1.0 - wr.knowledge_loss * np.minimum(
+            np.maximum(-change, 0.0) / np.maximum(people[:, :s], 1e-9), 1.0
+        )
+        self.experienced[:, :s] += change
+        self.base_size[:, :s] = np.maximum(self.base_size[:, :s] + change, 0.0)
+        self.experienced[:, s:] += into - over[:, :-1]
+        self.enabling += incoming[:, -1] - over[:, -1]
+
+        offers = np.maximum(target - staff - pipeline - incoming + over, 0.0)
+        hiring = np.minimum(lever["budget"], 1.0)[:, None]  # a budget cut freezes part of the hiring
+        stream_offers = np.maximum(
+            self.base_size[:, :s] * lever["headcount"][:, None]
+            - self.people()[:, :s]
+            - self.pipeline[:, :s].sum(axis=2),
+            0.0,
+        )
+        self._offers = np.floor(np.concatenate([stream_offers, offers[:, :-1]], axis=1) * hiring)
+        self._enabling_offers = np.floor(offers[:, -1] * hiring[:, 0])
 
     def people(self) -> np.ndarray:
         """Headcount per world and team."""
@@ -309,6 +405,7 @@ class Organisation:
         # 2. People: who can work, and how much (pressure adds hours; a re-organisation takes some).
         before = self.people()
         joined = wf.advance(self.experienced, self.cohorts, self.pipeline, self._offers)
+        self.enabling += wf.arrive(self.enabling_pipeline, self._enabling_offers)
         # New people know the trade, not the system: they bring the team's skill towards theirs.
         self.skill = (self.skill * before + wr.novice_skill * joined) / np.maximum(before + joined, 1e-9)
         days, onboarding, coordination = self._capacity()
@@ -363,7 +460,7 @@ class Organisation:
         withdraw = np.zeros((w, self.teams))
         withdraw[:, :s] = o.shadow_hazard * (1.0 - self.trust[:, self.structure.unit_of])
         withdraw[:, :s] += lever["strategy_churn"][:, None]
-        value = o.feature_value * (0.5 + 0.5 * self.partnership) * (0.5 + 0.5 * self.clarity)
+        value = self.feature_value * (0.5 + 0.5 * self.partnership) * (0.5 + 0.5 * self.clarity)
         # The engine's inputs, built in place (contiguous, the dtypes it compiles for): Drivers.build's
         # broadcasting and checks cost more than a small organisation's whole week.
         drivers = Drivers(
@@ -431,14 +528,16 @@ class Organisation:
         experiments = experiment_days.sum(axis=1) / mean_experiment
         innovations = experiments * self.innovation * (0.5 + 0.5 * self.clarity)
         self.innovation_stream = self.innovation_stream * math.exp(-1.0 / o.innovation_life_weeks)
-        self.innovation_stream += innovations * o.innovation_value
+        self.innovation_stream += (
+            innovations * o.innovation_share * self.setup.revenue_at_stake * 1000.0 / 52.0
+        )
         stream_people = people[:, :s].sum(axis=1)
         self.innovation = cap.grown(
             self.innovation, experiments / stream_people, c.innovation_gain, cap.decay(c.innovation_half_life)
         )
 
-        # 6. People leave; leadership hires to its targets: headcount for the stream-aligned teams,
-        # platform_capacity and enabling_capacity per stream-aligned team for the others.
+        # 6. People leave; leadership staffs every team towards its target, moving people to the
+        # platform and enabling teams or hiring them.
         p_leave = wf.attrition_probability(
             self.morale,
             felt_pressure,
@@ -448,19 +547,15 @@ class Organisation:
             wr.normal_pressure,
         )
         p_leave = 1.0 - (1.0 - p_leave) * (1.0 - lever["people_loss"][:, None])
+        p_leave_base = -math.expm1(-wr.weekly_hazard)
         leavers = wf.draw_leavers(self.engine.keys, self.engine.ctr, np.floor(self.people() + 1e-9), p_leave)
         headcount_before = np.maximum(self.people(), 1e-9)
         experienced_left = wf.leave(self.experienced, self.cohorts, leavers)
         # Experienced leavers take what they knew of the system with them.
         self.skill *= 1.0 - wr.knowledge_loss * np.minimum(experienced_left / headcount_before, 1.0)
-        target = self.base_size * lever["headcount"][:, None]
-        if self.setup.platform:
-            target[:, s:] = (lever["platform_capacity"] * s / self.setup.platform)[:, None]
-        hiring = np.minimum(budget, 1.0)[:, None]  # a budget cut freezes part of the hiring
-        self._offers = np.floor(np.maximum(target - self.people() - self.pipeline.sum(axis=2), 0.0) * hiring)
-        self.enabling += (lever["enabling_capacity"] * s - self.enabling) * lead.smoothing(
-            max(wr.hiring_lag_weeks, 1)
-        )
+        # Coaches leave at the base rate (their morale is not followed).
+        self.enabling *= (1.0 - p_leave_base) * (1.0 - lever["people_loss"])
+        self._staff(lever)
 
         # 7. Business units judge IT by their own experience: how long their requests wait and
         # how often their teams' changes fail.

@@ -79,6 +79,15 @@ class OrgConfig:
     )
     layers: Layers = spec(doc="Starting layer strengths.")
     levers: Levers = spec(doc="Baseline leadership levers.")
+    revenue_at_stake: float | None = spec(
+        0,
+        1_000_000,
+        default=None,
+        unit="millions a year",
+        doc="What the business units' requests to IT are worth in a year if every one were delivered "
+        "as asked: a feature's value is its share of it. None: params.operating.value_multiple "
+        "times the yearly cost of the organisation's people at the start.",
+    )
     coupling: float = spec(
         0,
         1,

@@ -100,6 +100,14 @@ class WorkforceRules:
         unit="0-1",
         doc="Skill a new hire brings to the team's code (assumption: they know the trade, not the system).",
     )
+    move_share_max: float = spec(
+        0,
+        1,
+        default=0.5,
+        unit="share per week",
+        doc="Most of the stream-aligned teams' experienced people that leadership moves to platform "
+        "and enabling teams in one week (assumption: it keeps every stream-aligned team staffed).",
+    )
     knowledge_loss: float = spec(
         0,
         1,
@@ -269,6 +277,31 @@ def leave(experienced, cohorts, leavers):
 
 
 @jit
+def arrive(pipeline, offers):
+    """Move a hiring pipeline on a week: who arrives now, and this week's offers at its end.
+
+    Args:
+        pipeline: Accepted offers by weeks until the first day, ``(rows, hiring_lag_weeks)`` (an
+            empty last axis for no lag); updated in place.
+        offers: Offers made this week, ``(rows,)``.
+
+    Returns:
+        The people who arrive this week, ``(rows,)``.
+    """
+    rows, lag = pipeline.shape
+    joined = np.empty(rows)
+    for r in range(rows):
+        if lag == 0:
+            joined[r] = offers[r]
+            continue
+        joined[r] = pipeline[r, 0]
+        for k in range(lag - 1):
+            pipeline[r, k] = pipeline[r, k + 1]
+        pipeline[r, lag - 1] = offers[r]
+    return joined
+
+
+@jit
 def advance(experienced, cohorts, pipeline, offers):
     """Move everyone on a week: offers enter the pipeline, arrivals join, ramped novices become experienced.
 
@@ -283,17 +316,12 @@ def advance(experienced, cohorts, pipeline, offers):
         The people who joined this week, per team.
     """
     worlds, teams, ramp = cohorts.shape
-    lag = pipeline.shape[2]
-    joined = np.zeros((worlds, teams))
+    joined = arrive(
+        pipeline.reshape(worlds * teams, pipeline.shape[2]),
+        np.ascontiguousarray(offers).reshape(worlds * teams),
+    ).reshape(worlds, teams)
     for i in range(worlds):
         for j in range(teams):
-            if lag == 0:
-                joined[i, j] = offers[i, j]
-            else:
-                joined[i, j] = pipeline[i, j, 0]
-                for k in range(lag - 1):
-                    pipeline[i, j, k] = pipeline[i, j, k + 1]
-                pipeline[i, j, lag - 1] = offers[i, j]
             experienced[i, j] += cohorts[i, j, ramp - 1]
             for a in range(ramp - 1, 0, -1):
                 cohorts[i, j, a] = cohorts[i, j, a - 1]

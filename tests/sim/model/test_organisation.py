@@ -204,11 +204,35 @@ def test_hiring_adds_people_only_after_the_lag_and_output_only_after_the_ramp():
 def test_a_platform_staffed_from_nothing_grows_by_hiring_not_at_once():
     setup = Setup(platform=1, platform_size=1, load=0.5)
     lag = Organisation(setup, [1]).params.workforce.hiring_lag_weeks
-    wanted = {"platform_capacity": 1.0}  # 12 people for 12 stream-aligned teams
+    wanted = {"platform_capacity": 1.0, "staff_from_streams": 0.0}  # 12 people for 12 teams, all hired
     before, _ = run(setup, weeks=lag, policy=wanted)
     after, _ = run(setup, weeks=lag + 2, policy=wanted)
     assert before.people()[:, 12].max() <= 1.0 + 1e-9, "nobody arrives before the hiring lag"
     assert after.people()[:, 12].min() >= 10, "the offers of the first week have arrived"
+
+
+def test_platform_and_enabling_people_are_moved_from_the_streams_at_once_or_hired_after_the_lag():
+    setup = Setup(platform=1, platform_size=0, load=0.5)
+    start = setup.stream * setup.team_size
+    lag = Organisation(setup, [1]).params.workforce.hiring_lag_weeks
+    # 12 platform and 6 enabling people wanted; half of the 18 moved, half hired.
+    wanted = {"platform_capacity": 1.0, "enabling_capacity": 0.5, "staff_from_streams": 0.5}
+    first, weekly = run(setup, weeks=1, policy=wanted)
+    left = stack(weekly, "leavers")[0].sum(axis=1)
+    assert first.people()[:, 12] == pytest.approx(6.0) and first.enabling == pytest.approx(3.0)
+    assert first.people()[:, :12].sum(axis=1) == pytest.approx(start - left - 9.0), "the streams gave 9"
+    later, weekly = run(setup, weeks=lag + 2, policy=wanted)
+    assert later.people()[:, 12].min() >= 11.0 and (later.enabling > 5.5).all(), "the hires have arrived"
+    # The streams hire back their leavers, not the people they gave.
+    streams = later.people()[:, :12].sum(axis=1) + later.pipeline[:, :12].sum(axis=(1, 2))
+    assert streams + later._offers[:, :12].sum(axis=1) == pytest.approx(np.full(3, start - 9.0), abs=1.0)
+
+
+def test_people_above_a_platform_target_go_back_to_the_stream_aligned_teams():
+    setup = Setup(platform=1, platform_size=12, load=0.5)
+    org, _ = run(setup, weeks=1, policy={"platform_capacity": 0.5})  # 6 wanted of 12
+    assert org.people()[:, 12] == pytest.approx(6.0, abs=1.0)
+    assert org.people().sum(axis=1) == pytest.approx(np.full(3, 12 * 8 + 12), abs=3.0), "nobody laid off"
 
 
 def test_an_unknown_lever_is_refused_by_name():
