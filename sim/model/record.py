@@ -48,6 +48,22 @@ _CARRIED = (
     "change_failure_rate",
     "flow_time_days",
 )
+# Per-team measures summed over the teams for a column of their own.
+_SUMMED = (
+    "finished",
+    "finished_feature",
+    "finished_incident",
+    "value_withdrawn",
+    "withdrawn",
+    "leavers",
+    "joined",
+    "available",
+    "busy",
+    "in_system_mean",
+    "unplanned_backlog",
+)
+# Where the engine's item work went, per team (``share_*`` of each team's available days).
+_ENGINE_SHARES = ("feature", "dependency", "incident", "rework", "improvement", "experiment", "idle")
 _LAYER_STOCKS = {
     "partnership": "partnership",
     "strategy": "clarity",
@@ -60,10 +76,13 @@ _LAYER_STOCKS = {
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per world, the mean of the teams' values weighted by ``weights`` (nan where no weight)."""
+    """Per row of the last axis, the mean of the teams' values weighted by ``weights`` (nan where no weight)."""
     w = np.where(np.isfinite(values), weights, 0.0)
-    total = w.sum(axis=1)
-    return np.where(total > 0, np.nansum(values * w, axis=1) / np.where(total > 0, total, 1.0), np.nan)
+    total = w.sum(axis=-1)
+    # np.nansum's own steps (nan to 0, then sum), without the cost of its checks every week.
+    weighted = values * w
+    np.copyto(weighted, 0.0, where=np.isnan(weighted))
+    return np.where(total > 0, weighted.sum(axis=-1) / np.where(total > 0, total, 1.0), np.nan)
 
 
 class WeeklyRecord:
@@ -102,73 +121,21 @@ class WeeklyRecord:
                 np.full(self.teams - stream, -1.0),
             ]
         )
+        # The business_unit team column, a value per world and team.
+        self._unit_of_team = np.broadcast_to(self.unit_of, (worlds, self.teams))
         rows = weeks // team_every if team_every else 0
         self.team_weeks = np.zeros(rows, dtype=np.int64)
         self.team_data = np.zeros((rows, len(TEAM_COLUMNS), worlds, self.teams), dtype=np.float32)
         self._team_row = 0
-        self.last = np.full((worlds, len(_CARRIED)), np.nan)  # see _carried
+        self.last = np.full((len(_CARRIED), worlds), np.nan)  # see _carried
 
     def add(self, m: Mapping[str, np.ndarray]) -> None:
         """Record the week whose measures ``m`` are (one step of the organisation)."""
-        s, row = self.stream, self.data[:, self.weeks_done]
-        at = _AT
-
-        def put(name: str, value) -> None:
-            row[:, at[name]] = value
-
-        for layer, stock in _LAYER_STOCKS.items():
-            put(f"layer_{layer}", m[stock])
-        finished = m["finished"].sum(axis=1)
-        put("throughput", m["finished_feature"].sum(axis=1))
-        put("value", m["value"])
-        put("value_innovation", m["value_innovation"])
-        put("value_shadow_it", m["value_withdrawn"].sum(axis=1))
-        put("deploys_per_week", m["deploys"][:, :s].mean(axis=1))
-        for name, value in self._carried(m).items():
-            put(name, value)
-        put("innovations", m["innovations"])
-        put("experiments", m["experiments"])
-        put("tech_debt", m["debt"])
-        put("debt_ratio", m["debt_ratio"])
-        put("incidents", m["finished_incident"].sum(axis=1))
-        put("headcount", m["headcount"])
-        put("attrition", m["leavers"].sum(axis=1))
-        put("hires", m["joined"].sum(axis=1))
-        put("morale", m["morale"])
-        available = m["available"].sum(axis=1)
-        put("utilisation", np.where(available > 0, m["busy"].sum(axis=1) / np.maximum(available, 1e-12), 0.0))
-        work = m["days_work"]
-        engine_share = {
-            k: (m[f"share_{k}"] * m["available"]).sum(axis=1) / np.maximum(available, 1e-12)
-            for k in ("feature", "dependency", "incident", "rework", "improvement", "experiment", "idle")
-        }
-        total = np.maximum(m["days_all"], 1e-12)
-        shares = {
-            "share_feature": work * (engine_share["feature"] + engine_share["dependency"]) / total,
-            "share_unplanned": work * (engine_share["incident"] + engine_share["rework"]) / total,
-            "share_improvement": (m["days_improvement"] + work * engine_share["improvement"]) / total,
-            "share_experiments": (m["days_experiments"] + work * engine_share["experiment"]) / total,
-            "share_overhead": (m["days_all"] - m["days_work"] - m["days_improvement"] - m["days_experiments"])
-            / total,
-            "share_idle": work * engine_share["idle"] / total,
-        }
-        for name, value in shares.items():
-            put(name, value)
-        put("unplanned_share", shares["share_unplanned"])
-        put("cognitive_load", m["cognitive_load"])
-        put("platform_maturity", m["self_service"])
-        put("bu_trust", m["trust"])
-        withdrawn = m["withdrawn"].sum(axis=1)
-        resolved = withdrawn + m["finished_feature"].sum(axis=1)
-        put("shadow_it_share", np.where(resolved > 0, withdrawn / np.maximum(resolved, 1e-12), 0.0))
-        put("perceived_alignment", np.minimum(m["partnership"] + m["theatre"], 1.0))
-        put("cost", m["cost"])
-        put("items_in_system", m["in_system_mean"].sum(axis=1))
-        put("items_done", finished)
-        put("unplanned_backlog", m["unplanned_backlog"].sum(axis=1))
-        put("pressure", m["pressure"])
-        put("net_value", m["net_value"])
-        put("programmes_abandoned", m.get("programmes_abandoned", 0))
+        values = {f"layer_{layer}": m[stock] for layer, stock in _LAYER_STOCKS.items()}
+        values.update(self._columns(m))
+        values.update(zip(_CARRIED, self._carried(m), strict=True))
+        # One row a week, written at once: a column at a time costs more than the arithmetic.
+        self.data[:, self.weeks_done] = np.array([values[name] for name in RECORDED]).T
         self.weeks_done += 1
         if (
             self.team_every
@@ -177,36 +144,90 @@ class WeeklyRecord:
         ):
             self._add_teams(m)
 
+    def _columns(self, m: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Return the week's columns, the carried ones (_carried) and the layers aside."""
+        # Sums over the teams, taken together: one reduction instead of one a measure.
+        total = dict(zip(_SUMMED, np.array([m[name] for name in _SUMMED]).sum(axis=-1), strict=True))
+        available = np.maximum(total["available"], 1e-12)
+        engine_share = dict(
+            zip(
+                _ENGINE_SHARES,
+                (np.array([m[f"share_{k}"] for k in _ENGINE_SHARES]) * m["available"]).sum(axis=-1)
+                / available,
+                strict=True,
+            )
+        )
+        work, days = m["days_work"], np.maximum(m["days_all"], 1e-12)
+        unplanned = work * (engine_share["incident"] + engine_share["rework"]) / days
+        resolved = total["withdrawn"] + total["finished_feature"]
+        return {
+            "throughput": total["finished_feature"],
+            "value": m["value"],
+            "value_innovation": m["value_innovation"],
+            "value_shadow_it": total["value_withdrawn"],
+            # The stream-aligned teams' mean, as np.mean takes it (a sum, then a division) for less.
+            "deploys_per_week": m["deploys"][:, : self.stream].sum(axis=1) / self.stream,
+            "innovations": m["innovations"],
+            "experiments": m["experiments"],
+            "tech_debt": m["debt"],
+            "debt_ratio": m["debt_ratio"],
+            "incidents": total["finished_incident"],
+            "headcount": m["headcount"],
+            "attrition": total["leavers"],
+            "hires": total["joined"],
+            "morale": m["morale"],
+            "utilisation": np.where(total["available"] > 0, total["busy"] / available, 0.0),
+            "share_feature": work * (engine_share["feature"] + engine_share["dependency"]) / days,
+            "share_unplanned": unplanned,
+            "share_improvement": (m["days_improvement"] + work * engine_share["improvement"]) / days,
+            "share_experiments": (m["days_experiments"] + work * engine_share["experiment"]) / days,
+            "share_overhead": (m["days_all"] - m["days_work"] - m["days_improvement"] - m["days_experiments"])
+            / days,
+            "share_idle": work * engine_share["idle"] / days,
+            "unplanned_share": unplanned,
+            "cognitive_load": m["cognitive_load"],
+            "platform_maturity": m["self_service"],
+            "bu_trust": m["trust"],
+            "shadow_it_share": np.where(resolved > 0, total["withdrawn"] / np.maximum(resolved, 1e-12), 0.0),
+            "perceived_alignment": np.minimum(m["partnership"] + m["theatre"], 1.0),
+            "cost": m["cost"],
+            "items_in_system": total["in_system_mean"],
+            "items_done": total["finished"],
+            "unplanned_backlog": total["unplanned_backlog"],
+            "pressure": m["pressure"],
+            "net_value": m["net_value"],
+            "programmes_abandoned": np.full(m["value"].shape, m.get("programmes_abandoned", 0.0)),
+        }
+
     def warm(self, m: Mapping[str, np.ndarray]) -> None:
         """Take a warm-up week's measures: not recorded, but the last measured DORA keys and flow time."""
         self._carried(m)
 
-    def _carried(self, m: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def _carried(self, m: Mapping[str, np.ndarray]) -> np.ndarray:
         """Return the week's measures that need events (deploys, restores, finished items), as last measured.
 
         A week without the events a measure needs (no deploy, no restore) shows the last
         week that had them, as a dashboard of the DORA keys does; nan until there is one.
+
+        Returns:
+            ``(len(_CARRIED), worlds)``, a row per measure.
         """
         changes, deploys = m["changes_deployed"], m["deploys"].sum(axis=1)
-        now = {
-            "lead_time_days": _weighted(m["lead_time"], changes),
-            "lead_time_p85_days": _weighted(m["lead_time_p85"], changes),
-            "time_to_restore_hours": 24.0 * _weighted(m["restore_time"], m["restored"]),
-            "change_failure_rate": np.where(
-                deploys > 0, m["failures"].sum(axis=1) / np.maximum(deploys, 1), np.nan
-            ),
-            "flow_time_days": _weighted(m["flow_time"], m["finished"]),
-        }
-        for i, name in enumerate(_CARRIED):
-            self.last[:, i] = np.where(np.isnan(now[name]), self.last[:, i], now[name])
-            now[name] = self.last[:, i].copy()
-        return now
+        # The four weighted means at once, a row each: lead time, its 85th percentile, restore, flow.
+        lead, lead_p85, restore, flow = _weighted(
+            np.array([m["lead_time"], m["lead_time_p85"], m["restore_time"], m["flow_time"]]),
+            np.array([changes, changes, m["restored"], m["finished"]]),
+        )
+        failure = np.where(deploys > 0, m["failures"].sum(axis=1) / np.maximum(deploys, 1), np.nan)
+        now = np.array([lead, lead_p85, 24.0 * restore, failure, flow])  # in _CARRIED's order
+        self.last = np.where(np.isnan(now), self.last, now)
+        return self.last
 
     def _add_teams(self, m: Mapping[str, np.ndarray]) -> None:
         t = m["per_team"]
         deploys = m["deploys"]
         values = {
-            "business_unit": np.broadcast_to(self.unit_of, deploys.shape),
+            "business_unit": self._unit_of_team,
             "people": t["people"],
             "skill": t["skill"],
             "practice": t["practice"],
@@ -231,9 +252,8 @@ class WeeklyRecord:
             "lead_time_p85_days": m["lead_time_p85"],
             "unplanned_backlog": m["unplanned_backlog"],
         }
-        row = self.team_data[self._team_row]
-        for i, name in enumerate(TEAM_COLUMNS):
-            row[i] = values[name]
+        # All columns at once, as add writes its row.
+        self.team_data[self._team_row] = np.array([values[name] for name in TEAM_COLUMNS])
         self.team_weeks[self._team_row] = self.weeks_done
         self._team_row += 1
 

@@ -102,6 +102,8 @@ class Structure:
     rules: StructureRules
     # The last result of dependencies(), by its inputs: they change seldom, so most weeks reuse it.
     _last: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The fixed part of the graph (_Layout) by the number of worlds of the batch.
+    _layouts: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def flow_teams(self) -> int:
@@ -192,28 +194,84 @@ class Structure:
         if key in self._last:
             return self._last[key]
         rules, worlds, n = self.rules, self_service.shape[0], self.flow_teams
-        sources, targets, shares = self.edges
-        need_platform = rules.platform_weight * (1.0 - np.clip(self_service, 0.0, 1.0))
-        served = np.flatnonzero(self.platform_of >= 0)
-        weights = np.concatenate(
-            [
-                np.broadcast_to(np.asarray(coupling, float).reshape(-1, 1) * shares, (worlds, shares.size)),
-                np.repeat(need_platform[:, None], served.size, 1),
-            ],
-            axis=1,
-        )
-        need = np.zeros((worlds, n))
-        np.add.at(need.T, np.concatenate([sources, served]), weights.T)
+        layout, shares = self._layout(worlds), self.edges[2]
+        # Each world's weight of each edge: the coupling edges' shares of the coupling, then the
+        # platform edges' need for what the platform does not yet offer as self-service.
+        weights = np.empty((worlds, layout.order.size))
+        weights[:, : shares.size] = np.asarray(coupling, float).reshape(-1, 1) * shares
+        weights[:, shares.size :] = (rules.platform_weight * (1.0 - np.clip(self_service, 0.0, 1.0)))[:, None]
+        # A team's need: its edges' weights summed one by one in the edges' order (as np.add.at does).
+        need = np.bincount(layout.rows, weights.ravel(), minlength=worlds * n).reshape(worlds, n)
         probability = np.minimum(rules.max_dependency * need, 1.0)
         # An edge of weight 0 (no coupling, full self-service) stays in the graph with a tiny weight:
         # its team's chance of a request is then 0 or comes from its other edges alone.
-        graph = Dependencies.from_edges(
-            np.concatenate([sources, served]),
-            np.concatenate([targets, self.platform_of[served]]),
-            np.maximum(weights, 1e-12),
-            worlds,
-            n,
-        )
+        graph = self._graph(layout, np.maximum(weights, 1e-12))
         self._last.clear()
         self._last[key] = (probability, graph)
         return probability, graph
+
+    @functools.cached_property
+    def requests(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every edge a feature's request may take: the coupling edges, then the platform edges.
+
+        Returns:
+            ``(sources, targets)``: the coupling edges (:attr:`edges`), then an edge from each
+            served stream-aligned team to its platform team.
+        """
+        sources, targets, _ = self.edges
+        served = np.flatnonzero(self.platform_of >= 0)
+        return np.concatenate([sources, served]), np.concatenate([targets, self.platform_of[served]])
+
+    @staticmethod
+    def _graph(layout: _Layout, weights: np.ndarray) -> Dependencies:
+        """Return the graph of :attr:`requests` with each world's weights, ``(worlds, edges)`` and > 0.
+
+        The edges are the same every week, so :meth:`Dependencies.from_edges` sorts them once
+        (:meth:`_layout`); each week repeats only its steps on the weights, in its order, so that
+        the cumulative probabilities are the ones it would give, to the last bit.
+        """
+        ordered = weights[:, layout.order].ravel()
+        totals = np.repeat(np.add.reduceat(ordered, layout.starts), layout.counts)
+        cumulative = np.empty(ordered.size)
+        if ordered.size:
+            # Cumulative within each row: a global cumsum less the row's starting value.
+            csum = np.cumsum(ordered / totals)
+            cumulative = csum - np.repeat(np.concatenate(([0.0], csum))[layout.starts], layout.counts)
+            cumulative[layout.starts + layout.counts - 1] = 1.0
+        return Dependencies(layout.graph.offsets, layout.graph.targets, cumulative)
+
+    def _layout(self, worlds: int) -> _Layout:
+        """Return the fixed part of the graph of a batch of ``worlds`` worlds, built at its first week."""
+        if worlds not in self._layouts:
+            sources, targets = self.requests
+            graph = Dependencies.from_edges(sources, targets, None, worlds, self.flow_teams)
+            counts = np.diff(graph.offsets)
+            self._layouts[worlds] = _Layout(
+                graph=graph,
+                rows=(np.arange(worlds)[:, None] * self.flow_teams + sources).ravel(),
+                # from_edges's order of one world's edges (by team, then target); every world alike.
+                order=np.lexsort((targets, sources)),
+                starts=graph.offsets[:-1][counts > 0],
+                counts=counts[counts > 0],
+            )
+        return self._layouts[worlds]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The part of a batch's dependency graph that is the same every week.
+
+    Attributes:
+        graph: The graph with equal weights: its offsets and targets are every week's.
+        rows: ``(worlds * edges,)`` the row of each world's edges (world ``w``, team ``j``:
+            ``w * teams + j``), world by world in the order of :attr:`Structure.requests`.
+        order: ``(edges,)`` one world's edges in the graph's order (by team, then target).
+        starts: Where each row with edges starts.
+        counts: The edges of each row with edges.
+    """
+
+    graph: Dependencies
+    rows: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    counts: np.ndarray

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from sim.model.flow import Dependencies
 from sim.model.schema import ConfigError
 from sim.model.structure import Structure, StructureRules
 
@@ -55,3 +56,22 @@ def test_bad_counts_are_refused():
         Structure.build(0, 3, 0, 0, R)
     with pytest.raises(ConfigError, match="platform"):
         Structure.build(3, 3, -1, 0, R)
+
+
+def test_the_graph_is_the_one_from_edges_builds_every_week():
+    s = Structure.build(20, 4, 3, 0, R)
+    sources, targets = s.requests
+    shares = s.edges[2]
+    for coupling, self_service in [(np.array([0.1, 0.5]), np.array([0.0, 0.7])), (0.3, np.array([1.0, 0.2]))]:
+        _, graph = s.dependencies(coupling, self_service)
+        platform = R.platform_weight * (1.0 - self_service)
+        weights = np.concatenate(
+            [
+                np.broadcast_to(np.reshape(coupling, (-1, 1)) * shares, (2, shares.size)),
+                np.repeat(platform[:, None], sources.size - shares.size, 1),
+            ],
+            axis=1,
+        )
+        want = Dependencies.from_edges(sources, targets, np.maximum(weights, 1e-12), 2, s.flow_teams)
+        assert np.array_equal(graph.offsets, want.offsets) and np.array_equal(graph.targets, want.targets)
+        assert np.array_equal(graph.cumulative, want.cumulative), "to the last bit"
