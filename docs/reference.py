@@ -217,18 +217,54 @@ def steps() -> list[tuple[str, str, str]]:
     return out
 
 
-def step_comments() -> list[tuple[str, int]]:
-    """Return the numbered comments of ``Organisation.step`` (``# 3. ...``) with their line numbers.
+# The code of a week, in the order it runs: its numbered comments (``# 3. ...``) label its lines.
+WEEK_CODE = (
+    ("sim.model.week", None, "before_flow"),
+    ("sim.model.organisation", "Organisation", "step"),
+    ("sim.model.week", None, "after_flow"),
+)
 
-    ``# 1'.`` (what leadership will see next week) belongs to step 1.
-    """
-    fn = _modules()["sim.model.organisation"].classes["Organisation"].methods["step"]
-    lines = ORGANISATION_SRC.read_text().splitlines()
+
+def _week_functions() -> list[tuple[Module, ast.FunctionDef]]:
+    index = _modules()
+    return [
+        (index[module], index[module].classes[cls].methods[name] if cls else index[module].functions[name])
+        for module, cls, name in WEEK_CODE
+    ]
+
+
+def _numbered(module: Module, fn: ast.FunctionDef) -> list[tuple[str, int]]:
+    lines = module.path.read_text().splitlines()
     out = []
     for lineno in range(fn.lineno, fn.end_lineno + 1):
         match = STEP_COMMENT.match(lines[lineno - 1])
         if match:
             out.append((match.group(1), lineno))
+    return out
+
+
+def step_comments() -> list[tuple[str, int]]:
+    """Return the numbered comments of the week's code (``# 3. ...``, ``WEEK_CODE``) with their line numbers.
+
+    ``# 1'.`` (what leadership will see next week) belongs to step 1.
+    """
+    return [c for module, fn in _week_functions() for c in _numbered(module, fn)]
+
+
+def week_labels() -> dict[int, Callable[[int], str | None]]:
+    """Return, for each function of the week's code (by ``id``), the step of each of its lines."""
+    out = {}
+    for module, fn in _week_functions():
+        comments = _numbered(module, fn)
+
+        def label(lineno: int, comments: list[tuple[str, int]] = comments) -> str | None:
+            found = None
+            for number, start in comments:
+                if lineno >= start:
+                    found = number
+            return found
+
+        out[id(fn)] = label
     return out
 
 
@@ -246,6 +282,7 @@ class Module:
     classes: dict[str, ClassDef]
     imports: dict[str, tuple[str, str | None]]  # alias -> (module, name or None for the module)
     constants: dict[str, tuple[str, ...]]  # module-level tuples of strings
+    lever_columns: dict[str, str]  # module-level ``_X = LEVER_INDEX["x"]``: the column of a lever
 
 
 @dataclasses.dataclass
@@ -262,7 +299,7 @@ class ClassDef:
 def _parse(path: Path) -> Module:
     name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
     tree = ast.parse(path.read_text())
-    functions, classes, imports, constants = {}, {}, {}, {}
+    functions, classes, imports, constants, lever_columns = {}, {}, {}, {}, {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             functions[node.name] = node
@@ -290,7 +327,14 @@ def _parse(path: Path) -> Module:
                 isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
             ):
                 constants[node.targets[0].id] = tuple(e.value for e in value.elts)
-    return Module(name, path, functions, classes, imports, constants)
+            elif (
+                isinstance(value, ast.Subscript)
+                and isinstance(value.value, ast.Name)
+                and value.value.id == "LEVER_INDEX"
+                and isinstance(value.slice, ast.Constant)
+            ):
+                lever_columns[node.targets[0].id] = value.slice.value
+    return Module(name, path, functions, classes, imports, constants, lever_columns)
 
 
 _MODULES: dict[str, Module] = {}
@@ -334,17 +378,8 @@ class Reads:
         self._by_class = _group_of_class()
         index = _modules()
         org = index["sim.model.organisation"].classes["Organisation"]
-        self._entries = {id(org.methods["step"])}
-        comments = step_comments()
-
-        def week_label(lineno: int) -> str | None:
-            label = None
-            for number, start in comments:
-                if lineno >= start:
-                    label = number
-            return label
-
-        self._run(org, "step", week_label)
+        self._week = week_labels()
+        self._run(org, "step", self._week[id(org.methods["step"])])
         model = index["sim.model.model"].classes["OrgModel"]
         for module, cls, fn in (
             ("sim.model.model", "OrgModel", "__init__"),
@@ -372,7 +407,7 @@ class Reads:
     # -------------------------------------------------------------- walking
     def _run(self, cls: ClassDef, method: str, label: Callable[[int], str | None]) -> None:
         module = _modules()[cls.module]
-        self._function(module, cls, method, label, {"self": ("class", cls.module, cls.name)}, entry=True)
+        self._function(module, cls, method, label, {"self": ("class", cls.module, cls.name)})
 
     def _function(
         self,
@@ -381,11 +416,12 @@ class Reads:
         name: str,
         label: Callable[[int], str | None],
         bound: dict[str, Type],
-        entry: bool = False,
     ) -> None:
         fn = cls.methods.get(name) if cls else module.functions.get(name)
-        if fn is None or (id(fn) in self._entries and not entry):
+        if fn is None:
             return
+        if id(fn) in self._week:
+            label = self._week[id(fn)]  # a function of the week's code labels its lines by its comments
         # The flow engine reads its parameters when it is built and uses them in every week's step 4.
         if cls is not None and cls.name == "FlowEngine":
             label = lambda _: "4"  # noqa: E731
@@ -535,7 +571,8 @@ class Reads:
                 sl = node.slice
                 if isinstance(sl, ast.Constant) and sl.value in self._lever_names:
                     return ("lever", sl.value)
-            return None
+            column = _lever_column(node, ctx.module)
+            return ("lever", column) if column in self._lever_names else None
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name):
@@ -584,6 +621,9 @@ class Reads:
 
     def _levers_of(self, node: ast.Subscript, ctx: SimpleNamespace) -> list[str]:
         base, sl = node.value, node.slice
+        column = _lever_column(node, ctx.module)
+        if column in self._lever_names:
+            return [column]
         if not isinstance(base, ast.Name):
             return []
         if base.id == "LEVER_INDEX" and isinstance(sl, ast.Constant):
@@ -671,6 +711,13 @@ class Reads:
         for field in self._fields[t[1]]:
             if re.fullmatch(pattern, field):
                 self._param(t[1], field, line)
+
+
+def _lever_column(node: ast.Subscript, module: Module) -> str | None:
+    """Return the lever a column of the week's table is: ``lv[:, _PRESSURE]``, ``_PRESSURE = LEVER_INDEX["pressure"]``."""
+    sl = node.slice
+    last = sl.elts[-1] if isinstance(sl, ast.Tuple) and sl.elts else sl
+    return module.lever_columns.get(last.id) if isinstance(last, ast.Name) else None
 
 
 def _fixed(label: str | None) -> Callable[[int], str | None]:

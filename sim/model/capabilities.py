@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.compiled import jit
 from sim.model.schema import spec, validate_fields
 
 
@@ -176,16 +177,19 @@ class CapabilityRules:
         validate_fields(self)
 
 
+@jit
 def decay(half_life: float) -> float:
     """Weekly share kept of a stock with that half-life."""
     return math.exp(-math.log(2.0) / half_life)
 
 
+@jit
 def effort(debt: np.ndarray, doubling: float) -> np.ndarray:
     """Effort multiplier of every item in a team's code: 1 with no debt, 2 at ``doubling``."""
     return 1.0 + debt / doubling
 
 
+@jit
 def debt_after(
     debt: np.ndarray,
     feature_days: np.ndarray,
@@ -194,12 +198,16 @@ def debt_after(
     standards: np.ndarray,
     rules: CapabilityRules,
 ) -> np.ndarray:
-    """Return the debt after a week: added by feature work, paid down by improvement work, never below 0."""
+    """Return the debt after a week: added by feature work, paid down by improvement work, never below 0.
+
+    ``rules`` is the :func:`~sim.model.compiled.record` of the :class:`CapabilityRules`.
+    """
     added = feature_days * rules.debt_per_day * (1.0 + rules.debt_pressure * excess_pressure)
     added *= 1.0 - rules.debt_standards * standards
     return np.maximum(debt + added - paydown_days, 0.0)
 
 
+@jit
 def grown(stock: np.ndarray, effort_per_person: np.ndarray, gain: float, kept: float) -> np.ndarray:
     """Return a 0-1 stock after a week: it decays to ``kept`` of itself and grows with the effort put in.
 
@@ -213,6 +221,7 @@ def grown(stock: np.ndarray, effort_per_person: np.ndarray, gain: float, kept: f
     return np.clip(stock * kept + gap * (1.0 - np.exp(-gain * effort_per_person)), 0.0, 1.0)
 
 
+@jit
 def morale_after(
     morale: np.ndarray,
     excess_pressure: np.ndarray,
@@ -220,7 +229,10 @@ def morale_after(
     safety: np.ndarray,
     rules: CapabilityRules,
 ) -> np.ndarray:
-    """Return morale after a week: it moves towards what pressure, firefighting and safety make it."""
+    """Return morale after a week: it moves towards what pressure, firefighting and safety make it.
+
+    ``rules`` is the :func:`~sim.model.compiled.record` of the :class:`CapabilityRules`.
+    """
     target = np.clip(
         0.7
         - rules.morale_pressure * excess_pressure

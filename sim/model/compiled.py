@@ -10,10 +10,14 @@ denominators away from zero).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import os
 import tempfile
+from collections import namedtuple
 from pathlib import Path
+from typing import Any
 
 # LLVM's -O1 compiles these functions in about a third of the time -O3 takes (the cold
 # compile is most of a minute), and a default run is as fast: what is left is the cost
@@ -35,6 +39,25 @@ inline = njit(**_OPTIONS, inline="always")
 # them can take most of their time.
 jit_uncounted = njit(**_OPTIONS, _nrt=False)
 inline_uncounted = njit(**_OPTIONS, inline="always", _nrt=False)
+
+
+@functools.cache
+def _record_type(cls: type, extra: tuple[str, ...]) -> type:
+    # One type per dataclass (and extras): numba compiles once per type, and caches it by its name.
+    numeric = [f.name for f in dataclasses.fields(cls) if f.type in ("int", "float", int, float)]
+    return namedtuple(f"{cls.__name__}Record", [*numeric, *extra])
+
+
+def record(rules: Any, **extra: float) -> tuple:
+    """Return a frozen dataclass's numeric fields as a named tuple, which compiled code can read.
+
+    Compiled functions cannot take a dataclass; a named tuple of its numbers they read by the
+    same names (``rules.overtime``). ``extra`` adds derived values under their own names (a
+    property such as ``weekly_hazard``).
+    """
+    kind = _record_type(type(rules), tuple(extra))
+    values = [getattr(rules, n) for n in kind._fields[: len(kind._fields) - len(extra)]]
+    return kind(*(float(v) for v in values), *(float(v) for v in extra.values()))
 
 
 def cache_guard(source: str, layout: object) -> None:
@@ -75,4 +98,4 @@ def cache_guard(source: str, layout: object) -> None:
         pass  # a read-only install: numba then caches elsewhere or not at all, and compiles afresh
 
 
-__all__ = ["cache_guard", "inline", "inline_uncounted", "jit", "jit_uncounted", "numba"]
+__all__ = ["cache_guard", "inline", "inline_uncounted", "jit", "jit_uncounted", "numba", "record"]

@@ -99,6 +99,7 @@ class LeadershipRules:
         validate_fields(self)
 
 
+@jit
 def smoothing(weeks: float) -> float:
     """Weight of the newest week in a first-order delay of ``weeks`` (exact for a weekly step).
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.model.agents import BusinessUnit, EnablingTeam, Leadership, PlatformTeam, StreamAlignedTeam
 from sim.model.batches import batch_shape, ever_staffed, platform_teams
+from sim.model.levers import LEVER_INDEX
 from sim.model.organisation import Organisation, Setup
 from sim.model.params import Config
 from sim.model.programmes import Programmes
@@ -125,7 +126,7 @@ class OrgModel(mesa.Model):
         measures["cost"] = measures["cost"] + spend
         measures["net_value"] = measures["net_value"] - spend
         measures["programmes_abandoned"] = self.plan.review(
-            week, self.organisation.seen_delivered, levers["patience_weeks"]
+            week, self.organisation.seen_delivered, levers[:, LEVER_INDEX["patience_weeks"]]
         )
         self.recorder.add(measures)
         self.week += 1

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model import leadership as lead
-from sim.model.levers import LEVER_INDEX, LEVER_NAMES, Intervention, Levers, contribution, lever_bounds
+from sim.model.levers import LEVER_NAMES, Intervention, Levers, contribution, lever_bounds
 
 
 class Programmes:
@@ -74,13 +74,13 @@ class Programmes:
         np.clip(table, self.lo, self.hi, out=table)
         return table, self.fixed_spend + np.einsum("wp,wpt->wt", every.astype(float), self.spend_of)
 
-    def levers(self, week: int) -> dict[str, np.ndarray]:
-        """Return the levers of ``week`` (0-based) by name, a value per world."""
+    def levers(self, week: int) -> np.ndarray:
+        """Return the levers of ``week`` (0-based): ``(worlds, levers)`` in ``LEVER_NAMES`` order."""
         table = self.fixed[:, week] + np.einsum(
             "wp,wpl->wl", self.active.astype(float), self.deltas[:, :, week]
         )
         np.clip(table, self.lo, self.hi, out=table)
-        return {name: table[:, i] for name, i in LEVER_INDEX.items()}
+        return table
 
     def spend(self, week: int) -> np.ndarray:
         """Return the spend of ``week`` (0-based) per world: the shocks' and the running programmes'."""

@@ -327,3 +327,117 @@ def advance(experienced, cohorts, pipeline, offers):
                 cohorts[i, j, a] = cohorts[i, j, a - 1]
             cohorts[i, j, 0] = joined[i, j]
     return joined
+
+
+@jit
+def staff(
+    headcount_lever,
+    platform_lever,
+    enabling_lever,
+    from_streams,
+    hiring,
+    stream,
+    move_share_max,
+    knowledge_loss,
+    base_size,
+    experienced,
+    cohorts,
+    pipeline,
+    enabling,
+    enabling_pipeline,
+    last_target,
+    skill,
+):
+    """Staff every team towards its target: move people between teams, make offers for the rest.
+
+    The targets are ``base_size * headcount`` for each stream-aligned team,
+    ``platform_capacity * stream / platform`` for each platform team and
+    ``enabling_capacity * stream`` for the enabling pool. When a platform or enabling
+    target grows, leadership moves ``staff_from_streams`` of the growth out of the
+    stream-aligned teams at once (at most ``move_share_max`` of their experienced people,
+    from each in proportion to its experienced people; the team's target shrinks with it,
+    and the knowledge of its system they take goes as a leaver's does). Every other
+    shortfall, leavers' places included, is hired through the pipeline. Experienced people
+    above a platform or enabling target go back to the stream-aligned teams, in proportion
+    to their targets (nobody is laid off).
+
+    Args:
+        headcount_lever: The ``headcount`` lever, per world.
+        platform_lever: The ``platform_capacity`` lever, per world.
+        enabling_lever: The ``enabling_capacity`` lever, per world.
+        from_streams: The ``staff_from_streams`` lever, per world.
+        hiring: Share of the offers a budget allows, per world.
+        stream: Stream-aligned teams (the first columns; platform teams follow).
+        move_share_max: Most of the stream-aligned teams' experienced people moved in a week.
+        knowledge_loss: Share of its skill a team loses per share of its people who go.
+        base_size: Each team's target at ``headcount`` 1; updated in place.
+        experienced: People past their ramp-up, ``(worlds, teams)``; updated in place.
+        cohorts: Novices by weeks since joining.
+        pipeline: Accepted offers by weeks until the first day.
+        enabling: Enabling people per world; updated in place.
+        enabling_pipeline: Their accepted offers, ``(worlds, hiring_lag_weeks)``.
+        last_target: Last week's target of each platform team and of the enabling pool,
+            ``(worlds, platform teams + 1)``; updated in place.
+        skill: Each team's skill; updated in place.
+
+    Returns:
+        ``(offers, enabling_offers)``: this week's offers per team and for the enabling pool.
+    """
+    worlds, teams = experienced.shape
+    support = teams - stream
+    people = experienced + cohorts.sum(axis=2)
+    platforms = max(support, 1)
+    # The support teams side by side: platform teams, then the enabling pool.
+    target = np.empty((worlds, support + 1))
+    target[:, :support] = (platform_lever * stream / platforms)[:, None]
+    target[:, support] = enabling_lever * stream
+    staffed = np.empty((worlds, support + 1))
+    staffed[:, :support] = people[:, stream:]
+    staffed[:, support] = enabling
+    seasoned = np.empty((worlds, support + 1))
+    seasoned[:, :support] = experienced[:, stream:]
+    seasoned[:, support] = enabling
+    coming = np.empty((worlds, support + 1))
+    coming[:, :support] = pipeline[:, stream:].sum(axis=2)
+    coming[:, support] = enabling_pipeline.sum(axis=1)
+    grown = np.minimum(np.maximum(target - last_target, 0.0), np.maximum(target - staffed - coming, 0.0))
+    last_target[:] = target
+    over = np.minimum(np.maximum(staffed - target, 0.0), seasoned)
+    streams = experienced[:, :stream]
+    in_streams = np.maximum(streams.sum(axis=1), 1e-12)
+    wanted = from_streams * grown.sum(axis=1)
+    out = np.minimum(wanted, move_share_max * streams.sum(axis=1))
+    incoming = grown * (from_streams * out / np.maximum(wanted, 1e-12))[:, None]
+    base = base_size[:, :stream]
+    change = over.sum(axis=1)[:, None] * base / np.maximum(base.sum(axis=1), 1e-12)[:, None]
+    change -= out[:, None] * streams / in_streams[:, None]
+    # Movers bring the stream-aligned teams' skill to the platform, and take their system's with them.
+    mover_skill = (skill[:, :stream] * streams).sum(axis=1) / in_streams
+    into = incoming[:, :support]
+    platform_people = people[:, stream:]
+    skill[:, stream:] = (skill[:, stream:] * platform_people + into * mover_skill[:, None]) / np.maximum(
+        platform_people + into, 1e-12
+    )
+    skill[:, :stream] *= 1.0 - knowledge_loss * np.minimum(
+        np.maximum(-change, 0.0) / np.maximum(people[:, :stream], 1e-9), 1.0
+    )
+    experienced[:, :stream] += change
+    base_size[:, :stream] = np.maximum(base_size[:, :stream] + change, 0.0)
+    experienced[:, stream:] += into - over[:, :support]
+    enabling += incoming[:, support] - over[:, support]
+
+    support_offers = np.maximum(target - staffed - coming - incoming + over, 0.0) * hiring[:, None]
+    people = experienced + cohorts.sum(axis=2)
+    offers = np.empty((worlds, teams))
+    offers[:, :stream] = (
+        np.maximum(
+            base_size[:, :stream] * headcount_lever[:, None]
+            - people[:, :stream]
+            - pipeline[:, :stream].sum(axis=2),
+            0.0,
+        )
+        * hiring[:, None]
+    )
+    offers[:, stream:] = support_offers[:, :support]
+    # Whole offers; the tolerance keeps a shortfall of a whole person, reached by sums of shares, whole.
+    return np.floor(offers + 1e-9), np.floor(support_offers[:, support] + 1e-9)

@@ -13,7 +13,7 @@ from sim.consult import diagnose as dg
 from sim.consult.assess import MONEY, settings
 from sim.consult.diagnose import LABELS, MECHANISMS, TARGET, WEEK, causal_chain, diagnose
 from sim.consult.effort import Effort
-from sim.model import organisation
+from sim.model import organisation, week
 from sim.model.levers import LEVER_NAMES
 from sim.model.metrics import COLUMNS, DORA_KEYS
 from sim.model.params import LAYER_NAMES
@@ -42,7 +42,11 @@ def week_steps() -> dict[int, str]:
 
 def test_every_mechanism_names_a_rule_of_model_v2_and_recorded_quantities():
     steps = week_steps()
-    week_source = inspect.getsource(organisation.Organisation.step)
+    # the week's code: the kernels before and after the flow, and the step that runs them
+    week_source = "".join(
+        inspect.getsource(fn)
+        for fn in (week.before_flow.py_func, organisation.Organisation.step, week.after_flow.py_func)
+    )
     assert len(steps) == 8
     for m in MECHANISMS:
         assert m.rule.startswith("sim.model."), m

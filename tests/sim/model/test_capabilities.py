@@ -5,9 +5,11 @@ import pytest
 
 from sim.model import capabilities as cap
 from sim.model.capabilities import CapabilityRules
+from sim.model.compiled import record
 from sim.model.schema import ConfigError
 
 R = CapabilityRules()
+COMPILED = record(R)  # the numeric fields, as the compiled rules read them
 
 
 def test_a_stock_without_upkeep_halves_in_its_half_life():
@@ -34,12 +36,12 @@ def test_a_stock_stays_within_0_and_1():
 
 def test_debt_grows_with_feature_work_and_pressure_and_standards_prevent_it():
     zero = np.zeros(1)
-    base = cap.debt_after(zero, np.full(1, 10.0), zero, zero, zero, R)
-    pushed = cap.debt_after(zero, np.full(1, 10.0), zero, np.full(1, 0.5), zero, R)
-    governed = cap.debt_after(zero, np.full(1, 10.0), zero, zero, np.ones(1), R)
+    base = cap.debt_after(zero, np.full(1, 10.0), zero, zero, zero, COMPILED)
+    pushed = cap.debt_after(zero, np.full(1, 10.0), zero, np.full(1, 0.5), zero, COMPILED)
+    governed = cap.debt_after(zero, np.full(1, 10.0), zero, zero, np.ones(1), COMPILED)
     assert base[0] == pytest.approx(10 * R.debt_per_day)
     assert pushed[0] > base[0] > governed[0]
-    assert cap.debt_after(np.full(1, 3.0), zero, np.full(1, 5.0), zero, zero, R)[0] == 0.0
+    assert cap.debt_after(np.full(1, 3.0), zero, np.full(1, 5.0), zero, zero, COMPILED)[0] == 0.0
 
 
 def test_debt_drags_on_effort_whatever_the_headcount():
@@ -53,7 +55,9 @@ def test_morale_follows_pressure_firefighting_and_safety():
     def settle(excess, unplanned, safety):
         out = m
         for _ in range(200):
-            out = cap.morale_after(out, np.full(1, excess), np.full(1, unplanned), np.full(1, safety), R)
+            out = cap.morale_after(
+                out, np.full(1, excess), np.full(1, unplanned), np.full(1, safety), COMPILED
+            )
         return out[0]
 
     assert settle(0.0, 0.0, 0.5) > settle(0.4, 0.0, 0.5)

@@ -5,10 +5,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from sim.model.compiled import record
 from sim.model.leadership import LeadershipRules
 from sim.model.organisation import Organisation, Setup
 from sim.model.params import Params
 from sim.model.schema import ConfigError
+from sim.model.week import coached
 
 DEFAULT, NEUTRAL = Setup(), {}
 
@@ -256,14 +258,15 @@ def test_a_business_unit_judges_by_its_own_experience_and_presses_its_own_teams(
 
 
 def test_enabling_people_facilitate_a_few_teams_for_an_engagement_then_move_on():
-    org = Organisation(Setup(platform=0), [1])
-    org.enabling[:] = 4.0  # two teams at a time at half a team per person
-    engagement = int(org.params.operating.engagement_weeks)
-    people = org.people()
-    seen = []
-    for week in (0, engagement - 1, engagement, 2 * engagement):
-        org.week = week
-        seen.append(tuple(np.flatnonzero(org._coached(people, org.params.capability)[0])))
+    params = Params()
+    o, c = record(params.operating), record(params.capability)
+    enabling = np.full(1, 4.0)  # two teams at a time at half a team per person
+    engagement = int(params.operating.engagement_weeks)
+    people = np.full((1, 12), 8.0)
+    seen = [
+        tuple(np.flatnonzero(coached(enabling, people, now, 12, o, c)[0]))
+        for now in (0, engagement - 1, engagement, 2 * engagement)
+    ]
     assert seen[0] == seen[1] and len(seen[0]) == 2, "the same teams for the whole engagement"
     assert seen[2] != seen[0] and seen[3] != seen[2], "then the next ones"
 

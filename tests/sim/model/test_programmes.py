@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.model.levers import Intervention, Levers, Phase, schedule
+from sim.model.levers import LEVER_INDEX, Intervention, Levers, Phase, schedule
 from sim.model.programmes import Programmes
 
 WEEKS = 60
@@ -21,7 +21,7 @@ def test_with_every_programme_running_the_levers_are_the_schedule():
     table, spend = schedule(Levers(), [SURGE, PUSH, TRAIN], WEEKS, 12)
     for week in (0, 4, 12, 40):
         levers = p.levers(week)
-        assert levers["pressure"] == pytest.approx(np.full(2, table[week, 0]))
+        assert levers[:, LEVER_INDEX["pressure"]] == pytest.approx(np.full(2, table[week, 0]))
         assert p.spend(week) == pytest.approx(np.full(2, spend[week]))
 
 
@@ -35,16 +35,18 @@ def test_a_programme_without_payoff_at_patience_is_dropped_in_that_world_only():
     assert p.active.tolist() == [[False, False], [True, True]]
     assert p.abandoned_week[0].tolist() == [4 + 10, 2 + 10]
     late = p.levers(40)
-    assert late["pressure"].tolist() == pytest.approx([Levers().pressure, Levers().pressure + 0.3])
-    assert late["training"].tolist() == pytest.approx([0.0, 0.8])
+    assert late[:, LEVER_INDEX["pressure"]].tolist() == pytest.approx(
+        [Levers().pressure, Levers().pressure + 0.3]
+    )
+    assert late[:, LEVER_INDEX["training"]].tolist() == pytest.approx([0.0, 0.8])
     assert p.spend(40)[0] == pytest.approx(0.0) and p.spend(40)[1] == pytest.approx(12.0)
 
 
 def test_shocks_act_whatever_leadership_decides():
     p = plan()
     p.active[:] = False
-    assert p.levers(15)["demand"] == pytest.approx(np.full(2, 1.5))
-    assert p.levers(35)["demand"] == pytest.approx(np.full(2, 1.0))
+    assert p.levers(15)[:, LEVER_INDEX["demand"]] == pytest.approx(np.full(2, 1.5))
+    assert p.levers(35)[:, LEVER_INDEX["demand"]] == pytest.approx(np.full(2, 1.0))
 
 
 def test_more_patience_keeps_a_programme_through_its_dip():
