@@ -79,7 +79,7 @@ from sim.model.flow.items import (
     State,
     rows,
 )
-from sim.model.flow.rng import Stream, exponential, normal, uniform
+from sim.model.flow.rng import Stream, exponential, normal, uniform, uniform_ahead
 
 # The week's helpers are inline_uncounted and the week jit_uncounted: with calls between them the
 # week took 2 us an item, and counting references to the arrays its inlined helpers pass around
@@ -115,6 +115,7 @@ TEAM_I = (
         "ship_head",
         "n_ship",
         "n_blocked",
+        "n_wait_feature",
         "in_system",
         "arrived",
         "finished",
@@ -278,6 +279,8 @@ def _enqueue(i, team_i, w, j, c, item):
         team_i[w, j, Q_HEAD + c] = item
     team_i[w, j, Q_TAIL + c] = item
     team_i[w, j, N_WAIT + c] += 1
+    if i[item, ItemI.KIND] == Kind.FEATURE:
+        team_i[w, j, TeamI.N_WAIT_FEATURE] += 1
 
 
 @inline_uncounted
@@ -294,6 +297,8 @@ def _unqueue(i, team_i, w, j, c, item):
     else:
         team_i[w, j, Q_TAIL + c] = prev
     team_i[w, j, N_WAIT + c] -= 1
+    if i[item, ItemI.KIND] == Kind.FEATURE:
+        team_i[w, j, TeamI.N_WAIT_FEATURE] -= 1
 
 
 @inline_uncounted
@@ -780,24 +785,8 @@ def run_week(
         for j in range(teams):
             _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t_end)
             rate = withdraw_rate[w, j]
-            if rate > 0.0:
-                p_leave = 1.0 - math.exp(-rate)
-                item = team_i[w, j, Q_HEAD + Klass.PLANNED]
-                while item >= 0:
-                    nxt = i[item, ItemI.NEXT]
-                    if (
-                        i[item, ItemI.KIND] == Kind.FEATURE
-                        and uniform(keys, ctr, w, j, Stream.WITHDRAW) < p_leave
-                    ):
-                        _unqueue(i, team_i, w, j, Klass.PLANNED, item)
-                        team_i[w, j, TeamI.WITHDRAWN] += 1
-                        team_i[w, j, TeamI.IN_SYSTEM] -= 1
-                        team_i[w, j, SYS + Kind.FEATURE] -= 1
-                        team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
-                        out[w, j, Out.WITHDRAWN] += 1.0
-                        out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
-                        _free(i, meta, item)
-                    item = nxt
+            if rate > 0.0 and team_i[w, j, TeamI.N_WAIT_FEATURE] > 0:
+                _withdraw(f, i, meta, team_i, team_f, out, keys, ctr, w, j, 1.0 - math.exp(-rate))
             # Lead times of the week's shipped changes; then retire them.
             n = 0
             item = team_i[w, j, TeamI.SHIP_HEAD]
@@ -817,6 +806,61 @@ def run_week(
                 out[w, j, Out.LEAD_TIME] = np.nan
                 out[w, j, Out.LEAD_TIME_P85] = np.nan
             _close_week(team_i, team_f, out, capacity, w, j, t_end)
+
+
+@inline_uncounted
+def _withdraw(f, i, meta, team_i, team_f, out, keys, ctr, w, j, p_leave):
+    """Each feature waiting in team ``j``'s queue leaves with ``p_leave``: one draw per feature, in queue order.
+
+    The draws are read first, so that the queue is walked only as far as the
+    features that leave, from whichever end is nearer the first of them: a
+    queue is a chain of items scattered through the store (a cache miss each),
+    and in most weeks most of a long queue stays. The leavers go in queue
+    order, as the sums of their ages and values must.
+    """
+    n = team_i[w, j, TeamI.N_WAIT_FEATURE]
+    first = -1
+    last = -1
+    for k in range(n):
+        if uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k) < p_leave:
+            if first < 0:
+                first = k
+            last = k
+    if first >= 0:
+        # Feature number ``first`` (counting features only: the queue holds other planned work too).
+        if last + 1 <= n - first:
+            item = team_i[w, j, Q_HEAD + Klass.PLANNED]
+            k = -1
+            while True:
+                if i[item, ItemI.KIND] == Kind.FEATURE:
+                    k += 1
+                    if k == first:
+                        break
+                item = i[item, ItemI.NEXT]
+        else:
+            item = team_i[w, j, Q_TAIL + Klass.PLANNED]
+            k = n
+            while True:
+                if i[item, ItemI.KIND] == Kind.FEATURE:
+                    k -= 1
+                    if k == first:
+                        break
+                item = i[item, ItemI.PREV]
+        while k <= last:
+            nxt = i[item, ItemI.NEXT]
+            if i[item, ItemI.KIND] == Kind.FEATURE:
+                if uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k) < p_leave:
+                    _unqueue(i, team_i, w, j, Klass.PLANNED, item)
+                    team_i[w, j, TeamI.WITHDRAWN] += 1
+                    team_i[w, j, TeamI.IN_SYSTEM] -= 1
+                    team_i[w, j, SYS + Kind.FEATURE] -= 1
+                    team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
+                    out[w, j, Out.WITHDRAWN] += 1.0
+                    out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
+                    _free(i, meta, item)
+                k += 1
+            item = nxt
+    ctr[w, j, Stream.WITHDRAW] += np.uint64(n)
 
 
 @inline_uncounted
