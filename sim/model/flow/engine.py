@@ -336,6 +336,7 @@ class FlowEngine:
             self.size_sigma,
             self.store.f,
             self.store.i,
+            self.store.link,
             self.store.meta,
             self.team_i,
             self.team_f,

@@ -1,22 +1,26 @@
 """The item store: every work item of every world in a few fixed-capacity arrays.
 
-An item is a row of two arrays, ``f`` (``(capacity, len(ITEM_F))``, float64:
-times, sizes, value) and ``i`` (``(capacity, len(ITEM_I))``, int64: world,
-team, kind, state and the links), whose columns ``ItemF`` and ``ItemI`` name.
-Why a row per item rather than one array per field: the week touches one item
-at a time and most of its fields, so they sit side by side in two or three
-cache lines instead of one line per field. (Measured on a loaded machine the
-change was within noise; at 10,000 teams an item still costs several times
-what it costs at 12, as events hop between teams in time order and miss the
-cache either way.) Team state is laid out the same way, a team's fields side
-by side. No Python object exists per item, so numba-compiled code can create,
-queue, serve and retire thousands of items a week at the cost of array
-writes. One store holds all the worlds of a batch; an item knows its world.
+An item is a row of three arrays, ``f`` (``(capacity, len(ITEM_F))``, float64:
+times, sizes, value), ``i`` (``(capacity, len(ITEM_I))``, int64: world, team,
+state, the dependency fields) and ``link`` (``(capacity, len(LINK))``, int32:
+the list links and the kind), whose columns ``ItemF``, ``ItemI`` and ``Link``
+name. Why a row per item rather than one array per field: the week touches one
+item at a time and several of its fields, so they sit side by side. Why the
+links apart, in 32 bits: most of the week's time goes to walking lists (a
+team's items in progress at each of its events, its queue at the end of the
+week), and each step of a walk waits for the next link before it can load
+anything. With 12 bytes a row, the links of every live item fit a core's
+cache where rows of 136 bytes spill out to slower memory, so the wait is
+short; the walk's other reads (remaining work) do not hold the chain up. Team
+state is laid out by rows too, a team's fields side by side. No Python object
+exists per item, so numba-compiled code can create, queue, serve and retire
+thousands of items a week at the cost of array writes. One store holds all
+the worlds of a batch; an item knows its world.
 
 Links: an item is in at most one list at a time (a team's queue of its class,
 its team's work in progress, its team's finished-awaiting-deploy list, the
 week's shipped list, or the free list), so a single pair of ``NEXT``/``PREV``
-rows serves them all. Free slots form a stack linked through ``NEXT``, whose
+columns serves them all. Free slots form a stack linked through ``NEXT``, whose
 head and length live in ``meta``, so compiled code allocates and frees in
 O(1). The store grows by doubling, from Python between calls, when the
 compiled code says how many new items a week may create (see
@@ -87,8 +91,13 @@ ItemF = rows("ItemF", ITEM_F)
 # DEP_TEAM: the team whose change a feature needs (-1: none), decided on arrival and requested
 # when work on the feature starts. PARENT: for a dependency request, the item waiting on it.
 # BLOCKED: requests of an item not yet done. HAD_DEP: 1 if the item ever needed another team.
-ITEM_I = ("world", "team", "kind", "state", "parent", "blocked", "dep_team", "had_dep", "next", "prev")
+ITEM_I = ("world", "team", "state", "parent", "blocked", "dep_team", "had_dep")
 ItemI = rows("ItemI", ITEM_I)
+
+LINK = ("next", "prev", "kind")
+Link = rows("Link", LINK)
+# Links are 32-bit slot numbers.
+MAX_CAPACITY = 2**31 - 1
 
 META = ("free_head", "free_count")
 Meta = rows("Meta", META)
@@ -102,14 +111,16 @@ class ItemStore:
     Attributes:
         f: ``(capacity, len(ITEM_F))`` float64 fields.
         i: ``(capacity, len(ITEM_I))`` int64 fields.
+        link: ``(capacity, len(LINK))`` int32 links and kind.
         meta: ``(len(META),)`` int64: the free list's head and length.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
-        capacity = max(int(capacity), 1)
+        capacity = min(max(int(capacity), 1), MAX_CAPACITY)
         self.f = np.zeros((capacity, len(ITEM_F)))
         self.i = np.full((capacity, len(ITEM_I)), NONE, dtype=np.int64)
         self.i[:, ItemI.STATE] = State.FREE
+        self.link = np.full((capacity, len(LINK)), NONE, dtype=np.int32)
         self.meta = np.zeros(len(META), dtype=np.int64)
         self.meta[Meta.FREE_HEAD] = NONE
         self._link_free(0, capacity)
@@ -132,27 +143,35 @@ class ItemStore:
     def _link_free(self, lo: int, hi: int) -> None:
         # Push slots lo..hi-1 on the free stack so that lo is taken first (cache-friendly order).
         idx = np.arange(lo, hi, dtype=np.int64)
-        self.i[lo : hi - 1, ItemI.NEXT] = idx[1:]
-        self.i[hi - 1, ItemI.NEXT] = self.meta[Meta.FREE_HEAD]
+        self.link[lo : hi - 1, Link.NEXT] = idx[1:]
+        self.link[hi - 1, Link.NEXT] = self.meta[Meta.FREE_HEAD]
         self.meta[Meta.FREE_HEAD] = lo
         self.meta[Meta.FREE_COUNT] += hi - lo
 
     def reserve(self, free: int) -> None:
-        """Make sure at least ``free`` slots are free, doubling the capacity as often as needed."""
+        """Make sure at least ``free`` slots are free, doubling the capacity as often as needed.
+
+        Raises:
+            MemoryError: That would take more slots than 32-bit links can name.
+        """
         if self.free >= free:
             return
         old = self.capacity
         new = old
         while new - self.used < free:
             new *= 2
+        if new > MAX_CAPACITY:
+            raise MemoryError(f"flow item store: {new} slots is more than {MAX_CAPACITY}")
         f = np.zeros((new, len(ITEM_F)))
         i = np.full((new, len(ITEM_I)), NONE, dtype=np.int64)
+        link = np.full((new, len(LINK)), NONE, dtype=np.int32)
         f[:old] = self.f
         i[:old] = self.i
+        link[:old] = self.link
         i[old:, ItemI.STATE] = State.FREE
-        self.f, self.i = f, i
+        self.f, self.i, self.link = f, i, link
         self._link_free(old, new)
 
     def nbytes(self) -> int:
         """Memory the arrays take."""
-        return self.f.nbytes + self.i.nbytes + self.meta.nbytes
+        return self.f.nbytes + self.i.nbytes + self.link.nbytes + self.meta.nbytes

@@ -117,6 +117,17 @@ def uniform(keys, ctr, w, j, s):
 
 
 @inline
+def uniform_ahead(keys, ctr, w, j, s, k):
+    """Return the draw ``k + 1`` calls of :func:`uniform` would return last, without advancing the counter.
+
+    Counter-based draws can be read in any order: a caller that must know
+    which of the next ``n`` draws fall below a threshold before it can use
+    them reads them here and then advances the counter by ``n`` itself.
+    """
+    return to_unit(bits(keys[w, j, s], ctr[w, j, s] + np.uint64(k)))
+
+
+@inline
 def exponential(keys, ctr, w, j, s):
     """Next standard exponential (mean 1), by inversion."""
     return -math.log(1.0 - uniform(keys, ctr, w, j, s))

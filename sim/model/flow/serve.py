@@ -75,11 +75,12 @@ from sim.model.flow.items import (
     ItemI,
     Kind,
     Klass,
+    Link,
     Meta,
     State,
     rows,
 )
-from sim.model.flow.rng import Stream, exponential, normal, uniform
+from sim.model.flow.rng import Stream, exponential, normal, uniform, uniform_ahead
 
 # The week's helpers are inline_uncounted and the week jit_uncounted: with calls between them the
 # week took 2 us an item, and counting references to the arrays its inlined helpers pass around
@@ -89,7 +90,7 @@ from sim.model.flow.rng import Stream, exponential, normal, uniform
 # this file does not see.
 cache_guard(
     __file__,
-    tuple(tuple(e.__members__) for e in (ItemF, ItemI, Kind, Klass, Meta, State, Stream))
+    tuple(tuple(e.__members__) for e in (ItemF, ItemI, Kind, Klass, Link, Meta, State, Stream))
     + (CLASS_OF_KIND, NONE),
 )
 
@@ -115,6 +116,7 @@ TEAM_I = (
         "ship_head",
         "n_ship",
         "n_blocked",
+        "n_wait_feature",
         "in_system",
         "arrived",
         "finished",
@@ -267,61 +269,65 @@ def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
 
 # ------------------------------------------------------------ list helpers
 @inline_uncounted
-def _enqueue(i, team_i, w, j, c, item):
+def _enqueue(link, team_i, w, j, c, item):
     """Append ``item`` to the queue of class ``c`` of team ``j``."""
     tail = team_i[w, j, Q_TAIL + c]
-    i[item, ItemI.NEXT] = NONE
-    i[item, ItemI.PREV] = tail
+    link[item, Link.NEXT] = NONE
+    link[item, Link.PREV] = tail
     if tail >= 0:
-        i[tail, ItemI.NEXT] = item
+        link[tail, Link.NEXT] = item
     else:
         team_i[w, j, Q_HEAD + c] = item
     team_i[w, j, Q_TAIL + c] = item
     team_i[w, j, N_WAIT + c] += 1
+    if link[item, Link.KIND] == Kind.FEATURE:
+        team_i[w, j, TeamI.N_WAIT_FEATURE] += 1
 
 
 @inline_uncounted
-def _unqueue(i, team_i, w, j, c, item):
+def _unqueue(link, team_i, w, j, c, item):
     """Take ``item`` out of the queue of class ``c`` of team ``j``, wherever it is."""
-    prev = i[item, ItemI.PREV]
-    nxt = i[item, ItemI.NEXT]
+    prev = link[item, Link.PREV]
+    nxt = link[item, Link.NEXT]
     if prev >= 0:
-        i[prev, ItemI.NEXT] = nxt
+        link[prev, Link.NEXT] = nxt
     else:
         team_i[w, j, Q_HEAD + c] = nxt
     if nxt >= 0:
-        i[nxt, ItemI.PREV] = prev
+        link[nxt, Link.PREV] = prev
     else:
         team_i[w, j, Q_TAIL + c] = prev
     team_i[w, j, N_WAIT + c] -= 1
+    if link[item, Link.KIND] == Kind.FEATURE:
+        team_i[w, j, TeamI.N_WAIT_FEATURE] -= 1
 
 
 @inline_uncounted
-def _push_progress(i, team_i, w, j, item):
+def _push_progress(link, team_i, w, j, item):
     head = team_i[w, j, TeamI.PROG_HEAD]
-    i[item, ItemI.PREV] = NONE
-    i[item, ItemI.NEXT] = head
+    link[item, Link.PREV] = NONE
+    link[item, Link.NEXT] = head
     if head >= 0:
-        i[head, ItemI.PREV] = item
+        link[head, Link.PREV] = item
     team_i[w, j, TeamI.PROG_HEAD] = item
 
 
 @inline_uncounted
-def _pop_progress(i, team_i, w, j, item):
-    prev = i[item, ItemI.PREV]
-    nxt = i[item, ItemI.NEXT]
+def _pop_progress(link, team_i, w, j, item):
+    prev = link[item, Link.PREV]
+    nxt = link[item, Link.NEXT]
     if prev >= 0:
-        i[prev, ItemI.NEXT] = nxt
+        link[prev, Link.NEXT] = nxt
     else:
         team_i[w, j, TeamI.PROG_HEAD] = nxt
     if nxt >= 0:
-        i[nxt, ItemI.PREV] = prev
+        link[nxt, Link.PREV] = prev
 
 
 @inline_uncounted
-def _free(i, meta, item):
+def _free(i, link, meta, item):
     i[item, ItemI.STATE] = State.FREE
-    i[item, ItemI.NEXT] = meta[Meta.FREE_HEAD]
+    link[item, Link.NEXT] = meta[Meta.FREE_HEAD]
     meta[Meta.FREE_HEAD] = item
     meta[Meta.FREE_COUNT] += 1
 
@@ -380,8 +386,8 @@ def _heap_update(heap, pos, key, team, value):
 
 # ------------------------------------------------------------- the items
 @inline_uncounted
-def _weight(i, prm, item):
-    return prm[Prm.INCIDENT_WEIGHT] if i[item, ItemI.KIND] == Kind.INCIDENT else 1.0
+def _weight(link, prm, item):
+    return prm[Prm.INCIDENT_WEIGHT] if link[item, Link.KIND] == Kind.INCIDENT else 1.0
 
 
 @inline_uncounted
@@ -397,6 +403,7 @@ def _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind):
 def _create(
     f,
     i,
+    link,
     meta,
     team_i,
     team_f,
@@ -421,7 +428,7 @@ def _create(
     item = meta[Meta.FREE_HEAD]
     if item < 0:
         raise RuntimeError("flow item store is full: the week's bound on new items was wrong")
-    meta[Meta.FREE_HEAD] = i[item, ItemI.NEXT]
+    meta[Meta.FREE_HEAD] = link[item, Link.NEXT]
     meta[Meta.FREE_COUNT] -= 1
     size = _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind)
     f[item, ItemF.SIZE] = size
@@ -433,7 +440,7 @@ def _create(
     f[item, ItemF.VALUE] = 0.0
     i[item, ItemI.WORLD] = w
     i[item, ItemI.TEAM] = j
-    i[item, ItemI.KIND] = kind
+    link[item, Link.KIND] = kind
     i[item, ItemI.STATE] = State.WAITING
     i[item, ItemI.PARENT] = NONE
     i[item, ItemI.BLOCKED] = 0
@@ -460,12 +467,12 @@ def _create(
     team_i[w, j, SYS + kind] += 1
     team_f[w, j, TeamF.AGE_SUM] += t
     out[w, j, Out.ARRIVED] += 1.0
-    _enqueue(i, team_i, w, j, CLASS_OF_KIND[kind], item)
+    _enqueue(link, team_i, w, j, CLASS_OF_KIND[kind], item)
     return item
 
 
 @inline_uncounted
-def _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t):
+def _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t):
     """Bring team ``j`` to time ``t``: its items in progress get their share of the capacity meanwhile."""
     dt = t - team_f[w, j, TeamF.CLOCK]
     if dt <= 0.0:
@@ -478,15 +485,15 @@ def _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t):
     per_weight = rate / team_f[w, j, TeamF.WEIGHT]
     item = team_i[w, j, TeamI.PROG_HEAD]
     while item >= 0:
-        work = per_weight * _weight(i, prm, item) * dt
+        work = per_weight * _weight(link, prm, item) * dt
         f[item, ItemF.REMAINING] = max(f[item, ItemF.REMAINING] - work, 0.0)
-        out[w, j, SHARE + i[item, ItemI.KIND]] += work
-        item = i[item, ItemI.NEXT]
+        out[w, j, SHARE + link[item, Link.KIND]] += work
+        item = link[item, Link.NEXT]
     out[w, j, Out.BUSY] += rate * dt
 
 
 @inline_uncounted
-def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
+def _next_event(f, link, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
     """Team ``j``'s next event time and the item that finishes next (or -1)."""
     t_next = team_f[w, j, TeamF.NEXT_DEPLOY]
     if ptr[j] < end[j] and arr_t[ptr[j]] < t_next:
@@ -499,11 +506,11 @@ def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
         t_best = INF
         item = team_i[w, j, TeamI.PROG_HEAD]
         while item >= 0:
-            t_done = clock + f[item, ItemF.REMAINING] / (per_weight * _weight(i, prm, item))
+            t_done = clock + f[item, ItemF.REMAINING] / (per_weight * _weight(link, prm, item))
             if t_done < t_best:
                 t_best = t_done
                 best = item
-            item = i[item, ItemI.NEXT]
+            item = link[item, Link.NEXT]
         if t_best <= t_next:
             t_next = t_best
         else:
@@ -512,11 +519,11 @@ def _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
 
 
 @inline_uncounted
-def _complete(f, i, meta, team_i, team_f, out, item, t):
+def _complete(f, i, link, meta, team_i, team_f, out, item, t):
     """Retire an item whose own work and requests are all done; return the parent it unblocks, or -1."""
     w = i[item, ItemI.WORLD]
     j = i[item, ItemI.TEAM]
-    kind = i[item, ItemI.KIND]
+    kind = link[item, Link.KIND]
     if i[item, ItemI.STATE] == State.BLOCKED:
         team_i[w, j, TeamI.N_BLOCKED] -= 1
     f[item, ItemF.FINISH] = t
@@ -539,14 +546,14 @@ def _complete(f, i, meta, team_i, team_f, out, item, t):
         out[w, j, Out.RESTORE_TIME] += flow
         out[w, j, Out.CLOSED] += 1.0
         team_i[w, j, TeamI.CLOSED] += 1
-        _free(i, meta, item)
+        _free(i, link, meta, item)
     else:
         i[item, ItemI.STATE] = State.DONE
         tail = team_i[w, j, TeamI.DONE_TAIL]
-        i[item, ItemI.NEXT] = NONE
-        i[item, ItemI.PREV] = tail
+        link[item, Link.NEXT] = NONE
+        link[item, Link.PREV] = tail
         if tail >= 0:
-            i[tail, ItemI.NEXT] = item
+            link[tail, Link.NEXT] = item
         else:
             team_i[w, j, TeamI.DONE_HEAD] = item
         team_i[w, j, TeamI.DONE_TAIL] = item
@@ -559,24 +566,24 @@ def _complete(f, i, meta, team_i, team_f, out, item, t):
 
 
 @inline_uncounted
-def _finish_work(f, i, meta, team_i, team_f, out, prm, item, t):
+def _finish_work(f, i, link, meta, team_i, team_f, out, prm, item, t):
     """Take an item whose own work is done out of the work in progress: it is done, or blocked on a request."""
     w = i[item, ItemI.WORLD]
     j = i[item, ItemI.TEAM]
     f[item, ItemF.REMAINING] = 0.0
-    _pop_progress(i, team_i, w, j, item)
+    _pop_progress(link, team_i, w, j, item)
     team_i[w, j, TeamI.N_PROG] -= 1
-    if i[item, ItemI.KIND] != Kind.INCIDENT:
+    if link[item, Link.KIND] != Kind.INCIDENT:
         team_i[w, j, TeamI.N_LIMITED] -= 1
     if team_i[w, j, TeamI.N_PROG] == 0:
         team_f[w, j, TeamF.WEIGHT] = 0.0  # no drift from adding and subtracting weights
     else:
-        team_f[w, j, TeamF.WEIGHT] -= _weight(i, prm, item)
+        team_f[w, j, TeamF.WEIGHT] -= _weight(link, prm, item)
     if i[item, ItemI.BLOCKED] > 0:
         i[item, ItemI.STATE] = State.BLOCKED
         team_i[w, j, TeamI.N_BLOCKED] += 1
         return NONE
-    return _complete(f, i, meta, team_i, team_f, out, item, t)
+    return _complete(f, i, link, meta, team_i, team_f, out, item, t)
 
 
 # ------------------------------------------------------------------ the week
@@ -587,6 +594,7 @@ def run_week(
     size_sigma,
     f,
     i,
+    link,
     meta,
     team_i,
     team_f,
@@ -620,6 +628,7 @@ def run_week(
         size_sigma: ``(kinds,)`` log-sd of the size per kind.
         f: The item store's float fields (:class:`sim.model.flow.items.ItemStore`).
         i: The item store's integer fields.
+        link: The item store's links and kinds.
         meta: The item store's free list.
         team_i: ``(worlds, teams, len(TEAM_I))`` integer team state, updated in place.
         team_f: ``(worlds, teams, len(TEAM_F))`` float team state, updated in place.
@@ -666,7 +675,7 @@ def run_week(
             ptr[j] = arr_off[w * teams + j]
             end[j] = arr_off[w * teams + j + 1]
         for j in range(teams):
-            key[j], done_item[j] = _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j)
+            key[j], done_item[j] = _next_event(f, link, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j)
             heap[j] = j
             pos[j] = j
         for k in range(teams // 2 - 1, -1, -1):
@@ -675,19 +684,19 @@ def run_week(
         while key[heap[0]] < t_end:
             j = heap[0]
             t = key[j]
-            _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t)
+            _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t)
             if ptr[j] < end[j] and arr_t[ptr[j]] <= t:
                 _create(
-                    f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                    f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                     dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, arr_k[ptr[j]], t,
                 )  # fmt: skip
                 ptr[j] += 1
             elif done_item[j] >= 0:
-                parent = _finish_work(f, i, meta, team_i, team_f, out, prm, done_item[j], t)
+                parent = _finish_work(f, i, link, meta, team_i, team_f, out, prm, done_item[j], t)
                 while parent >= 0:
                     pj = i[parent, ItemI.TEAM]
-                    _advance(f, i, team_i, team_f, out, prm, capacity, w, pj, t)
-                    parent = _complete(f, i, meta, team_i, team_f, out, parent, t)
+                    _advance(f, link, team_i, team_f, out, prm, capacity, w, pj, t)
+                    parent = _complete(f, i, link, meta, team_i, team_f, out, parent, t)
             else:
                 # Deploy every change through its release process (finished at least
                 # release_delay ago); the done list is in order of finish, so they are its head.
@@ -695,18 +704,18 @@ def run_week(
                 item = team_i[w, j, TeamI.DONE_HEAD]
                 ready = t - release_delay[w, j]
                 while item >= 0 and f[item, ItemF.FINISH] <= ready:
-                    nxt = i[item, ItemI.NEXT]
+                    nxt = link[item, Link.NEXT]
                     i[item, ItemI.STATE] = State.DEPLOYED
                     f[item, ItemF.DEPLOYED] = t
-                    if i[item, ItemI.KIND] == Kind.FEATURE:
+                    if link[item, Link.KIND] == Kind.FEATURE:
                         out[w, j, Out.VALUE_DELIVERED] += f[item, ItemF.VALUE]
-                    i[item, ItemI.NEXT] = team_i[w, j, TeamI.SHIP_HEAD]
+                    link[item, Link.NEXT] = team_i[w, j, TeamI.SHIP_HEAD]
                     team_i[w, j, TeamI.SHIP_HEAD] = item
                     shipped += 1
                     item = nxt
                 team_i[w, j, TeamI.DONE_HEAD] = item
                 if item >= 0:
-                    i[item, ItemI.PREV] = NONE
+                    link[item, Link.PREV] = NONE
                 else:
                     team_i[w, j, TeamI.DONE_TAIL] = NONE
                 team_i[w, j, TeamI.N_DONE] -= shipped
@@ -720,11 +729,11 @@ def run_week(
                     if uniform(keys, ctr, w, j, Stream.DEPLOY) < 1.0 - (1.0 - failure_prob[w, j]) ** shipped:
                         out[w, j, Out.FAILURES] += 1.0
                         _create(
-                            f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                            f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, _INCIDENT, t,
                         )  # fmt: skip
                         _create(
-                            f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                            f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, _REWORK, t,
                         )  # fmt: skip
                 team_f[w, j, TeamF.NEXT_DEPLOY] = t + deploy_interval[w, j]
@@ -749,19 +758,19 @@ def run_week(
                     while team_i[w, m, Q_HEAD + c] < 0:
                         c += 1
                     item = team_i[w, m, Q_HEAD + c]
-                    _unqueue(i, team_i, w, m, c, item)
+                    _unqueue(link, team_i, w, m, c, item)
                     i[item, ItemI.STATE] = State.IN_PROGRESS
                     f[item, ItemF.START] = t
-                    _push_progress(i, team_i, w, m, item)
+                    _push_progress(link, team_i, w, m, item)
                     team_i[w, m, TeamI.N_PROG] += 1
                     if c != Klass.EXPEDITE:
                         team_i[w, m, TeamI.N_LIMITED] += 1
-                    team_f[w, m, TeamF.WEIGHT] += _weight(i, prm, item)
+                    team_f[w, m, TeamF.WEIGHT] += _weight(link, prm, item)
                     target = i[item, ItemI.DEP_TEAM]
                     if target >= 0:
-                        _advance(f, i, team_i, team_f, out, prm, capacity, w, target, t)
+                        _advance(f, link, team_i, team_f, out, prm, capacity, w, target, t)
                         child = _create(
-                            f, i, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                            f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, target, m,
                             _DEPENDENCY, t,
                         )  # fmt: skip
@@ -773,39 +782,23 @@ def run_week(
                             pending[n_pending] = target
                             n_pending += 1
                             is_pending[target] = 1
-                t_m, done_item[m] = _next_event(f, i, team_i, team_f, prm, capacity, arr_t, ptr, end, w, m)
+                t_m, done_item[m] = _next_event(f, link, team_i, team_f, prm, capacity, arr_t, ptr, end, w, m)
                 _heap_update(heap, pos, key, m, t_m)
 
         # End of the week: clocks to its end, withdrawals, the week's measures.
         for j in range(teams):
-            _advance(f, i, team_i, team_f, out, prm, capacity, w, j, t_end)
+            _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t_end)
             rate = withdraw_rate[w, j]
-            if rate > 0.0:
-                p_leave = 1.0 - math.exp(-rate)
-                item = team_i[w, j, Q_HEAD + Klass.PLANNED]
-                while item >= 0:
-                    nxt = i[item, ItemI.NEXT]
-                    if (
-                        i[item, ItemI.KIND] == Kind.FEATURE
-                        and uniform(keys, ctr, w, j, Stream.WITHDRAW) < p_leave
-                    ):
-                        _unqueue(i, team_i, w, j, Klass.PLANNED, item)
-                        team_i[w, j, TeamI.WITHDRAWN] += 1
-                        team_i[w, j, TeamI.IN_SYSTEM] -= 1
-                        team_i[w, j, SYS + Kind.FEATURE] -= 1
-                        team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
-                        out[w, j, Out.WITHDRAWN] += 1.0
-                        out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
-                        _free(i, meta, item)
-                    item = nxt
+            if rate > 0.0 and team_i[w, j, TeamI.N_WAIT_FEATURE] > 0:
+                _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, 1.0 - math.exp(-rate))
             # Lead times of the week's shipped changes; then retire them.
             n = 0
             item = team_i[w, j, TeamI.SHIP_HEAD]
             while item >= 0:
-                nxt = i[item, ItemI.NEXT]
+                nxt = link[item, Link.NEXT]
                 leads[n] = f[item, ItemF.DEPLOYED] - f[item, ItemF.FINISH]
                 n += 1
-                _free(i, meta, item)
+                _free(i, link, meta, item)
                 item = nxt
             team_i[w, j, TeamI.SHIP_HEAD] = NONE
             team_i[w, j, TeamI.N_SHIP] = 0
@@ -817,6 +810,61 @@ def run_week(
                 out[w, j, Out.LEAD_TIME] = np.nan
                 out[w, j, Out.LEAD_TIME_P85] = np.nan
             _close_week(team_i, team_f, out, capacity, w, j, t_end)
+
+
+@inline_uncounted
+def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, p_leave):
+    """Each feature waiting in team ``j``'s queue leaves with ``p_leave``: one draw per feature, in queue order.
+
+    The draws are read first, so that the queue is walked only as far as the
+    features that leave, from whichever end is nearer the first of them: a
+    queue is a chain of items scattered through the store (a cache miss each),
+    and in most weeks most of a long queue stays. The leavers go in queue
+    order, as the sums of their ages and values must.
+    """
+    n = team_i[w, j, TeamI.N_WAIT_FEATURE]
+    first = -1
+    last = -1
+    for k in range(n):
+        if uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k) < p_leave:
+            if first < 0:
+                first = k
+            last = k
+    if first >= 0:
+        # Feature number ``first`` (counting features only: the queue holds other planned work too).
+        if last + 1 <= n - first:
+            item = team_i[w, j, Q_HEAD + Klass.PLANNED]
+            k = -1
+            while True:
+                if link[item, Link.KIND] == Kind.FEATURE:
+                    k += 1
+                    if k == first:
+                        break
+                item = link[item, Link.NEXT]
+        else:
+            item = team_i[w, j, Q_TAIL + Klass.PLANNED]
+            k = n
+            while True:
+                if link[item, Link.KIND] == Kind.FEATURE:
+                    k -= 1
+                    if k == first:
+                        break
+                item = link[item, Link.PREV]
+        while k <= last:
+            nxt = link[item, Link.NEXT]
+            if link[item, Link.KIND] == Kind.FEATURE:
+                if uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k) < p_leave:
+                    _unqueue(link, team_i, w, j, Klass.PLANNED, item)
+                    team_i[w, j, TeamI.WITHDRAWN] += 1
+                    team_i[w, j, TeamI.IN_SYSTEM] -= 1
+                    team_i[w, j, SYS + Kind.FEATURE] -= 1
+                    team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
+                    out[w, j, Out.WITHDRAWN] += 1.0
+                    out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
+                    _free(i, link, meta, item)
+                k += 1
+            item = nxt
+    ctr[w, j, Stream.WITHDRAW] += np.uint64(n)
 
 
 @inline_uncounted

@@ -19,6 +19,15 @@ def test_uniforms_are_uniform_and_count_their_draws():
     assert ctr[0, 0, 0] == 20_000 and ctr.sum() == 20_000
 
 
+def test_a_draw_ahead_is_the_draw_to_come_and_advances_nothing():
+    keys = rng.make_keys(rng.seeds_array([7]), 3, rng.N_STREAMS)
+    ctr = np.zeros_like(keys)
+    ctr[0, 1, 2] = 5
+    ahead = [rng.uniform_ahead(keys, ctr, 0, 1, 2, k) for k in range(10)]
+    assert ctr[0, 1, 2] == 5
+    assert ahead == [rng.uniform(keys, ctr, 0, 1, 2) for _ in range(10)]
+
+
 def test_distributions_have_their_moments():
     e, _ = _draws(rng.exponential, 20_000)
     assert abs(e.mean() - 1) < 0.03 and abs(e.var() - 1) < 0.08
