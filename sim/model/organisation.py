@@ -409,7 +409,8 @@ class Organisation:
             self.seen_delivered,
             self.seen_demand,
         )
-        self.backlog_age = np.nan_to_num(out[Out.BACKLOG_AGE])  # nan: nothing waiting
+        age = out[Out.BACKLOG_AGE]
+        self.backlog_age = np.where(np.isnan(age), 0.0, age)  # nan: nothing waiting
         self.week += 1
         measures = dict(zip(OUT, out, strict=True))
         measures.update(zip(week.WORLD_MEASURES, world, strict=True))

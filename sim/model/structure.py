@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.flow.engine import Dependencies
+from sim.model.flow.engine import Dependencies, row_cumulative
 from sim.model.schema import ConfigError, spec, validate_fields
 
 
@@ -227,32 +227,24 @@ class Structure:
         """Return the graph of :attr:`requests` with each world's weights, ``(worlds, edges)`` and > 0.
 
         The edges are the same every week, so :meth:`Dependencies.from_edges` sorts them once
-        (:meth:`_layout`); each week repeats only its steps on the weights, in its order, so that
-        the cumulative probabilities are the ones it would give, to the last bit.
+        (:meth:`_layout`); each week only puts the weights in its order and takes the same
+        cumulative shares (:func:`~sim.model.flow.engine.row_cumulative`), to the last bit.
         """
-        ordered = weights[:, layout.order].ravel()
-        totals = np.repeat(np.add.reduceat(ordered, layout.starts), layout.counts)
-        cumulative = np.empty(ordered.size)
-        if ordered.size:
-            # Cumulative within each row: a global cumsum less the row's starting value.
-            csum = np.cumsum(ordered / totals)
-            cumulative = csum - np.repeat(np.concatenate(([0.0], csum))[layout.starts], layout.counts)
-            cumulative[layout.starts + layout.counts - 1] = 1.0
-        return Dependencies(layout.graph.offsets, layout.graph.targets, cumulative)
+        offsets = layout.graph.offsets
+        return Dependencies(
+            offsets, layout.graph.targets, row_cumulative(weights[:, layout.order].ravel(), offsets)
+        )
 
     def _layout(self, worlds: int) -> _Layout:
         """Return the fixed part of the graph of a batch of ``worlds`` worlds, built at its first week."""
         if worlds not in self._layouts:
             sources, targets = self.requests
             graph = Dependencies.from_edges(sources, targets, None, worlds, self.flow_teams)
-            counts = np.diff(graph.offsets)
             self._layouts[worlds] = _Layout(
                 graph=graph,
                 rows=(np.arange(worlds)[:, None] * self.flow_teams + sources).ravel(),
                 # from_edges's order of one world's edges (by team, then target); every world alike.
                 order=np.lexsort((targets, sources)),
-                starts=graph.offsets[:-1][counts > 0],
-                counts=counts[counts > 0],
             )
         return self._layouts[worlds]
 
@@ -266,12 +258,8 @@ class _Layout:
         rows: ``(worlds * edges,)`` the row of each world's edges (world ``w``, team ``j``:
             ``w * teams + j``), world by world in the order of :attr:`Structure.requests`.
         order: ``(edges,)`` one world's edges in the graph's order (by team, then target).
-        starts: Where each row with edges starts.
-        counts: The edges of each row with edges.
     """
 
     graph: Dependencies
     rows: np.ndarray
     order: np.ndarray
-    starts: np.ndarray
-    counts: np.ndarray

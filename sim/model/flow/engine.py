@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim.model.compiled import jit
 from sim.model.flow.items import N_KINDS, ItemStore, Kind
 from sim.model.flow.params import FlowParams
 from sim.model.flow.rng import N_STREAMS, make_keys, seeds_array
@@ -30,6 +31,31 @@ from sim.model.schema import ConfigError
 # The shortest deploy interval allowed: one deploy every 15 minutes of a working day of 8 hours is
 # 32 a day; anything faster is continuous deployment, and a deploy per item is what it means.
 MIN_DEPLOY_INTERVAL = 1.0 / 96.0
+
+
+@jit
+def row_cumulative(weights: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Return the cumulative shares of the weights within each CSR row, the last of a row exactly 1.
+
+    Summed row by row, so that a row's values do not depend on the rows before it.
+
+    Args:
+        weights: ``(entries,)`` positive weights, sorted by row.
+        offsets: ``(rows + 1,)`` where each row starts in ``weights``.
+    """
+    out = np.empty(weights.shape[0])
+    for r in range(offsets.shape[0] - 1):
+        lo, hi = offsets[r], offsets[r + 1]
+        total = 0.0
+        for e in range(lo, hi):
+            total += weights[e]
+        running = 0.0
+        for e in range(lo, hi):
+            running += weights[e]
+            out[e] = running / total
+        if hi > lo:
+            out[hi - 1] = 1.0
+    return out
 
 
 @dataclass(frozen=True)
@@ -122,15 +148,7 @@ class Dependencies:
         rows, cols, weights = rows[order], cols[order], weights[order]
         counts = np.bincount(rows, minlength=worlds * teams)
         offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        totals = np.repeat(np.add.reduceat(weights, offsets[:-1][counts > 0]), counts[counts > 0])
-        cumulative = np.empty(weights.shape[0])
-        if weights.size:
-            # Cumulative within each row: a global cumsum less the row's starting value.
-            csum = np.cumsum(weights / totals)
-            start = np.repeat(np.concatenate(([0.0], csum))[offsets[:-1][counts > 0]], counts[counts > 0])
-            cumulative = csum - start
-            cumulative[offsets[1:][counts > 0] - 1] = 1.0
-        return cls(offsets, cols.astype(np.int64), cumulative)
+        return cls(offsets, cols.astype(np.int64), row_cumulative(weights, offsets))
 
 
 @dataclass(frozen=True)
@@ -371,4 +389,13 @@ class FlowEngine:
         return {name: self.team_i[..., TeamI[name.upper()]].copy() for name in names}
 
 
-__all__ = ["Dependencies", "Drivers", "FlowEngine", "MIN_DEPLOY_INTERVAL", "OUT", "Out", "TEAM_I"]
+__all__ = [
+    "Dependencies",
+    "Drivers",
+    "FlowEngine",
+    "MIN_DEPLOY_INTERVAL",
+    "OUT",
+    "Out",
+    "TEAM_I",
+    "row_cumulative",
+]
