@@ -72,12 +72,14 @@ def run(rc, outcome: str = "success") -> str:
 
     The page keeps its result's alert and changes its text, so an alert is new if its text is.
     """
-    before = {(w.model_id, str(w.children)) for w in rc.find(v.Alert).widgets}
+    # By identity, not model_id: an alert a re-render closes meanwhile has no model_id to read.
+    # The widgets are kept (values of the dict), so that no new one takes an old one's id.
+    before = {(id(w), str(w.children)): w for w in rc.find(v.Alert).widgets}
     rc.find(v.Btn, children=["Run"]).widget.click()
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         alerts = rc.find(v.Alert, type=outcome).widgets
-        fresh = [w for w in alerts if (w.model_id, str(w.children)) not in before]
+        fresh = [w for w in alerts if (id(w), str(w.children)) not in before]
         if fresh:
             settle(rc)
             return fresh[0].children[0]

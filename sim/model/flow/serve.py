@@ -790,7 +790,7 @@ def run_week(
             _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t_end)
             rate = withdraw_rate[w, j]
             if rate > 0.0 and team_i[w, j, TeamI.N_WAIT_FEATURE] > 0:
-                _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, 1.0 - math.exp(-rate))
+                _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate)
             # Lead times of the week's shipped changes; then retire them.
             n = 0
             item = team_i[w, j, TeamI.SHIP_HEAD]
@@ -813,24 +813,38 @@ def run_week(
 
 
 @inline_uncounted
-def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, p_leave):
-    """Each feature waiting in team ``j``'s queue leaves with ``p_leave``: one draw per feature, in queue order.
+def _skip(keys, ctr, w, j, k, log_stay):
+    """Return how many features stay before the next that leaves (geometric), from draw ``k`` ahead."""
+    if log_stay == -INF:
+        return 0  # an infinite hazard: every feature leaves
+    return int(min(math.log(1.0 - uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k)) / log_stay, 1e18))
 
-    The draws are read first, so that the queue is walked only as far as the
-    features that leave, from whichever end is nearer the first of them: a
-    queue is a chain of items scattered through the store (a cache miss each),
-    and in most weeks most of a long queue stays. The leavers go in queue
-    order, as the sums of their ages and values must.
+
+@inline_uncounted
+def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate):
+    """Each feature waiting in team ``j``'s queue leaves at the hazard ``rate`` a week, independently.
+
+    A feature leaves with ``1 - exp(-rate)``, so one stays with ``exp(-rate)``.
+    The leavers are found by geometric skips (the number of features that stay
+    before the next one that leaves), one draw per leaver and one more, rather
+    than one draw per waiting feature: a backlog of hundreds loses a few a week.
+    The draws are read ahead first, so that the queue is walked only as far as
+    the features that leave, from whichever end is nearer the first of them: a
+    queue is a chain of items scattered through the store (a cache miss each).
+    The leavers go in queue order, as the sums of their ages and values must.
     """
     n = team_i[w, j, TeamI.N_WAIT_FEATURE]
-    first = -1
-    last = -1
-    for k in range(n):
-        if uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k) < p_leave:
-            if first < 0:
-                first = k
-            last = k
-    if first >= 0:
+    log_stay = -rate  # the caller withdraws only at a rate above 0
+    first = _skip(keys, ctr, w, j, 0, log_stay)
+    last = first
+    draws = 1
+    while last < n:
+        gap = _skip(keys, ctr, w, j, draws, log_stay)
+        draws += 1
+        if last + 1 + gap >= n:
+            break
+        last += 1 + gap
+    if first < n:
         # Feature number ``first`` (counting features only: the queue holds other planned work too).
         if last + 1 <= n - first:
             item = team_i[w, j, Q_HEAD + Klass.PLANNED]
@@ -850,10 +864,12 @@ def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, p_leave):
                     if k == first:
                         break
                 item = link[item, Link.PREV]
+        leaves = first
+        d = 1
         while k <= last:
             nxt = link[item, Link.NEXT]
             if link[item, Link.KIND] == Kind.FEATURE:
-                if uniform_ahead(keys, ctr, w, j, Stream.WITHDRAW, k) < p_leave:
+                if k == leaves:
                     _unqueue(link, team_i, w, j, Klass.PLANNED, item)
                     team_i[w, j, TeamI.WITHDRAWN] += 1
                     team_i[w, j, TeamI.IN_SYSTEM] -= 1
@@ -862,9 +878,12 @@ def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, p_leave):
                     out[w, j, Out.WITHDRAWN] += 1.0
                     out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
                     _free(i, link, meta, item)
+                    if k < last:
+                        leaves += 1 + _skip(keys, ctr, w, j, d, log_stay)
+                        d += 1
                 k += 1
             item = nxt
-    ctr[w, j, Stream.WITHDRAW] += np.uint64(n)
+    ctr[w, j, Stream.WITHDRAW] += np.uint64(draws)
 
 
 @inline_uncounted

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.model.flow import Drivers, FlowParams, Out
+from sim.model.flow import Drivers, FlowEngine, FlowParams, Out
 
 from .helpers import rates, simulate, weighted_mean
 
@@ -153,3 +153,18 @@ def test_withdrawals_drain_an_overloaded_backlog_and_nothing_else():
     assert kept[-1, Out.IN_SYSTEM].mean() > 2 * left[-1, Out.IN_SYSTEM].mean()
     assert left[:, Out.WITHDRAWN].sum() > 0 and kept[:, Out.WITHDRAWN].sum() == 0
     assert left[:, Out.VALUE_WITHDRAWN].sum() > 0
+
+
+def test_each_waiting_feature_leaves_at_the_hazard():
+    # No capacity: the features only wait (one started, under a WIP limit of 1), and the end of
+    # the second week withdraws from them.
+    rate, worlds = 0.3, 400
+    engine = FlowEngine(FlowParams(), range(worlds), 1)
+    engine.step(Drivers.build(worlds, 1, capacity=0.0, wip_limit=1, arrival_rate=rates(feature=40.0)))
+    waiting = engine.totals()["in_system"][:, 0] - 1.0
+    out = engine.step(Drivers.build(worlds, 1, capacity=0.0, wip_limit=1, withdraw_rate=rate))
+    left = out[Out.WITHDRAWN][:, 0]
+    p = 1.0 - np.exp(-rate)
+    # Binomial(n, p) per world: mean and variance of the leavers over the worlds.
+    z = (left - waiting * p) / np.sqrt(waiting * p * (1 - p))
+    assert abs(z.mean()) < 4 / np.sqrt(worlds) and 0.8 < z.var() < 1.2
