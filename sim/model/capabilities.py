@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import jit
+from sim.model.compiled import jit, record_type
 from sim.model.schema import spec, validate_fields
 
 
@@ -175,6 +175,10 @@ class CapabilityRules:
 
     def __post_init__(self) -> None:
         validate_fields(self)
+
+
+# What compiled code reads the rules as (:func:`~sim.model.compiled.record`).
+CapabilityRecord = record_type(CapabilityRules, "CapabilityRecord")
 
 
 @jit

@@ -11,7 +11,6 @@ denominators away from zero).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import os
 import tempfile
@@ -41,21 +40,45 @@ jit_uncounted = njit(**_OPTIONS, _nrt=False)
 inline_uncounted = njit(**_OPTIONS, inline="always", _nrt=False)
 
 
-@functools.cache
-def _record_type(cls: type, extra: tuple[str, ...]) -> type:
-    # One type per dataclass (and extras): numba compiles once per type, and caches it by its name.
+# The record type of each rules dataclass and its extras, as record_type declared it.
+_TYPES: dict[tuple[type, tuple[str, ...]], type] = {}
+
+
+def record_type(cls: type, name: str, *extra: str) -> type:
+    """Declare the named tuple that compiled code reads a frozen dataclass of rules as.
+
+    Assign the result to ``name`` at the top level of the dataclass's module. numba
+    caches machine code by the types of its arguments and finds a named tuple type
+    again in a later process only by its module and name: a type made on the fly is
+    a new one in every process, which would then compile afresh (half a minute).
+
+    Args:
+        cls: The dataclass; its ``int`` and ``float`` fields are the record's.
+        name: The name the type is assigned to in ``cls``'s module.
+        extra: Names of derived values the record adds (a property such as ``weekly_hazard``).
+    """
     numeric = [f.name for f in dataclasses.fields(cls) if f.type in ("int", "float", int, float)]
-    return namedtuple(f"{cls.__name__}Record", [*numeric, *extra])
+    kind = namedtuple(name, [*numeric, *extra], module=cls.__module__)
+    _TYPES[cls, extra] = kind
+    return kind
 
 
 def record(rules: Any, **extra: float) -> tuple:
-    """Return a frozen dataclass's numeric fields as a named tuple, which compiled code can read.
+    """Return a frozen dataclass's numeric fields as its named tuple, which compiled code can read.
 
     Compiled functions cannot take a dataclass; a named tuple of its numbers they read by the
-    same names (``rules.overtime``). ``extra`` adds derived values under their own names (a
-    property such as ``weekly_hazard``).
+    same names (``rules.overtime``). ``extra`` adds derived values under their own names, as
+    :func:`record_type` declared them.
+
+    Raises:
+        TypeError: No record type was declared for the dataclass with these extras.
     """
-    kind = _record_type(type(rules), tuple(extra))
+    try:
+        kind = _TYPES[type(rules), tuple(extra)]
+    except KeyError:
+        raise TypeError(
+            f"{type(rules).__name__}: no record type declared with record_type({tuple(extra)})"
+        ) from None
     values = [getattr(rules, n) for n in kind._fields[: len(kind._fields) - len(extra)]]
     return kind(*(float(v) for v in values), *(float(v) for v in extra.values()))
 
@@ -98,4 +121,13 @@ def cache_guard(source: str, layout: object) -> None:
         pass  # a read-only install: numba then caches elsewhere or not at all, and compiles afresh
 
 
-__all__ = ["cache_guard", "inline", "inline_uncounted", "jit", "jit_uncounted", "numba", "record"]
+__all__ = [
+    "cache_guard",
+    "inline",
+    "inline_uncounted",
+    "jit",
+    "jit_uncounted",
+    "numba",
+    "record",
+    "record_type",
+]

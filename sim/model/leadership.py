@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import jit
+from sim.model.compiled import jit, record_type
 from sim.model.schema import spec, validate_fields
 
 
@@ -97,6 +97,10 @@ class LeadershipRules:
 
     def __post_init__(self) -> None:
         validate_fields(self)
+
+
+# What compiled code reads the rules as (:func:`~sim.model.compiled.record`).
+LeadershipRecord = record_type(LeadershipRules, "LeadershipRecord")
 
 
 @jit

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import cache_guard, jit
+from sim.model.compiled import cache_guard, jit, record_type
 from sim.model.flow.rng import Stream, uniform
 from sim.model.schema import spec, validate_fields
 
@@ -154,6 +154,10 @@ class WorkforceRules:
     def weekly_hazard(self) -> float:
         """Weekly hazard of leaving at normal morale and pressure, so that a year compounds to ``attrition_annual``."""
         return -math.log1p(-self.attrition_annual) / 52.0
+
+
+# What compiled code reads the rules as (:func:`~sim.model.compiled.record`).
+WorkforceRecord = record_type(WorkforceRules, "WorkforceRecord", "weekly_hazard")
 
 
 @jit

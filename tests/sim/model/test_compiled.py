@@ -1,6 +1,15 @@
-"""The compiled code's cache is dropped when a layout it was compiled with changes."""
+"""The compiled code's cache: dropped when a layout it was compiled with changes, found again by each process."""
 
-from sim.model.compiled import cache_guard
+import pickle
+
+import pytest
+from numba import cloudpickle  # what numba pickles its cache index with
+
+from sim.model.capabilities import CapabilityRules
+from sim.model.compiled import cache_guard, record
+from sim.model.leadership import LeadershipRules
+from sim.model.operating import OperatingRules
+from sim.model.workforce import WorkforceRules
 
 
 def test_a_changed_layout_drops_the_module_cache_and_an_unchanged_one_keeps_it(tmp_path, monkeypatch):
@@ -30,3 +39,27 @@ def test_an_unwritable_cache_is_left_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "file"))
     (tmp_path / "file").write_text("not a directory")
     cache_guard(str(tmp_path / "mod.py"), ("a",))  # no error: numba then compiles afresh
+
+
+@pytest.mark.parametrize(
+    ("rules", "extra"),
+    [
+        (CapabilityRules(), {}),
+        (LeadershipRules(), {}),
+        (OperatingRules(), {}),
+        (WorkforceRules(), {"weekly_hazard": 0.1}),
+    ],
+)
+def test_a_record_type_is_found_again_by_its_module_and_name(rules, extra):
+    # numba's cache index stores argument types pickled: a type pickled by value would be a new
+    # type in the next process, whose every call would then compile afresh.
+    rec = record(rules, **extra)
+    kind = type(rec)
+    assert pickle.loads(pickle.dumps(kind)) is kind
+    assert cloudpickle.loads(cloudpickle.dumps(kind)) is kind
+    assert rec.__class__.__module__ == type(rules).__module__
+
+
+def test_a_dataclass_without_a_declared_record_type_is_refused():
+    with pytest.raises(TypeError, match="no record type declared"):
+        record(WorkforceRules())  # declared with weekly_hazard only
