@@ -34,9 +34,8 @@ from sim.model.flow.items import Kind
 from sim.model.flow.serve import OUT, Out
 from sim.model.levers import LEVER_INDEX, LEVER_NAMES
 
-if (
-    TYPE_CHECKING
-):  # the records of these rules (sim.model.compiled.record), by the names docs/reference.py reads
+# The rules whose records (sim.model.compiled.record) the kernels take, by the names docs/reference.py reads.
+if TYPE_CHECKING:
     from sim.model.capabilities import CapabilityRules
     from sim.model.leadership import LeadershipRules
     from sim.model.operating import OperatingRules
