@@ -321,8 +321,10 @@ class FlowEngine:
         self.prm[Prm.EXPONENTIAL_SIZES] = 1.0 if params.size_distribution == "exponential" else 0.0
         self.prm[Prm.VALUE_SIGMA] = params.value_sigma
         self.prm[Prm.INCIDENT_WEIGHT] = params.incident_weight
-        self._scratch = np.zeros((8, self.teams), dtype=np.int64)
-        self._key = np.zeros(self.teams)
+        self._scratch = np.zeros((5, self.teams), dtype=np.int64)
+        leaves = 1 << (self.teams - 1).bit_length()
+        self._tree_key = np.zeros(2 * leaves)
+        self._tree_team = np.zeros(2 * leaves, dtype=np.int64)
         self._leads = np.zeros(0)
         self.week = 0
 
@@ -376,7 +378,8 @@ class FlowEngine:
             drivers.feature_value,
             t0,
             self._scratch,
-            self._key,
+            self._tree_key,
+            self._tree_team,
             self._leads,
             out,
         )

@@ -6,12 +6,12 @@ state, the dependency fields) and ``link`` (``(capacity, len(LINK))``, int32:
 the list links and the kind), whose columns ``ItemF``, ``ItemI`` and ``Link``
 name. Why a row per item rather than one array per field: the week touches one
 item at a time and several of its fields, so they sit side by side. Why the
-links apart, in 32 bits: most of the week's time goes to walking lists (a
-team's items in progress at each of its events, its queue at the end of the
-week), and each step of a walk waits for the next link before it can load
-anything. With 12 bytes a row, the links of every live item fit a core's
+links apart, in 32 bits: much of the week's time goes to walking lists (a
+team's queue at the end of the week, its items in progress when the next to
+finish leaves), and each step of a walk waits for the next link before it can
+load anything. With 12 bytes a row, the links of every live item fit a core's
 cache where rows of 136 bytes spill out to slower memory, so the wait is
-short; the walk's other reads (remaining work) do not hold the chain up. Team
+short; the walk's other reads (tags) do not hold the chain up. Team
 state is laid out by rows too, a team's fields side by side. No Python object
 exists per item, so numba-compiled code can create, queue, serve and retire
 thousands of items a week at the cost of array writes. One store holds all
@@ -85,7 +85,7 @@ CLASS_OF_KIND = np.array(
     dtype=np.int64,
 )
 
-ITEM_F = ("size", "remaining", "arrival", "start", "finish", "deployed", "value")
+ITEM_F = ("size", "tag", "arrival", "start", "finish", "deployed", "value")
 ItemF = rows("ItemF", ITEM_F)
 
 # DEP_TEAM: the team whose change a feature needs (-1: none), decided on arrival and requested

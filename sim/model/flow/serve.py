@@ -3,9 +3,14 @@
 Time is in days from the start of week 0 (a week is ``[7 w, 7 w + 7)``);
 capacity is in person-days per week and is spent at an even rate through the
 week. Within the week the engine is an exact event-driven simulation: between
-two events nothing changes but the remaining work of the items in progress,
-which falls linearly, so the next event is known in closed form and nothing is
-approximated by a time step.
+two events nothing changes but the work done on the items in progress, which
+grows linearly, so the next event is known in closed form and nothing is
+approximated by a time step. Each item in progress gets the same work per
+unit of its weight, so a team keeps a *virtual time*, the work per unit of
+weight it has done since its work in progress was last empty, and an item's
+*tag* is the virtual time at which its work is done (its start's virtual time
+plus its size over its weight): advancing a team costs the same however many
+items it works on, and the next to finish is the earliest tag.
 
 Service discipline: **limited processor sharing by class**. A team works on
 up to ``wip_limit`` items at once and shares its capacity among them in
@@ -35,9 +40,10 @@ blocked items against WIP, but then two teams that wait on each other could
 deadlock, and this is the optimistic case. A platform team is just a team that
 many rows of the graph point to. Because a request changes the target team's
 work at the moment it is raised, all teams of a world share one clock: the
-world's next event is the minimum of its teams' next events, kept in an
-indexed binary heap (O(log teams) per event), and a team's state is advanced
-lazily to the time of the event that touches it.
+world's next event is the minimum of its teams' next events, kept in a
+tournament tree (O(log teams) comparisons per event, none of them a branch the
+processor must guess), and a team's state is advanced lazily to the time of
+the event that touches it.
 
 Deploys: each team deploys every ``deploy_interval`` days; a deploy ships
 every change finished at least ``release_delay`` days before (review, tests,
@@ -116,6 +122,7 @@ TEAM_I = (
         "ship_head",
         "n_ship",
         "n_blocked",
+        "next_done",
         "n_wait_feature",
         "in_system",
         "arrived",
@@ -130,8 +137,11 @@ Q_TAIL = TeamI.Q_TAIL_0
 N_WAIT = TeamI.N_WAIT_0
 SYS = TeamI.SYS_0
 
-TEAM_F = ("clock", "next_deploy", "weight", "age_sum")
+TEAM_F = ("clock", "next_deploy", "weight", "age_sum", "virtual", "next_tag") + tuple(
+    f"weight_{k.name.lower()}" for k in Kind
+)
 TeamF = rows("TeamF", TEAM_F)
+WEIGHT_KIND = TeamF.WEIGHT_FEATURE
 
 _KINDS = tuple(k.name.lower() for k in Kind)
 OUT = (
@@ -190,6 +200,7 @@ def new_team_state(worlds: int, teams: int) -> tuple[np.ndarray, np.ndarray]:
         TeamI.DONE_HEAD,
         TeamI.DONE_TAIL,
         TeamI.SHIP_HEAD,
+        TeamI.NEXT_DONE,
     ):
         team_i[..., row] = NONE
     team_f = np.zeros((worlds, teams, len(TEAM_F)))
@@ -332,56 +343,38 @@ def _free(i, link, meta, item):
     meta[Meta.FREE_COUNT] += 1
 
 
-# ------------------------------------------------------------ indexed heap
+# ------------------------------------------------------------ tournament tree
 @inline_uncounted
-def _less(key, a, b):
-    """Heap order: earlier time first, then lower team index (deterministic ties)."""
-    return key[a] < key[b] or (key[a] == key[b] and a < b)
-
-
-@inline_uncounted
-def _sift_up(heap, pos, key, k):
-    team = heap[k]
-    while k > 0:
-        parent = (k - 1) >> 1
-        other = heap[parent]
-        if not _less(key, team, other):
-            break
-        heap[k] = other
-        pos[other] = k
-        k = parent
-    heap[k] = team
-    pos[team] = k
+def _play(tree_key, tree_team, node):
+    """Set ``node`` to the earlier of its two children; on a tie the left one, which holds the lower teams."""
+    left = 2 * node
+    right = left + 1
+    later = tree_key[right] < tree_key[left]
+    tree_key[node] = tree_key[right] if later else tree_key[left]
+    tree_team[node] = tree_team[right] if later else tree_team[left]
 
 
 @inline_uncounted
-def _sift_down(heap, pos, key, k):
-    n = heap.shape[0]
-    team = heap[k]
-    while True:
-        child = 2 * k + 1
-        if child >= n:
-            break
-        if child + 1 < n and _less(key, heap[child + 1], heap[child]):
-            child += 1
-        other = heap[child]
-        if not _less(key, other, team):
-            break
-        heap[k] = other
-        pos[other] = k
-        k = child
-    heap[k] = team
-    pos[team] = k
+def _tree_build(tree_key, tree_team, teams):
+    """Fill the tree's internal nodes from its leaves (team ``j`` at ``leaves + j``, the rest at infinity)."""
+    leaves = tree_key.shape[0] // 2
+    for j in range(leaves):
+        tree_team[leaves + j] = j
+        if j >= teams:
+            tree_key[leaves + j] = INF
+    for node in range(leaves - 1, 0, -1):
+        _play(tree_key, tree_team, node)
 
 
 @inline_uncounted
-def _heap_update(heap, pos, key, team, value):
-    old = key[team]
-    key[team] = value
-    if value < old:
-        _sift_up(heap, pos, key, pos[team])
-    else:
-        _sift_down(heap, pos, key, pos[team])
+def _tree_update(tree_key, tree_team, team, value):
+    """Set a team's next event time and replay its matches up to the root."""
+    node = tree_key.shape[0] // 2 + team
+    tree_key[node] = value
+    node >>= 1
+    while node >= 1:
+        _play(tree_key, tree_team, node)
+        node >>= 1
 
 
 # ------------------------------------------------------------- the items
@@ -432,7 +425,7 @@ def _create(
     meta[Meta.FREE_COUNT] -= 1
     size = _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind)
     f[item, ItemF.SIZE] = size
-    f[item, ItemF.REMAINING] = size
+    f[item, ItemF.TAG] = np.nan
     f[item, ItemF.ARRIVAL] = t
     f[item, ItemF.START] = np.nan
     f[item, ItemF.FINISH] = np.nan
@@ -472,7 +465,7 @@ def _create(
 
 
 @inline_uncounted
-def _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t):
+def _advance(team_i, team_f, out, capacity, w, j, t):
     """Bring team ``j`` to time ``t``: its items in progress get their share of the capacity meanwhile."""
     dt = t - team_f[w, j, TeamF.CLOCK]
     if dt <= 0.0:
@@ -482,40 +475,29 @@ def _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t):
     rate = capacity[w, j] / DAYS_PER_WEEK
     if team_i[w, j, TeamI.N_PROG] == 0 or rate <= 0.0:
         return
-    per_weight = rate / team_f[w, j, TeamF.WEIGHT]
-    item = team_i[w, j, TeamI.PROG_HEAD]
-    while item >= 0:
-        work = per_weight * _weight(link, prm, item) * dt
-        f[item, ItemF.REMAINING] = max(f[item, ItemF.REMAINING] - work, 0.0)
-        out[w, j, SHARE + link[item, Link.KIND]] += work
-        item = link[item, Link.NEXT]
+    # Every item in progress gets the same work per unit of its weight: the team's virtual time.
+    dv = rate / team_f[w, j, TeamF.WEIGHT] * dt
+    team_f[w, j, TeamF.VIRTUAL] += dv
+    for k in range(N_KINDS):
+        weight = team_f[w, j, WEIGHT_KIND + k]
+        if weight > 0.0:
+            out[w, j, SHARE + k] += weight * dv
     out[w, j, Out.BUSY] += rate * dt
 
 
 @inline_uncounted
-def _next_event(f, link, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j):
+def _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, j):
     """Team ``j``'s next event time and the item that finishes next (or -1)."""
     t_next = team_f[w, j, TeamF.NEXT_DEPLOY]
     if ptr[j] < end[j] and arr_t[ptr[j]] < t_next:
         t_next = arr_t[ptr[j]]
-    best = NONE
     rate = capacity[w, j] / DAYS_PER_WEEK
     if team_i[w, j, TeamI.N_PROG] > 0 and rate > 0.0:
-        clock = team_f[w, j, TeamF.CLOCK]
-        per_weight = rate / team_f[w, j, TeamF.WEIGHT]
-        t_best = INF
-        item = team_i[w, j, TeamI.PROG_HEAD]
-        while item >= 0:
-            t_done = clock + f[item, ItemF.REMAINING] / (per_weight * _weight(link, prm, item))
-            if t_done < t_best:
-                t_best = t_done
-                best = item
-            item = link[item, Link.NEXT]
-        if t_best <= t_next:
-            t_next = t_best
-        else:
-            best = NONE
-    return t_next, best
+        ahead = max(team_f[w, j, TeamF.NEXT_TAG] - team_f[w, j, TeamF.VIRTUAL], 0.0)
+        t_done = team_f[w, j, TeamF.CLOCK] + ahead * team_f[w, j, TeamF.WEIGHT] / rate
+        if t_done <= t_next:
+            return t_done, team_i[w, j, TeamI.NEXT_DONE]
+    return t_next, NONE
 
 
 @inline_uncounted
@@ -570,20 +552,60 @@ def _finish_work(f, i, link, meta, team_i, team_f, out, prm, item, t):
     """Take an item whose own work is done out of the work in progress: it is done, or blocked on a request."""
     w = i[item, ItemI.WORLD]
     j = i[item, ItemI.TEAM]
-    f[item, ItemF.REMAINING] = 0.0
+    kind = link[item, Link.KIND]
     _pop_progress(link, team_i, w, j, item)
     team_i[w, j, TeamI.N_PROG] -= 1
-    if link[item, Link.KIND] != Kind.INCIDENT:
+    if kind != Kind.INCIDENT:
         team_i[w, j, TeamI.N_LIMITED] -= 1
     if team_i[w, j, TeamI.N_PROG] == 0:
-        team_f[w, j, TeamF.WEIGHT] = 0.0  # no drift from adding and subtracting weights
+        # Nothing in progress: start the weights and the virtual time afresh, so that neither drifts.
+        team_f[w, j, TeamF.WEIGHT] = 0.0
+        team_f[w, j, TeamF.VIRTUAL] = 0.0
+        for k in range(N_KINDS):
+            team_f[w, j, WEIGHT_KIND + k] = 0.0
+        team_i[w, j, TeamI.NEXT_DONE] = NONE
     else:
-        team_f[w, j, TeamF.WEIGHT] -= _weight(link, prm, item)
+        weight = _weight(link, prm, item)
+        team_f[w, j, TeamF.WEIGHT] -= weight
+        team_f[w, j, WEIGHT_KIND + kind] -= weight
+        if team_i[w, j, TeamI.NEXT_DONE] == item:
+            # The next to finish is the one with the earliest tag (the first of equals in the list).
+            best = team_i[w, j, TeamI.PROG_HEAD]
+            other = link[best, Link.NEXT]
+            while other >= 0:
+                if f[other, ItemF.TAG] < f[best, ItemF.TAG]:
+                    best = other
+                other = link[other, Link.NEXT]
+            team_i[w, j, TeamI.NEXT_DONE] = best
+            team_f[w, j, TeamF.NEXT_TAG] = f[best, ItemF.TAG]
     if i[item, ItemI.BLOCKED] > 0:
         i[item, ItemI.STATE] = State.BLOCKED
         team_i[w, j, TeamI.N_BLOCKED] += 1
         return NONE
     return _complete(f, i, link, meta, team_i, team_f, out, item, t)
+
+
+@inline_uncounted
+def _start(f, i, link, team_i, team_f, prm, w, j, c, item, t):
+    """Put an item of class ``c``, just out of its queue, in progress on team ``j`` (advanced to ``t``).
+
+    Its work is done when the team's virtual time has grown by its size over its weight: its tag.
+    """
+    kind = link[item, Link.KIND]
+    weight = _weight(link, prm, item)
+    i[item, ItemI.STATE] = State.IN_PROGRESS
+    f[item, ItemF.START] = t
+    tag = team_f[w, j, TeamF.VIRTUAL] + f[item, ItemF.SIZE] / weight
+    f[item, ItemF.TAG] = tag
+    if team_i[w, j, TeamI.N_PROG] == 0 or tag < team_f[w, j, TeamF.NEXT_TAG]:
+        team_i[w, j, TeamI.NEXT_DONE] = item
+        team_f[w, j, TeamF.NEXT_TAG] = tag
+    _push_progress(link, team_i, w, j, item)
+    team_i[w, j, TeamI.N_PROG] += 1
+    if c != Klass.EXPEDITE:
+        team_i[w, j, TeamI.N_LIMITED] += 1
+    team_f[w, j, TeamF.WEIGHT] += weight
+    team_f[w, j, WEIGHT_KIND + kind] += weight
 
 
 # ------------------------------------------------------------------ the week
@@ -616,7 +638,8 @@ def run_week(
     feature_value,
     t0,
     scratch,
-    key,
+    tree_key,
+    tree_team,
     leads,
     out,
 ):
@@ -649,21 +672,22 @@ def run_week(
         withdraw_rate: ``(worlds, teams)`` per week: hazard of a waiting feature leaving.
         feature_value: ``(worlds, teams)`` median value of a feature, thousands.
         t0: Start of the week, days.
-        scratch: ``(8, teams)`` int64 work space (the heap, positions, arrival pointers, ...).
-        key: ``(teams,)`` float64 work space: each team's next event time.
+        scratch: ``(5, teams)`` int64 work space (arrival pointers, the teams to look at, ...).
+        tree_key: ``(2 * leaves,)`` float64 work space, ``leaves`` the least power of 2 at least
+            ``teams``: the tournament tree of the teams' next event times.
+        tree_team: ``(2 * leaves,)`` int64 work space: the team each node of the tree holds.
         leads: Float64 work space of at least the store's capacity: the week's lead times.
         out: ``(worlds, teams, len(OUT))`` zeros; the week's measures, a team's side by side.
     """
     worlds = capacity.shape[0]
     teams = capacity.shape[1]
     t_end = t0 + DAYS_PER_WEEK
-    heap = scratch[0]
-    pos = scratch[1]
-    ptr = scratch[2]
-    end = scratch[3]
-    done_item = scratch[4]
-    pending = scratch[5]
-    is_pending = scratch[6]
+    ptr = scratch[0]
+    end = scratch[1]
+    done_item = scratch[2]
+    pending = scratch[3]
+    is_pending = scratch[4]
+    leaves = tree_key.shape[0] // 2
     is_pending[:] = 0
     for w in range(worlds):
         # Start the week: clocks, deploy schedules, arrivals, first events.
@@ -675,16 +699,13 @@ def run_week(
             ptr[j] = arr_off[w * teams + j]
             end[j] = arr_off[w * teams + j + 1]
         for j in range(teams):
-            key[j], done_item[j] = _next_event(f, link, team_i, team_f, prm, capacity, arr_t, ptr, end, w, j)
-            heap[j] = j
-            pos[j] = j
-        for k in range(teams // 2 - 1, -1, -1):
-            _sift_down(heap, pos, key, k)
+            tree_key[leaves + j], done_item[j] = _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, j)
+        _tree_build(tree_key, tree_team, teams)
 
-        while key[heap[0]] < t_end:
-            j = heap[0]
-            t = key[j]
-            _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t)
+        while tree_key[1] < t_end:
+            j = tree_team[1]
+            t = tree_key[1]
+            _advance(team_i, team_f, out, capacity, w, j, t)
             if ptr[j] < end[j] and arr_t[ptr[j]] <= t:
                 _create(
                     f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
@@ -695,7 +716,7 @@ def run_week(
                 parent = _finish_work(f, i, link, meta, team_i, team_f, out, prm, done_item[j], t)
                 while parent >= 0:
                     pj = i[parent, ItemI.TEAM]
-                    _advance(f, link, team_i, team_f, out, prm, capacity, w, pj, t)
+                    _advance(team_i, team_f, out, capacity, w, pj, t)
                     parent = _complete(f, i, link, meta, team_i, team_f, out, parent, t)
             else:
                 # Deploy every change through its release process (finished at least
@@ -759,16 +780,10 @@ def run_week(
                         c += 1
                     item = team_i[w, m, Q_HEAD + c]
                     _unqueue(link, team_i, w, m, c, item)
-                    i[item, ItemI.STATE] = State.IN_PROGRESS
-                    f[item, ItemF.START] = t
-                    _push_progress(link, team_i, w, m, item)
-                    team_i[w, m, TeamI.N_PROG] += 1
-                    if c != Klass.EXPEDITE:
-                        team_i[w, m, TeamI.N_LIMITED] += 1
-                    team_f[w, m, TeamF.WEIGHT] += _weight(link, prm, item)
+                    _start(f, i, link, team_i, team_f, prm, w, m, c, item, t)
                     target = i[item, ItemI.DEP_TEAM]
                     if target >= 0:
-                        _advance(f, link, team_i, team_f, out, prm, capacity, w, target, t)
+                        _advance(team_i, team_f, out, capacity, w, target, t)
                         child = _create(
                             f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
                             dep_prob, dep_off, dep_target, dep_cum, feature_value, w, target, m,
@@ -782,12 +797,12 @@ def run_week(
                             pending[n_pending] = target
                             n_pending += 1
                             is_pending[target] = 1
-                t_m, done_item[m] = _next_event(f, link, team_i, team_f, prm, capacity, arr_t, ptr, end, w, m)
-                _heap_update(heap, pos, key, m, t_m)
+                t_m, done_item[m] = _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, m)
+                _tree_update(tree_key, tree_team, m, t_m)
 
         # End of the week: clocks to its end, withdrawals, the week's measures.
         for j in range(teams):
-            _advance(f, link, team_i, team_f, out, prm, capacity, w, j, t_end)
+            _advance(team_i, team_f, out, capacity, w, j, t_end)
             rate = withdraw_rate[w, j]
             if rate > 0.0 and team_i[w, j, TeamI.N_WAIT_FEATURE] > 0:
                 _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate)
