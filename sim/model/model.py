@@ -123,8 +123,9 @@ class OrgModel(mesa.Model):
         levers = self.plan.levers(week)
         measures = self.organisation.step(levers)
         spend = self.plan.spend(week)
-        measures["cost"] = measures["cost"] + spend
-        measures["net_value"] = measures["net_value"] - spend
+        # In place: the named measures are views of the stacked ones the record reads.
+        measures["cost"] += spend
+        measures["net_value"] -= spend
         measures["programmes_abandoned"] = self.plan.review(
             week, self.organisation.seen_delivered, levers[:, LEVER_INDEX["patience_weeks"]]
         )

@@ -276,7 +276,9 @@ class Organisation:
 
         Returns:
             The week's measures by name: per world and team ``(worlds, teams)`` for the
-            flow's (``Out``) and per world ``(worlds,)`` for the organisation's.
+            flow's (``Out``) and per world ``(worlds,)`` for the organisation's; and the
+            same stacked, ``flow`` ``(len(OUT), worlds, teams)``, ``world``
+            ``(len(WORLD_MEASURES), worlds)`` and ``team`` ``(len(TEAM_MEASURES), worlds, teams)``.
         """
         lv = np.ascontiguousarray(self._lever_table(levers), dtype=float)
         o, wr, lr, c = self._rules
@@ -417,4 +419,6 @@ class Organisation:
         measures.update(onboarding=onboarding, coordination=coordination, leavers=leavers, joined=joined)
         # Per engine team (stream-aligned, then platform), for the per-team records.
         measures["per_team"] = dict(zip(week.TEAM_MEASURES, team, strict=True))
+        # The same measures stacked, as the compiled record reads them (the named ones are views).
+        measures.update(flow=out, world=world, team=team)
         return measures

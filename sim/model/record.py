@@ -36,53 +36,212 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from sim.model.compiled import cache_guard, jit
+from sim.model.flow.items import rows
+from sim.model.flow.serve import OUT, Out
 from sim.model.metrics import COLUMNS, RECORDED, TEAM_COLUMNS, derived, long_form
+from sim.model.week import TEAM_MEASURES, WORLD_MEASURES, Team, World
 
-# Numeric columns recorded every week; the cluster and maturity are derived from them at the end.
-_AT = {name: i for i, name in enumerate(RECORDED)}
-# Measures that need events (deploys, restores, finished items), shown as last measured (_carried).
-_CARRIED = (
+# Measures that need events (deploys, restores, finished items), shown as last measured.
+CARRIED = (
     "lead_time_days",
     "lead_time_p85_days",
     "time_to_restore_hours",
     "change_failure_rate",
     "flow_time_days",
 )
-# Per-team measures summed over the teams for a column of their own.
-_SUMMED = (
-    "finished",
-    "finished_feature",
-    "finished_incident",
-    "value_withdrawn",
-    "withdrawn",
-    "leavers",
-    "joined",
-    "available",
-    "busy",
-    "in_system_mean",
-    "unplanned_backlog",
-)
-# Where the engine's item work went, per team (``share_*`` of each team's available days).
-_ENGINE_SHARES = ("feature", "dependency", "incident", "rework", "improvement", "experiment", "idle")
-_LAYER_STOCKS = {
-    "partnership": "partnership",
-    "strategy": "clarity",
-    "architecture": "standards",
-    "culture": "safety",
-    "talent": "skill",
-    "execution": "practice",
-    "innovation": "innovation",
-}
+Rec = rows("Rec", RECORDED)
+Col = rows("Col", TEAM_COLUMNS)
+Carried = rows("Carried", CARRIED)
+
+# The layouts the compiled rows index by name live in other modules, whose changes numba's cache
+# of this file does not see.
+cache_guard(__file__, (RECORDED, TEAM_COLUMNS, CARRIED, OUT, WORLD_MEASURES, TEAM_MEASURES))
+
+# Layers are the stocks that stand for them, in RECORDED's order of the layer columns.
+_LAYER_STOCKS = (World.PARTNERSHIP, World.CLARITY, World.STANDARDS, World.SAFETY, World.SKILL, World.PRACTICE)
+_AT = {name: i for i, name in enumerate(RECORDED)}
 
 
-def _weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per row of the last axis, the mean of the teams' values weighted by ``weights`` (nan where no weight)."""
-    w = np.where(np.isfinite(values), weights, 0.0)
-    total = w.sum(axis=-1)
-    # np.nansum's own steps (nan to 0, then sum), without the cost of its checks every week.
-    weighted = values * w
-    np.copyto(weighted, 0.0, where=np.isnan(weighted))
-    return np.where(total > 0, weighted.sum(axis=-1) / np.where(total > 0, total, 1.0), np.nan)
+@jit
+def _carried(flow, w, last):
+    """Update ``last[:, w]``, world ``w``'s measures that need events, where the week had them.
+
+    A week without the events a measure needs (no deploy, no restore) shows the last week
+    that had them, as a dashboard of the DORA keys does; nan until there is one. Each is the
+    teams' mean weighted by their events (changes deployed, restores, items finished), over
+    the teams that measured it.
+    """
+    sums = np.zeros(4)
+    weights = np.zeros(4)
+    deploys = 0.0
+    failures = 0.0
+    for t in range(flow.shape[2]):
+        for k, (value, weight) in enumerate(
+            (
+                (Out.LEAD_TIME, Out.CHANGES_DEPLOYED),
+                (Out.LEAD_TIME_P85, Out.CHANGES_DEPLOYED),
+                (Out.RESTORE_TIME, Out.RESTORED),
+                (Out.FLOW_TIME, Out.FINISHED),
+            )
+        ):
+            x = flow[value, w, t]
+            if np.isfinite(x):
+                sums[k] += x * flow[weight, w, t]
+                weights[k] += flow[weight, w, t]
+        deploys += flow[Out.DEPLOYS, w, t]
+        failures += flow[Out.FAILURES, w, t]
+    for k, row in enumerate(
+        (Carried.LEAD_TIME_DAYS, Carried.LEAD_TIME_P85_DAYS, Carried.TIME_TO_RESTORE_HOURS)
+    ):
+        if weights[k] > 0.0:
+            last[row, w] = sums[k] / weights[k] * (24.0 if row == Carried.TIME_TO_RESTORE_HOURS else 1.0)
+    if weights[3] > 0.0:
+        last[Carried.FLOW_TIME_DAYS, w] = sums[3] / weights[3]
+    if deploys > 0.0:
+        last[Carried.CHANGE_FAILURE_RATE, w] = failures / max(deploys, 1.0)
+
+
+@jit
+def _carry(flow, last):
+    """Update the carried measures of every world (:func:`_carried`)."""
+    for w in range(last.shape[1]):
+        _carried(flow, w, last)
+
+
+@jit
+def _week_rows(flow, world, leavers, joined, abandoned, stream, last, rows_out):
+    """Write the week's recorded columns of every world, a row each, and update the carried measures.
+
+    Args:
+        flow: ``(len(OUT), worlds, teams)`` the flow's measures.
+        world: ``(len(WORLD_MEASURES), worlds)`` the organisation's measures.
+        leavers: ``(worlds, teams)`` people who left.
+        joined: ``(worlds, teams)`` people who joined.
+        abandoned: ``(worlds,)`` programmes abandoned.
+        stream: Stream-aligned teams (the first teams).
+        last: ``(len(CARRIED), worlds)`` the carried measures, updated in place.
+        rows_out: ``(worlds, len(RECORDED))`` written.
+    """
+    for w in range(world.shape[1]):
+        _carried(flow, w, last)
+        finished = feature = incidents = shadow = withdrawn = left = hired = 0.0
+        available = busy = in_system = backlog = deploys = 0.0
+        # Where the items' work went, in days: features and requests, unplanned, improvement,
+        # experiments, idle.
+        share = np.zeros(5)
+        for t in range(flow.shape[2]):
+            a = flow[Out.AVAILABLE, w, t]
+            finished += flow[Out.FINISHED, w, t]
+            feature += flow[Out.FINISHED_FEATURE, w, t]
+            incidents += flow[Out.FINISHED_INCIDENT, w, t]
+            shadow += flow[Out.VALUE_WITHDRAWN, w, t]
+            withdrawn += flow[Out.WITHDRAWN, w, t]
+            left += leavers[w, t]
+            hired += joined[w, t]
+            available += a
+            busy += flow[Out.BUSY, w, t]
+            in_system += flow[Out.IN_SYSTEM_MEAN, w, t]
+            backlog += flow[Out.UNPLANNED_BACKLOG, w, t]
+            if t < stream:
+                deploys += flow[Out.DEPLOYS, w, t]
+            share[0] += (flow[Out.SHARE_FEATURE, w, t] + flow[Out.SHARE_DEPENDENCY, w, t]) * a
+            share[1] += (flow[Out.SHARE_INCIDENT, w, t] + flow[Out.SHARE_REWORK, w, t]) * a
+            share[2] += flow[Out.SHARE_IMPROVEMENT, w, t] * a
+            share[3] += flow[Out.SHARE_EXPERIMENT, w, t] * a
+            share[4] += flow[Out.SHARE_IDLE, w, t] * a
+        # Shares of the people's days: the items' work in its share of them, the rest set aside.
+        days = max(world[World.DAYS_ALL, w], 1e-12)
+        work = world[World.DAYS_WORK, w] / max(available, 1e-12) / days
+        r = rows_out[w]
+        for k, stock in enumerate(_LAYER_STOCKS):
+            r[Rec.LAYER_PARTNERSHIP + k] = world[stock, w]
+        r[Rec.LAYER_INNOVATION] = world[World.INNOVATION, w]
+        r[Rec.THROUGHPUT] = feature
+        r[Rec.VALUE] = world[World.VALUE, w]
+        r[Rec.VALUE_INNOVATION] = world[World.VALUE_INNOVATION, w]
+        r[Rec.VALUE_SHADOW_IT] = shadow
+        r[Rec.DEPLOYS_PER_WEEK] = deploys / stream
+        r[Rec.LEAD_TIME_DAYS] = last[Carried.LEAD_TIME_DAYS, w]
+        r[Rec.TIME_TO_RESTORE_HOURS] = last[Carried.TIME_TO_RESTORE_HOURS, w]
+        r[Rec.CHANGE_FAILURE_RATE] = last[Carried.CHANGE_FAILURE_RATE, w]
+        r[Rec.INNOVATIONS] = world[World.INNOVATIONS, w]
+        r[Rec.EXPERIMENTS] = world[World.EXPERIMENTS, w]
+        r[Rec.TECH_DEBT] = world[World.DEBT, w]
+        r[Rec.DEBT_RATIO] = world[World.DEBT_RATIO, w]
+        r[Rec.INCIDENTS] = incidents
+        r[Rec.HEADCOUNT] = world[World.HEADCOUNT, w]
+        r[Rec.ATTRITION] = left
+        r[Rec.HIRES] = hired
+        r[Rec.MORALE] = world[World.MORALE, w]
+        r[Rec.UTILISATION] = busy / available if available > 0.0 else 0.0
+        r[Rec.UNPLANNED_SHARE] = work * share[1]
+        r[Rec.COGNITIVE_LOAD] = world[World.COGNITIVE_LOAD, w]
+        r[Rec.PLATFORM_MATURITY] = world[World.SELF_SERVICE, w]
+        r[Rec.BU_TRUST] = world[World.TRUST, w]
+        resolved = withdrawn + feature
+        r[Rec.SHADOW_IT_SHARE] = withdrawn / resolved if resolved > 0.0 else 0.0
+        r[Rec.PERCEIVED_ALIGNMENT] = min(world[World.PARTNERSHIP, w] + world[World.THEATRE, w], 1.0)
+        r[Rec.COST] = world[World.COST, w]
+        r[Rec.ITEMS_IN_SYSTEM] = in_system
+        r[Rec.ITEMS_DONE] = finished
+        r[Rec.FLOW_TIME_DAYS] = last[Carried.FLOW_TIME_DAYS, w]
+        r[Rec.LEAD_TIME_P85_DAYS] = last[Carried.LEAD_TIME_P85_DAYS, w]
+        r[Rec.SHARE_FEATURE] = work * share[0]
+        r[Rec.SHARE_UNPLANNED] = work * share[1]
+        r[Rec.SHARE_IMPROVEMENT] = world[World.DAYS_IMPROVEMENT, w] / days + work * share[2]
+        r[Rec.SHARE_EXPERIMENTS] = world[World.DAYS_EXPERIMENTS, w] / days + work * share[3]
+        r[Rec.SHARE_OVERHEAD] = (
+            world[World.DAYS_ALL, w]
+            - world[World.DAYS_WORK, w]
+            - world[World.DAYS_IMPROVEMENT, w]
+            - world[World.DAYS_EXPERIMENTS, w]
+        ) / days
+        r[Rec.SHARE_IDLE] = work * share[4]
+        r[Rec.UNPLANNED_BACKLOG] = backlog
+        r[Rec.PRESSURE] = world[World.PRESSURE, w]
+        r[Rec.NET_VALUE] = world[World.NET_VALUE, w]
+        r[Rec.PROGRAMMES_ABANDONED] = abandoned[w]
+
+
+@jit
+def _team_rows(flow, team, unit_of, out):
+    """Write the per-team columns, ``out`` ``(len(TEAM_COLUMNS), worlds, teams)``, from the week's measures."""
+    for w in range(flow.shape[1]):
+        for t in range(flow.shape[2]):
+            deploys = flow[Out.DEPLOYS, w, t]
+            for col, measure in (
+                (Col.PEOPLE, Team.PEOPLE),
+                (Col.SKILL, Team.SKILL),
+                (Col.PRACTICE, Team.PRACTICE),
+                (Col.EXECUTION, Team.PRACTICE),
+                (Col.DEBT_RATIO, Team.DEBT_RATIO),
+                (Col.SAFETY, Team.SAFETY),
+                (Col.MORALE, Team.MORALE),
+                (Col.ADOPTION, Team.ADOPTION),
+                (Col.COGNITIVE_LOAD, Team.COGNITIVE_LOAD),
+                (Col.COACHED, Team.COACHED),
+            ):
+                out[col, w, t] = team[measure, w, t]
+            for col, measure in (
+                (Col.THROUGHPUT, Out.FINISHED_FEATURE),
+                (Col.VALUE, Out.VALUE_DELIVERED),
+                (Col.DEPLOYS_PER_WEEK, Out.DEPLOYS),
+                (Col.LEAD_TIME_DAYS, Out.LEAD_TIME),
+                (Col.INCIDENTS, Out.FINISHED_INCIDENT),
+                (Col.ITEMS_IN_SYSTEM, Out.IN_SYSTEM_MEAN),
+                (Col.ITEMS_DONE, Out.FINISHED),
+                (Col.FLOW_TIME_DAYS, Out.FLOW_TIME),
+                (Col.UTILISATION, Out.UTILISATION),
+                (Col.LEAD_TIME_P85_DAYS, Out.LEAD_TIME_P85),
+                (Col.UNPLANNED_BACKLOG, Out.UNPLANNED_BACKLOG),
+            ):
+                out[col, w, t] = flow[measure, w, t]
+            out[Col.BUSINESS_UNIT, w, t] = unit_of[t]
+            out[Col.CHANGE_FAILURE_RATE, w, t] = (
+                flow[Out.FAILURES, w, t] / max(deploys, 1.0) if deploys > 0 else np.nan
+            )
+            out[Col.TIME_TO_RESTORE_HOURS, w, t] = 24.0 * flow[Out.RESTORE_TIME, w, t]
 
 
 class WeeklyRecord:
@@ -121,141 +280,36 @@ class WeeklyRecord:
                 np.full(self.teams - stream, -1.0),
             ]
         )
-        # The business_unit team column, a value per world and team.
-        self._unit_of_team = np.broadcast_to(self.unit_of, (worlds, self.teams))
-        rows = weeks // team_every if team_every else 0
-        self.team_weeks = np.zeros(rows, dtype=np.int64)
-        self.team_data = np.zeros((rows, len(TEAM_COLUMNS), worlds, self.teams), dtype=np.float32)
+        n_rows = weeks // team_every if team_every else 0
+        self.team_weeks = np.zeros(n_rows, dtype=np.int64)
+        self.team_data = np.zeros((n_rows, len(TEAM_COLUMNS), worlds, self.teams), dtype=np.float32)
         self._team_row = 0
-        self.last = np.full((len(_CARRIED), worlds), np.nan)  # see _carried
+        self.last = np.full((len(CARRIED), worlds), np.nan)  # see _carried
+        # The week's rows as the compiled code writes them, before they are stored.
+        self._row = np.empty((worlds, len(RECORDED)))
 
     def add(self, m: Mapping[str, np.ndarray]) -> None:
         """Record the week whose measures ``m`` are (one step of the organisation)."""
-        values = {f"layer_{layer}": m[stock] for layer, stock in _LAYER_STOCKS.items()}
-        values.update(self._columns(m))
-        values.update(zip(_CARRIED, self._carried(m), strict=True))
-        # One row a week, written at once: a column at a time costs more than the arithmetic.
-        self.data[:, self.weeks_done] = np.array([values[name] for name in RECORDED]).T
+        abandoned = np.broadcast_to(
+            np.asarray(m.get("programmes_abandoned", 0.0), float), self.last.shape[1:]
+        )
+        _week_rows(
+            m["flow"], m["world"], m["leavers"], m["joined"], abandoned, self.stream, self.last, self._row
+        )
+        self.data[:, self.weeks_done] = self._row
         self.weeks_done += 1
         if (
             self.team_every
             and self.weeks_done % self.team_every == 0
             and self._team_row < len(self.team_weeks)
         ):
-            self._add_teams(m)
-
-    def _columns(self, m: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Return the week's columns, the carried ones (_carried) and the layers aside."""
-        # Sums over the teams, taken together: one reduction instead of one a measure.
-        total = dict(zip(_SUMMED, np.array([m[name] for name in _SUMMED]).sum(axis=-1), strict=True))
-        available = np.maximum(total["available"], 1e-12)
-        engine_share = dict(
-            zip(
-                _ENGINE_SHARES,
-                (np.array([m[f"share_{k}"] for k in _ENGINE_SHARES]) * m["available"]).sum(axis=-1)
-                / available,
-                strict=True,
-            )
-        )
-        work, days = m["days_work"], np.maximum(m["days_all"], 1e-12)
-        unplanned = work * (engine_share["incident"] + engine_share["rework"]) / days
-        resolved = total["withdrawn"] + total["finished_feature"]
-        return {
-            "throughput": total["finished_feature"],
-            "value": m["value"],
-            "value_innovation": m["value_innovation"],
-            "value_shadow_it": total["value_withdrawn"],
-            # The stream-aligned teams' mean, as np.mean takes it (a sum, then a division) for less.
-            "deploys_per_week": m["deploys"][:, : self.stream].sum(axis=1) / self.stream,
-            "innovations": m["innovations"],
-            "experiments": m["experiments"],
-            "tech_debt": m["debt"],
-            "debt_ratio": m["debt_ratio"],
-            "incidents": total["finished_incident"],
-            "headcount": m["headcount"],
-            "attrition": total["leavers"],
-            "hires": total["joined"],
-            "morale": m["morale"],
-            "utilisation": np.where(total["available"] > 0, total["busy"] / available, 0.0),
-            "share_feature": work * (engine_share["feature"] + engine_share["dependency"]) / days,
-            "share_unplanned": unplanned,
-            "share_improvement": (m["days_improvement"] + work * engine_share["improvement"]) / days,
-            "share_experiments": (m["days_experiments"] + work * engine_share["experiment"]) / days,
-            "share_overhead": (m["days_all"] - m["days_work"] - m["days_improvement"] - m["days_experiments"])
-            / days,
-            "share_idle": work * engine_share["idle"] / days,
-            "unplanned_share": unplanned,
-            "cognitive_load": m["cognitive_load"],
-            "platform_maturity": m["self_service"],
-            "bu_trust": m["trust"],
-            "shadow_it_share": np.where(resolved > 0, total["withdrawn"] / np.maximum(resolved, 1e-12), 0.0),
-            "perceived_alignment": np.minimum(m["partnership"] + m["theatre"], 1.0),
-            "cost": m["cost"],
-            "items_in_system": total["in_system_mean"],
-            "items_done": total["finished"],
-            "unplanned_backlog": total["unplanned_backlog"],
-            "pressure": m["pressure"],
-            "net_value": m["net_value"],
-            "programmes_abandoned": np.full(m["value"].shape, m.get("programmes_abandoned", 0.0)),
-        }
+            _team_rows(m["flow"], m["team"], self.unit_of, self.team_data[self._team_row])
+            self.team_weeks[self._team_row] = self.weeks_done
+            self._team_row += 1
 
     def warm(self, m: Mapping[str, np.ndarray]) -> None:
         """Take a warm-up week's measures: not recorded, but the last measured DORA keys and flow time."""
-        self._carried(m)
-
-    def _carried(self, m: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Return the week's measures that need events (deploys, restores, finished items), as last measured.
-
-        A week without the events a measure needs (no deploy, no restore) shows the last
-        week that had them, as a dashboard of the DORA keys does; nan until there is one.
-
-        Returns:
-            ``(len(_CARRIED), worlds)``, a row per measure.
-        """
-        changes, deploys = m["changes_deployed"], m["deploys"].sum(axis=1)
-        # The four weighted means at once, a row each: lead time, its 85th percentile, restore, flow.
-        lead, lead_p85, restore, flow = _weighted(
-            np.array([m["lead_time"], m["lead_time_p85"], m["restore_time"], m["flow_time"]]),
-            np.array([changes, changes, m["restored"], m["finished"]]),
-        )
-        failure = np.where(deploys > 0, m["failures"].sum(axis=1) / np.maximum(deploys, 1), np.nan)
-        now = np.array([lead, lead_p85, 24.0 * restore, failure, flow])  # in _CARRIED's order
-        self.last = np.where(np.isnan(now), self.last, now)
-        return self.last
-
-    def _add_teams(self, m: Mapping[str, np.ndarray]) -> None:
-        t = m["per_team"]
-        deploys = m["deploys"]
-        values = {
-            "business_unit": self._unit_of_team,
-            "people": t["people"],
-            "skill": t["skill"],
-            "practice": t["practice"],
-            "execution": t["practice"],
-            "debt_ratio": t["debt_ratio"],
-            "safety": t["safety"],
-            "morale": t["morale"],
-            "adoption": t["adoption"],
-            "cognitive_load": t["cognitive_load"],
-            "throughput": m["finished_feature"],
-            "value": m["value_delivered"],
-            "deploys_per_week": deploys,
-            "lead_time_days": m["lead_time"],
-            "change_failure_rate": np.where(deploys > 0, m["failures"] / np.maximum(deploys, 1.0), np.nan),
-            "time_to_restore_hours": 24.0 * m["restore_time"],
-            "incidents": m["finished_incident"],
-            "coached": t["coached"],
-            "items_in_system": m["in_system_mean"],
-            "items_done": m["finished"],
-            "flow_time_days": m["flow_time"],
-            "utilisation": m["utilisation"],
-            "lead_time_p85_days": m["lead_time_p85"],
-            "unplanned_backlog": m["unplanned_backlog"],
-        }
-        # All columns at once, as add writes its row.
-        self.team_data[self._team_row] = np.array([values[name] for name in TEAM_COLUMNS])
-        self.team_weeks[self._team_row] = self.weeks_done
-        self._team_row += 1
+        _carry(m["flow"], self.last)
 
     def team_frame(self, world: int = 0) -> pd.DataFrame:
         """Return the per-team values of one world in long form: a row per recorded week and team."""

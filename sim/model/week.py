@@ -30,7 +30,7 @@ from sim.model import capabilities as cap
 from sim.model import leadership as lead
 from sim.model import workforce as wf
 from sim.model.compiled import cache_guard, jit
-from sim.model.flow.items import Kind
+from sim.model.flow.items import Kind, rows
 from sim.model.flow.serve import OUT, Out
 from sim.model.levers import LEVER_INDEX, LEVER_NAMES
 
@@ -118,6 +118,8 @@ TEAM_MEASURES = (
     "cognitive_load",
     "coached",
 )
+World = rows("World", WORLD_MEASURES)
+Team = rows("Team", TEAM_MEASURES)
 
 
 @jit
