@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model import leadership as lead
+from sim.model.compiled import jit
 from sim.model.levers import LEVER_NAMES, Intervention, Levers, contribution, lever_bounds
 
 
@@ -76,15 +77,11 @@ class Programmes:
 
     def levers(self, week: int) -> np.ndarray:
         """Return the levers of ``week`` (0-based): ``(worlds, levers)`` in ``LEVER_NAMES`` order."""
-        table = self.fixed[:, week] + np.einsum(
-            "wp,wpl->wl", self.active.astype(float), self.deltas[:, :, week]
-        )
-        np.clip(table, self.lo, self.hi, out=table)
-        return table
+        return _levers(self.fixed, self.deltas, self.active, week, self.lo, self.hi)
 
     def spend(self, week: int) -> np.ndarray:
         """Return the spend of ``week`` (0-based) per world: the shocks' and the running programmes'."""
-        return self.fixed_spend[:, week] + (self.active * self.spend_of[:, :, week]).sum(axis=1)
+        return _spend(self.fixed_spend, self.spend_of, self.active, week)
 
     def review(self, week: int, delivered: np.ndarray, patience: np.ndarray) -> np.ndarray:
         """Let leadership judge the programmes after ``week`` (0-based), on the delivery it perceives.
@@ -101,13 +98,56 @@ class Programmes:
         Returns:
             Programmes abandoned this week, per world.
         """
-        starting = self.start == week
-        self.at_start[starting] = np.broadcast_to(delivered[:, None], starting.shape)[starting]
-        age = np.where(self.start >= 0, week - self.start, -1)
-        running = self.active & (week < self.end)
-        judged = running.copy()
-        abandoned = lead.review_programmes(judged, age, self.at_start, delivered, patience)
-        dropped = running & ~judged
-        self.active[dropped] = False
-        self.abandoned_week[dropped] = week
-        return abandoned
+        return _review(
+            self.active, self.start, self.end, self.at_start, self.abandoned_week, week, delivered, patience
+        )
+
+
+@jit
+def _levers(fixed, deltas, active, week, lo, hi):
+    """Return the baseline and shocks of ``week`` plus the running programmes' changes, clipped."""
+    table = fixed[:, week].copy()
+    worlds, programmes = active.shape
+    for w in range(worlds):
+        for p in range(programmes):
+            if active[w, p]:
+                table[w] += deltas[w, p, week]
+        for k in range(table.shape[1]):
+            table[w, k] = min(max(table[w, k], lo[k]), hi[k])
+    return table
+
+
+@jit
+def _spend(fixed_spend, spend_of, active, week):
+    """Return the shocks' spend of ``week`` plus the running programmes', per world."""
+    out = fixed_spend[:, week].copy()
+    worlds, programmes = active.shape
+    for w in range(worlds):
+        for p in range(programmes):
+            if active[w, p]:
+                out[w] += spend_of[w, p, week]
+    return out
+
+
+@jit
+def _review(active, start, end, at_start, abandoned_week, week, delivered, patience):
+    """Note the delivery programmes start from, judge the running ones by leadership's rule, drop the failed."""
+    worlds, programmes = active.shape
+    age = np.full((worlds, programmes), -1, dtype=np.int64)
+    judged = np.zeros((worlds, programmes), dtype=np.bool_)
+    for w in range(worlds):
+        for p in range(programmes):
+            if start[w, p] == week:
+                at_start[w, p] = delivered[w]
+            if start[w, p] >= 0:
+                age[w, p] = week - start[w, p]
+            # A programme is judged only while it runs.
+            judged[w, p] = active[w, p] and week < end[w, p]
+    running = judged.copy()
+    abandoned = lead.review_programmes(judged, age, at_start, delivered, patience)
+    for w in range(worlds):
+        for p in range(programmes):
+            if running[w, p] and not judged[w, p]:
+                active[w, p] = False
+                abandoned_week[w, p] = week
+    return abandoned

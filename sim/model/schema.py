@@ -10,6 +10,7 @@ allowed, so that callers can print one clear line instead of a traceback.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -176,7 +177,7 @@ def build[T](cls: type[T], data: Any, path: str = "") -> T:
         return data
     if not isinstance(data, Mapping):
         raise ConfigError(path, f"must be a mapping with keys {_keys(cls)}, got {data!r}")
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = [k for k in data if k not in fields]
     if unknown:
@@ -194,6 +195,12 @@ def build[T](cls: type[T], data: Any, path: str = "") -> T:
         return cls(**kwargs)
     except ConfigError as err:
         raise ConfigError(f"{path}.{err.field}" if path else err.field, err.message) from None
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """Return a dataclass's field types, resolved once: resolving parses the annotations afresh."""
+    return typing.get_type_hints(cls)
 
 
 def _keys(cls: type) -> str:

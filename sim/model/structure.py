@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model.compiled import jit
 from sim.model.flow.engine import Dependencies, row_cumulative
 from sim.model.schema import ConfigError, spec, validate_fields
 
@@ -193,19 +194,20 @@ class Structure:
         key = (np.asarray(coupling, float).tobytes(), np.asarray(self_service, float).tobytes())
         if key in self._last:
             return self._last[key]
-        rules, worlds, n = self.rules, self_service.shape[0], self.flow_teams
-        layout, shares = self._layout(worlds), self.edges[2]
-        # Each world's weight of each edge: the coupling edges' shares of the coupling, then the
-        # platform edges' need for what the platform does not yet offer as self-service.
-        weights = np.empty((worlds, layout.order.size))
-        weights[:, : shares.size] = np.asarray(coupling, float).reshape(-1, 1) * shares
-        weights[:, shares.size :] = (rules.platform_weight * (1.0 - np.clip(self_service, 0.0, 1.0)))[:, None]
-        # A team's need: its edges' weights summed one by one in the edges' order (as np.add.at does).
-        need = np.bincount(layout.rows, weights.ravel(), minlength=worlds * n).reshape(worlds, n)
-        probability = np.minimum(rules.max_dependency * need, 1.0)
-        # An edge of weight 0 (no coupling, full self-service) stays in the graph with a tiny weight:
-        # its team's chance of a request is then 0 or comes from its other edges alone.
-        graph = self._graph(layout, np.maximum(weights, 1e-12))
+        rules, worlds = self.rules, self_service.shape[0]
+        layout = self._layout(worlds)
+        probability, cumulative = _weekly(
+            np.broadcast_to(np.asarray(coupling, float), (worlds,)),
+            self.edges[2],
+            np.ascontiguousarray(self_service, dtype=float),
+            rules.platform_weight,
+            rules.max_dependency,
+            layout.rows,
+            layout.order,
+            layout.graph.offsets,
+            self.flow_teams,
+        )
+        graph = Dependencies(layout.graph.offsets, layout.graph.targets, cumulative)
         self._last.clear()
         self._last[key] = (probability, graph)
         return probability, graph
@@ -222,19 +224,6 @@ class Structure:
         served = np.flatnonzero(self.platform_of >= 0)
         return np.concatenate([sources, served]), np.concatenate([targets, self.platform_of[served]])
 
-    @staticmethod
-    def _graph(layout: _Layout, weights: np.ndarray) -> Dependencies:
-        """Return the graph of :attr:`requests` with each world's weights, ``(worlds, edges)`` and > 0.
-
-        The edges are the same every week, so :meth:`Dependencies.from_edges` sorts them once
-        (:meth:`_layout`); each week only puts the weights in its order and takes the same
-        cumulative shares (:func:`~sim.model.flow.engine.row_cumulative`), to the last bit.
-        """
-        offsets = layout.graph.offsets
-        return Dependencies(
-            offsets, layout.graph.targets, row_cumulative(weights[:, layout.order].ravel(), offsets)
-        )
-
     def _layout(self, worlds: int) -> _Layout:
         """Return the fixed part of the graph of a batch of ``worlds`` worlds, built at its first week."""
         if worlds not in self._layouts:
@@ -247,6 +236,50 @@ class Structure:
                 order=np.lexsort((targets, sources)),
             )
         return self._layouts[worlds]
+
+
+@jit
+def _weekly(coupling, shares, self_service, platform_weight, max_dependency, rows, order, offsets, teams):
+    """Return each team's chance that a feature needs another team, and the graph's cumulative shares.
+
+    Each world's weight of an edge is the coupling edges' share of its coupling, then the
+    platform edges' need for what the platform does not yet offer as self-service. A team's
+    need is its edges' weights summed one by one in the edges' order. An edge of weight 0 (no
+    coupling, full self-service) stays in the graph with a tiny weight: its team's chance of a
+    request is then 0 or comes from its other edges alone. The edges are the same every week,
+    so :meth:`Dependencies.from_edges` sorted them once (:meth:`Structure._layout`); each week
+    only puts the weights in that order and takes the same cumulative shares
+    (:func:`~sim.model.flow.engine.row_cumulative`), to the last bit.
+
+    Args:
+        coupling: ``(worlds,)`` architecture coupling.
+        shares: ``(coupling edges,)`` each coupling edge's share of its team's coupling.
+        self_service: ``(worlds,)`` the platform's self-service.
+        platform_weight: A platform edge's weight without self-service.
+        max_dependency: The chance of a request at a need of 1.
+        rows: ``(worlds * edges,)`` each world's edges' rows.
+        order: ``(edges,)`` the edges in the graph's order.
+        offsets: The graph's row offsets.
+        teams: Teams per world.
+
+    Returns:
+        ``(worlds, teams)`` chances, and the graph's ``(worlds * edges,)`` cumulative shares.
+    """
+    worlds = self_service.shape[0]
+    edges = order.shape[0]
+    weights = np.empty((worlds, edges))
+    need = np.zeros(worlds * teams)
+    for w in range(worlds):
+        platform = platform_weight * (1.0 - min(max(self_service[w], 0.0), 1.0))
+        for e in range(edges):
+            weights[w, e] = coupling[w] * shares[e] if e < shares.shape[0] else platform
+            need[rows[w * edges + e]] += weights[w, e]
+    probability = np.minimum(max_dependency * need, 1.0).reshape(worlds, teams)
+    ordered = np.empty(worlds * edges)
+    for w in range(worlds):
+        for e in range(edges):
+            ordered[w * edges + e] = max(weights[w, order[e]], 1e-12)
+    return probability, row_cumulative(ordered, offsets)
 
 
 @dataclass(frozen=True)
