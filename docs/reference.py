@@ -567,6 +567,11 @@ class Reads:
             return None
         if isinstance(node, ast.Subscript):
             base = node.value
+            # The element of a record of rules (sim.model.compiled.record) reads as the rules.
+            if isinstance(node.slice, ast.Constant) and node.slice.value == 0:
+                t = self._type(base, ctx, record)
+                if t and t[0] in ("class", "group"):
+                    return t
             if isinstance(base, ast.Name) and base.id in ("lever", "levers"):
                 sl = node.slice
                 if isinstance(sl, ast.Constant) and sl.value in self._lever_names:

@@ -35,8 +35,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import jit, record_type
+from sim.model.compiled import RECORD_FORM, cache_guard, jit
 from sim.model.schema import spec, validate_fields
+
+# How the rules reach the compiled code (sim.model.compiled.record) is part of its cached types.
+cache_guard(__file__, RECORD_FORM)
 
 
 def _half_life(weeks: float, doc: str) -> float:
@@ -175,10 +178,6 @@ class CapabilityRules:
 
     def __post_init__(self) -> None:
         validate_fields(self)
-
-
-# What compiled code reads the rules as (:func:`~sim.model.compiled.record`).
-CapabilityRecord = record_type(CapabilityRules, "CapabilityRecord")
 
 
 @jit

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import os
 import tempfile
-from collections import namedtuple
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from typing import Any
 # NUMBA_OPT in the environment wins.
 os.environ.setdefault("NUMBA_OPT", "1")
 import numba  # noqa: E402
+import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
 
 _OPTIONS = {"cache": True, "error_model": "numpy"}
@@ -40,47 +40,24 @@ jit_uncounted = njit(**_OPTIONS, _nrt=False)
 inline_uncounted = njit(**_OPTIONS, inline="always", _nrt=False)
 
 
-# The record type of each rules dataclass and its extras, as record_type declared it.
-_TYPES: dict[tuple[type, tuple[str, ...]], type] = {}
+# How compiled code takes the rules (see record). Part of the cache layout of every module whose
+# compiled code reads rules: numba's cache index names the types of its arguments, and an index
+# naming a type that no longer exists cannot even be read.
+RECORD_FORM = "one-element structured array"
 
 
-def record_type(cls: type, name: str, *extra: str) -> type:
-    """Declare the named tuple that compiled code reads a frozen dataclass of rules as.
+def record(rules: Any, **extra: float) -> np.ndarray:
+    """Return a frozen dataclass's numeric fields as a one-element structured array for compiled code.
 
-    Assign the result to ``name`` at the top level of the dataclass's module. numba
-    caches machine code by the types of its arguments and finds a named tuple type
-    again in a later process only by its module and name: a type made on the fly is
-    a new one in every process, which would then compile afresh (half a minute).
-
-    Args:
-        cls: The dataclass; its ``int`` and ``float`` fields are the record's.
-        name: The name the type is assigned to in ``cls``'s module.
-        extra: Names of derived values the record adds (a property such as ``weekly_hazard``).
+    Compiled functions cannot take a dataclass. They take this array and read its element by
+    the dataclass's names (``rules[0].overtime``); ``extra`` adds derived values under their
+    own names. Why an array and not a named tuple: numba checks a tuple argument's type field
+    by field at every call (some 3 us for 25 fields) and an array's by its dtype (a tenth of
+    that), and a dtype is the same in every process, so numba's cache finds the code again.
     """
-    numeric = [f.name for f in dataclasses.fields(cls) if f.type in ("int", "float", int, float)]
-    kind = namedtuple(name, [*numeric, *extra], module=cls.__module__)
-    _TYPES[cls, extra] = kind
-    return kind
-
-
-def record(rules: Any, **extra: float) -> tuple:
-    """Return a frozen dataclass's numeric fields as its named tuple, which compiled code can read.
-
-    Compiled functions cannot take a dataclass; a named tuple of its numbers they read by the
-    same names (``rules.overtime``). ``extra`` adds derived values under their own names, as
-    :func:`record_type` declared them.
-
-    Raises:
-        TypeError: No record type was declared for the dataclass with these extras.
-    """
-    try:
-        kind = _TYPES[type(rules), tuple(extra)]
-    except KeyError:
-        raise TypeError(
-            f"{type(rules).__name__}: no record type declared with record_type({tuple(extra)})"
-        ) from None
-    values = [getattr(rules, n) for n in kind._fields[: len(kind._fields) - len(extra)]]
-    return kind(*(float(v) for v in values), *(float(v) for v in extra.values()))
+    numeric = [f.name for f in dataclasses.fields(rules) if f.type in ("int", "float", int, float)]
+    values = [*(getattr(rules, n) for n in numeric), *extra.values()]
+    return np.array([tuple(float(v) for v in values)], dtype=[(n, np.float64) for n in [*numeric, *extra]])
 
 
 def cache_guard(source: str, layout: object) -> None:
@@ -128,6 +105,6 @@ __all__ = [
     "jit",
     "jit_uncounted",
     "numba",
+    "RECORD_FORM",
     "record",
-    "record_type",
 ]

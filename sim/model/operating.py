@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.model.compiled import record_type
 from sim.model.schema import spec, validate_fields
 
 
@@ -211,7 +210,3 @@ class OperatingRules:
 
     def __post_init__(self) -> None:
         validate_fields(self)
-
-
-# What compiled code reads the rules as (:func:`~sim.model.compiled.record`).
-OperatingRecord = record_type(OperatingRules, "OperatingRecord")

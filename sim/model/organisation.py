@@ -233,7 +233,9 @@ class Organisation:
         per_feature = r.flow.mean_size(Kind.FEATURE) + r.structure.max_dependency * setup.coupling * (
             r.flow.mean_size(Kind.DEPENDENCY)
         )
-        effort = week.effort_of(self.debt, self.self_service, self.is_stream, self._rules[0], self._rules[3])
+        effort = week.effort_of(
+            self.debt, self.self_service, self.is_stream, self._rules[0][0], self._rules[3][0]
+        )
         self.demand = np.where(self.is_stream, setup.load * days / (effort * per_feature), 0.0)
         # A feature's value is its share of the revenue at stake: the median, of a log-normal
         # spread, that makes a year of the starting demand worth it at full fit.

@@ -29,7 +29,7 @@ import numpy as np
 from sim.model import capabilities as cap
 from sim.model import leadership as lead
 from sim.model import workforce as wf
-from sim.model.compiled import cache_guard, jit
+from sim.model.compiled import RECORD_FORM, cache_guard, jit
 from sim.model.flow.items import Kind, rows
 from sim.model.flow.serve import OUT, Out
 from sim.model.levers import LEVER_INDEX, LEVER_NAMES
@@ -41,9 +41,9 @@ if TYPE_CHECKING:
     from sim.model.operating import OperatingRules
     from sim.model.workforce import WorkforceRules
 
-# Lever columns, kinds and measures are frozen into the machine code: a change of their layout
+# Lever columns, kinds, measures and the rules' form are frozen into the machine code: a change of their layout
 # elsewhere must drop this module's cache.
-cache_guard(__file__, (LEVER_NAMES, tuple(Kind.__members__), OUT))
+cache_guard(__file__, (LEVER_NAMES, tuple(Kind.__members__), OUT, RECORD_FORM))
 
 _PRESSURE = LEVER_INDEX["pressure"]
 _WIP_ACCEPT = LEVER_INDEX["wip_accept"]
@@ -159,10 +159,10 @@ def before_flow(
     standards_start,
     is_stream,
     unit_of,
-    o: OperatingRules,
-    wr: WorkforceRules,
-    lr: LeadershipRules,
-    c: CapabilityRules,
+    operating: OperatingRules,
+    workforce: WorkforceRules,
+    leadership: LeadershipRules,
+    capability: CapabilityRules,
     seen_delivered,
     seen_demand,
     pressure,
@@ -199,6 +199,11 @@ def before_flow(
         is ``staffed``, ``deploy_days``, ``release_days``, ``change_failure``,
         ``withdraw``, ``value``); and ``felt_pressure``.
     """
+    # The rules, each a one-element array (sim.model.compiled.record), read by their names.
+    o = operating[0]
+    wr = workforce[0]
+    lr = leadership[0]
+    c = capability[0]
     worlds, teams = experienced.shape
     # 1. Leadership decides, on what it has perceived so far.
     gap = lead.delivery_gap(seen_delivered, seen_demand)
@@ -360,10 +365,10 @@ def after_flow(
     is_stream,
     keys,
     ctr,
-    o: OperatingRules,
-    wr: WorkforceRules,
-    lr: LeadershipRules,
-    c: CapabilityRules,
+    operating: OperatingRules,
+    workforce: WorkforceRules,
+    leadership: LeadershipRules,
+    capability: CapabilityRules,
     mean_experiment,
     revenue_at_stake,
     excess,
@@ -410,6 +415,11 @@ def after_flow(
         ``(measures, worlds, teams)``; the week's leavers per team; its offers per team and
         for the enabling pool.
     """
+    # The rules, each a one-element array (sim.model.compiled.record), read by their names.
+    o = operating[0]
+    wr = workforce[0]
+    lr = leadership[0]
+    c = capability[0]
     worlds, teams = experienced.shape
     headcount = experienced + cohorts.sum(axis=2)
     people = np.maximum(headcount, 1e-9)

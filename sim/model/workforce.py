@@ -37,13 +37,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import cache_guard, jit, record_type
+from sim.model.compiled import RECORD_FORM, cache_guard, jit
 from sim.model.flow.rng import Stream, uniform
 from sim.model.schema import spec, validate_fields
 
 WORKING_DAYS = 5.0  # days a person works in a week
-# The random streams come from sim/model/flow/rng.py, whose changes numba's cache of this file does not see.
-cache_guard(__file__, tuple(Stream.__members__))
+# The random streams come from sim/model/flow/rng.py, whose changes numba's cache of this file does not
+# see; nor does it see how the rules reach the compiled code (sim.model.compiled.record).
+cache_guard(__file__, (tuple(Stream.__members__), RECORD_FORM))
 
 
 @dataclass(frozen=True)
@@ -154,10 +155,6 @@ class WorkforceRules:
     def weekly_hazard(self) -> float:
         """Weekly hazard of leaving at normal morale and pressure, so that a year compounds to ``attrition_annual``."""
         return -math.log1p(-self.attrition_annual) / 52.0
-
-
-# What compiled code reads the rules as (:func:`~sim.model.compiled.record`).
-WorkforceRecord = record_type(WorkforceRules, "WorkforceRecord", "weekly_hazard")
 
 
 @jit

@@ -9,7 +9,7 @@ from sim.model.compiled import record
 from sim.model.schema import ConfigError
 
 R = CapabilityRules()
-COMPILED = record(R)  # the numeric fields, as the compiled rules read them
+COMPILED = record(R)[0]  # the numeric fields, as the compiled rules read them
 
 
 def test_a_stock_without_upkeep_halves_in_its_half_life():

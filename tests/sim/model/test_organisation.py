@@ -259,7 +259,7 @@ def test_a_business_unit_judges_by_its_own_experience_and_presses_its_own_teams(
 
 def test_enabling_people_facilitate_a_few_teams_for_an_engagement_then_move_on():
     params = Params()
-    o, c = record(params.operating), record(params.capability)
+    o, c = record(params.operating)[0], record(params.capability)[0]
     enabling = np.full(1, 4.0)  # two teams at a time at half a team per person
     engagement = int(params.operating.engagement_weeks)
     people = np.full((1, 12), 8.0)
