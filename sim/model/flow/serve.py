@@ -676,7 +676,7 @@ def run_week(
         tree_key: ``(2 * leaves,)`` float64 work space, ``leaves`` the least power of 2 at least
             ``teams``: the tournament tree of the teams' next event times.
         tree_team: ``(2 * leaves,)`` int64 work space: the team each node of the tree holds.
-        leads: Float64 work space of at least the store's capacity: the week's lead times.
+        leads: Float64 work space of at least the store's capacity: the week's lead times (and leavers).
         out: ``(worlds, teams, len(OUT))`` zeros; the week's measures, a team's side by side.
     """
     worlds = capacity.shape[0]
@@ -805,7 +805,7 @@ def run_week(
             _advance(team_i, team_f, out, capacity, w, j, t_end)
             rate = withdraw_rate[w, j]
             if rate > 0.0 and team_i[w, j, TeamI.N_WAIT_FEATURE] > 0:
-                _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate)
+                _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate, leads)
             # Lead times of the week's shipped changes; then retire them.
             n = 0
             item = team_i[w, j, TeamI.SHIP_HEAD]
@@ -836,69 +836,78 @@ def _skip(keys, ctr, w, j, k, log_stay):
 
 
 @inline_uncounted
-def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate):
+def _leave(f, i, link, meta, team_i, team_f, out, w, j, item):
+    """Take a waiting feature out of team ``j``'s queue to shadow IT: counted, its value lost, its slot freed."""
+    _unqueue(link, team_i, w, j, Klass.PLANNED, item)
+    team_i[w, j, TeamI.WITHDRAWN] += 1
+    team_i[w, j, TeamI.IN_SYSTEM] -= 1
+    team_i[w, j, SYS + Kind.FEATURE] -= 1
+    team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
+    out[w, j, Out.WITHDRAWN] += 1.0
+    out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
+    _free(i, link, meta, item)
+
+
+@inline_uncounted
+def _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate, at):
     """Each feature waiting in team ``j``'s queue leaves at the hazard ``rate`` a week, independently.
 
     A feature leaves with ``1 - exp(-rate)``, so one stays with ``exp(-rate)``.
     The leavers are found by geometric skips (the number of features that stay
     before the next one that leaves), one draw per leaver and one more, rather
     than one draw per waiting feature: a backlog of hundreds loses a few a week.
-    The draws are read ahead first, so that the queue is walked only as far as
-    the features that leave, from whichever end is nearer the first of them: a
-    queue is a chain of items scattered through the store (a cache miss each).
-    The leavers go in queue order, as the sums of their ages and values must.
+    Their positions are read ahead into ``at`` (work space of at least the
+    waiting features), so that the queue is walked only as far as they are: a
+    queue is a chain of items scattered through the store (a cache miss each),
+    so the leavers before the longest run of features that stay are reached from
+    the head and those after it from the tail.
     """
     n = team_i[w, j, TeamI.N_WAIT_FEATURE]
     log_stay = -rate  # the caller withdraws only at a rate above 0
-    first = _skip(keys, ctr, w, j, 0, log_stay)
-    last = first
+    leavers = 0
+    position = _skip(keys, ctr, w, j, 0, log_stay)
     draws = 1
-    while last < n:
-        gap = _skip(keys, ctr, w, j, draws, log_stay)
+    while position < n:
+        at[leavers] = position
+        leavers += 1
+        position += 1 + _skip(keys, ctr, w, j, draws, log_stay)
         draws += 1
-        if last + 1 + gap >= n:
-            break
-        last += 1 + gap
-    if first < n:
-        # Feature number ``first`` (counting features only: the queue holds other planned work too).
-        if last + 1 <= n - first:
-            item = team_i[w, j, Q_HEAD + Klass.PLANNED]
-            k = -1
-            while True:
-                if link[item, Link.KIND] == Kind.FEATURE:
-                    k += 1
-                    if k == first:
-                        break
-                item = link[item, Link.NEXT]
-        else:
-            item = team_i[w, j, Q_TAIL + Klass.PLANNED]
-            k = n
-            while True:
-                if link[item, Link.KIND] == Kind.FEATURE:
-                    k -= 1
-                    if k == first:
-                        break
-                item = link[item, Link.PREV]
-        leaves = first
-        d = 1
-        while k <= last:
-            nxt = link[item, Link.NEXT]
-            if link[item, Link.KIND] == Kind.FEATURE:
-                if k == leaves:
-                    _unqueue(link, team_i, w, j, Klass.PLANNED, item)
-                    team_i[w, j, TeamI.WITHDRAWN] += 1
-                    team_i[w, j, TeamI.IN_SYSTEM] -= 1
-                    team_i[w, j, SYS + Kind.FEATURE] -= 1
-                    team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
-                    out[w, j, Out.WITHDRAWN] += 1.0
-                    out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
-                    _free(i, link, meta, item)
-                    if k < last:
-                        leaves += 1 + _skip(keys, ctr, w, j, d, log_stay)
-                        d += 1
-                k += 1
-            item = nxt
     ctr[w, j, Stream.WITHDRAW] += np.uint64(draws)
+    if leavers == 0:
+        return
+    # Split at the longest run that stays: leavers[:split] from the head, the rest from the tail.
+    split = leavers
+    longest = n - 1 - at[leavers - 1]
+    if at[0] > longest:
+        split = 0
+        longest = at[0]
+    for k in range(1, leavers):
+        if at[k] - at[k - 1] - 1 > longest:
+            split = k
+            longest = at[k] - at[k - 1] - 1
+    # Features counted as they are passed, leavers too: positions are those before any left.
+    item = team_i[w, j, Q_HEAD + Klass.PLANNED]
+    k = -1
+    nxt_leaver = 0
+    while nxt_leaver < split:
+        nxt = link[item, Link.NEXT]
+        if link[item, Link.KIND] == Kind.FEATURE:
+            k += 1
+            if k == at[nxt_leaver]:
+                _leave(f, i, link, meta, team_i, team_f, out, w, j, item)
+                nxt_leaver += 1
+        item = nxt
+    item = team_i[w, j, Q_TAIL + Klass.PLANNED]
+    k = n
+    nxt_leaver = leavers - 1
+    while nxt_leaver >= split:
+        prev = link[item, Link.PREV]
+        if link[item, Link.KIND] == Kind.FEATURE:
+            k -= 1
+            if k == at[nxt_leaver]:
+                _leave(f, i, link, meta, team_i, team_f, out, w, j, item)
+                nxt_leaver -= 1
+        item = prev
 
 
 @inline_uncounted
