@@ -77,11 +77,13 @@ class Programmes:
 
     def levers(self, week: int) -> np.ndarray:
         """Return the levers of ``week`` (0-based): ``(worlds, levers)`` in ``LEVER_NAMES`` order."""
-        return _levers(self.fixed, self.deltas, self.active, week, self.lo, self.hi)
+        table = _running(self.fixed, self.deltas, self.active, week)
+        np.clip(table, self.lo, self.hi, out=table)
+        return table
 
     def spend(self, week: int) -> np.ndarray:
         """Return the spend of ``week`` (0-based) per world: the shocks' and the running programmes'."""
-        return _spend(self.fixed_spend, self.spend_of, self.active, week)
+        return _running(self.fixed_spend, self.spend_of, self.active, week)
 
     def review(self, week: int, delivered: np.ndarray, patience: np.ndarray) -> np.ndarray:
         """Let leadership judge the programmes after ``week`` (0-based), on the delivery it perceives.
@@ -104,29 +106,14 @@ class Programmes:
 
 
 @jit
-def _levers(fixed, deltas, active, week, lo, hi):
-    """Return the baseline and shocks of ``week`` plus the running programmes' changes, clipped."""
-    table = fixed[:, week].copy()
-    worlds, programmes = active.shape
-    for w in range(worlds):
-        for p in range(programmes):
+def _running(fixed, per_programme, active, week):
+    """Return the fixed part of ``week`` per world plus what each running programme adds to it."""
+    total = fixed[:, week].copy()
+    for w in range(active.shape[0]):
+        for p in range(active.shape[1]):
             if active[w, p]:
-                table[w] += deltas[w, p, week]
-        for k in range(table.shape[1]):
-            table[w, k] = min(max(table[w, k], lo[k]), hi[k])
-    return table
-
-
-@jit
-def _spend(fixed_spend, spend_of, active, week):
-    """Return the shocks' spend of ``week`` plus the running programmes', per world."""
-    out = fixed_spend[:, week].copy()
-    worlds, programmes = active.shape
-    for w in range(worlds):
-        for p in range(programmes):
-            if active[w, p]:
-                out[w] += spend_of[w, p, week]
-    return out
+                total[w] += per_programme[w, p, week]
+    return total
 
 
 @jit

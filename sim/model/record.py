@@ -204,39 +204,47 @@ def _week_rows(flow, world, leavers, joined, abandoned, stream, last, rows_out):
         r[Rec.PROGRAMMES_ABANDONED] = abandoned[w]
 
 
+# Per-team columns that copy a measure: (column, measure) from the teams' and from the flow's.
+_FROM_TEAM = np.array(
+    [
+        (Col.PEOPLE, Team.PEOPLE),
+        (Col.SKILL, Team.SKILL),
+        (Col.PRACTICE, Team.PRACTICE),
+        (Col.EXECUTION, Team.PRACTICE),
+        (Col.DEBT_RATIO, Team.DEBT_RATIO),
+        (Col.SAFETY, Team.SAFETY),
+        (Col.MORALE, Team.MORALE),
+        (Col.ADOPTION, Team.ADOPTION),
+        (Col.COGNITIVE_LOAD, Team.COGNITIVE_LOAD),
+        (Col.COACHED, Team.COACHED),
+    ]
+)
+_FROM_FLOW = np.array(
+    [
+        (Col.THROUGHPUT, Out.FINISHED_FEATURE),
+        (Col.VALUE, Out.VALUE_DELIVERED),
+        (Col.DEPLOYS_PER_WEEK, Out.DEPLOYS),
+        (Col.LEAD_TIME_DAYS, Out.LEAD_TIME),
+        (Col.INCIDENTS, Out.FINISHED_INCIDENT),
+        (Col.ITEMS_IN_SYSTEM, Out.IN_SYSTEM_MEAN),
+        (Col.ITEMS_DONE, Out.FINISHED),
+        (Col.FLOW_TIME_DAYS, Out.FLOW_TIME),
+        (Col.UTILISATION, Out.UTILISATION),
+        (Col.LEAD_TIME_P85_DAYS, Out.LEAD_TIME_P85),
+        (Col.UNPLANNED_BACKLOG, Out.UNPLANNED_BACKLOG),
+    ]
+)
+
+
 @jit
 def _team_rows(flow, team, unit_of, out):
     """Write the per-team columns, ``out`` ``(len(TEAM_COLUMNS), worlds, teams)``, from the week's measures."""
+    for source, pairs in ((team, _FROM_TEAM), (flow, _FROM_FLOW)):
+        for k in range(pairs.shape[0]):
+            out[pairs[k, 0]] = source[pairs[k, 1]]
     for w in range(flow.shape[1]):
         for t in range(flow.shape[2]):
             deploys = flow[Out.DEPLOYS, w, t]
-            for col, measure in (
-                (Col.PEOPLE, Team.PEOPLE),
-                (Col.SKILL, Team.SKILL),
-                (Col.PRACTICE, Team.PRACTICE),
-                (Col.EXECUTION, Team.PRACTICE),
-                (Col.DEBT_RATIO, Team.DEBT_RATIO),
-                (Col.SAFETY, Team.SAFETY),
-                (Col.MORALE, Team.MORALE),
-                (Col.ADOPTION, Team.ADOPTION),
-                (Col.COGNITIVE_LOAD, Team.COGNITIVE_LOAD),
-                (Col.COACHED, Team.COACHED),
-            ):
-                out[col, w, t] = team[measure, w, t]
-            for col, measure in (
-                (Col.THROUGHPUT, Out.FINISHED_FEATURE),
-                (Col.VALUE, Out.VALUE_DELIVERED),
-                (Col.DEPLOYS_PER_WEEK, Out.DEPLOYS),
-                (Col.LEAD_TIME_DAYS, Out.LEAD_TIME),
-                (Col.INCIDENTS, Out.FINISHED_INCIDENT),
-                (Col.ITEMS_IN_SYSTEM, Out.IN_SYSTEM_MEAN),
-                (Col.ITEMS_DONE, Out.FINISHED),
-                (Col.FLOW_TIME_DAYS, Out.FLOW_TIME),
-                (Col.UTILISATION, Out.UTILISATION),
-                (Col.LEAD_TIME_P85_DAYS, Out.LEAD_TIME_P85),
-                (Col.UNPLANNED_BACKLOG, Out.UNPLANNED_BACKLOG),
-            ):
-                out[col, w, t] = flow[measure, w, t]
             out[Col.BUSINESS_UNIT, w, t] = unit_of[t]
             out[Col.CHANGE_FAILURE_RATE, w, t] = (
                 flow[Out.FAILURES, w, t] / max(deploys, 1.0) if deploys > 0 else np.nan
