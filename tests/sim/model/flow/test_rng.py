@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy import stats
 
 from sim.model.flow import rng
 
@@ -39,6 +40,19 @@ def test_distributions_have_their_moments():
     assert abs(k.mean() - 2.5) < 0.05 and abs(k.var() - 2.5) < 0.15
     b, _ = _draws(rng.bernoulli, 20_000, 0.3)
     assert abs(b.mean() - 0.3) < 0.015
+
+
+def test_the_ziggurat_has_layers_of_equal_area_and_draws_the_normal_to_its_tails():
+    x, f = rng._ZIG_X, rng._ZIG_F
+    areas = x[1:-1] * (f[2:] - f[1:-1])
+    assert x[-1] == 0.0 and np.allclose(areas, 9.91256303526217e-3, rtol=1e-9)
+    keys = rng.make_keys(rng.seeds_array([11]), 3, rng.N_STREAMS)
+    z = rng.standard_normals(keys, np.zeros_like(keys), 2, 200_000).ravel()
+    assert stats.kstest(z, "norm").pvalue > 0.01
+    # Beyond the base (the tail drawn apart) and in the wedges, as often as the normal is there.
+    for edge in (rng._ZIG_R, 2.0, 0.5):
+        expected = z.size * 2 * stats.norm.sf(edge)
+        assert abs((np.abs(z) > edge).sum() - expected) < 4 * np.sqrt(expected)
 
 
 def test_streams_teams_and_worlds_are_uncorrelated():
