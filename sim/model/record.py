@@ -204,34 +204,30 @@ def _week_rows(flow, world, leavers, joined, abandoned, stream, last, rows_out):
         r[Rec.PROGRAMMES_ABANDONED] = abandoned[w]
 
 
-# Per-team columns that copy a measure: (column, measure) from the teams' and from the flow's.
-_FROM_TEAM = np.array(
+# Per-team columns that copy a measure: (column, 0 for the teams' measures or 1 for the flow's, measure).
+_COPIED = np.array(
     [
-        (Col.PEOPLE, Team.PEOPLE),
-        (Col.SKILL, Team.SKILL),
-        (Col.PRACTICE, Team.PRACTICE),
-        (Col.EXECUTION, Team.PRACTICE),
-        (Col.DEBT_RATIO, Team.DEBT_RATIO),
-        (Col.SAFETY, Team.SAFETY),
-        (Col.MORALE, Team.MORALE),
-        (Col.ADOPTION, Team.ADOPTION),
-        (Col.COGNITIVE_LOAD, Team.COGNITIVE_LOAD),
-        (Col.COACHED, Team.COACHED),
-    ]
-)
-_FROM_FLOW = np.array(
-    [
-        (Col.THROUGHPUT, Out.FINISHED_FEATURE),
-        (Col.VALUE, Out.VALUE_DELIVERED),
-        (Col.DEPLOYS_PER_WEEK, Out.DEPLOYS),
-        (Col.LEAD_TIME_DAYS, Out.LEAD_TIME),
-        (Col.INCIDENTS, Out.FINISHED_INCIDENT),
-        (Col.ITEMS_IN_SYSTEM, Out.IN_SYSTEM_MEAN),
-        (Col.ITEMS_DONE, Out.FINISHED),
-        (Col.FLOW_TIME_DAYS, Out.FLOW_TIME),
-        (Col.UTILISATION, Out.UTILISATION),
-        (Col.LEAD_TIME_P85_DAYS, Out.LEAD_TIME_P85),
-        (Col.UNPLANNED_BACKLOG, Out.UNPLANNED_BACKLOG),
+        (Col.PEOPLE, 0, Team.PEOPLE),
+        (Col.SKILL, 0, Team.SKILL),
+        (Col.PRACTICE, 0, Team.PRACTICE),
+        (Col.EXECUTION, 0, Team.PRACTICE),
+        (Col.DEBT_RATIO, 0, Team.DEBT_RATIO),
+        (Col.SAFETY, 0, Team.SAFETY),
+        (Col.MORALE, 0, Team.MORALE),
+        (Col.ADOPTION, 0, Team.ADOPTION),
+        (Col.COGNITIVE_LOAD, 0, Team.COGNITIVE_LOAD),
+        (Col.COACHED, 0, Team.COACHED),
+        (Col.THROUGHPUT, 1, Out.FINISHED_FEATURE),
+        (Col.VALUE, 1, Out.VALUE_DELIVERED),
+        (Col.DEPLOYS_PER_WEEK, 1, Out.DEPLOYS),
+        (Col.LEAD_TIME_DAYS, 1, Out.LEAD_TIME),
+        (Col.INCIDENTS, 1, Out.FINISHED_INCIDENT),
+        (Col.ITEMS_IN_SYSTEM, 1, Out.IN_SYSTEM_MEAN),
+        (Col.ITEMS_DONE, 1, Out.FINISHED),
+        (Col.FLOW_TIME_DAYS, 1, Out.FLOW_TIME),
+        (Col.UTILISATION, 1, Out.UTILISATION),
+        (Col.LEAD_TIME_P85_DAYS, 1, Out.LEAD_TIME_P85),
+        (Col.UNPLANNED_BACKLOG, 1, Out.UNPLANNED_BACKLOG),
     ]
 )
 
@@ -239,9 +235,9 @@ _FROM_FLOW = np.array(
 @jit
 def _team_rows(flow, team, unit_of, out):
     """Write the per-team columns, ``out`` ``(len(TEAM_COLUMNS), worlds, teams)``, from the week's measures."""
-    for source, pairs in ((team, _FROM_TEAM), (flow, _FROM_FLOW)):
-        for k in range(pairs.shape[0]):
-            out[pairs[k, 0]] = source[pairs[k, 1]]
+    for k in range(_COPIED.shape[0]):
+        column, from_flow, measure = _COPIED[k]
+        out[column] = flow[measure] if from_flow else team[measure]
     for w in range(flow.shape[1]):
         for t in range(flow.shape[2]):
             deploys = flow[Out.DEPLOYS, w, t]
