@@ -63,6 +63,16 @@ _LAYER_STOCKS = (World.PARTNERSHIP, World.CLARITY, World.STANDARDS, World.SAFETY
 _AT = {name: i for i, name in enumerate(RECORDED)}
 
 
+# The carried measures that are the teams' means weighted by their events:
+# (carried row, the teams' measure, its weight, unit factor).
+_WEIGHTED = (
+    (Carried.LEAD_TIME_DAYS, Out.LEAD_TIME, Out.CHANGES_DEPLOYED, 1.0),
+    (Carried.LEAD_TIME_P85_DAYS, Out.LEAD_TIME_P85, Out.CHANGES_DEPLOYED, 1.0),
+    (Carried.TIME_TO_RESTORE_HOURS, Out.RESTORE_TIME, Out.RESTORED, 24.0),
+    (Carried.FLOW_TIME_DAYS, Out.FLOW_TIME, Out.FINISHED, 1.0),
+)
+
+
 @jit
 def _carried(flow, w, last):
     """Update ``last[:, w]``, world ``w``'s measures that need events, where the week had them.
@@ -72,34 +82,23 @@ def _carried(flow, w, last):
     teams' mean weighted by their events (changes deployed, restores, items finished), over
     the teams that measured it.
     """
-    sums = np.zeros(4)
-    weights = np.zeros(4)
+    sums = np.zeros(len(_WEIGHTED))
+    weights = np.zeros(len(_WEIGHTED))
     deploys = 0.0
     failures = 0.0
     for t in range(flow.shape[2]):
-        for k, (value, weight) in enumerate(
-            (
-                (Out.LEAD_TIME, Out.CHANGES_DEPLOYED),
-                (Out.LEAD_TIME_P85, Out.CHANGES_DEPLOYED),
-                (Out.RESTORE_TIME, Out.RESTORED),
-                (Out.FLOW_TIME, Out.FINISHED),
-            )
-        ):
+        for k, (_, value, weight, _) in enumerate(_WEIGHTED):
             x = flow[value, w, t]
             if np.isfinite(x):
                 sums[k] += x * flow[weight, w, t]
                 weights[k] += flow[weight, w, t]
         deploys += flow[Out.DEPLOYS, w, t]
         failures += flow[Out.FAILURES, w, t]
-    for k, row in enumerate(
-        (Carried.LEAD_TIME_DAYS, Carried.LEAD_TIME_P85_DAYS, Carried.TIME_TO_RESTORE_HOURS)
-    ):
+    for k, (row, _, _, unit) in enumerate(_WEIGHTED):
         if weights[k] > 0.0:
-            last[row, w] = sums[k] / weights[k] * (24.0 if row == Carried.TIME_TO_RESTORE_HOURS else 1.0)
-    if weights[3] > 0.0:
-        last[Carried.FLOW_TIME_DAYS, w] = sums[3] / weights[3]
+            last[row, w] = sums[k] / weights[k] * unit
     if deploys > 0.0:
-        last[Carried.CHANGE_FAILURE_RATE, w] = failures / max(deploys, 1.0)
+        last[Carried.CHANGE_FAILURE_RATE, w] = failures / deploys
 
 
 @jit
@@ -242,9 +241,7 @@ def _team_rows(flow, team, unit_of, out):
         for t in range(flow.shape[2]):
             deploys = flow[Out.DEPLOYS, w, t]
             out[Col.BUSINESS_UNIT, w, t] = unit_of[t]
-            out[Col.CHANGE_FAILURE_RATE, w, t] = (
-                flow[Out.FAILURES, w, t] / max(deploys, 1.0) if deploys > 0 else np.nan
-            )
+            out[Col.CHANGE_FAILURE_RATE, w, t] = flow[Out.FAILURES, w, t] / deploys if deploys > 0 else np.nan
             out[Col.TIME_TO_RESTORE_HOURS, w, t] = 24.0 * flow[Out.RESTORE_TIME, w, t]
 
 
