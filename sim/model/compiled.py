@@ -11,10 +11,13 @@ denominators away from zero).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 # LLVM's -O1 compiles these functions in about a third of the time -O3 takes (the cold
@@ -25,19 +28,38 @@ os.environ.setdefault("NUMBA_OPT", "1")
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
+from numba.core.caching import CacheImpl  # noqa: E402
+from numba.extending import is_jitted  # noqa: E402
 
 _OPTIONS = {"cache": True, "error_model": "numpy"}
+# Source files whose cache cache_guard has checked in this process.
+_GUARDED: set[str] = set()
 
-jit = njit(**_OPTIONS)
+
+def _guarded(**options: Any) -> Any:
+    """Return numba's ``njit(**options)``, refusing a function whose module has not called :func:`cache_guard`."""
+    compile_ = njit(**_OPTIONS, **options)
+
+    def decorate(fn: Any) -> Any:
+        if fn.__globals__.get("__file__") not in _GUARDED:
+            raise RuntimeError(
+                f"{fn.__module__}.{fn.__name__}: call cache_guard(globals()) after the module's imports"
+            )
+        return compile_(fn)
+
+    return decorate
+
+
+jit = _guarded()
 # Inlined into its callers at numba's level (inline="always"): a call between compiled functions
 # passes every array as a struct and counts references to it, which can cost more than a small
 # helper's own arithmetic.
-inline = njit(**_OPTIONS, inline="always")
+inline = _guarded(inline="always")
 # Without numba's reference counting (_nrt=False), for hot functions that allocate nothing (their
 # scratch arrays come from the caller): counting references to the arrays passed around inside
 # them can take most of their time.
-jit_uncounted = njit(**_OPTIONS, _nrt=False)
-inline_uncounted = njit(**_OPTIONS, inline="always", _nrt=False)
+jit_uncounted = _guarded(_nrt=False)
+inline_uncounted = _guarded(inline="always", _nrt=False)
 
 
 # How compiled code takes the rules (see record). Part of the cache layout of every module whose
@@ -60,46 +82,129 @@ def record(rules: Any, **extra: float) -> np.ndarray:
     return np.array([tuple(float(v) for v in values)], dtype=[(n, np.float64) for n in [*numeric, *extra]])
 
 
-def cache_guard(source: str, layout: object) -> None:
-    """Drop the cached machine code of the module at ``source`` when ``layout`` has changed.
+def _frozen(value: Any) -> bool:
+    """Whether numba would freeze a module global of this kind into machine code as a constant."""
+    if isinstance(value, bool | int | float | str | bytes | np.generic | np.ndarray) or value is None:
+        return True
+    if isinstance(value, tuple):
+        return all(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return all(_frozen(k) and _frozen(v) for k, v in value.items())
+    return isinstance(value, type) and issubclass(value, enum.Enum)
 
-    numba keys its cache on a function's own source file. Constants a compiled
-    function reads from other modules (the rows of a stacked array, derived from
-    a dataclass elsewhere) are frozen into its machine code, so a change there
-    would silently reuse code compiled for the old layout. Call this at the top
-    of such a module, before any of its functions compiles, with everything its
-    code takes from elsewhere: on a change it deletes that module's cache files.
+
+def _describe(value: Any) -> str:
+    """Describe a frozen global's value: the text changes when the value does, and is the same in every process."""
+    if isinstance(value, np.ndarray):
+        return f"array({value.dtype.str}, {value.shape}, {hashlib.sha256(value.tobytes()).hexdigest()})"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_describe(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_describe(k)}: {_describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, type):
+        return f"{value.__name__}{[(m.name, m.value) for m in value]}"
+    return repr(value)
+
+
+def compiled_inputs(namespace: dict[str, Any]) -> str:
+    """Describe everything that numba freezes into a module's machine code from outside its own file.
+
+    That is the module's globals numba treats as constants (numbers, strings,
+    arrays, enums, and tuples and dicts of them: the rows of a stacked array,
+    a table of weights) and, for every compiled function it can call from
+    another module, directly or through others (or through a module of its own
+    package it imports whole), that module's source and, in turn, its own such
+    globals.
 
     Args:
-        source: The module's ``__file__``.
-        layout: Anything whose ``repr`` changes when the layout does (tuples of names).
+        namespace: The module's ``globals()``.
+
+    Returns:
+        Text that changes whenever any of them does.
     """
-    path = Path(source)
-    cache = (
-        Path(os.environ["NUMBA_CACHE_DIR"])
-        if os.environ.get("NUMBA_CACHE_DIR")
-        else path.parent / "__pycache__"
-    )
-    stamp = cache / f"{path.stem}.layout"
-    digest = hashlib.sha256(repr(layout).encode()).hexdigest()
+    own = namespace.get("__file__")
+    package = str(namespace.get("__name__", "")).split(".")[0]
+    parts = [f"RECORD_FORM={RECORD_FORM}"]
+    seen: set[str] = set()
+    stack = [namespace]
+    while stack:
+        names = stack.pop()
+        for name, value in sorted(names.items()):
+            if name.startswith("__"):
+                continue
+            if _frozen(value):
+                parts.append(f"{name}={_describe(value)}")
+                continue
+            if is_jitted(value):
+                module = sys.modules.get(value.py_func.__module__)
+            elif isinstance(value, ModuleType) and value.__name__.split(".")[0] == package:
+                module = value  # its compiled functions are reached as attributes (cap.effort)
+            else:
+                continue
+            file = getattr(module, "__file__", None)
+            if file is None or file in seen:
+                continue
+            seen.add(file)
+            if file != own:
+                parts.append(f"{module.__name__}:{hashlib.sha256(Path(file).read_bytes()).hexdigest()}")
+            stack.append(vars(module))
+    return "\n".join(parts)
+
+
+def cache_guard(namespace: dict[str, Any]) -> None:
+    """Drop a module's cached machine code when anything it was compiled with from elsewhere has changed.
+
+    numba finds a cached function again by its own source file's time stamp
+    only (numba issue #1833). Constants a compiled function reads from other
+    modules (the rows of a stacked array) are frozen into its machine code, and
+    so are the compiled functions it calls from other files, so a change to
+    either would silently reuse code compiled for the old one: a changed random
+    number generator would leave every caller drawing with the old. Call this
+    in each module with compiled code, after its imports and before any of its
+    functions compiles; it compares :func:`compiled_inputs` with what was
+    stamped beside the cache and, on a difference, deletes that module's cache.
+
+    Args:
+        namespace: The module's ``globals()``.
+    """
+    source = namespace["__file__"]
+    _GUARDED.add(source)
+    cache = _cache_dir(source)
+    if cache is None:
+        return  # numba has nowhere to cache this module's code, so it compiles afresh
+    stamp = cache / f"{Path(source).stem}.layout"
+    digest = hashlib.sha256(compiled_inputs(namespace).encode()).hexdigest()
     try:
         if stamp.read_text() == digest:
             return
     except OSError:
         pass
     try:
-        for old in cache.glob(f"{path.stem}.*.nb[ci]"):
+        for old in cache.glob(f"{Path(source).stem}.*.nb[ci]"):
             old.unlink(missing_ok=True)
-        cache.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=cache, delete=False, suffix=".tmp") as f:
             f.write(digest)
         os.replace(f.name, stamp)
     except OSError:
-        pass  # a read-only install: numba then caches elsewhere or not at all, and compiles afresh
+        pass  # numba could not write there either, and compiles afresh
+
+
+def _cache_dir(source: str) -> Path | None:
+    """Where numba caches the compiled functions of the module at ``source``, as numba itself decides.
+
+    Beside the source (``__pycache__``) if that is writable, else in
+    ``NUMBA_CACHE_DIR`` or the user's cache directory; None if nowhere.
+    """
+    for locator in CacheImpl._locator_classes:  # numba's own order of places to cache
+        found = locator.from_function(cache_guard, source)
+        if found is not None:
+            return Path(found.get_cache_path())
+    return None
 
 
 __all__ = [
     "cache_guard",
+    "compiled_inputs",
     "inline",
     "inline_uncounted",
     "jit",

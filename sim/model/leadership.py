@@ -36,11 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import RECORD_FORM, cache_guard, jit
+from sim.model.compiled import cache_guard, jit
 from sim.model.schema import spec, validate_fields
 
-# How the rules reach the compiled code (sim.model.compiled.record) is part of its cached types.
-cache_guard(__file__, RECORD_FORM)
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.model import leadership as lead
-from sim.model.compiled import jit
+from sim.model.compiled import cache_guard, jit
 from sim.model.levers import LEVER_NAMES, Intervention, Levers, contribution, lever_bounds
+
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 
 class Programmes:

@@ -38,9 +38,9 @@ import pandas as pd
 
 from sim.model.compiled import cache_guard, jit
 from sim.model.flow.items import rows
-from sim.model.flow.serve import OUT, Out
+from sim.model.flow.serve import Out
 from sim.model.metrics import COLUMNS, RECORDED, TEAM_COLUMNS, derived, long_form
-from sim.model.week import TEAM_MEASURES, WORLD_MEASURES, Team, World
+from sim.model.week import Team, World
 
 # Measures that need events (deploys, restores, finished items), shown as last measured.
 CARRIED = (
@@ -54,9 +54,8 @@ Rec = rows("Rec", RECORDED)
 Col = rows("Col", TEAM_COLUMNS)
 Carried = rows("Carried", CARRIED)
 
-# The layouts the compiled rows index by name live in other modules, whose changes numba's cache
-# of this file does not see.
-cache_guard(__file__, (RECORDED, TEAM_COLUMNS, CARRIED, OUT, WORLD_MEASURES, TEAM_MEASURES))
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 # Layers are the stocks that stand for them, in RECORDED's order of the layer columns.
 _LAYER_STOCKS = (World.PARTNERSHIP, World.CLARITY, World.STANDARDS, World.SAFETY, World.SKILL, World.PRACTICE)

@@ -27,9 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.compiled import jit
+from sim.model.compiled import cache_guard, jit
 from sim.model.flow.engine import Dependencies, row_cumulative
 from sim.model.schema import ConfigError, spec, validate_fields
+
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ import numpy as np
 from sim.model import capabilities as cap
 from sim.model import leadership as lead
 from sim.model import workforce as wf
-from sim.model.compiled import RECORD_FORM, cache_guard, jit
+from sim.model.compiled import cache_guard, jit
 from sim.model.flow.items import Kind, rows
-from sim.model.flow.serve import OUT, Out
-from sim.model.levers import LEVER_INDEX, LEVER_NAMES
+from sim.model.flow.serve import Out
+from sim.model.levers import LEVER_INDEX
 
 # The rules whose records (sim.model.compiled.record) the kernels take, by the names docs/reference.py reads.
 if TYPE_CHECKING:
@@ -41,9 +41,8 @@ if TYPE_CHECKING:
     from sim.model.operating import OperatingRules
     from sim.model.workforce import WorkforceRules
 
-# Lever columns, kinds, measures and the rules' form are frozen into the machine code: a change of their layout
-# elsewhere must drop this module's cache.
-cache_guard(__file__, (LEVER_NAMES, tuple(Kind.__members__), OUT, RECORD_FORM))
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 _PRESSURE = LEVER_INDEX["pressure"]
 _WIP_ACCEPT = LEVER_INDEX["wip_accept"]

@@ -37,14 +37,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.compiled import RECORD_FORM, cache_guard, jit
+from sim.model.compiled import cache_guard, jit
 from sim.model.flow.rng import Stream, uniform
 from sim.model.schema import spec, validate_fields
 
 WORKING_DAYS = 5.0  # days a person works in a week
-# The random streams come from sim/model/flow/rng.py, whose changes numba's cache of this file does not
-# see; nor does it see how the rules reach the compiled code (sim.model.compiled.record).
-cache_guard(__file__, (tuple(Stream.__members__), RECORD_FORM))
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 
 @dataclass(frozen=True)

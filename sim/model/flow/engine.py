@@ -21,12 +21,15 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from sim.model.compiled import jit
-from sim.model.flow.items import N_KINDS, ItemStore, Kind
+from sim.model.compiled import cache_guard, jit
+from sim.model.flow.items import CHUNK, N_KINDS, ItemStore, Kind
 from sim.model.flow.params import FlowParams
 from sim.model.flow.rng import N_STREAMS, make_keys, seeds_array
 from sim.model.flow.serve import OUT, PRM, TEAM_I, Out, Prm, TeamI, draw_arrivals, new_team_state, run_week
 from sim.model.schema import ConfigError
+
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 # The shortest deploy interval allowed: one deploy every 15 minutes of a working day of 8 hours is
 # 32 a day; anything faster is continuous deployment, and a deploy per item is what it means.
@@ -314,7 +317,8 @@ class FlowEngine:
         self.teams = int(teams)
         self.keys = make_keys(self.seeds, self.teams, N_STREAMS)
         self.ctr = np.zeros_like(self.keys)
-        self.store = ItemStore(capacity if capacity is not None else 16 * self.worlds * self.teams)
+        owners = self.worlds * self.teams
+        self.store = ItemStore(owners, capacity if capacity is not None else 4 * CHUNK * owners)
         self.team_i, self.team_f = new_team_state(self.worlds, self.teams)
         self.size_median, self.size_sigma = params.size_arrays()
         self.prm = np.zeros(len(PRM))

@@ -19,12 +19,21 @@ the worlds of a batch; an item knows its world.
 
 Links: an item is in at most one list at a time (a team's queue of its class,
 its team's work in progress, its team's finished-awaiting-deploy list, the
-week's shipped list, or the free list), so a single pair of ``NEXT``/``PREV``
-columns serves them all. Free slots form a stack linked through ``NEXT``, whose
-head and length live in ``meta``, so compiled code allocates and frees in
-O(1). The store grows by doubling, from Python between calls, when the
-compiled code says how many new items a week may create (see
-:func:`sim.model.flow.serve.draw_arrivals`): the compiled week never runs out.
+week's shipped list, or its team's free list), so a single pair of
+``NEXT``/``PREV`` columns serves them all.
+
+Slots: each team keeps the slots it has freed in a stack of its own, linked
+through ``NEXT``, whose head is in ``meta`` (one per world and team); a team
+with none left takes the next ``CHUNK`` never-used slots, in order. So a
+team's items sit in a few runs of slots of their own rather than scattered
+among every team's, and walking its lists (its queue at the end of a week, its
+work in progress) reads memory that is already in the cache after the first
+step (at 1,000 teams about 5% off the flow's week). A team keeps the slots
+it took, so the store holds each team's largest number of items at once, not
+the world's. Allocating and freeing are O(1) in compiled code. The store grows
+by doubling, from Python between calls, when the compiled code says how many
+new items a week may create (see :func:`sim.model.flow.serve.draw_arrivals`):
+the compiled week never runs out.
 
 States (``State``) and kinds (``Kind``) are small integers; ``CLASS_OF_KIND``
 maps a kind to its service class, the order in which a team takes work up:
@@ -99,31 +108,43 @@ Link = rows("Link", LINK)
 # Links are 32-bit slot numbers.
 MAX_CAPACITY = 2**31 - 1
 
-META = ("free_head", "free_count")
+# FRESH: the first slot never used (every slot from it on is free and in order). FREE_COUNT: the
+# slots in the teams' free stacks. Then, from OWNERS on, the head of each (world, team)'s stack.
+META = ("fresh", "free_count")
 Meta = rows("Meta", META)
+OWNERS = len(META)
+# Never-used slots a team takes at once when its own stack is empty.
+CHUNK = 16
 
 NONE = -1
 
 
 class ItemStore:
-    """Fixed-capacity arrays of items with a free list; grows by doubling.
+    """Fixed-capacity arrays of items, with a free stack per team; grows by doubling.
+
+    Args:
+        owners: Teams that hold items (worlds times teams); the items of team
+            ``j`` of world ``w`` use the stack ``OWNERS + w * teams + j``.
+        capacity: Slots to start with.
 
     Attributes:
         f: ``(capacity, len(ITEM_F))`` float64 fields.
         i: ``(capacity, len(ITEM_I))`` int64 fields.
         link: ``(capacity, len(LINK))`` int32 links and kind.
-        meta: ``(len(META),)`` int64: the free list's head and length.
+        meta: ``(len(META) + owners,)`` int64: the first never-used slot, the
+            slots in the teams' stacks, and each team's stack head.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, owners: int, capacity: int = 1024) -> None:
         capacity = min(max(int(capacity), 1), MAX_CAPACITY)
+        self.owners = int(owners)
         self.f = np.zeros((capacity, len(ITEM_F)))
         self.i = np.full((capacity, len(ITEM_I)), NONE, dtype=np.int64)
         self.i[:, ItemI.STATE] = State.FREE
         self.link = np.full((capacity, len(LINK)), NONE, dtype=np.int32)
-        self.meta = np.zeros(len(META), dtype=np.int64)
-        self.meta[Meta.FREE_HEAD] = NONE
-        self._link_free(0, capacity)
+        self.meta = np.full(OWNERS + self.owners, NONE, dtype=np.int64)
+        self.meta[Meta.FRESH] = 0
+        self.meta[Meta.FREE_COUNT] = 0
 
     @property
     def capacity(self) -> int:
@@ -131,34 +152,36 @@ class ItemStore:
         return self.f.shape[0]
 
     @property
+    def fresh(self) -> int:
+        """Slots never used yet."""
+        return self.capacity - int(self.meta[Meta.FRESH])
+
+    @property
     def free(self) -> int:
-        """Free slots."""
-        return int(self.meta[Meta.FREE_COUNT])
+        """Free slots: never used, or freed into a team's stack."""
+        return self.fresh + int(self.meta[Meta.FREE_COUNT])
 
     @property
     def used(self) -> int:
         """Slots holding an item."""
         return self.capacity - self.free
 
-    def _link_free(self, lo: int, hi: int) -> None:
-        # Push slots lo..hi-1 on the free stack so that lo is taken first (cache-friendly order).
-        idx = np.arange(lo, hi, dtype=np.int64)
-        self.link[lo : hi - 1, Link.NEXT] = idx[1:]
-        self.link[hi - 1, Link.NEXT] = self.meta[Meta.FREE_HEAD]
-        self.meta[Meta.FREE_HEAD] = lo
-        self.meta[Meta.FREE_COUNT] += hi - lo
+    def reserve(self, items: int) -> None:
+        """Make sure that ``items`` new items fit, whichever teams they belong to, doubling the capacity as needed.
 
-    def reserve(self, free: int) -> None:
-        """Make sure at least ``free`` slots are free, doubling the capacity as often as needed.
+        A team takes never-used slots only when its own stack is empty, and
+        then ``CHUNK`` at a time, so ``items`` new items take at most
+        ``items + CHUNK * owners`` of them.
 
         Raises:
             MemoryError: That would take more slots than 32-bit links can name.
         """
-        if self.free >= free:
+        fresh = int(items) + CHUNK * self.owners
+        if self.fresh >= fresh:
             return
         old = self.capacity
         new = old
-        while new - self.used < free:
+        while new - int(self.meta[Meta.FRESH]) < fresh:
             new *= 2
         if new > MAX_CAPACITY:
             raise MemoryError(f"flow item store: {new} slots is more than {MAX_CAPACITY}")
@@ -170,7 +193,6 @@ class ItemStore:
         link[:old] = self.link
         i[old:, ItemI.STATE] = State.FREE
         self.f, self.i, self.link = f, i, link
-        self._link_free(old, new)
 
     def nbytes(self) -> int:
         """Memory the arrays take."""

@@ -32,7 +32,10 @@ import numpy as np
 
 # The draws are inlined where they are used (``inline``): a call between compiled functions
 # counts references to every array it passes, and those atomic counts cost more than a draw.
-from sim.model.compiled import inline, jit
+from sim.model.compiled import cache_guard, inline, jit
+
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, SplitMix64's increment
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -73,10 +73,12 @@ import numpy as np
 
 from sim.model.compiled import cache_guard, inline_uncounted, jit, jit_uncounted
 from sim.model.flow.items import (
+    CHUNK,
     CLASS_OF_KIND,
     N_CLASSES,
     N_KINDS,
     NONE,
+    OWNERS,
     ItemF,
     ItemI,
     Kind,
@@ -92,13 +94,8 @@ from sim.model.flow.rng import Stream, exponential, normal, uniform, uniform_ahe
 # week took 2 us an item, and counting references to the arrays its inlined helpers pass around
 # took two thirds of what was left; the week allocates nothing (its scratch comes from the caller).
 
-# The item, kind and stream layouts come from items.py and rng.py, whose changes numba's cache of
-# this file does not see.
-cache_guard(
-    __file__,
-    tuple(tuple(e.__members__) for e in (ItemF, ItemI, Kind, Klass, Link, Meta, State, Stream))
-    + (CLASS_OF_KIND, NONE),
-)
+# What numba freezes into this module's machine code from elsewhere; see sim.model.compiled.cache_guard.
+cache_guard(globals())
 
 DAYS_PER_WEEK = 7.0
 INF = math.inf
@@ -336,10 +333,35 @@ def _pop_progress(link, team_i, w, j, item):
 
 
 @inline_uncounted
-def _free(i, link, meta, item):
+def _owner(team_i, w, j):
+    """Where team ``j`` of world ``w``'s free stack starts in the store's ``meta``."""
+    return OWNERS + w * team_i.shape[1] + j
+
+
+@inline_uncounted
+def _alloc(link, meta, owner):
+    """Take a free slot for the team ``owner``: its last freed, or else one of ``CHUNK`` never used."""
+    item = meta[owner]
+    if item < 0:
+        item = meta[Meta.FRESH]
+        hi = item + CHUNK
+        if hi > link.shape[0]:
+            raise RuntimeError("flow item store is full: the week's bound on new items was wrong")
+        for slot in range(item, hi - 1):
+            link[slot, Link.NEXT] = slot + 1
+        link[hi - 1, Link.NEXT] = NONE
+        meta[Meta.FRESH] = hi
+        meta[Meta.FREE_COUNT] += CHUNK
+    meta[owner] = link[item, Link.NEXT]
+    meta[Meta.FREE_COUNT] -= 1
+    return item
+
+
+@inline_uncounted
+def _free(i, link, meta, owner, item):
     i[item, ItemI.STATE] = State.FREE
-    link[item, Link.NEXT] = meta[Meta.FREE_HEAD]
-    meta[Meta.FREE_HEAD] = item
+    link[item, Link.NEXT] = meta[owner]
+    meta[owner] = item
     meta[Meta.FREE_COUNT] += 1
 
 
@@ -418,11 +440,7 @@ def _create(
     t,
 ):
     """Create an item of ``kind`` in team ``j``'s queue at time ``t``; its draws come from team ``src``'s streams."""
-    item = meta[Meta.FREE_HEAD]
-    if item < 0:
-        raise RuntimeError("flow item store is full: the week's bound on new items was wrong")
-    meta[Meta.FREE_HEAD] = link[item, Link.NEXT]
-    meta[Meta.FREE_COUNT] -= 1
+    item = _alloc(link, meta, _owner(team_i, w, j))
     size = _draw_size(keys, ctr, prm, size_median, size_sigma, w, src, kind)
     f[item, ItemF.SIZE] = size
     f[item, ItemF.TAG] = np.nan
@@ -528,7 +546,7 @@ def _complete(f, i, link, meta, team_i, team_f, out, item, t):
         out[w, j, Out.RESTORE_TIME] += flow
         out[w, j, Out.CLOSED] += 1.0
         team_i[w, j, TeamI.CLOSED] += 1
-        _free(i, link, meta, item)
+        _free(i, link, meta, _owner(team_i, w, j), item)
     else:
         i[item, ItemI.STATE] = State.DONE
         tail = team_i[w, j, TeamI.DONE_TAIL]
@@ -813,7 +831,7 @@ def run_week(
                 nxt = link[item, Link.NEXT]
                 leads[n] = f[item, ItemF.DEPLOYED] - f[item, ItemF.FINISH]
                 n += 1
-                _free(i, link, meta, item)
+                _free(i, link, meta, _owner(team_i, w, j), item)
                 item = nxt
             team_i[w, j, TeamI.SHIP_HEAD] = NONE
             team_i[w, j, TeamI.N_SHIP] = 0
@@ -845,7 +863,7 @@ def _leave(f, i, link, meta, team_i, team_f, out, w, j, item):
     team_f[w, j, TeamF.AGE_SUM] -= f[item, ItemF.ARRIVAL]
     out[w, j, Out.WITHDRAWN] += 1.0
     out[w, j, Out.VALUE_WITHDRAWN] += f[item, ItemF.VALUE]
-    _free(i, link, meta, item)
+    _free(i, link, meta, _owner(team_i, w, j), item)
 
 
 @inline_uncounted

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sim.model.flow import Dependencies, Drivers, FlowEngine, FlowParams, Kind, Out
+from sim.model.flow.items import CHUNK, OWNERS, ItemI, Link, Meta, State
 
 from .helpers import rates, simulate, weighted_mean
 
@@ -57,6 +58,28 @@ def test_the_store_grows_without_changing_a_number():
     _, large = simulate(d, 80, seeds=(1, 2), teams=TEAMS, capacity=100_000)
     np.testing.assert_array_equal(small, large)
     assert engine.store.capacity >= 8 and engine.store.capacity & (engine.store.capacity - 1) == 0
+
+
+def test_a_team_keeps_its_items_in_runs_of_slots_of_its_own_and_every_slot_is_counted():
+    engine, _ = simulate(_drivers(2, np.array([1.0, 1.3])), 60, seeds=(5, 6), teams=TEAMS)
+    store = engine.store
+    used = store.i[:, ItemI.STATE] != State.FREE
+    owner = store.i[:, ItemI.WORLD] * TEAMS + store.i[:, ItemI.TEAM]
+    taken = int(store.meta[Meta.FRESH])
+    assert taken % CHUNK == 0 and not used[taken:].any(), "slots are taken a chunk at a time, in order"
+    for run in range(0, taken, CHUNK):
+        owners = set(owner[run : run + CHUNK][used[run : run + CHUNK]])
+        assert len(owners) <= 1, f"slots {run}-{run + CHUNK - 1} hold items of teams {owners}"
+    # Each team's free stack holds only free slots, and with the never-used ones they are all that is free.
+    stacked = 0
+    for head in store.meta[OWNERS:]:
+        slot = int(head)
+        while slot >= 0:
+            assert not used[slot]
+            stacked += 1
+            slot = int(store.link[slot, Link.NEXT])
+    assert stacked == store.meta[Meta.FREE_COUNT]
+    assert store.used == used.sum() == store.capacity - stacked - store.fresh
 
 
 def test_lead_time_grows_with_the_deploy_interval():
