@@ -134,11 +134,16 @@ Q_TAIL = TeamI.Q_TAIL_0
 N_WAIT = TeamI.N_WAIT_0
 SYS = TeamI.SYS_0
 
-TEAM_F = ("clock", "next_deploy", "weight", "age_sum", "virtual", "next_tag") + tuple(
-    f"weight_{k.name.lower()}" for k in Kind
+# VIRTUAL_WEEK: the virtual time the team has gone through this week, not restarted when its work in
+# progress empties; MARK_k: its value when the weight of kind k last changed (see _share).
+TEAM_F = (
+    ("clock", "next_deploy", "weight", "age_sum", "virtual", "next_tag", "virtual_week")
+    + tuple(f"weight_{k.name.lower()}" for k in Kind)
+    + tuple(f"mark_{k.name.lower()}" for k in Kind)
 )
 TeamF = rows("TeamF", TEAM_F)
 WEIGHT_KIND = TeamF.WEIGHT_FEATURE
+MARK_KIND = TeamF.MARK_FEATURE
 
 _KINDS = tuple(k.name.lower() for k in Kind)
 OUT = (
@@ -445,7 +450,6 @@ def _create(
     f[item, ItemF.SIZE] = size
     f[item, ItemF.TAG] = np.nan
     f[item, ItemF.ARRIVAL] = t
-    f[item, ItemF.START] = np.nan
     f[item, ItemF.FINISH] = np.nan
     f[item, ItemF.DEPLOYED] = np.nan
     f[item, ItemF.VALUE] = 0.0
@@ -496,11 +500,23 @@ def _advance(team_i, team_f, out, capacity, w, j, t):
     # Every item in progress gets the same work per unit of its weight: the team's virtual time.
     dv = rate / team_f[w, j, TeamF.WEIGHT] * dt
     team_f[w, j, TeamF.VIRTUAL] += dv
-    for k in range(N_KINDS):
-        weight = team_f[w, j, WEIGHT_KIND + k]
-        if weight > 0.0:
-            out[w, j, SHARE + k] += weight * dv
+    team_f[w, j, TeamF.VIRTUAL_WEEK] += dv
     out[w, j, Out.BUSY] += rate * dt
+
+
+@inline_uncounted
+def _share(team_f, out, w, j, k):
+    """Credit kind ``k`` with its work since its weight last changed, before it changes again.
+
+    Between changes each unit of a kind's weight gets the team's virtual time,
+    so its work is its weight times the virtual time gone by: summed once per
+    change of its weight rather than at every event of the team.
+    """
+    weight = team_f[w, j, WEIGHT_KIND + k]
+    gone = team_f[w, j, TeamF.VIRTUAL_WEEK] - team_f[w, j, MARK_KIND + k]
+    if weight > 0.0 and gone > 0.0:
+        out[w, j, SHARE + k] += weight * gone
+    team_f[w, j, MARK_KIND + k] = team_f[w, j, TeamF.VIRTUAL_WEEK]
 
 
 @inline_uncounted
@@ -580,10 +596,12 @@ def _finish_work(f, i, link, meta, team_i, team_f, out, prm, item, t):
         team_f[w, j, TeamF.WEIGHT] = 0.0
         team_f[w, j, TeamF.VIRTUAL] = 0.0
         for k in range(N_KINDS):
+            _share(team_f, out, w, j, k)
             team_f[w, j, WEIGHT_KIND + k] = 0.0
         team_i[w, j, TeamI.NEXT_DONE] = NONE
     else:
         weight = _weight(link, prm, item)
+        _share(team_f, out, w, j, kind)
         team_f[w, j, TeamF.WEIGHT] -= weight
         team_f[w, j, WEIGHT_KIND + kind] -= weight
         if team_i[w, j, TeamI.NEXT_DONE] == item:
@@ -604,7 +622,7 @@ def _finish_work(f, i, link, meta, team_i, team_f, out, prm, item, t):
 
 
 @inline_uncounted
-def _start(f, i, link, team_i, team_f, prm, w, j, c, item, t):
+def _start(f, i, link, team_i, team_f, out, prm, w, j, c, item, t):
     """Put an item of class ``c``, just out of its queue, in progress on team ``j`` (advanced to ``t``).
 
     Its work is done when the team's virtual time has grown by its size over its weight: its tag.
@@ -612,7 +630,6 @@ def _start(f, i, link, team_i, team_f, prm, w, j, c, item, t):
     kind = link[item, Link.KIND]
     weight = _weight(link, prm, item)
     i[item, ItemI.STATE] = State.IN_PROGRESS
-    f[item, ItemF.START] = t
     tag = team_f[w, j, TeamF.VIRTUAL] + f[item, ItemF.SIZE] / weight
     f[item, ItemF.TAG] = tag
     if team_i[w, j, TeamI.N_PROG] == 0 or tag < team_f[w, j, TeamF.NEXT_TAG]:
@@ -622,6 +639,7 @@ def _start(f, i, link, team_i, team_f, prm, w, j, c, item, t):
     team_i[w, j, TeamI.N_PROG] += 1
     if c != Klass.EXPEDITE:
         team_i[w, j, TeamI.N_LIMITED] += 1
+    _share(team_f, out, w, j, kind)
     team_f[w, j, TeamF.WEIGHT] += weight
     team_f[w, j, WEIGHT_KIND + kind] += weight
 
@@ -711,6 +729,9 @@ def run_week(
         # Start the week: clocks, deploy schedules, arrivals, first events.
         for j in range(teams):
             team_f[w, j, TeamF.CLOCK] = t0
+            team_f[w, j, TeamF.VIRTUAL_WEEK] = 0.0
+            for k in range(N_KINDS):
+                team_f[w, j, MARK_KIND + k] = 0.0
             nd = team_f[w, j, TeamF.NEXT_DEPLOY]
             if not (nd <= t0 + deploy_interval[w, j]):  # unset (NaN) or a longer interval than now
                 team_f[w, j, TeamF.NEXT_DEPLOY] = t0 + deploy_interval[w, j]
@@ -798,7 +819,7 @@ def run_week(
                         c += 1
                     item = team_i[w, m, Q_HEAD + c]
                     _unqueue(link, team_i, w, m, c, item)
-                    _start(f, i, link, team_i, team_f, prm, w, m, c, item, t)
+                    _start(f, i, link, team_i, team_f, out, prm, w, m, c, item, t)
                     target = i[item, ItemI.DEP_TEAM]
                     if target >= 0:
                         _advance(team_i, team_f, out, capacity, w, target, t)
@@ -821,6 +842,8 @@ def run_week(
         # End of the week: clocks to its end, withdrawals, the week's measures.
         for j in range(teams):
             _advance(team_i, team_f, out, capacity, w, j, t_end)
+            for k in range(N_KINDS):
+                _share(team_f, out, w, j, k)
             rate = withdraw_rate[w, j]
             if rate > 0.0 and team_i[w, j, TeamI.N_WAIT_FEATURE] > 0:
                 _withdraw(f, i, link, meta, team_i, team_f, out, keys, ctr, w, j, rate, leads)
