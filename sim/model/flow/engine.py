@@ -345,7 +345,7 @@ class FlowEngine:
         if check:
             drivers.check(self.worlds, self.teams)
         t0 = 7.0 * self.week
-        offsets, times, kinds, need = draw_arrivals(
+        offsets, times, kinds, urgent, need = draw_arrivals(
             self.keys, self.ctr, drivers.arrival_rate, t0, self.team_i, drivers.deploy_interval
         )
         self.store.reserve(int(need))
@@ -369,6 +369,7 @@ class FlowEngine:
             offsets,
             times,
             kinds,
+            urgent,
             drivers.capacity,
             drivers.wip_limit,
             drivers.dependency_prob,

@@ -230,8 +230,10 @@ def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
 
     Returns:
         ``offsets`` (``worlds * teams + 1``), arrival ``times`` (days) and
-        ``kinds``, sorted by time within each team; and ``need``, an upper
-        bound on the items the week can create.
+        ``kinds``, sorted by time within each team; ``urgent``, for each
+        arrival the index of the first at or after it of the same team that is
+        not planned work (the team's end if none: see :func:`_next_event`); and
+        ``need``, an upper bound on the items the week can create.
     """
     worlds, teams, kinds = rates.shape
     total = 0.0
@@ -274,10 +276,17 @@ def draw_arrivals(keys, ctr, rates, t0, team_i, deploy_interval):
             offsets[w * teams + j + 1] = n
             deploys += int(DAYS_PER_WEEK / deploy_interval[w, j]) + 2
             waiting += team_i[w, j, N_WAIT + Klass.PLANNED]
+    urgent = np.empty(n, dtype=np.int64)
+    for row in range(worlds * teams):
+        nxt = offsets[row + 1]
+        for a in range(offsets[row + 1] - 1, offsets[row] - 1, -1):
+            if CLASS_OF_KIND[kind_of[a]] != Klass.PLANNED:
+                nxt = a
+            urgent[a] = nxt
     # Each arrival is one item and a feature may raise one request; so may each waiting item when it
     # starts; each deploy may fail and create an incident and a rework item.
     need = 2 * n + waiting + 2 * deploys
-    return offsets, times[:n], kind_of[:n], need
+    return offsets, times[:n], kind_of[:n], urgent, need
 
 
 # ------------------------------------------------------------ list helpers
@@ -520,11 +529,20 @@ def _share(team_f, out, w, j, k):
 
 
 @inline_uncounted
-def _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, j):
-    """Team ``j``'s next event time and the item that finishes next (or -1)."""
+def _next_event(team_i, team_f, capacity, wip_limit, arr_t, arr_u, ptr, end, w, j):
+    """Team ``j``'s next event time and the item that finishes next (or -1).
+
+    An arrival of planned work that finds every WIP slot taken only joins the
+    back of its queue, which nothing reads before the team's next event (a slot
+    frees only when one of its items finishes, an event of its own), so it is
+    not an event: the team queues it then (:func:`_absorb`). Other arrivals
+    (incidents start at once) and planned work that finds a free slot are events.
+    """
     t_next = team_f[w, j, TeamF.NEXT_DEPLOY]
-    if ptr[j] < end[j] and arr_t[ptr[j]] < t_next:
-        t_next = arr_t[ptr[j]]
+    if ptr[j] < end[j]:
+        a = ptr[j] if team_i[w, j, TeamI.N_LIMITED] < wip_limit[w, j] else arr_u[ptr[j]]
+        if a < end[j] and arr_t[a] < t_next:
+            t_next = arr_t[a]
     rate = capacity[w, j] / DAYS_PER_WEEK
     if team_i[w, j, TeamI.N_PROG] > 0 and rate > 0.0:
         ahead = max(team_f[w, j, TeamF.NEXT_TAG] - team_f[w, j, TeamF.VIRTUAL], 0.0)
@@ -532,6 +550,50 @@ def _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, j):
         if t_done <= t_next:
             return t_done, team_i[w, j, TeamI.NEXT_DONE]
     return t_next, NONE
+
+
+@inline_uncounted
+def _absorb(
+    f,
+    i,
+    link,
+    meta,
+    team_i,
+    team_f,
+    out,
+    keys,
+    ctr,
+    prm,
+    size_median,
+    size_sigma,
+    dep_prob,
+    dep_off,
+    dep_target,
+    dep_cum,
+    feature_value,
+    arr_t,
+    arr_k,
+    ptr,
+    end,
+    w,
+    j,
+    t,
+):
+    """Queue team ``j``'s arrivals before ``t`` that were not events (see :func:`_next_event`).
+
+    The team is at ``t`` already, so each is counted in the system from its own
+    arrival, as it would have been as an event; they are created in the order
+    they arrived, and before anything else the team does at ``t``, so every
+    random draw is the one it would have been.
+    """
+    while ptr[j] < end[j] and arr_t[ptr[j]] < t:
+        arrival = arr_t[ptr[j]]
+        _create(
+            f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+            dep_prob, dep_off, dep_target, dep_cum, feature_value, w, j, j, arr_k[ptr[j]], arrival,
+        )  # fmt: skip
+        out[w, j, Out.IN_SYSTEM_MEAN] += team_f[w, j, TeamF.CLOCK] - arrival
+        ptr[j] += 1
 
 
 @inline_uncounted
@@ -661,6 +723,7 @@ def run_week(
     arr_off,
     arr_t,
     arr_k,
+    arr_u,
     capacity,
     wip_limit,
     dep_prob,
@@ -696,6 +759,7 @@ def run_week(
         arr_off: Where each (world, team)'s arrivals start in ``arr_t`` (:func:`draw_arrivals`).
         arr_t: The week's external arrival times, days.
         arr_k: Their kinds.
+        arr_u: For each, the first at or after it of its team that is not planned work.
         capacity: ``(worlds, teams)`` person-days per week.
         wip_limit: ``(worlds, teams)`` items in progress at most (incidents aside).
         dep_prob: ``(worlds, teams)`` chance that a feature needs another team.
@@ -738,13 +802,19 @@ def run_week(
             ptr[j] = arr_off[w * teams + j]
             end[j] = arr_off[w * teams + j + 1]
         for j in range(teams):
-            tree_key[leaves + j], done_item[j] = _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, j)
+            tree_key[leaves + j], done_item[j] = _next_event(
+                team_i, team_f, capacity, wip_limit, arr_t, arr_u, ptr, end, w, j
+            )
         _tree_build(tree_key, tree_team, teams)
 
         while tree_key[1] < t_end:
             j = tree_team[1]
             t = tree_key[1]
             _advance(team_i, team_f, out, capacity, w, j, t)
+            _absorb(
+                f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                dep_prob, dep_off, dep_target, dep_cum, feature_value, arr_t, arr_k, ptr, end, w, j, t,
+            )  # fmt: skip
             if ptr[j] < end[j] and arr_t[ptr[j]] <= t:
                 _create(
                     f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
@@ -806,6 +876,10 @@ def run_week(
                 n_pending -= 1
                 m = pending[n_pending]
                 is_pending[m] = 0
+                _absorb(
+                    f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                    dep_prob, dep_off, dep_target, dep_cum, feature_value, arr_t, arr_k, ptr, end, w, m, t,
+                )  # fmt: skip
                 while team_i[w, m, Q_HEAD + Klass.EXPEDITE] >= 0 or (
                     team_i[w, m, TeamI.N_LIMITED] < wip_limit[w, m]
                     and (
@@ -836,12 +910,18 @@ def run_week(
                             pending[n_pending] = target
                             n_pending += 1
                             is_pending[target] = 1
-                t_m, done_item[m] = _next_event(team_i, team_f, capacity, arr_t, ptr, end, w, m)
+                t_m, done_item[m] = _next_event(
+                    team_i, team_f, capacity, wip_limit, arr_t, arr_u, ptr, end, w, m
+                )
                 _tree_update(tree_key, tree_team, m, t_m)
 
         # End of the week: clocks to its end, withdrawals, the week's measures.
         for j in range(teams):
             _advance(team_i, team_f, out, capacity, w, j, t_end)
+            _absorb(
+                f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+                dep_prob, dep_off, dep_target, dep_cum, feature_value, arr_t, arr_k, ptr, end, w, j, t_end,
+            )  # fmt: skip
             for k in range(N_KINDS):
                 _share(team_f, out, w, j, k)
             rate = withdraw_rate[w, j]
