@@ -62,6 +62,8 @@ from pathlib import Path
 WEEKS = 156
 TEAMS = {"teams_50": 50, "teams_1000": 1000, "teams_10000": 10_000}
 BOLTZMANN_AGENTS, BOLTZMANN_SIDE, BOLTZMANN_STEPS = 1000, 32, 100
+# Cases run in rounds, one after the other, for a ratio that the machine's drift does not decide.
+RATIO_PAIR = ("teams_1000", "boltzmann")
 WHATIF_PLANS, WHATIF_SEEDS = ("execution_push", "foundations_first"), 20
 SWEEP_RUNS = {"sweep_1": 200, "sweep_2": 200, "sweep_2000_1": 2000, "sweep_2000": 2000}
 SWEEP_WORKERS = {"sweep_1": 1, "sweep_2": 2, "sweep_2000_1": 1, "sweep_2000": 2}
@@ -200,6 +202,26 @@ def run_case(case: str, repeat: int, extra: list[str], timeout: float) -> dict:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         return {"case": case, "error": lines[-1] if lines else f"exit status {proc.returncode}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def paired_cases(cases: Sequence[str], rounds: int, extra: list[str], timeout: float) -> dict[str, dict]:
+    """Run ``cases`` one after the other, ``rounds`` times, so that each round's cases meet the same machine.
+
+    Each case's numbers are those of its median round, with every round's time in ``run_s_by_round``.
+    """
+    runs: dict[str, list[dict]] = {case: [] for case in cases}
+    for _ in range(rounds):
+        for case in cases:
+            runs[case].append(run_case(case, 1, extra, timeout))
+    out = {}
+    for case, results in runs.items():
+        errors = [r for r in results if "error" in r]
+        if errors:
+            out[case] = errors[0]
+            continue
+        ordered = sorted(results, key=lambda r: r["run_s"])
+        out[case] = {**ordered[len(ordered) // 2], "run_s_by_round": [r["run_s"] for r in results]}
+    return out
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -346,15 +368,23 @@ def derived(cases: dict[str, dict]) -> dict[str, dict]:
     """Ratios between cases: team-week against Boltzmann agent-step, 2 against 1 worker."""
     out: dict[str, dict] = {}
     ours, theirs = cases.get("teams_1000", {}), cases.get("boltzmann", {})
-    if "run_s" in ours and "us_per_agent_step" in theirs:
+    if "run_s_by_round" in ours and "run_s_by_round" in theirs:
         # Every week simulated costs the same, the warm-up's too; the recorded weeks alone would
-        # charge the warm-up to them.
-        simulated = us_per_team_week(ours["run_s"], ours["teams"], ours["weeks"] + ours["warmup_weeks"])
-        recorded = us_per_team_week(ours["run_s"], ours["teams"], ours["weeks"])
+        # charge the warm-up to them. Paired by round: both ran within seconds of each other.
+        steps = theirs["agents"] * theirs["steps"]
+        by_round = [
+            (
+                t / (ours["teams"] * (ours["weeks"] + ours["warmup_weeks"])),
+                t / (ours["teams"] * ours["weeks"]),
+                b / steps,
+            )
+            for t, b in zip(ours["run_s_by_round"], theirs["run_s_by_round"], strict=True)
+        ]
         out["ratio"] = {
-            "ratio": simulated / theirs["us_per_agent_step"],
-            "us_per_simulated_team_week": simulated,
-            "ratio_per_recorded_week": recorded / theirs["us_per_agent_step"],
+            "ratio": statistics.median(sim / step for sim, _, step in by_round),
+            "ratio_by_round": [sim / step for sim, _, step in by_round],
+            "us_per_simulated_team_week": statistics.median(sim for sim, _, _ in by_round) * 1e6,
+            "ratio_per_recorded_week": statistics.median(rec / step for _, rec, step in by_round),
         }
     one, two = cases.get("sweep_1", {}), cases.get("sweep_2", {})
     if "seconds" in one and "seconds" in two:
@@ -509,8 +539,9 @@ def render(rows: list[dict], budget: list[dict], cases: dict[str, dict], ratios:
     if "ratio" in ratios:
         r = ratios["ratio"]
         lines.append(
-            f"(1,000 teams: {r['us_per_simulated_team_week']:.2f} us a simulated team-week, warm-up included; "
-            f"per recorded week, the warm-up charged to them, {r['ratio_per_recorded_week']:.2f}x Boltzmann)"
+            f"(1,000 teams against Boltzmann by round: {', '.join(f'{x:.2f}' for x in r['ratio_by_round'])}; "
+            f"{r['us_per_simulated_team_week']:.2f} us a simulated team-week, warm-up included; per recorded "
+            f"week, the warm-up charged to them, {r['ratio_per_recorded_week']:.2f}x)"
         )
     if "speedup_2000" in ratios:
         lines.append(
@@ -599,11 +630,15 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [c for c in (args.only or CASES) if c not in skipped]
     skipped |= set(CASES) - set(wanted)
     cases: dict[str, dict] = {}
+    ratio = [case for case in RATIO_PAIR if case in wanted]
     for case in wanted:
-        if case in SWEEP_RUNS:
+        if case in SWEEP_RUNS or (case in ratio and len(ratio) == len(RATIO_PAIR)):
             continue
         print(f"running {case} ...", file=sys.stderr, flush=True)
         cases[case] = run_case(case, args.repeat, args.override, args.timeout)
+    if len(ratio) == len(RATIO_PAIR):
+        print(f"running {' and '.join(ratio)}, {args.repeat} rounds ...", file=sys.stderr, flush=True)
+        cases.update(paired_cases(ratio, args.repeat, args.override, args.timeout))
     paired = [case for case in ("sweep_1", "sweep_2") if case in wanted]
     if paired:
         print(f"running {' and '.join(paired)}, {args.sweep_repeat} rounds ...", file=sys.stderr, flush=True)
