@@ -223,7 +223,6 @@ class Organisation:
         self.unplanned_backlog = np.zeros((w, t))
         self.backlog_age = np.zeros((w, t))
         self._offers = np.zeros((w, t))
-        # Demand is set once, from the teams' starting capacity for features, times the load.
         # Demand is set once: `load` times what the stream-aligned teams could work at the start if
         # they did nothing else, in features and the requests of coupled teams that come with them.
         wr = r.workforce
