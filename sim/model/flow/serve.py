@@ -554,31 +554,9 @@ def _next_event(team_i, team_f, capacity, wip_limit, arr_t, arr_u, ptr, end, w, 
 
 @inline_uncounted
 def _absorb(
-    f,
-    i,
-    link,
-    meta,
-    team_i,
-    team_f,
-    out,
-    keys,
-    ctr,
-    prm,
-    size_median,
-    size_sigma,
-    dep_prob,
-    dep_off,
-    dep_target,
-    dep_cum,
-    feature_value,
-    arr_t,
-    arr_k,
-    ptr,
-    end,
-    w,
-    j,
-    t,
-):
+    f, i, link, meta, team_i, team_f, out, keys, ctr, prm, size_median, size_sigma,
+    dep_prob, dep_off, dep_target, dep_cum, feature_value, arr_t, arr_k, ptr, end, w, j, t,
+):  # fmt: skip
     """Queue team ``j``'s arrivals before ``t`` that were not events (see :func:`_next_event`).
 
     The team is at ``t`` already, so each is counted in the system from its own
