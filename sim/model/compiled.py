@@ -192,8 +192,9 @@ def cache_guard(namespace: dict[str, Any]) -> None:
 def _cache_dir(source: str) -> Path | None:
     """Where numba caches the compiled functions of the module at ``source``, as numba itself decides.
 
-    Beside the source (``__pycache__``) if that is writable, else in
-    ``NUMBA_CACHE_DIR`` or the user's cache directory; None if nowhere.
+    In ``NUMBA_CACHE_DIR`` if it is set, else beside the source
+    (``__pycache__``) if that is writable, else in the user's cache
+    directory; None if nowhere.
     """
     for locator in CacheImpl._locator_classes:  # numba's own order of places to cache
         found = locator.from_function(cache_guard, source)
