@@ -15,7 +15,10 @@ the runs' own:
   records every week (``record.team_every=1``), for the cost per team-week;
 * ``boltzmann``: Mesa's own Boltzmann wealth example (shipped in
   ``mesa.examples``) with 1,000 agents on a 32 x 32 grid, 100 steps, for its
-  cost per agent-step on the same machine in the same benchmark;
+  cost per agent-step on the same machine in the same benchmark. It and
+  ``teams_1000`` run one after the other in ``--repeat`` rounds, and the ratio
+  is the median of the rounds' ratios, per simulated team-week (warm-up
+  included);
 * ``whatif``: the UI's default what-if, execution_push against
   foundations_first over 20 seeds each (40 runs of 156 weeks) through
   ``sim.simulate_many`` in one process, as the app calls it after a slider
